@@ -1,0 +1,145 @@
+// A card session: sends typed commands over a transport and hides the transport-level details a T=0 card or a
+// short-APDU card imposes (61xx GET RESPONSE, 6Cxx re-send, command chaining), recording every exchange.
+import { concat } from '../bytes.ts';
+import type { Transport } from '../transport/transport.ts';
+import { decodeResponse, encodeCommand, headerText, needsExtended, type CommandApdu, type ResponseApdu } from './apdu.ts';
+import { describeSw, isOk, type StatusWord } from './status-words.ts';
+import { ApduTrace, type Redaction, type TraceEntry } from './trace.ts';
+
+/** A card answered with a status word the caller did not accept. */
+export class CardError extends Error {
+  constructor(
+    readonly what: string,
+    readonly command: string,
+    readonly sw: StatusWord,
+  ) {
+    super(`${what}: card answered ${describeSw(sw)} to ${command}`);
+  }
+}
+
+/** The card broke the transmission protocol (endless 61xx, repeated 6Cxx, a response without status word). */
+export class ApduProtocolError extends Error {}
+
+export interface SendOptions {
+  /** What this command does, for the trace and error messages. */
+  name?: string;
+  /** Which parts of the exchange are secret. */
+  redact?: Redaction;
+  /** Split command data over 255 bytes into a chain (CLA b5) when extended length is not used. */
+  chain?: boolean;
+  /** Status words accepted besides 9000 (send() only). */
+  accept?: StatusWord[];
+}
+
+export interface SessionOptions {
+  /** Whether the card (per its profile) takes extended-length APDUs. */
+  extendedLength: boolean;
+  trace?: ApduTrace;
+}
+
+/** Bounds that keep a misbehaving card from hanging the harness in a GET RESPONSE loop. */
+const MAX_RESPONSE_BYTES = 65536 + 256;
+const MAX_GET_RESPONSE_ROUNDS = 300;
+
+export class CardSession {
+  readonly trace: ApduTrace;
+  private readonly extendedLength: boolean;
+
+  constructor(
+    readonly transport: Transport,
+    opts: SessionOptions,
+  ) {
+    this.extendedLength = opts.extendedLength;
+    this.trace = opts.trace ?? new ApduTrace();
+  }
+
+  get atr(): Uint8Array {
+    return this.transport.atr;
+  }
+
+  /** Transmits one logical command and returns the card's final response, whatever its status word. */
+  async transmit(cmd: CommandApdu, opts: SendOptions = {}): Promise<ResponseApdu> {
+    const name = opts.name ?? headerText(cmd);
+    const data = cmd.data ?? new Uint8Array(0);
+    if (opts.chain && !this.extendedLength && data.length > 255) {
+      for (let off = 0; off < data.length; off += 255) {
+        const last = off + 255 >= data.length;
+        const piece: CommandApdu = { ...cmd, cla: last ? cmd.cla : cmd.cla | 0x10, data: data.subarray(off, off + 255) };
+        if (!last) delete piece.le;
+        const r = await this.exchange(piece, `${name} [chain ${off / 255 + 1}]`, opts.redact);
+        if (!last && !isOk(r.sw)) return r;
+        if (last) return r;
+      }
+    }
+    if (needsExtended(cmd) && !this.extendedLength) {
+      throw new ApduProtocolError(`${name}: needs an extended-length APDU but the profile says the card has none`);
+    }
+    return this.exchange(cmd, name, opts.redact);
+  }
+
+  /** Like transmit, but a status word other than 9000 (or one in accept) throws a CardError. */
+  async send(cmd: CommandApdu, opts: SendOptions = {}): Promise<ResponseApdu> {
+    const r = await this.transmit(cmd, opts);
+    if (!isOk(r.sw) && !(opts.accept ?? []).includes(r.sw)) {
+      throw new CardError(opts.name ?? headerText(cmd), this.lastCommandText(), r.sw);
+    }
+    return r;
+  }
+
+  private lastCommandText(): string {
+    return this.trace.last()?.command ?? '?';
+  }
+
+  /** One command plus the GET RESPONSE / re-send rounds T=0 needs. */
+  private async exchange(cmd: CommandApdu, name: string, redact: Redaction | undefined): Promise<ResponseApdu> {
+    let r = await this.roundTrip(cmd, name, redact);
+    if (r.sw >> 8 === 0x6c) {
+      // Wrong Le: ISO 7816-3 says re-send the same command with Le = SW2 (once; a second 6Cxx is a card fault).
+      const le = (r.sw & 0xff) === 0 ? 256 : r.sw & 0xff;
+      r = await this.roundTrip({ ...cmd, le }, `${name} [Le=${le}]`, redact);
+      if (r.sw >> 8 === 0x6c) throw new ApduProtocolError(`${name}: card answered 6Cxx twice (${describeSw(r.sw)})`);
+    }
+    const parts: Uint8Array[] = [r.data];
+    let total = r.data.length;
+    let rounds = 0;
+    while (r.sw >> 8 === 0x61) {
+      if (++rounds > MAX_GET_RESPONSE_ROUNDS || total > MAX_RESPONSE_BYTES) {
+        throw new ApduProtocolError(
+          `${name}: card kept answering 61xx (${rounds} GET RESPONSE rounds, ${total} bytes); giving up`,
+        );
+      }
+      const le = (r.sw & 0xff) === 0 ? 256 : r.sw & 0xff;
+      r = await this.roundTrip({ cla: getResponseCla(cmd.cla), ins: 0xc0, p1: 0, p2: 0, le }, `${name} [GET RESPONSE]`,
+        redact === 'both' || redact === 'response-data' ? 'response-data' : undefined);
+      parts.push(r.data);
+      total += r.data.length;
+    }
+    return { data: parts.length === 1 ? r.data : concat(...parts), sw: r.sw };
+  }
+
+  private async roundTrip(cmd: CommandApdu, name: string, redact: Redaction | undefined): Promise<ResponseApdu> {
+    const wire = encodeCommand(cmd, { extended: this.extendedLength && needsExtended(cmd) });
+    const nc = cmd.data?.length ?? 0;
+    const dataOffset = nc === 0 ? wire.length : wire.length - nc - (cmd.le === undefined ? 0 : needsExtended(cmd) ? 2 : 1);
+    const start = this.trace.now();
+    const raw = await this.transport.transmit(wire);
+    const end = this.trace.now();
+    if (raw.length < 2) {
+      this.trace.record({ name, command: wire, headerLength: 4, dataOffset, dataLength: nc, response: raw, sw: 0, start, end, redact });
+      throw new ApduProtocolError(`${name}: card answered ${raw.length} bytes, no status word`);
+    }
+    const r = decodeResponse(raw);
+    this.trace.record({ name, command: wire, headerLength: 4, dataOffset, dataLength: nc, response: r.data, sw: r.sw, start, end, redact });
+    return r;
+  }
+
+  lastExchange(): TraceEntry | undefined {
+    return this.trace.last();
+  }
+}
+
+/** GET RESPONSE goes in the interindustry class on the same logical channel as the command it completes. */
+function getResponseCla(cla: number): number {
+  if ((cla & 0x40) === 0) return cla & 0x03; // channels 0-3 (first interindustry encoding)
+  return 0x40 | (cla & 0x0f); // channels 4-19 (further interindustry encoding)
+}
