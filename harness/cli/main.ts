@@ -1,0 +1,76 @@
+// The simcert command line: run suites against profiles, check profiles, list readers.
+import { Command, CommanderError } from 'commander';
+import { hex } from '../bytes.ts';
+import { checkProfiles, formatProblem } from '../profile/index.ts';
+import { expandProfileArgs, runSuites, UsageError } from '../run/run.ts';
+import { knownSuites } from '../run/suites.ts';
+import { listReaders, PcscUnavailableError } from '../transport/pcsc.ts';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = new Command()
+    .name('simcert')
+    .description('Conformance harness: can this SIM (UICC) host the JPKI user-authentication certificate?')
+    .exitOverride()
+    .showHelpAfterError('(simcert --help lists the commands)');
+
+  program
+    .command('run')
+    .description('run the suites a profile enables (or those named) and write an Allure report')
+    .requiredOption('-p, --profile <FILE|GLOB>', 'profile YAML file or glob (repeatable)', collect, [])
+    .option('-s, --suite <NAME>', 'suite to run (repeatable; default: every suite the profile enables)', collect, [])
+    .option('-o, --out <DIR>', 'report folder', 'reports')
+    .action(async (o: { profile: string[]; suite: string[]; out: string }) => {
+      exitCode = await runSuites({
+        profiles: o.profile,
+        ...(o.suite.length > 0 ? { suites: o.suite } : {}),
+        out: o.out,
+        log: (l) => console.log(l),
+      });
+    });
+
+  const profile = program.command('profile').description('work with profiles');
+  profile
+    .command('check')
+    .description('validate profiles and print every problem as file:line:column')
+    .argument('<FILE...>', 'profile files or globs')
+    .action(async (files: string[]) => {
+      const results = await checkProfiles(await expandProfileArgs(files), { knownSuites: await knownSuites() });
+      for (const r of results) {
+        if (r.problems.length === 0) console.log(`${r.file}: ok`);
+        for (const p of r.problems) console.log(formatProblem(p));
+      }
+      exitCode = results.some((r) => r.problems.length > 0) ? 2 : 0;
+    });
+
+  program
+    .command('readers')
+    .description('list PC/SC readers, card state and ATR')
+    .action(() => {
+      const readers = listReaders();
+      if (readers.length === 0) console.log('no readers');
+      for (const r of readers) {
+        console.log(`${r.name}\t${r.card}${r.inUse ? ' (in use)' : ''}${r.atr ? `\t${hex(r.atr, ' ')}` : ''}`);
+      }
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are not errors; commander already printed the message for real usage errors.
+      return err.exitCode === 0 || err.code === 'commander.helpDisplayed' ? 0 : 2;
+    }
+    if (err instanceof UsageError || err instanceof PcscUnavailableError) {
+      console.error(`simcert: ${err.message}`);
+      return 2;
+    }
+    console.error(`simcert: ${(err as Error).message}`);
+    return 1;
+  }
+  return exitCode;
+}

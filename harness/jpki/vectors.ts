@@ -1,0 +1,71 @@
+// Reads the JPKI known-answer vectors (vectors/jpki; formats and sources in vectors/README.md).
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fromHex } from '../bytes.ts';
+import type { HashName } from './digest-info.ts';
+
+export interface RsaCrtKey {
+  n: Uint8Array; e: Uint8Array; d: Uint8Array;
+  p: Uint8Array; q: Uint8Array; dp: Uint8Array; dq: Uint8Array; qinv: Uint8Array;
+  source: string;
+}
+
+export interface DigestInfoVector {
+  id: string;
+  hash: HashName;
+  message: Uint8Array;
+  messageSource: string;
+  digest: Uint8Array;
+  digestInfo: Uint8Array;
+}
+
+export interface SignatureVector {
+  digestInfoId: string;
+  signature: Uint8Array;
+  source: string;
+}
+
+export interface JpkiVectors {
+  dir: string;
+  key: RsaCrtKey;
+  digestInfos: DigestInfoVector[];
+  signatures: SignatureVector[];
+  /** FID (4 hex digits) -> file content. */
+  files: Map<string, Uint8Array>;
+  pin: string;
+  pinTryLimit: number;
+}
+
+async function json<T>(dir: string, name: string): Promise<T> {
+  return JSON.parse(await readFile(join(dir, name), 'utf8')) as T;
+}
+
+export async function loadJpkiVectors(dir: string): Promise<JpkiVectors> {
+  const k = await json<Record<string, string>>(dir, 'user-auth-key.json');
+  const field = (name: string): Uint8Array => {
+    const v = k[name];
+    if (typeof v !== 'string') throw new Error(`${join(dir, 'user-auth-key.json')}: missing "${name}"`);
+    return fromHex(v);
+  };
+  const key: RsaCrtKey = {
+    n: field('n'), e: field('e'), d: field('d'), p: field('p'), q: field('q'),
+    dp: field('dp'), dq: field('dq'), qinv: field('qinv'), source: k.source ?? '',
+  };
+  const di = await json<{ id: string; hash: HashName; messageHex: string; messageSource: string; digestHex: string; digestInfoHex: string }[]>(dir, 'digestinfo.json');
+  const digestInfos = di.map((d) => ({
+    id: d.id, hash: d.hash, message: fromHex(d.messageHex), messageSource: d.messageSource,
+    digest: fromHex(d.digestHex), digestInfo: fromHex(d.digestInfoHex),
+  }));
+  const sig = await json<{ entries: { digestInfoId: string; signatureHex: string; source: string }[] }>(dir, 'signatures.json');
+  const signatures = sig.entries.map((s) => ({ digestInfoId: s.digestInfoId, signature: fromHex(s.signatureHex), source: s.source }));
+  const filesJson = await json<Record<string, unknown>>(dir, 'files.json');
+  const files = new Map<string, Uint8Array>();
+  for (const [fid, spec] of Object.entries(filesJson)) {
+    if (!/^[0-9A-Fa-f]{4}$/.test(fid)) continue; // descriptive keys (sources, notes) sit beside the FIDs
+    const content = typeof spec === 'string' ? spec : (spec as { file?: string; hex?: string }).file ?? (spec as { hex?: string }).hex;
+    if (typeof content !== 'string') throw new Error(`${join(dir, 'files.json')}: FID ${fid} has no file or hex content`);
+    files.set(fid.toUpperCase(), /^[0-9A-Fa-f\s]+$/.test(content) && !content.includes('.') ? fromHex(content) : new Uint8Array(await readFile(join(dir, content))));
+  }
+  const pin = await json<{ pin: string; tryLimit: number }>(dir, 'pin.json');
+  return { dir, key, digestInfos, signatures, files, pin: pin.pin, pinTryLimit: pin.tryLimit };
+}

@@ -1,0 +1,17 @@
+// Allure 3 configuration for simcert reports: one self-contained HTML file that opens from disk (no server),
+// grouped by carrier variant and suite. Output paths are given on the command line by `simcert run`.
+import { defineConfig } from 'allure';
+
+export default defineConfig({
+  name: 'simcert — JPKI on SIM conformance',
+  plugins: {
+    awesome: {
+      options: {
+        reportName: 'simcert — JPKI on SIM conformance',
+        singleFile: true,
+        reportLanguage: 'en',
+        groupBy: ['parentSuite', 'suite'],
+      },
+    },
+  },
+});

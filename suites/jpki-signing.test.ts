@@ -1,0 +1,149 @@
+// Suite jpki-signing: can the card's JPKI user-authentication application produce signatures a relying party
+// accepts? Reads the certificates, exercises the PIN, and signs the known-answer DigestInfos in vectors/jpki,
+// comparing every signature byte for byte and verifying it against the certificate read from the card.
+import * as allure from 'allure-js-commons';
+import forge from 'node-forge';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SW, describeSw } from '../harness/apdu/status-words.ts';
+import { equalBytes, fromHex, hex } from '../harness/bytes.ts';
+import { EF, JpkiClient } from '../harness/jpki/client.ts';
+import { createApplet, personalizeFixture } from '../harness/jpki/provision.ts';
+import { loadJpkiVectors, type JpkiVectors } from '../harness/jpki/vectors.ts';
+import { emsaPkcs1v15, rsaPublicOp } from '../harness/jpki/rsa-check.ts';
+import { loadSuiteProfile, onCard, openCardContext, secret, type CardContext } from './support/card-context.ts';
+
+const SUITE = 'jpki-signing';
+const profile = await loadSuiteProfile();
+const jp = profile.ixit.jpki;
+const fixture = jp.personalization.source === 'fixture' ? await loadJpkiVectors(jp.personalization.vectors) : undefined;
+
+let ctx: CardContext;
+let jpki: JpkiClient;
+let pin: string;
+let provisioned: string | undefined = 'provisioning has not run';
+let userCert: forge.pki.Certificate | undefined;
+
+function requireProvisioned(): void {
+  if (provisioned) throw new Error(`the JPKI applet is not ready: ${provisioned}`);
+}
+
+function toBinary(bytes: Uint8Array): string {
+  return forge.util.binary.raw.encode(bytes);
+}
+
+function cardTest(name: string, body: () => Promise<void>): void {
+  it(name, async () => {
+    await allure.epic('JPKI user authentication on the SIM');
+    await allure.feature('signing');
+    await onCard(ctx, SUITE, body);
+  });
+}
+
+beforeAll(async () => {
+  ctx = await openCardContext(profile);
+  jpki = new JpkiClient(ctx.card.session, fromHex(jp.aid));
+  pin = await secret(profile);
+});
+
+afterAll(async () => {
+  await ctx?.card.close();
+});
+
+describe(`JPKI signing — ${profile.name}`, () => {
+  cardTest('the JPKI applet is installed and personalized', async () => {
+    const s = ctx.card.session;
+    if (jp.install === 'create-applet') {
+      await allure.step('install the applet (CREATE APPLET)', () => createApplet(s, fromHex(jp.aid)));
+    }
+    if (fixture) {
+      await allure.step('personalize with the test fixture (STORE DATA, DGIs)', async () => {
+        await jpki.selectAp();
+        const blocks = await personalizeFixture(s, fixture, pin, jp.pinTryLimit);
+        await allure.parameter('STORE DATA blocks', String(blocks));
+      });
+    }
+    await allure.step('select the JPKI AP', () => jpki.selectAp());
+    provisioned = undefined;
+  });
+
+  cardTest('reads the user-authentication certificate and its CA certificate', async () => {
+    requireProvisioned();
+    await jpki.selectAp();
+    const certDer = await allure.step('read EF 000A (user-authentication certificate)', () => jpki.readEf(EF.USER_AUTH_CERT));
+    const caDer = await allure.step('read EF 000B (CA certificate)', () => jpki.readEf(EF.USER_AUTH_CA_CERT));
+    const cert = forge.pki.certificateFromAsn1(forge.asn1.fromDer(toBinary(certDer)));
+    const ca = forge.pki.certificateFromAsn1(forge.asn1.fromDer(toBinary(caDer)));
+    await allure.attachment('user-auth certificate (PEM)', forge.pki.certificateToPem(cert), { contentType: 'application/x-pem-file' });
+    expect(ca.verify(cert), 'the CA certificate on the card must have issued the user-auth certificate').toBe(true);
+    const ku = cert.getExtension('keyUsage') as { digitalSignature?: boolean; critical?: boolean } | null;
+    expect(ku?.digitalSignature, 'keyUsage must allow digitalSignature').toBe(true);
+    expect((cert.publicKey as forge.pki.rsa.PublicKey).n.bitLength()).toBe(2048);
+    if (fixture) {
+      expect(equalBytes(certDer, fixture.files.get('000A')!), 'certificate on the card = the one personalized').toBe(true);
+      expect(equalBytes(caDer, fixture.files.get('000B')!), 'CA certificate on the card = the one personalized').toBe(true);
+    }
+    userCert = cert;
+  });
+
+  cardTest('reports the PIN tries left without spending one', async () => {
+    requireProvisioned();
+    await jpki.selectAp();
+    const first = await jpki.pinState();
+    const second = await jpki.pinState();
+    expect(first).toEqual({ verified: false, triesLeft: jp.pinTryLimit });
+    expect(second).toEqual(first);
+  });
+
+  cardTest('refuses to sign before the PIN is verified', async () => {
+    requireProvisioned();
+    await jpki.selectAp();
+    await jpki.selectEf(EF.USER_AUTH_KEY);
+    const sw = await jpki.trySign(fixture?.digestInfos[0]?.digestInfo ?? new Uint8Array(51));
+    expect(describeSw(sw)).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
+  });
+
+  cardTest('counts a wrong PIN down, and the right PIN restores the counter', async () => {
+    requireProvisioned();
+    await jpki.selectAp();
+    // A wrong PIN of the right shape: the real PIN with its last digit changed.
+    const last = pin.charCodeAt(pin.length - 1);
+    const wrong = pin.slice(0, -1) + String.fromCharCode(last === 0x39 ? 0x30 : last + 1);
+    const afterWrong = await jpki.verifyPin(wrong);
+    expect(afterWrong).toEqual({ verified: false, triesLeft: jp.pinTryLimit - 1 });
+    expect(await jpki.pinState()).toEqual({ verified: false, triesLeft: jp.pinTryLimit - 1 });
+    expect(await jpki.verifyPin(pin)).toEqual({ verified: true });
+    await jpki.selectAp(); // re-selecting the AP clears the verification state
+    expect(await jpki.pinState()).toEqual({ verified: false, triesLeft: jp.pinTryLimit });
+  });
+
+  const vectors: JpkiVectors['digestInfos'] = fixture?.digestInfos ?? [];
+  for (const v of vectors) {
+    const applies = v.hash !== 'sha1' || profile.ics.sha1_digestinfo;
+    const title = `signs DigestInfo ${v.id} (${v.hash}) byte-exact and verifiably`;
+    if (!applies) {
+      it.skip(`${title} — not applicable: the profile does not claim sha1_digestinfo`, () => undefined);
+      continue;
+    }
+    cardTest(title, async () => {
+      requireProvisioned();
+      const expected = fixture!.signatures.find((s) => s.digestInfoId === v.id);
+      if (!expected) throw new Error(`vectors/jpki/signatures.json has no signature for ${v.id}`);
+      await allure.parameter('vector', v.id);
+      await allure.parameter('expected signature source', expected.source, { excluded: true });
+      await jpki.selectAp();
+      const state = await jpki.verifyPin(pin);
+      expect(state).toEqual({ verified: true });
+      const sig = await allure.step('COMPUTE DIGITAL SIGNATURE', () => jpki.sign(v.digestInfo));
+      expect(hex(sig)).toBe(hex(expected.signature));
+      const cert = userCert;
+      if (!cert) throw new Error('no certificate was read from the card (see the certificate test)');
+      const pub = cert.publicKey as forge.pki.rsa.PublicKey;
+      // Two independent checks against the certificate read from the card: node-forge's PKCS#1 v1.5 verify, and
+      // the exact encoded message (00 01 FF.. 00 || DigestInfo) recovered with the public exponent.
+      expect(pub.verify(toBinary(v.digest), toBinary(sig)), 'node-forge RSASSA-PKCS1-v1_5 verify').toBe(true);
+      const recovered = rsaPublicOp(pub, sig);
+      expect(hex(recovered)).toBe(hex(emsaPkcs1v15(v.digestInfo, 256)));
+    });
+  }
+});
+
