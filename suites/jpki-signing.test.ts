@@ -118,10 +118,10 @@ describe(`JPKI signing — ${profile.name}`, () => {
 
   const vectors: JpkiVectors['digestInfos'] = fixture?.digestInfos ?? [];
   for (const v of vectors) {
-    const applies = v.hash !== 'sha1' || profile.ics.sha1_digestinfo;
+    const applies = v.hash !== 'sha1' || profile.ics.sha1DigestInfo;
     const title = `signs DigestInfo ${v.id} (${v.hash}) byte-exact and verifiably`;
     if (!applies) {
-      it.skip(`${title} — not applicable: the profile does not claim sha1_digestinfo`, () => undefined);
+      it.skip(`${title} — not applicable: the profile does not claim sha1DigestInfo`, () => undefined);
       continue;
     }
     cardTest(title, async () => {

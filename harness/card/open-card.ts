@@ -64,7 +64,7 @@ export async function openCard(profile: Profile): Promise<OpenCard> {
     await release().catch(() => undefined);
     throw err;
   }
-  const session = new CardSession(transport, { extendedLength: profile.ics.extended_length });
+  const session = new CardSession(transport, { extendedLength: profile.ics.extendedLength });
   return { session, transport, reader, close: release };
 }
 

@@ -1,0 +1,185 @@
+// The profile loader: a valid profile loads with its defaults, and every malformed profile is reported at the
+// line and column an engineer would put the cursor on, naming the field. Expected positions were read off the
+// YAML text below by eye, not taken from the loader.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../paths.ts';
+import { checkProfiles, formatProblem, loadProfile, ProfileError, resolveSecret, type ProfileProblem } from './index.ts';
+
+const VECTORS = process.env.FAKEVEC ?? join(repoRoot, 'vectors', 'jpki');
+const knownSuites = ['jpki-signing'];
+
+// Line numbers on the right; cases below replace whole lines by number.
+const BASE = [
+  'name: Test variant', //                                   1
+  'card:', //                                                2
+  '  carrier: test', //                                      3
+  '  variant: t1', //                                        4
+  '  emulated: true', //                                     5
+  '  testCard: true', //                                     6
+  'ics:', //                                                 7
+  '  t1: true', //                                           8
+  '  extendedLength: true', //                               9
+  'ixit:', //                                                10
+  '  transport: sim', //                                     11
+  '  jpki:', //                                              12
+  '    pin: { value: "1234" }', //                           13
+  '    install: create-applet', //                           14
+  '    personalization:', //                                 15
+  '      source: fixture', //                                16
+  `      vectors: ${VECTORS}`, //                            17
+  'sim:', //                                                 18
+  '  atr: 3B00', //                                          19
+  '  extendedLength: true', //                               20
+  '  apduBufferSize: 2048', //                               21
+  '  applets:', //                                           22
+  '    - aid: D392F000260100000001', //                      23
+  '      class: org.simcert.applets.jpki.JpkiApplet', //     24
+  '      codebase: jpki', //                                 25
+  'suites: [jpki-signing]', //                               26
+];
+
+function edit(changes: Record<number, string | null>, extra: string[] = []): string {
+  const lines: string[] = [];
+  BASE.forEach((l, i) => {
+    const c = changes[i + 1];
+    if (c === undefined) lines.push(l);
+    else if (c !== null) lines.push(c);
+  });
+  return `${[...lines, ...extra].join('\n')}\n`;
+}
+
+let dir: string;
+let n = 0;
+async function write(text: string): Promise<string> {
+  const file = join(dir, `p${n++}.yaml`);
+  await writeFile(file, text);
+  return file;
+}
+async function problems(text: string): Promise<ProfileProblem[]> {
+  const [r] = await checkProfiles([await write(text)], { knownSuites });
+  return r!.problems;
+}
+function at(p: ProfileProblem): string {
+  return `${p.line}:${p.column} ${p.field}`;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'simcert-profile-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('a valid profile', () => {
+  it('loads with the schema defaults filled in and paths made absolute', async () => {
+    const p = await loadProfile(await write(edit({})), { knownSuites });
+    expect(p.ixit.jpki.aid).toBe('D392F000260100000001');
+    expect(p.ixit.jpki.pinTryLimit).toBe(3);
+    expect(p.ixit.timeouts).toEqual({ connectMs: 20000, apduMs: 30000 });
+    expect(p.ics).toMatchObject({ t0: false, t1: true, extendedLength: true, logicalChannels: 4, sha1DigestInfo: true });
+    expect(p.sim).toMatchObject({ protocol: 'T=1', logicalChannels: 4 });
+    expect(p.ixit.jpki.personalization).toEqual({ source: 'fixture', vectors: VECTORS });
+  });
+
+  it('resolves relative paths against the profile, not the working directory', async () => {
+    const p = await loadProfile(join(repoRoot, 'profiles', 'emulated', 'reference.yaml'), { knownSuites });
+    expect(p.ixit.jpki.personalization).toEqual({ source: 'fixture', vectors: VECTORS });
+    expect(p.suites).toEqual(['jpki-signing']);
+  });
+
+  it('hands out a PIN from the environment only when asked, and says which variable is missing', async () => {
+    delete process.env.SIMCERT_TEST_PIN_X;
+    await expect(resolveSecret({ env: 'SIMCERT_TEST_PIN_X' }, 'ixit.jpki.pin')).rejects.toThrow('ixit.jpki.pin: environment variable SIMCERT_TEST_PIN_X is not set');
+    process.env.SIMCERT_TEST_PIN_X = '4321';
+    await expect(resolveSecret({ env: 'SIMCERT_TEST_PIN_X' }, 'ixit.jpki.pin')).resolves.toBe('4321');
+    delete process.env.SIMCERT_TEST_PIN_X;
+  });
+
+  it('reads a PIN file without its trailing newline', async () => {
+    const f = join(dir, 'pin.txt');
+    await writeFile(f, '2468\n');
+    await expect(resolveSecret({ file: f }, 'pin')).resolves.toBe('2468');
+  });
+});
+
+describe('malformed profiles point at the line, column and field', () => {
+  const cases: { name: string; text: () => string; expect: [position: string, message: string][] }[] = [
+    { name: 'an AID too short', text: () => edit({ 23: '    - aid: D392F0' }),
+      expect: [['23:12 sim.applets[0].aid', '"D392F0" is not an AID: 5 to 16 bytes in hex']] },
+    { name: 'an AID with a non-hex digit', text: () => edit({ 23: '    - aid: D392F00026010000000G' }),
+      expect: [['23:12 sim.applets[0].aid', 'is not an AID']] },
+    { name: 'a misspelt field', text: () => edit({ 14: '    instal: create-applet' }),
+      expect: [['14:5 ixit.jpki.instal', 'unknown field "instal"']] },
+    { name: 'a word where a number belongs', text: () => edit({ 21: '  apduBufferSize: big' }),
+      expect: [['21:19 sim.apduBufferSize', 'must be a whole number, got string "big"']] },
+    { name: 'an unknown transport', text: () => edit({ 11: '  transport: usb' }),
+      expect: [['11:14 ixit.transport', 'must be one of sim (bundled simulator)']] },
+    { name: 'a missing required field', text: () => edit({ 4: null }),
+      expect: [['2:1 card', 'missing required field "variant"']] },
+    { name: 'a duplicate key', text: () => edit({ 4: '  carrier: other' }),
+      expect: [['4:3 ', 'YAML: Map keys must be unique']] },
+    { name: 'an unclosed flow mapping', text: () => edit({ 13: '    pin: { value: "1234"' }),
+      expect: [['14:5 ', 'YAML:']] },
+    { name: 'a tab for indentation', text: () => edit({ 14: '\tinstall: create-applet' }),
+      expect: [['14:1 ', 'YAML:']] },
+    { name: 'an inline PIN for a real card', text: () => edit({ 5: '  emulated: false', 6: '  testCard: false', 11: '  transport: vpcd', 14: null, 16: '      source: none', 17: null, 18: null, 19: null, 20: null, 21: null, 22: null, 23: null, 24: null, 25: null }),
+      expect: [['13:19 ixit.jpki.pin.value', 'an inline PIN is allowed only for emulated or test cards']] },
+    { name: 'a PIN that is not 4 digits', text: () => edit({ 13: '    pin: { value: "12345" }' }),
+      expect: [['13:19 ixit.jpki.pin.value', 'the JPKI user-authentication PIN is 4 digits']] },
+    { name: 'a PIN given as a bare number', text: () => edit({ 13: '    pin: 1234' }),
+      expect: [['13:10 ixit.jpki.pin', 'must be { value: ... } (emulated/test cards only), { env: VARIABLE } or { file: PATH }']] },
+    { name: 'a PIN from an unset variable', text: () => edit({ 13: '    pin: { env: SIMCERT_TEST_UNSET_PIN }' }),
+      expect: [['13:17 ixit.jpki.pin.env', 'environment variable SIMCERT_TEST_UNSET_PIN is not set']] },
+    { name: 'a PIN file inside the repository', text: () => edit({ 13: `    pin: { file: ${join(repoRoot, 'README.md')} }` }),
+      expect: [['13:18 ixit.jpki.pin.file', 'must live outside the repository']] },
+    { name: 'an unknown suite', text: () => edit({ 26: 'suites: [jpki-signing, nonsense]' }),
+      expect: [['26:24 suites[1]', 'no suite named "nonsense" (suites: jpki-signing)']] },
+    { name: 'a vectors folder without vectors', text: () => edit({ 17: '      vectors: /nonexistent/jpki' }),
+      expect: [['17:16 ixit.jpki.personalization.vectors', '/nonexistent/jpki holds no JPKI vectors']] },
+    { name: 'a T=0 simulator for a T=1 extended-length ICS', text: () => edit({ 20: '  protocol: T=0' }),
+      expect: [['9:19 ics.extendedLength', 'claims extended length but sim.extendedLength is false'], ['20:13 sim.protocol', 'ics.t0 is false']] },
+    { name: 'a try limit out of range', text: () => edit({ 14: '    pinTryLimit: 99' }),
+      expect: [['14:18 ixit.jpki.pinTryLimit', '99 is out of range (maximum 15)']] },
+    { name: 'a personalization source that does not exist', text: () => edit({ 16: '      source: card' }),
+      expect: [['15:5 ixit.jpki.personalization', 'must be { source: fixture, vectors: DIR } or { source: none }']] },
+    { name: 'a pcsc transport without a reader', text: () => edit({ 11: '  transport: pcsc' }),
+      expect: [['11:14 ixit.transport', 'transport pcsc needs ixit.reader'], ['18:1 sim', 'only used with transport sim']] },
+    { name: 'an ATR mask of the wrong length', text: () => edit({}, []).replace('  jpki:\n', '  atr: { value: 3B00, mask: FFFFFF }\n  jpki:\n'),
+      expect: [['12:29 ixit.atr.mask', 'the mask has 3 bytes, the ATR 2']] },
+    { name: 'an applet codebase that does not exist', text: () => edit({ 25: '      codebase: nosuch' }),
+      expect: [['25:17 sim.applets[0].codebase', 'no applet sources at lab/applets/nosuch/src']] },
+    { name: 'an empty file', text: () => '# nothing here\n',
+      expect: [['1:1 ', 'the profile is empty']] },
+    { name: 'a list instead of a mapping', text: () => '- name: x\n',
+      expect: [['1:1 ', 'a profile is a mapping of fields']] },
+  ];
+
+  for (const c of cases) {
+    it(`reports ${c.name}`, async () => {
+      const got = await problems(c.text());
+      expect(got.map((p) => `${at(p)} | ${p.message}`)).toHaveLength(c.expect.length);
+      for (const [i, [position, message]] of c.expect.entries()) {
+        expect(at(got[i]!)).toBe(position);
+        expect(got[i]!.message).toContain(message);
+      }
+    });
+  }
+
+  it('says a missing file is missing, in one line', async () => {
+    const [r] = await checkProfiles([join(dir, 'nope.yaml')], { knownSuites });
+    expect(r!.problems.map(formatProblem)).toEqual([`${join(dir, 'nope.yaml')}: cannot read the profile: no such file`]);
+  });
+
+  it('formats problems as file:line:column: field: message and throws them all from loadProfile', async () => {
+    const file = await write(edit({ 11: '  transport: usb', 21: '  apduBufferSize: big' }));
+    const err = await loadProfile(file, { knownSuites }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProfileError);
+    expect((err as ProfileError).message.split('\n')).toEqual([
+      `${file}:11:14: ixit.transport: must be one of sim (bundled simulator), vpcd (a virtual card connects to us), pcsc (a reader)`,
+      `${file}:21:19: sim.apduBufferSize: must be a whole number, got string "big"`,
+    ]);
+  });
+});

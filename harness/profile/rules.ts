@@ -1,0 +1,105 @@
+// Checks a schema-valid profile for what JSON Schema cannot say well: cross-field consistency, files that must
+// exist, and the secret-handling rules. Every rule names the field it concerns.
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { repoRoot } from '../paths.ts';
+import type { Profile } from './types.ts';
+
+export interface RuleProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+export interface RuleOptions {
+  knownSuites: readonly string[];
+}
+
+function inside(dir: string, file: string): boolean {
+  const rel = relative(dir, file);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+export function checkRules(p: Profile, opts: RuleOptions): RuleProblem[] {
+  const out: RuleProblem[] = [];
+  const add = (path: (string | number)[], message: string): void => {
+    out.push({ path, message });
+  };
+  const { ixit, ics } = p;
+
+  if (!ics.t0 && !ics.t1) add(['ics'], 'the card must claim at least one of t0, t1');
+
+  switch (ixit.transport) {
+    case 'sim':
+      if (!p.sim) add(['sim'], 'transport sim needs a sim section saying how to emulate the card');
+      if (!p.card.emulated) add(['card', 'emulated'], 'transport sim drives the bundled simulator: set card.emulated: true');
+      break;
+    case 'pcsc':
+      if (!ixit.reader) add(['ixit', 'transport'], 'transport pcsc needs ixit.reader (simcert readers lists the reader names)');
+      break;
+    case 'vpcd':
+      break;
+  }
+  if (p.sim && ixit.transport !== 'sim') add(['sim'], `the sim section is only used with transport sim (this profile uses ${ixit.transport})`);
+  if (ixit.reader && ixit.transport !== 'pcsc') add(['ixit', 'reader'], `a reader is only used with transport pcsc (this profile uses ${ixit.transport})`);
+
+  if (ixit.atr?.mask && ixit.atr.mask.length !== ixit.atr.value.length) {
+    add(['ixit', 'atr', 'mask'], `the mask has ${ixit.atr.mask.length / 2} bytes, the ATR ${ixit.atr.value.length / 2}`);
+  }
+
+  const pin = ixit.jpki.pin;
+  if ('value' in pin) {
+    if (!p.card.emulated && !p.card.testCard) {
+      add(['ixit', 'jpki', 'pin', 'value'],
+        'an inline PIN is allowed only for emulated or test cards (card.emulated / card.testCard); use { env: VARIABLE } or { file: PATH }');
+    }
+    if (!/^[0-9]{4}$/.test(pin.value)) add(['ixit', 'jpki', 'pin', 'value'], 'the JPKI user-authentication PIN is 4 digits');
+  } else if ('file' in pin) {
+    if (inside(repoRoot, pin.file)) {
+      add(['ixit', 'jpki', 'pin', 'file'], 'a secret file must live outside the repository, where it cannot be committed');
+    } else if (!existsSync(pin.file)) {
+      add(['ixit', 'jpki', 'pin', 'file'], `no such file: ${pin.file}`);
+    }
+  } else if (!process.env[pin.env]) {
+    add(['ixit', 'jpki', 'pin', 'env'], `environment variable ${pin.env} is not set`);
+  }
+
+  const pers = ixit.jpki.personalization;
+  if (pers.source === 'fixture') {
+    if (!existsSync(join(pers.vectors, 'user-auth-key.json'))) {
+      add(['ixit', 'jpki', 'personalization', 'vectors'], `${pers.vectors} holds no JPKI vectors (user-auth-key.json)`);
+    }
+    if (!p.card.emulated && !p.card.testCard) {
+      add(['ixit', 'jpki', 'personalization', 'source'], 'fixture personalization writes a published test key: emulated or test cards only');
+    }
+  }
+  if (ixit.jpki.install === 'create-applet' && !p.card.emulated) {
+    add(['ixit', 'jpki', 'install'], "create-applet is jCardSim's simulator command; real cards install through GlobalPlatform");
+  }
+
+  if (p.sim) {
+    const sim = p.sim;
+    if (sim.protocol === 'T=0' && sim.extendedLength) add(['sim', 'extendedLength'], 'T=0 cannot carry extended-length APDUs');
+    if (sim.protocol === 'T=0' && !ics.t0) add(['sim', 'protocol'], 'the simulator would speak T=0 but ics.t0 is false');
+    if (sim.protocol === 'T=1' && !ics.t1) add(['sim', 'protocol'], 'the simulator would speak T=1 but ics.t1 is false');
+    if (ics.extendedLength && !sim.extendedLength) add(['ics', 'extendedLength'], 'the ICS claims extended length but sim.extendedLength is false');
+    if (sim.extendedLength && sim.apduBufferSize < 2048) {
+      add(['sim', 'apduBufferSize'], 'extended length needs an APDU buffer of at least 2048 bytes to carry a certificate read');
+    }
+    const aids = new Set<string>();
+    sim.applets.forEach((a, i) => {
+      const aid = a.aid.toUpperCase();
+      if (aids.has(aid)) add(['sim', 'applets', i, 'aid'], `AID ${aid} is listed twice`);
+      aids.add(aid);
+      const src = resolve(repoRoot, 'lab', 'applets', a.codebase, 'src');
+      if (!existsSync(src) || !statSync(src).isDirectory()) add(['sim', 'applets', i, 'codebase'], `no applet sources at lab/applets/${a.codebase}/src`);
+    });
+    if (ixit.jpki.install === 'create-applet' && !aids.has(ixit.jpki.aid.toUpperCase())) {
+      add(['ixit', 'jpki', 'aid'], `create-applet needs an applet with AID ${ixit.jpki.aid} in sim.applets`);
+    }
+  }
+
+  p.suites.forEach((s, i) => {
+    if (!opts.knownSuites.includes(s)) add(['suites', i], `no suite named "${s}" (suites: ${opts.knownSuites.join(', ')})`);
+  });
+  return out;
+}

@@ -1,0 +1,62 @@
+// The shape of a loaded profile: profiles/profile.schema.json after validation, defaults filled in and paths
+// made absolute. ICS = what the card claims to support; IXIT = how the lab reaches and drives it.
+
+/** Where a secret comes from. Inline values are accepted only for emulated or test cards. */
+export type SecretRef = { value: string } | { env: string } | { file: string };
+
+export type Personalization = { source: 'fixture'; vectors: string } | { source: 'none' };
+
+export interface SimApplet {
+  aid: string;
+  class: string;
+  /** Folder under lab/applets holding the applet's sources. */
+  codebase: string;
+}
+
+export interface SimSettings {
+  atr: string;
+  protocol: 'T=0' | 'T=1';
+  extendedLength: boolean;
+  apduBufferSize: number;
+  logicalChannels: number;
+  applets: SimApplet[];
+}
+
+export interface Profile {
+  /** Absolute path of the YAML file it came from. */
+  file: string;
+  name: string;
+  description?: string;
+  card: {
+    carrier: string;
+    variant: string;
+    vendor?: string;
+    emulated: boolean;
+    testCard: boolean;
+  };
+  ics: {
+    t0: boolean;
+    t1: boolean;
+    extendedLength: boolean;
+    logicalChannels: number;
+    rsa2048: boolean;
+    sha1DigestInfo: boolean;
+  };
+  ixit: {
+    transport: 'sim' | 'vpcd' | 'pcsc';
+    reader?: string;
+    vpcd: { host: string; port: number };
+    atr?: { value: string; mask?: string };
+    jpki: {
+      aid: string;
+      pin: SecretRef;
+      pinTryLimit: number;
+      install: 'create-applet' | 'none';
+      /** For a fixture, `vectors` is an absolute path. */
+      personalization: Personalization;
+    };
+    timeouts: { connectMs: number; apduMs: number };
+  };
+  sim?: SimSettings;
+  suites: string[];
+}
