@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Makes the test CA and the JPKI-shaped user-authentication certificate in vectors/jpki with the OpenSSL CLI.
+# The CA key (vectors/jpki/ca-key.pem) is generated once and committed; with it and the fixed dates and serials
+# below, the certificates come out the same on every run. TEST ONLY: both keys are public.
+# Run from the repository root: bash tools/make-certs.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=vectors/jpki
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+[ -f "$out/ca-key.pem" ] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$out/ca-key.pem"
+
+# The user-auth key from user-auth-key.json (NIST CAVP's 2048-bit key) as PEM, for the certificate request.
+python3 - "$out/user-auth-key.json" "$tmp/user.der" <<'PY'
+import json, sys
+k = json.load(open(sys.argv[1]))
+def der_len(n):
+    return bytes([n]) if n < 0x80 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes((n.bit_length() + 7) // 8, 'big')
+def der_int(h):
+    b = bytes.fromhex(h).lstrip(b'\0') or b'\0'
+    if b[0] & 0x80: b = b'\0' + b
+    return b'\x02' + der_len(len(b)) + b
+body = der_int('00') + b''.join(der_int(k[f]) for f in ('n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qinv'))
+open(sys.argv[2], 'wb').write(b'\x30' + der_len(len(body)) + body)
+PY
+openssl rsa -inform DER -in "$tmp/user.der" -out "$tmp/user.pem" 2>/dev/null
+
+# Test policy OID under 2.25 (a UUID arc) so this can never pass for J-LIS's 1.2.392.200149.8.5.1.3.30.
+policy=2.25.317889748246805472599632977833674085543
+
+cat > "$tmp/ca.cnf" <<CNF
+[ ca ]
+default_ca = testca
+[ testca ]
+dir = $tmp
+database = $tmp/index.txt
+new_certs_dir = $tmp
+serial = $tmp/serial
+default_md = sha256
+policy = any
+unique_subject = no
+copy_extensions = none
+preserve = yes
+email_in_dn = no
+[ any ]
+countryName = optional
+organizationName = optional
+organizationalUnitName = optional
+commonName = optional
+[ req ]
+distinguished_name = dn
+prompt = no
+utf8 = yes
+string_mask = utf8only
+[ dn ]
+[ ca_ext ]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[ user_ext ]
+keyUsage = critical, digitalSignature
+certificatePolicies = $policy
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+issuerAltName = dirName:ian
+[ ian ]
+C = JP
+O = Public Personal Authentication Service (TEST)
+CNF
+touch "$tmp/index.txt"
+
+ca_dn='/C=JP/O=JPKI TEST/OU=JPKI for user authentication/OU=Japan Agency for Local Authority Information Systems (TEST)'
+openssl req -new -config "$tmp/ca.cnf" -key "$out/ca-key.pem" -subj "$ca_dn" -out "$tmp/ca.csr"
+echo 01 > "$tmp/serial"
+openssl ca -batch -config "$tmp/ca.cnf" -selfsign -keyfile "$out/ca-key.pem" -in "$tmp/ca.csr" -extensions ca_ext \
+  -startdate 20260101000000Z -enddate 20460101000000Z -notext -out "$tmp/ca.pem" 2>/dev/null
+openssl x509 -in "$tmp/ca.pem" -outform DER -out "$out/ca-cert.der"
+
+openssl req -new -config "$tmp/ca.cnf" -key "$tmp/user.pem" -subj '/C=JP/CN=SIMCERT-TEST-0001' -out "$tmp/user.csr"
+echo 1000 > "$tmp/serial"
+openssl ca -batch -config "$tmp/ca.cnf" -cert "$tmp/ca.pem" -keyfile "$out/ca-key.pem" -in "$tmp/user.csr" -extensions user_ext \
+  -startdate 20260101000000Z -enddate 20310101000000Z -notext -out "$tmp/user-cert.pem" 2>/dev/null
+openssl x509 -in "$tmp/user-cert.pem" -outform DER -out "$out/user-auth-cert.der"
+
+openssl verify -CAfile "$tmp/ca.pem" "$tmp/user-cert.pem" >/dev/null
+[ "$(openssl x509 -in "$tmp/user-cert.pem" -noout -modulus)" = "$(openssl rsa -in "$tmp/user.pem" -noout -modulus 2>/dev/null)" ]
+echo "wrote $out/ca-cert.der ($(stat -c %s "$out/ca-cert.der") bytes), $out/user-auth-cert.der ($(stat -c %s "$out/user-auth-cert.der") bytes); chain verified"
