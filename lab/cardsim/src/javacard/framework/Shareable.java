@@ -1,0 +1,5 @@
+package javacard.framework;
+
+/** Marks an interface whose objects may be shared across applet firewalls. */
+public interface Shareable {
+}

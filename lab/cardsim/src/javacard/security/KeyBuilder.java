@@ -1,0 +1,44 @@
+package javacard.security;
+
+/** Key factory of the Java Card 3.0.5 API; this simulator builds the RSA key types. */
+public class KeyBuilder {
+    public static final byte TYPE_DES_TRANSIENT_RESET = 1;
+    public static final byte TYPE_DES_TRANSIENT_DESELECT = 2;
+    public static final byte TYPE_DES = 3;
+    public static final byte TYPE_RSA_PUBLIC = 4;
+    public static final byte TYPE_RSA_PRIVATE = 5;
+    public static final byte TYPE_RSA_CRT_PRIVATE = 6;
+    public static final byte TYPE_AES = 15;
+
+    public static final short LENGTH_RSA_512 = 512;
+    public static final short LENGTH_RSA_1024 = 1024;
+    public static final short LENGTH_RSA_1536 = 1536;
+    public static final short LENGTH_RSA_2048 = 2048;
+    public static final short LENGTH_RSA_3072 = 3072;
+    public static final short LENGTH_RSA_4096 = 4096;
+    public static final short LENGTH_AES_128 = 128;
+    public static final short LENGTH_AES_192 = 192;
+    public static final short LENGTH_AES_256 = 256;
+
+    private KeyBuilder() {
+    }
+
+    public static Key buildKey(byte keyType, short keyLength, boolean keyEncryption) throws CryptoException {
+        if (keyLength < 512 || keyLength > 4096 || keyLength % 8 != 0) {
+            if (keyType == TYPE_RSA_PUBLIC || keyType == TYPE_RSA_PRIVATE || keyType == TYPE_RSA_CRT_PRIVATE) {
+                CryptoException.throwIt(CryptoException.ILLEGAL_VALUE);
+            }
+        }
+        switch (keyType) {
+            case TYPE_RSA_PUBLIC:
+                return new RsaKeyImpl(TYPE_RSA_PUBLIC, keyLength);
+            case TYPE_RSA_PRIVATE:
+                return new RsaKeyImpl(TYPE_RSA_PRIVATE, keyLength);
+            case TYPE_RSA_CRT_PRIVATE:
+                return new RsaPrivateCrtKeyImpl(keyLength);
+            default:
+                CryptoException.throwIt(CryptoException.NO_SUCH_ALGORITHM);
+                return null;
+        }
+    }
+}

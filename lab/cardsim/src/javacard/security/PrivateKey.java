@@ -1,0 +1,4 @@
+package javacard.security;
+
+public interface PrivateKey extends Key {
+}

@@ -1,0 +1,4 @@
+package javacard.security;
+
+public interface PublicKey extends Key {
+}

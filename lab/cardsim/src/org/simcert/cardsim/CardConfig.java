@@ -1,0 +1,98 @@
+package org.simcert.cardsim;
+
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The simulator's configuration: jCardSim's property names (com.licel.jcardsim.*) so one file drives either
+ * simulator, plus simcert.cardsim.* keys for what jCardSim cannot vary (protocol, extended length, buffer size,
+ * logical channels).
+ */
+public final class CardConfig {
+    public static final String ATR = "com.licel.jcardsim.card.ATR";
+    public static final String HOST = "com.licel.jcardsim.vsmartcard.host";
+    public static final String PORT = "com.licel.jcardsim.vsmartcard.port";
+    public static final String PROTOCOL = "simcert.cardsim.protocol";
+    public static final String EXTENDED_LENGTH = "simcert.cardsim.extendedLength";
+    public static final String APDU_BUFFER_SIZE = "simcert.cardsim.apduBufferSize";
+    public static final String LOGICAL_CHANNELS = "simcert.cardsim.logicalChannels";
+    public static final String LOG = "simcert.cardsim.log";
+    /** jCardSim's default ATR. */
+    public static final String DEFAULT_ATR = "3BFA1800008131FE454A434F5033315632333298";
+
+    private static final Pattern APPLET_AID = Pattern.compile("com\\.licel\\.jcardsim\\.card\\.applet\\.(\\d+)\\.AID");
+
+    public final Properties properties;
+    public final byte[] atr;
+    public final boolean t0;
+    public final boolean extendedLength;
+    public final int apduBufferSize;
+    public final int logicalChannels;
+    public final boolean log;
+    /** Upper-case hex AID -> applet class name, in the config's index order. */
+    public final Map<String, String> applets;
+
+    public CardConfig(Properties p) {
+        this.properties = p;
+        this.atr = Hex.decode(p.getProperty(ATR, DEFAULT_ATR), ATR);
+        String protocol = p.getProperty(PROTOCOL, "T=1");
+        if (!protocol.equals("T=0") && !protocol.equals("T=1")) {
+            throw new IllegalArgumentException(PROTOCOL + " must be T=0 or T=1, not " + protocol);
+        }
+        this.t0 = protocol.equals("T=0");
+        this.extendedLength = !t0 && Boolean.parseBoolean(p.getProperty(EXTENDED_LENGTH, "false"));
+        this.apduBufferSize = intProperty(p, APDU_BUFFER_SIZE, extendedLength ? 2048 : 261, 261, 32767 + 9);
+        this.logicalChannels = intProperty(p, LOGICAL_CHANNELS, 4, 1, 20);
+        this.log = Boolean.parseBoolean(p.getProperty(LOG, "false"));
+        TreeMap<Integer, String[]> byIndex = new TreeMap<>();
+        for (String key : p.stringPropertyNames()) {
+            Matcher m = APPLET_AID.matcher(key);
+            if (m.matches()) {
+                String cls = p.getProperty("com.licel.jcardsim.card.applet." + m.group(1) + ".Class");
+                if (cls == null) {
+                    throw new IllegalArgumentException(key + " has no matching .Class property");
+                }
+                byte[] aid = Hex.decode(p.getProperty(key), key);
+                if (aid.length < 5 || aid.length > 16) {
+                    throw new IllegalArgumentException(key + ": an AID has 5 to 16 bytes");
+                }
+                byIndex.put(Integer.valueOf(m.group(1)), new String[] {Hex.encode(aid), cls.trim()});
+            }
+        }
+        this.applets = new java.util.LinkedHashMap<>();
+        for (String[] a : byIndex.values()) {
+            applets.put(a[0], a[1]);
+        }
+    }
+
+    public static CardConfig load(String file) throws IOException {
+        Properties p = new Properties();
+        try (InputStream in = new FileInputStream(file)) {
+            p.load(in);
+        }
+        return new CardConfig(p);
+    }
+
+    private static int intProperty(Properties p, String key, int dflt, int min, int max) {
+        String v = p.getProperty(key);
+        if (v == null) {
+            return dflt;
+        }
+        int n;
+        try {
+            n = Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a number, not " + v);
+        }
+        if (n < min || n > max) {
+            throw new IllegalArgumentException(key + " must be between " + min + " and " + max);
+        }
+        return n;
+    }
+}

@@ -1,0 +1,483 @@
+package org.simcert.cardsim;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import javacard.framework.AID;
+import javacard.framework.APDU;
+import javacard.framework.Applet;
+import javacard.framework.ISO7816;
+import javacard.framework.ISOException;
+import javacard.framework.SystemException;
+import javacardx.apdu.ExtendedLength;
+
+/**
+ * The Java Card runtime environment of one card: installed applet instances, logical channels with their
+ * selected applets, command dispatch, and the transmission-protocol shaping of responses (T=0's 61xx / 6Cxx /
+ * GET RESPONSE, or T=1). Also takes jCardSim's CREATE APPLET command (80 B8), until a card manager does
+ * LOAD/INSTALL.
+ */
+public final class CardRuntime {
+    /** jCardSim's status word for a failed CREATE APPLET (SimulatorSystem.SW_APPLET_CREATION_FAILED). */
+    public static final short SW_APPLET_CREATION_FAILED = 0x6444;
+
+    private static volatile CardRuntime current;
+
+    private static final MethodHandle NEW_APDU;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.privateLookupIn(APDU.class, MethodHandles.lookup());
+            NEW_APDU = l.findConstructor(APDU.class, MethodType.methodType(void.class, ApduExchange.class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private static final class Installed {
+        final AID aid;
+        final byte[] aidBytes;
+        final Applet applet;
+
+        Installed(byte[] aidBytes, Applet applet) {
+            this.aidBytes = aidBytes;
+            this.aid = new AID(aidBytes, (short) 0, (byte) aidBytes.length);
+            this.applet = applet;
+        }
+    }
+
+    private final CardConfig config;
+    private final Memory memory;
+    private final List<Installed> installed = new ArrayList<>();
+    private final Installed[] selected;
+    private final boolean[] open;
+    private final byte[] buffer;
+
+    private APDU currentApdu;
+    private byte currentChannel;
+    private Applet context;
+    private boolean selecting;
+    private byte[] installingAid;
+    private Applet registered;
+    private byte[] registeredAid;
+
+    private byte[] pendingData;
+    private int pendingOffset;
+    private short pendingSw;
+
+    public CardRuntime(CardConfig config) {
+        this.config = config;
+        this.memory = new Memory(this::installedApplets, () -> context);
+        this.selected = new Installed[config.logicalChannels];
+        this.open = new boolean[config.logicalChannels];
+        this.buffer = new byte[config.apduBufferSize];
+        current = this;
+        powerUp();
+    }
+
+    /** The runtime the Java Card API classes serve; one card per process, as on a card. */
+    public static CardRuntime current() {
+        CardRuntime r = current;
+        if (r == null) {
+            throw new IllegalStateException("no card runtime: the Java Card API is used outside a card");
+        }
+        return r;
+    }
+
+    public Memory memory() {
+        return memory;
+    }
+
+    public byte[] atr() {
+        return config.atr.clone();
+    }
+
+    public byte protocol() {
+        return config.t0 ? APDU.PROTOCOL_T0 : APDU.PROTOCOL_T1;
+    }
+
+    public APDU currentApdu() {
+        if (currentApdu == null) {
+            throw new SecurityException("no APDU is being processed");
+        }
+        return currentApdu;
+    }
+
+    public byte currentChannel() {
+        return currentChannel;
+    }
+
+    public boolean selectingApplet() {
+        return selecting;
+    }
+
+    private List<Applet> installedApplets() {
+        List<Applet> l = new ArrayList<>();
+        for (Installed i : installed) {
+            l.add(i.applet);
+        }
+        return l;
+    }
+
+    // ---- power ----
+
+    /**
+     * Power-on, warm reset and power loss look the same to the card: an open transaction is rolled back,
+     * transient memory clears, every channel but the basic one closes and nothing is selected. Applets get no
+     * deselect() call, as power is simply gone.
+     */
+    public void powerUp() {
+        memory.abortIfOpen();
+        memory.clearOnReset();
+        Arrays.fill(selected, null);
+        Arrays.fill(open, false);
+        open[0] = true;
+        pendingData = null;
+        context = null;
+        currentApdu = null;
+    }
+
+    // ---- applet registry (used by Applet.register and JCSystem) ----
+
+    public void register(Applet applet, AID aid) {
+        if (installingAid == null || registered != null) {
+            SystemException.throwIt(SystemException.ILLEGAL_AID);
+        }
+        if (aid != null && !aid.equals(installingAid, (short) 0, (byte) installingAid.length)) {
+            SystemException.throwIt(SystemException.ILLEGAL_AID);
+        }
+        registered = applet;
+        registeredAid = installingAid;
+    }
+
+    public AID contextAid() {
+        for (Installed i : installed) {
+            if (i.applet == context) {
+                return i.aid;
+            }
+        }
+        return null;
+    }
+
+    public AID lookupAid(byte[] b, short off, byte len) {
+        for (Installed i : installed) {
+            if (i.aid.equals(b, off, len)) {
+                return i.aid;
+            }
+        }
+        return null;
+    }
+
+    public boolean isActive(AID aid) {
+        for (Installed s : selected) {
+            if (s != null && s.aid.equals(aid)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ---- command processing ----
+
+    /** Processes one command APDU and returns the response APDU (data and status word). */
+    public byte[] transmit(byte[] command) {
+        CommandApdu c = CommandApdu.parse(command);
+        if (c == null) {
+            return sw(ISO7816.SW_WRONG_LENGTH);
+        }
+        if (config.t0) {
+            if (c.extended) {
+                return sw(ISO7816.SW_WRONG_LENGTH);
+            }
+            if (c.cla() == 0x00 && c.ins() == (byte) 0xC0) {
+                return getResponse(c);
+            }
+            pendingData = null;
+        }
+        if (c.cla() == (byte) 0xFF) {
+            return sw(ISO7816.SW_CLA_NOT_SUPPORTED);
+        }
+        if (c.extended && !config.extendedLength) {
+            return sw(ISO7816.SW_WRONG_LENGTH);
+        }
+        int channel = channelOf(c.cla());
+        if (channel >= open.length || !open[channel]) {
+            return sw(ISO7816.SW_LOGICAL_CHANNEL_NOT_SUPPORTED);
+        }
+        currentChannel = (byte) channel;
+        if ((c.cla() & 0x80) == 0 && c.ins() == 0x70) {
+            return manageChannel(c, channel);
+        }
+        if (c.cla() == (byte) 0x80 && c.ins() == (byte) 0xB8) {
+            return createApplet(c);
+        }
+        Response r;
+        if (c.ins() == ISO7816.INS_SELECT && c.p1() == 0x04 && (c.cla() & 0x80) == 0) {
+            r = selectByAid(c, channel);
+        } else if (selected[channel] == null) {
+            r = new Response(new byte[0], ISO7816.SW_FILE_NOT_FOUND);
+        } else {
+            r = dispatch(selected[channel], c, false);
+        }
+        return shape(c, r);
+    }
+
+    /** Basic and further interindustry channels (ISO/IEC 7816-4 5.4.1); GP uses the same bits in class 8x. */
+    private static int channelOf(byte cla) {
+        return (cla & 0x40) == 0 ? cla & 0x03 : 4 + (cla & 0x0F);
+    }
+
+    private static final class Response {
+        final byte[] data;
+        final short sw;
+
+        Response(byte[] data, short sw) {
+            this.data = data;
+            this.sw = sw;
+        }
+    }
+
+    private Response selectByAid(CommandApdu c, int channel) {
+        byte[] aid = c.data();
+        Installed target = null;
+        for (Installed i : installed) {
+            if (Arrays.equals(i.aidBytes, aid)) {
+                target = i;
+            }
+        }
+        if (target == null && aid.length >= 5 && (c.p2() & 0x03) == 0) {
+            for (Installed i : installed) {
+                if (i.aid.partialEquals(aid, (short) 0, (byte) aid.length)) {
+                    target = i;
+                    break;
+                }
+            }
+        }
+        if (target == null) {
+            // No such applet: the applet selected on this channel may know the name (Java Card 3.0.5 RE 4.5.2).
+            return selected[channel] != null ? dispatch(selected[channel], c, false)
+                    : new Response(new byte[0], ISO7816.SW_FILE_NOT_FOUND);
+        }
+        Installed previous = selected[channel];
+        if (previous != null) {
+            selected[channel] = null;
+            deselect(previous);
+        }
+        boolean ok;
+        context = target.applet;
+        try {
+            ok = target.applet.select();
+        } catch (RuntimeException e) {
+            ok = false;
+        } finally {
+            memory.abortIfOpen();
+            context = null;
+        }
+        if (!ok) {
+            return new Response(new byte[0], ISO7816.SW_APPLET_SELECT_FAILED);
+        }
+        selected[channel] = target;
+        return dispatch(target, c, true);
+    }
+
+    private void deselect(Installed i) {
+        context = i.applet;
+        try {
+            i.applet.deselect();
+        } catch (RuntimeException e) {
+            // A failing deselect does not keep the applet selected (Java Card RE 4.2).
+        } finally {
+            memory.abortIfOpen();
+            context = null;
+        }
+        for (Installed s : selected) {
+            if (s == i) {
+                return;
+            }
+        }
+        memory.clearOnDeselect(i.applet);
+    }
+
+    private Response dispatch(Installed target, CommandApdu c, boolean select) {
+        if (c.extended && !(target.applet instanceof ExtendedLength)) {
+            return new Response(new byte[0], ISO7816.SW_WRONG_LENGTH);
+        }
+        ApduExchange ex = new ApduExchange(c, buffer, protocol());
+        short sw;
+        context = target.applet;
+        selecting = select;
+        try {
+            currentApdu = (APDU) NEW_APDU.invoke(ex);
+            target.applet.process(currentApdu);
+            sw = ISO7816.SW_NO_ERROR;
+        } catch (ISOException e) {
+            sw = e.getReason();
+        } catch (Throwable e) {
+            // An exception the applet did not handle (Java Card RE: the runtime answers 6F00).
+            if (config.log) {
+                System.err.println("cardsim: uncaught " + e.getClass().getName() + " in " + target.applet.getClass().getName());
+            }
+            sw = ISO7816.SW_UNKNOWN;
+        } finally {
+            // An applet that returns with a transaction open gets it aborted (Java Card RE 7.6.2).
+            memory.abortIfOpen();
+            context = null;
+            selecting = false;
+            currentApdu = null;
+        }
+        int sw1 = (sw >> 8) & 0xFF;
+        boolean keepData = sw == ISO7816.SW_NO_ERROR || sw1 == 0x62 || sw1 == 0x63;
+        return new Response(keepData ? ex.responseData() : new byte[0], sw);
+    }
+
+    /**
+     * T=1 returns data and status word together. T=0 (ISO/IEC 7816-3 10.3) returns data directly only to a case-2
+     * command whose P3 equals the length; a wrong P3 gets 6Cxx (the terminal resends, the command runs again), and
+     * any other command with response data gets 61xx and the data through GET RESPONSE.
+     */
+    private byte[] shape(CommandApdu c, Response r) {
+        if (!config.t0 || r.data.length == 0) {
+            return withSw(r.data, r.sw);
+        }
+        boolean case2 = c.nc == 0 && c.ne > 0;
+        if (case2) {
+            if (c.ne == r.data.length) {
+                return withSw(r.data, r.sw);
+            }
+            if (r.data.length <= 256) {
+                return sw((short) (0x6C00 | (r.data.length & 0xFF)));
+            }
+        }
+        pendingData = r.data;
+        pendingOffset = 0;
+        pendingSw = r.sw;
+        return sw((short) (0x6100 | (Math.min(r.data.length, 256) & 0xFF)));
+    }
+
+    private byte[] getResponse(CommandApdu c) {
+        if (pendingData == null) {
+            return sw(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+        }
+        int remaining = pendingData.length - pendingOffset;
+        int le = c.ne < 0 ? 256 : c.ne;
+        if (le > remaining) {
+            return sw((short) (0x6C00 | (remaining & 0xFF)));
+        }
+        byte[] chunk = Arrays.copyOfRange(pendingData, pendingOffset, pendingOffset + le);
+        pendingOffset += le;
+        remaining -= le;
+        if (remaining > 0) {
+            return withSw(chunk, (short) (0x6100 | (Math.min(remaining, 256) & 0xFF)));
+        }
+        short last = pendingSw;
+        pendingData = null;
+        return withSw(chunk, last);
+    }
+
+    // ---- MANAGE CHANNEL (ISO/IEC 7816-4 11.1.2) ----
+
+    private byte[] manageChannel(CommandApdu c, int from) {
+        int p1 = c.p1() & 0xFF;
+        int p2 = c.p2() & 0xFF;
+        if (p1 == 0x00) {
+            int n;
+            if (p2 == 0) {
+                n = -1;
+                for (int i = 1; i < open.length; i++) {
+                    if (!open[i]) {
+                        n = i;
+                        break;
+                    }
+                }
+                if (n < 0) {
+                    return sw(ISO7816.SW_FUNC_NOT_SUPPORTED);
+                }
+            } else {
+                n = p2;
+                if (n >= open.length) {
+                    return sw(ISO7816.SW_INCORRECT_P1P2);
+                }
+                if (open[n]) {
+                    return sw(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+                }
+            }
+            open[n] = true;
+            selected[n] = null;
+            return p2 == 0 ? withSw(new byte[] {(byte) n}, ISO7816.SW_NO_ERROR) : sw(ISO7816.SW_NO_ERROR);
+        }
+        if (p1 == 0x80) {
+            int n = p2 == 0 ? from : p2;
+            if (n == 0 || n >= open.length) {
+                return sw(ISO7816.SW_INCORRECT_P1P2);
+            }
+            if (!open[n]) {
+                return sw(ISO7816.SW_LOGICAL_CHANNEL_NOT_SUPPORTED);
+            }
+            Installed s = selected[n];
+            selected[n] = null;
+            open[n] = false;
+            if (s != null) {
+                deselect(s);
+            }
+            return sw(ISO7816.SW_NO_ERROR);
+        }
+        return sw(ISO7816.SW_INCORRECT_P1P2);
+    }
+
+    // ---- CREATE APPLET (jCardSim: 80 B8 00 00 Lc | aidLen AID [params]) ----
+
+    private byte[] createApplet(CommandApdu c) {
+        byte[] data = c.data();
+        if (data.length < 6 || (data[0] & 0xFF) < 5 || (data[0] & 0xFF) > 16 || 1 + (data[0] & 0xFF) > data.length) {
+            return sw(SW_APPLET_CREATION_FAILED);
+        }
+        byte[] aid = Arrays.copyOfRange(data, 1, 1 + (data[0] & 0xFF));
+        String className = config.applets.get(Hex.encode(aid));
+        if (className == null || lookupAid(aid, (short) 0, (byte) aid.length) != null) {
+            return sw(SW_APPLET_CREATION_FAILED);
+        }
+        installingAid = aid;
+        registered = null;
+        try {
+            Method install = Class.forName(className).getMethod("install", byte[].class, short.class, byte.class);
+            if (!Modifier.isStatic(install.getModifiers())) {
+                return sw(SW_APPLET_CREATION_FAILED);
+            }
+            install.invoke(null, data, (short) 0, (byte) data.length);
+            memory.abortIfOpen();
+            if (registered == null) {
+                return sw(SW_APPLET_CREATION_FAILED);
+            }
+            installed.add(new Installed(registeredAid, registered));
+            return withSw(registeredAid.clone(), ISO7816.SW_NO_ERROR);
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            memory.abortIfOpen();
+            if (config.log) {
+                Throwable cause = e instanceof InvocationTargetException ? e.getCause() : e;
+                System.err.println("cardsim: CREATE APPLET " + className + " failed: " + cause);
+            }
+            return sw(SW_APPLET_CREATION_FAILED);
+        } finally {
+            installingAid = null;
+            registered = null;
+            registeredAid = null;
+        }
+    }
+
+    private static byte[] sw(short sw) {
+        return new byte[] {(byte) (sw >> 8), (byte) sw};
+    }
+
+    private static byte[] withSw(byte[] data, short sw) {
+        byte[] r = Arrays.copyOf(data, data.length + 2);
+        r[data.length] = (byte) (sw >> 8);
+        r[data.length + 1] = (byte) sw;
+        return r;
+    }
+}

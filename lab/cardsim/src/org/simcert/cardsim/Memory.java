@@ -1,0 +1,253 @@
+package org.simcert.cardsim;
+
+import java.lang.reflect.Array;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.function.Supplier;
+import javacard.framework.Applet;
+import javacard.framework.JCSystem;
+import javacard.framework.SystemException;
+import javacard.framework.TransactionException;
+
+/**
+ * The card's memory model: which arrays are transient (and when they clear), and transactions with real
+ * rollback. At beginTransaction the persistent state reachable from the installed applets (their fields, the
+ * arrays and API objects they hold, static fields of their classes) is captured; abortTransaction, an applet
+ * returning with a transaction open, and a power loss during one all restore it. Exempt, as the Java Card API
+ * requires: transient arrays, PIN try counters, and arrays written with the NonAtomic Util methods.
+ */
+public final class Memory {
+    private static final class TransientInfo {
+        final byte event;
+        final Applet owner;
+
+        TransientInfo(byte event, Applet owner) {
+            this.event = event;
+            this.owner = owner;
+        }
+    }
+
+    private static final class FieldValue {
+        final Object target;
+        final Field field;
+        final Object value;
+
+        FieldValue(Object target, Field field, Object value) {
+            this.target = target;
+            this.field = field;
+            this.value = value;
+        }
+    }
+
+    private final Map<Object, TransientInfo> transients = Collections.synchronizedMap(new WeakHashMap<>());
+    private final Set<Object> noTransaction = Collections.newSetFromMap(Collections.synchronizedMap(new WeakHashMap<>()));
+    private final Supplier<List<Applet>> roots;
+    private final Supplier<Applet> context;
+
+    private boolean inTransaction;
+    private Map<Object, Object> arrayCopies;
+    private List<FieldValue> fieldValues;
+    private Set<Object> nonAtomicWritten;
+
+    Memory(Supplier<List<Applet>> roots, Supplier<Applet> context) {
+        this.roots = roots;
+        this.context = context;
+    }
+
+    public <T> T registerTransient(T array, byte event) {
+        if (event != JCSystem.CLEAR_ON_RESET && event != JCSystem.CLEAR_ON_DESELECT) {
+            SystemException.throwIt(SystemException.ILLEGAL_VALUE);
+        }
+        transients.put(array, new TransientInfo(event, context.get()));
+        return array;
+    }
+
+    public byte transientKind(Object o) {
+        TransientInfo t = o == null ? null : transients.get(o);
+        return t == null ? JCSystem.NOT_A_TRANSIENT_OBJECT : t.event;
+    }
+
+    /** Marks an array whose updates must survive an aborted transaction (e.g. a PIN try counter). */
+    public void excludeFromTransactions(Object array) {
+        noTransaction.add(array);
+    }
+
+    public void nonAtomicWrite(Object array) {
+        if (inTransaction && transients.get(array) == null) {
+            nonAtomicWritten.add(array);
+        }
+    }
+
+    /** Power-on or reset: every transient array goes back to its default value. */
+    void clearOnReset() {
+        synchronized (transients) {
+            for (Object a : transients.keySet()) {
+                clear(a);
+            }
+        }
+    }
+
+    /** The applet's CLEAR_ON_DESELECT arrays, when it is no longer selected on any channel. */
+    void clearOnDeselect(Applet owner) {
+        synchronized (transients) {
+            for (Map.Entry<Object, TransientInfo> e : transients.entrySet()) {
+                if (e.getValue().event == JCSystem.CLEAR_ON_DESELECT && e.getValue().owner == owner) {
+                    clear(e.getKey());
+                }
+            }
+        }
+    }
+
+    private static void clear(Object a) {
+        if (a instanceof byte[]) {
+            java.util.Arrays.fill((byte[]) a, (byte) 0);
+        } else if (a instanceof short[]) {
+            java.util.Arrays.fill((short[]) a, (short) 0);
+        } else if (a instanceof boolean[]) {
+            java.util.Arrays.fill((boolean[]) a, false);
+        } else if (a instanceof Object[]) {
+            java.util.Arrays.fill((Object[]) a, null);
+        }
+    }
+
+    public byte transactionDepth() {
+        return (byte) (inTransaction ? 1 : 0);
+    }
+
+    public void beginTransaction() {
+        if (inTransaction) {
+            TransactionException.throwIt(TransactionException.IN_PROGRESS);
+        }
+        arrayCopies = new IdentityHashMap<>();
+        fieldValues = new ArrayList<>();
+        nonAtomicWritten = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Class<?>> classes = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Object> visited = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Applet a : roots.get()) {
+            capture(a, visited, classes);
+        }
+        for (Class<?> c : classes) {
+            captureStatics(c);
+        }
+        inTransaction = true;
+    }
+
+    public void commitTransaction() {
+        if (!inTransaction) {
+            TransactionException.throwIt(TransactionException.NOT_IN_PROGRESS);
+        }
+        end();
+    }
+
+    public void abortTransaction() {
+        if (!inTransaction) {
+            TransactionException.throwIt(TransactionException.NOT_IN_PROGRESS);
+        }
+        rollBack();
+    }
+
+    /** Rolls back a transaction left open (applet returned, or power was lost); true if there was one. */
+    boolean abortIfOpen() {
+        if (!inTransaction) {
+            return false;
+        }
+        rollBack();
+        return true;
+    }
+
+    private void rollBack() {
+        for (Map.Entry<Object, Object> e : arrayCopies.entrySet()) {
+            Object array = e.getKey();
+            if (!nonAtomicWritten.contains(array)) {
+                System.arraycopy(e.getValue(), 0, array, 0, Array.getLength(array));
+            }
+        }
+        for (FieldValue f : fieldValues) {
+            try {
+                f.field.set(f.target, f.value);
+            } catch (IllegalAccessException ex) {
+                throw new IllegalStateException("cannot restore " + f.field, ex);
+            }
+        }
+        end();
+    }
+
+    private void end() {
+        inTransaction = false;
+        arrayCopies = null;
+        fieldValues = null;
+        nonAtomicWritten = null;
+    }
+
+    /** Classes whose objects are card state: applets and the Java Card API objects, not the JDK's. */
+    private static boolean isCardClass(Class<?> c) {
+        String n = c.getName();
+        return !(n.startsWith("java.") || n.startsWith("javax.") || n.startsWith("jdk.") || n.startsWith("sun.")
+                || n.startsWith("org.simcert.cardsim."));
+    }
+
+    private void capture(Object o, Set<Object> visited, Set<Class<?>> classes) {
+        if (o == null || visited.contains(o)) {
+            return;
+        }
+        visited.add(o);
+        Class<?> c = o.getClass();
+        if (c.isArray()) {
+            int n = Array.getLength(o);
+            if (transients.get(o) == null && !noTransaction.contains(o)) {
+                Object copy = Array.newInstance(c.getComponentType(), n);
+                System.arraycopy(o, 0, copy, 0, n);
+                arrayCopies.put(o, copy);
+            }
+            if (!c.getComponentType().isPrimitive()) {
+                for (int i = 0; i < n; i++) {
+                    capture(Array.get(o, i), visited, classes);
+                }
+            }
+            return;
+        }
+        if (!isCardClass(c)) {
+            return;
+        }
+        for (Class<?> k = c; k != null && isCardClass(k); k = k.getSuperclass()) {
+            classes.add(k);
+            for (Field f : k.getDeclaredFields()) {
+                if (Modifier.isStatic(f.getModifiers())) {
+                    continue;
+                }
+                Object v = read(f, o);
+                if (!Modifier.isFinal(f.getModifiers())) {
+                    fieldValues.add(new FieldValue(o, f, v));
+                }
+                if (!f.getType().isPrimitive()) {
+                    capture(v, visited, classes);
+                }
+            }
+        }
+    }
+
+    private void captureStatics(Class<?> k) {
+        for (Field f : k.getDeclaredFields()) {
+            int m = f.getModifiers();
+            if (Modifier.isStatic(m) && !Modifier.isFinal(m)) {
+                fieldValues.add(new FieldValue(null, f, read(f, null)));
+            }
+        }
+    }
+
+    private static Object read(Field f, Object o) {
+        try {
+            f.setAccessible(true);
+            return f.get(o);
+        } catch (ReflectiveOperationException | RuntimeException ex) {
+            throw new IllegalStateException("cannot capture " + f, ex);
+        }
+    }
+}
