@@ -52,9 +52,22 @@ for (const variant of variants) {
       const cert = await jpki.readEf(EF.USER_AUTH_CERT);
       expect(cert.length).toBeGreaterThan(256);
       expect(hex(cert)).toBe(hex(vectors.files.get('000A')!));
-      if (variant.sim.protocol === 'T=0') {
-        expect(session.trace.entries.some((e) => e.name.endsWith('[GET RESPONSE]'))).toBe(true);
+      if (!variant.sim.extendedLength) {
+        expect(session.trace.entries.every((e) => e.command.replace(/\s/g, '').length / 2 <= 261), 'short APDUs only').toBe(true);
       }
+    });
+
+    it('answers a READ BINARY that asks for more than is left with the rest (T=0: 6Cxx, then the re-sent command)', async () => {
+      await jpki.selectAp();
+      const size = vectors.files.get('000A')!.length;
+      await jpki.selectEf(EF.USER_AUTH_CERT);
+      const from = session.trace.entries.length;
+      const r = await jpki.readBinary(size - 3, 256);
+      expect(r.sw).toBe(0x9000);
+      expect(hex(r.data)).toBe(hex(vectors.files.get('000A')!.subarray(size - 3)));
+      const resent = session.trace.entries.slice(from).some((e) => e.name.endsWith('[Le=3]'));
+      expect(resent).toBe(variant.sim.protocol === 'T=0');
+      expect((await jpki.readBinary(size, 1)).sw).toBe(0x6b00);
     });
 
     it('signs every DigestInfo vector to the expected signature', async () => {
@@ -64,6 +77,9 @@ for (const variant of variants) {
         const expected = vectors.signatures.find((s) => s.digestInfoId === v.id)!;
         expect(hex(await jpki.sign(v.digestInfo)), v.id).toBe(hex(expected.signature));
       }
+      // T=0 has no room for a 256-byte answer in the command exchange: it must come through GET RESPONSE.
+      const viaGetResponse = session.trace.entries.some((e) => e.name === 'COMPUTE DIGITAL SIGNATURE [GET RESPONSE]');
+      expect(viaGetResponse).toBe(variant.sim.protocol === 'T=0');
     });
 
     it('refuses a second personalization once PERSONALIZED', async () => {

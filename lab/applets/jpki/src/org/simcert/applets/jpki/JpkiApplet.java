@@ -1,0 +1,535 @@
+package org.simcert.applets.jpki;
+
+import javacard.framework.APDU;
+import javacard.framework.Applet;
+import javacard.framework.ISO7816;
+import javacard.framework.ISOException;
+import javacard.framework.JCSystem;
+import javacard.framework.OwnerPIN;
+import javacard.framework.Util;
+import javacard.security.KeyBuilder;
+import javacard.security.MessageDigest;
+import javacard.security.RSAPrivateCrtKey;
+import javacardx.apdu.ExtendedLength;
+import javacardx.crypto.Cipher;
+
+/**
+ * Reference implementation of the JPKI user-authentication application (JPKI AP, AID D3 92 F0 00 26 01 00 00
+ * 00 01) as My Number cards and phone secure elements expose it: SELECT of the AP and its EFs, READ BINARY of the
+ * certificates and token info, VERIFY of the 4-digit PIN, COMPUTE DIGITAL SIGNATURE with the RSA-2048 key.
+ * Command bytes and status words follow ../shared/reference/jpki-card-interface.md. Until it is PERSONALIZED the
+ * applet takes only SELECT and STORE DATA (DGIs, see README.md).
+ */
+public final class JpkiApplet extends Applet implements ExtendedLength, Personalization.DgiSink {
+    // File identifiers of the JPKI AP.
+    static final short FID_USER_AUTH_CERT = 0x000A;
+    static final short FID_USER_AUTH_CA_CERT = 0x000B;
+    static final short FID_TOKEN_INFO = 0x0006;
+    static final short FID_CERT_PRESENCE = 0x0008;
+    static final short FID_USER_AUTH_KEY = 0x0017;
+    static final short FID_USER_AUTH_PIN = 0x0018;
+
+    private static final byte INS_SELECT = (byte) 0xA4;
+    private static final byte INS_READ_BINARY = (byte) 0xB0;
+    private static final byte INS_VERIFY = 0x20;
+    private static final byte INS_CHANGE_REFERENCE_DATA = 0x24;
+    private static final byte INS_COMPUTE_DIGITAL_SIGNATURE = 0x2A;
+    private static final byte INS_INTERNAL_AUTHENTICATE = (byte) 0x88;
+    private static final byte INS_STORE_DATA = (byte) 0xE2;
+
+    /** VERIFY / CHANGE REFERENCE DATA P2: the current EF (80) or the user-auth PIN by SFI (80 | 18). */
+    private static final byte P2_CURRENT_EF = (byte) 0x80;
+    private static final byte P2_USER_AUTH_PIN_SFI = (byte) 0x98;
+    /** COMPUTE DIGITAL SIGNATURE P2: the current EF (80) or the user-auth key by reference (97). */
+    private static final byte P2_USER_AUTH_KEY_REF = (byte) 0x97;
+
+    // DGIs (README.md): EMV CPS v1.1 numbering for the ICC private key in CRT form, ours for the rest.
+    private static final short DGI_RSA_PQ = (short) 0x8201;
+    private static final short DGI_RSA_DQ1 = (short) 0x8202;
+    private static final short DGI_RSA_DP1 = (short) 0x8203;
+    private static final short DGI_RSA_Q = (short) 0x8204;
+    private static final short DGI_RSA_P = (short) 0x8205;
+    private static final short DGI_PIN = (short) 0x8010;
+    private static final short DGI_PIN_TRIES = (short) 0x9010;
+    private static final short DGI_EF_MASK = (short) 0xA000;
+
+    /** Bits of `received` for the pieces personalization must deliver. */
+    private static final short GOT_P = 0x01;
+    private static final short GOT_Q = 0x02;
+    private static final short GOT_DP1 = 0x04;
+    private static final short GOT_DQ1 = 0x08;
+    private static final short GOT_PQ = 0x10;
+    private static final short GOT_PIN = 0x20;
+    private static final short GOT_TRIES = 0x40;
+    private static final short GOT_CERT = 0x80;
+    private static final short GOT_ALL = 0xFF;
+
+    /** ISO/IEC 7816-4 6981: command incompatible with file structure (no constant in ISO7816). */
+    private static final short SW_INCOMPATIBLE_FILE_STRUCTURE = 0x6981;
+
+    private static final short KEY_BYTES = 256;
+    private static final short MAX_EF_SIZE = 3072;
+    private static final byte PIN_LENGTH = 4;
+    private static final byte MAX_PIN_TRIES = 15;
+
+    /** DigestInfo prefix for SHA-256 (RFC 8017 section 9.2, note 1). */
+    private static final byte[] SHA256_DIGEST_INFO = {
+        0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, (byte) 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20
+    };
+
+    private final ElementaryFile[] files;
+    private final RSAPrivateCrtKey key;
+    private final Cipher cipher;
+    private final MessageDigest sha256;
+    private final Personalization personalization;
+    private OwnerPIN pin;
+    private boolean personalized;
+    private short received;
+    private final byte[] pinScratch;
+    private byte pinScratchLength;
+    private byte pinTries;
+    private byte pinTryLimit;
+
+    /** Scratch for key components being received and for signature input/output. */
+    private final byte[] scratch;
+    /** [0] index of the current EF in `files`, or one of the pseudo-files below; cleared on deselect. */
+    private final byte[] current;
+    private static final byte NO_EF = -1;
+    private static final byte EF_KEY = -2;
+    private static final byte EF_PIN = -3;
+
+    private JpkiApplet() {
+        files = new ElementaryFile[] {
+            new ElementaryFile(FID_USER_AUTH_CERT), new ElementaryFile(FID_USER_AUTH_CA_CERT),
+            new ElementaryFile(FID_TOKEN_INFO), new ElementaryFile(FID_CERT_PRESENCE)
+        };
+        key = (RSAPrivateCrtKey) KeyBuilder.buildKey(KeyBuilder.TYPE_RSA_CRT_PRIVATE, KeyBuilder.LENGTH_RSA_2048, false);
+        cipher = Cipher.getInstance(Cipher.ALG_RSA_PKCS1, false);
+        sha256 = MessageDigest.getInstance(MessageDigest.ALG_SHA_256, false);
+        pinScratch = new byte[16];
+        scratch = JCSystem.makeTransientByteArray(KEY_BYTES, JCSystem.CLEAR_ON_DESELECT);
+        current = JCSystem.makeTransientByteArray((short) 1, JCSystem.CLEAR_ON_DESELECT);
+        personalization = new Personalization(this);
+    }
+
+    /** Install parameters as jCardSim and GlobalPlatform pass them: bArray[bOffset] is the instance AID length. */
+    public static void install(byte[] bArray, short bOffset, byte bLength) {
+        new JpkiApplet().register(bArray, (short) (bOffset + 1), bArray[bOffset]);
+    }
+
+    public boolean select() {
+        current[0] = NO_EF;
+        if (pin != null) {
+            pin.reset();
+        }
+        personalization.reset();
+        return true;
+    }
+
+    public void process(APDU apdu) {
+        byte[] buf = apdu.getBuffer();
+        byte ins = buf[ISO7816.OFFSET_INS];
+        boolean proprietary = (buf[ISO7816.OFFSET_CLA] & 0x80) != 0;
+        if (selectingApplet()) {
+            return; // SELECT of the AP: 9000, no FCI
+        }
+        if (ins == INS_STORE_DATA && proprietary) {
+            storeData(apdu);
+            return;
+        }
+        if (ins == INS_COMPUTE_DIGITAL_SIGNATURE && proprietary) {
+            requirePersonalized();
+            computeDigitalSignature(apdu);
+            return;
+        }
+        if (proprietary) {
+            ISOException.throwIt(ins == INS_STORE_DATA || ins == INS_COMPUTE_DIGITAL_SIGNATURE
+                    ? ISO7816.SW_CLA_NOT_SUPPORTED : ISO7816.SW_INS_NOT_SUPPORTED);
+        }
+        switch (ins) {
+            case INS_SELECT:
+                select(apdu);
+                return;
+            case INS_READ_BINARY:
+                requirePersonalized();
+                readBinary(apdu);
+                return;
+            case INS_VERIFY:
+                requirePersonalized();
+                verify(apdu);
+                return;
+            case INS_CHANGE_REFERENCE_DATA:
+                requirePersonalized();
+                changeReferenceData(apdu);
+                return;
+            case INS_INTERNAL_AUTHENTICATE:
+                // JPKI keys refuse INTERNAL AUTHENTICATE: the key signs only through COMPUTE DIGITAL SIGNATURE.
+                ISOException.throwIt(ISO7816.SW_SECURITY_STATUS_NOT_SATISFIED);
+                return;
+            case INS_COMPUTE_DIGITAL_SIGNATURE:
+            case INS_STORE_DATA:
+                ISOException.throwIt(ISO7816.SW_CLA_NOT_SUPPORTED);
+                return;
+            default:
+                ISOException.throwIt(ISO7816.SW_INS_NOT_SUPPORTED);
+        }
+    }
+
+    private void requirePersonalized() {
+        if (!personalized) {
+            ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+        }
+    }
+
+    // ---- SELECT EF ----
+
+    private void select(APDU apdu) {
+        byte[] buf = apdu.getBuffer();
+        byte p1 = buf[ISO7816.OFFSET_P1];
+        if (p1 == 0x04) {
+            ISOException.throwIt(ISO7816.SW_FILE_NOT_FOUND); // another DF name: the JPKI AP has no child DFs
+        }
+        if (p1 != 0x02) {
+            ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2); // select by path (09) and others are not supported
+        }
+        requirePersonalized();
+        short lc = apdu.setIncomingAndReceive();
+        if (lc != 2 || apdu.getIncomingLength() != 2) {
+            ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+        }
+        short fid = Util.getShort(buf, apdu.getOffsetCdata());
+        if (fid == FID_USER_AUTH_KEY) {
+            current[0] = EF_KEY;
+            return;
+        }
+        if (fid == FID_USER_AUTH_PIN) {
+            current[0] = EF_PIN;
+            return;
+        }
+        byte i = fileIndex(fid);
+        if (i < 0) {
+            ISOException.throwIt(ISO7816.SW_FILE_NOT_FOUND);
+        }
+        current[0] = i;
+    }
+
+    private byte fileIndex(short fid) {
+        for (byte i = 0; i < (byte) files.length; i++) {
+            if (files[i].fid == fid && files[i].isPresent()) {
+                return i;
+            }
+        }
+        return NO_EF;
+    }
+
+    // ---- READ BINARY ----
+
+    private void readBinary(APDU apdu) {
+        byte[] buf = apdu.getBuffer();
+        byte p1 = buf[ISO7816.OFFSET_P1];
+        short offset;
+        if ((p1 & 0x80) != 0) {
+            // Short EF identifier in P1 b5-b1 (ISO/IEC 7816-4 7.2.2); the JPKI AP's SFIs equal the FIDs' low byte.
+            if ((p1 & 0x60) != 0) {
+                ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
+            }
+            byte i = fileIndex((short) (p1 & 0x1F));
+            if (i < 0) {
+                ISOException.throwIt(ISO7816.SW_FILE_NOT_FOUND);
+            }
+            current[0] = i;
+            offset = (short) (buf[ISO7816.OFFSET_P2] & 0xFF);
+        } else {
+            offset = Util.getShort(buf, ISO7816.OFFSET_P1);
+        }
+        byte ef = current[0];
+        if (ef == EF_KEY || ef == EF_PIN) {
+            ISOException.throwIt(SW_INCOMPATIBLE_FILE_STRUCTURE); // the key and PIN are no binary files
+        }
+        if (ef == NO_EF) {
+            ISOException.throwIt(ISO7816.SW_COMMAND_NOT_ALLOWED);
+        }
+        ElementaryFile file = files[ef];
+        if (offset >= file.size()) {
+            ISOException.throwIt(ISO7816.SW_WRONG_P1P2);
+        }
+        short ne = apdu.setOutgoing();
+        short left = (short) (file.size() - offset);
+        short count = ne < left ? ne : left;
+        apdu.setOutgoingLength(count);
+        apdu.sendBytesLong(file.content(), offset, count);
+    }
+
+    // ---- VERIFY / CHANGE REFERENCE DATA ----
+
+    private void checkPinReference(byte[] buf) {
+        byte p2 = buf[ISO7816.OFFSET_P2];
+        if (p2 == P2_USER_AUTH_PIN_SFI) {
+            return;
+        }
+        if (p2 != P2_CURRENT_EF) {
+            ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
+        }
+        if (current[0] != EF_PIN) {
+            ISOException.throwIt(ISO7816.SW_COMMAND_NOT_ALLOWED);
+        }
+    }
+
+    private void verify(APDU apdu) {
+        byte[] buf = apdu.getBuffer();
+        if (buf[ISO7816.OFFSET_P1] != 0x00) {
+            ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
+        }
+        checkPinReference(buf);
+        short lc = apdu.getIncomingLength();
+        if (pin.getTriesRemaining() == 0) {
+            ISOException.throwIt(ISO7816.SW_DATA_INVALID); // 6984: blocked
+        }
+        if (lc == 0) {
+            // Bare VERIFY: the state of the PIN without spending a try.
+            if (!pin.isValidated()) {
+                ISOException.throwIt((short) (0x63C0 | pin.getTriesRemaining()));
+            }
+            return;
+        }
+        short got = apdu.setIncomingAndReceive();
+        if (got != lc || lc > 16) {
+            ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+        }
+        if (!pin.check(buf, apdu.getOffsetCdata(), (byte) lc)) {
+            ISOException.throwIt((short) (0x63C0 | pin.getTriesRemaining()));
+        }
+    }
+
+    private void changeReferenceData(APDU apdu) {
+        byte[] buf = apdu.getBuffer();
+        if (buf[ISO7816.OFFSET_P1] != 0x01) {
+            ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
+        }
+        checkPinReference(buf);
+        if (!pin.isValidated()) {
+            ISOException.throwIt(ISO7816.SW_SECURITY_STATUS_NOT_SATISFIED);
+        }
+        short lc = apdu.setIncomingAndReceive();
+        short off = apdu.getOffsetCdata();
+        if (lc != PIN_LENGTH || !allDigits(buf, off, lc)) {
+            ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+        }
+        pin.update(buf, off, (byte) lc);
+    }
+
+    private static boolean allDigits(byte[] b, short off, short len) {
+        for (short i = 0; i < len; i++) {
+            byte c = b[(short) (off + i)];
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // ---- COMPUTE DIGITAL SIGNATURE ----
+
+    private void computeDigitalSignature(APDU apdu) {
+        byte[] buf = apdu.getBuffer();
+        byte p2 = buf[ISO7816.OFFSET_P2];
+        if (p2 == P2_CURRENT_EF) {
+            if (current[0] != EF_KEY) {
+                ISOException.throwIt(ISO7816.SW_COMMAND_NOT_ALLOWED);
+            }
+        } else if (p2 != P2_USER_AUTH_KEY_REF) {
+            ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
+        }
+        if (!pin.isValidated()) {
+            ISOException.throwIt(ISO7816.SW_SECURITY_STATUS_NOT_SATISFIED);
+        }
+        short lc = apdu.setIncomingAndReceive();
+        if (lc != apdu.getIncomingLength()) {
+            ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+        }
+        short off = apdu.getOffsetCdata();
+        short inLen;
+        switch (buf[ISO7816.OFFSET_P1]) {
+            case 0x00: // DigestInfo given: pad and sign as is
+                if (lc == 0 || lc > (short) (KEY_BYTES - 11)) {
+                    ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+                }
+                Util.arrayCopyNonAtomic(buf, off, scratch, (short) 0, lc);
+                inLen = lc;
+                break;
+            case 0x02: // SHA-256 hash given: wrap it in its DigestInfo
+                if (lc != MessageDigest.LENGTH_SHA_256) {
+                    ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+                }
+                inLen = Util.arrayCopyNonAtomic(SHA256_DIGEST_INFO, (short) 0, scratch, (short) 0, (short) SHA256_DIGEST_INFO.length);
+                inLen = Util.arrayCopyNonAtomic(buf, off, scratch, inLen, lc);
+                break;
+            case 0x03: // message given: hash with SHA-256, wrap, sign
+                inLen = Util.arrayCopyNonAtomic(SHA256_DIGEST_INFO, (short) 0, scratch, (short) 0, (short) SHA256_DIGEST_INFO.length);
+                sha256.reset();
+                inLen += sha256.doFinal(buf, off, lc, scratch, inLen);
+                break;
+            default:
+                ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
+                return;
+        }
+        cipher.init(key, Cipher.MODE_ENCRYPT);
+        short sigLen = cipher.doFinal(scratch, (short) 0, inLen, scratch, (short) 0);
+        apdu.setOutgoing();
+        apdu.setOutgoingLength(sigLen);
+        apdu.sendBytesLong(scratch, (short) 0, sigLen);
+    }
+
+    // ---- STORE DATA (personalization) ----
+
+    private void storeData(APDU apdu) {
+        if (personalized) {
+            ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+        }
+        byte[] buf = apdu.getBuffer();
+        byte p1 = buf[ISO7816.OFFSET_P1];
+        // P1 (GP CS 2.3.1 table 11-89): b8 last block, b7-b6 encryption (none accepted here), b5-b4 = 01 DGI format.
+        if ((p1 & 0x60) != 0 || (p1 & 0x18) != 0x08) {
+            ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
+        }
+        personalization.checkSequence(buf[ISO7816.OFFSET_P2]);
+        short off = apdu.getOffsetCdata();
+        short total = apdu.getIncomingLength();
+        short got = apdu.setIncomingAndReceive();
+        short done = 0;
+        while (true) {
+            personalization.consume(buf, off, got);
+            done += got;
+            if (done >= total) {
+                break;
+            }
+            got = apdu.receiveBytes(off);
+        }
+        personalization.blockDone();
+        if ((p1 & 0x80) != 0) {
+            finishPersonalization();
+        }
+    }
+
+    public void begin(short tag, short length) {
+        if ((short) (tag & (short) 0xF000) == DGI_EF_MASK) {
+            ElementaryFile f = efFor((short) (tag & 0x0FFF));
+            if (f == null || length == 0 || length > MAX_EF_SIZE) {
+                ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+            }
+            f.allocate(length);
+            return;
+        }
+        short max;
+        switch (tag) {
+            case DGI_RSA_P:
+            case DGI_RSA_Q:
+            case DGI_RSA_DP1:
+            case DGI_RSA_DQ1:
+            case DGI_RSA_PQ:
+                max = (short) (KEY_BYTES / 2);
+                break;
+            case DGI_PIN:
+                max = PIN_LENGTH;
+                break;
+            case DGI_PIN_TRIES:
+                max = 2;
+                break;
+            default:
+                ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+                return;
+        }
+        if (length == 0 || length > max) {
+            ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+        }
+    }
+
+    public byte[] destination(short tag) {
+        if ((short) (tag & (short) 0xF000) == DGI_EF_MASK) {
+            return efFor((short) (tag & 0x0FFF)).content();
+        }
+        return scratch;
+    }
+
+    public short destinationOffset(short tag) {
+        return 0;
+    }
+
+    public void complete(short tag, short length) {
+        switch (tag) {
+            case DGI_RSA_P:
+                key.setP(scratch, (short) 0, length);
+                received |= GOT_P;
+                break;
+            case DGI_RSA_Q:
+                key.setQ(scratch, (short) 0, length);
+                received |= GOT_Q;
+                break;
+            case DGI_RSA_DP1:
+                key.setDP1(scratch, (short) 0, length);
+                received |= GOT_DP1;
+                break;
+            case DGI_RSA_DQ1:
+                key.setDQ1(scratch, (short) 0, length);
+                received |= GOT_DQ1;
+                break;
+            case DGI_RSA_PQ:
+                key.setPQ(scratch, (short) 0, length);
+                received |= GOT_PQ;
+                break;
+            case DGI_PIN:
+                if (length != PIN_LENGTH || !allDigits(scratch, (short) 0, length)) {
+                    ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+                }
+                Util.arrayCopy(scratch, (short) 0, pinScratch, (short) 0, length);
+                pinScratchLength = (byte) length;
+                received |= GOT_PIN;
+                break;
+            case DGI_PIN_TRIES:
+                if (length != 2 || scratch[1] < 1 || scratch[1] > MAX_PIN_TRIES || scratch[0] < 1 || scratch[0] > scratch[1]) {
+                    ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+                }
+                pinTries = scratch[0];
+                pinTryLimit = scratch[1];
+                received |= GOT_TRIES;
+                break;
+            default:
+                if ((short) (tag & 0x0FFF) == FID_USER_AUTH_CERT) {
+                    received |= GOT_CERT;
+                }
+        }
+        Util.arrayFillNonAtomic(scratch, (short) 0, KEY_BYTES, (byte) 0);
+    }
+
+    private ElementaryFile efFor(short fid) {
+        for (byte i = 0; i < (byte) files.length; i++) {
+            if (files[i].fid == fid) {
+                return files[i];
+            }
+        }
+        return null;
+    }
+
+    /** Everything arrived: create the PIN and mark PERSONALIZED in one transaction, the flag written last. */
+    private void finishPersonalization() {
+        if (personalization.inMiddleOfDgi()) {
+            ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+        }
+        if (received != GOT_ALL || !key.isInitialized()) {
+            ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+        }
+        JCSystem.beginTransaction();
+        OwnerPIN p = new OwnerPIN(pinTryLimit, PIN_LENGTH);
+        p.update(pinScratch, (short) 0, pinScratchLength);
+        // OwnerPIN starts at its try limit; a fixture may personalize fewer tries left, spent here with a PIN
+        // that cannot match (wrong length).
+        for (byte i = pinTries; i < pinTryLimit; i++) {
+            p.check(pinScratch, (short) 0, (byte) 0);
+        }
+        Util.arrayFillNonAtomic(pinScratch, (short) 0, (short) pinScratch.length, (byte) 0);
+        pinScratchLength = 0;
+        pin = p;
+        personalized = true;
+        JCSystem.commitTransaction();
+    }
+}
