@@ -11,9 +11,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 export class ReportError extends Error {}
 
+/** The Allure 3 CLI (package `allure`, bin cli.js); the package exports neither, so find it from its entry point. */
 function allureCli(): string {
-  const pkg = createRequire(import.meta.url).resolve('allure/package.json');
-  return join(dirname(pkg), 'cli.js');
+  const entry = createRequire(import.meta.url).resolve('allure'); // <pkg>/dist/index.js
+  return join(dirname(dirname(entry)), 'cli.js');
 }
 
 export async function generateReport(resultsDir: string, reportDir: string): Promise<string> {

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
 import { checkProfiles, formatProblem, loadProfile } from '../profile/index.ts';
 import type { Profile } from '../profile/types.ts';
@@ -81,7 +81,8 @@ export async function runSuites(opts: RunOptions): Promise<number> {
 }
 
 function runVitest(files: string[], env: Record<string, string>): Promise<number> {
-  const vitest = createRequire(import.meta.url).resolve('vitest/vitest.mjs');
+  // vitest exports no path to its CLI; it sits beside its package.json.
+  const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
   return new Promise((resolveCode, reject) => {
     const child = spawn(process.execPath, [vitest, 'run', '--config', join(repoRoot, 'suites', 'vitest.config.ts'), ...files], {
       cwd: repoRoot,
