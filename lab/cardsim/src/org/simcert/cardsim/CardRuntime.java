@@ -454,6 +454,7 @@ public final class CardRuntime {
             if (registered == null) {
                 return sw(SW_APPLET_CREATION_FAILED);
             }
+            memory.adoptFromInstall(registered);
             installed.add(new Installed(registeredAid, registered));
             return withSw(registeredAid.clone(), ISO7816.SW_NO_ERROR);
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {

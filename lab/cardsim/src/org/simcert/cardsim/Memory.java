@@ -26,7 +26,8 @@ import javacard.framework.TransactionException;
 public final class Memory {
     private static final class TransientInfo {
         final byte event;
-        final Applet owner;
+        /** The applet whose context made the array; null while its install() runs (see adoptFromInstall). */
+        Applet owner;
 
         TransientInfo(byte event, Applet owner) {
             this.event = event;
@@ -67,6 +68,17 @@ public final class Memory {
         }
         transients.put(array, new TransientInfo(event, context.get()));
         return array;
+    }
+
+    /** Gives the arrays made during install() (no applet context yet) to the applet that install registered. */
+    void adoptFromInstall(Applet applet) {
+        synchronized (transients) {
+            for (TransientInfo t : transients.values()) {
+                if (t.owner == null) {
+                    t.owner = applet;
+                }
+            }
+        }
     }
 
     public byte transientKind(Object o) {
