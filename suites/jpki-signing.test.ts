@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SW, describeSw } from '../harness/apdu/status-words.ts';
 import { equalBytes, fromHex, hex } from '../harness/bytes.ts';
 import { EF, JpkiClient } from '../harness/jpki/client.ts';
-import { createApplet, personalizeFixture } from '../harness/jpki/provision.ts';
 import { loadJpkiVectors, type JpkiVectors } from '../harness/jpki/vectors.ts';
 import { emsaPkcs1v15, rsaPublicOp } from '../harness/jpki/rsa-check.ts';
 import { loadSuiteProfile, onCard, openCardContext, secret, type CardContext } from './support/card-context.ts';
+import { provisionJpki } from './support/provision.ts';
 
 const SUITE = 'jpki-signing';
 const profile = await loadSuiteProfile();
@@ -51,18 +51,7 @@ afterAll(async () => {
 
 describe(`JPKI signing — ${profile.name}`, () => {
   cardTest('the JPKI applet is installed and personalized', async () => {
-    const s = ctx.card.session;
-    if (jp.install === 'create-applet') {
-      await allure.step('install the applet (CREATE APPLET)', () => createApplet(s, fromHex(jp.aid)));
-    }
-    if (fixture) {
-      await allure.step('personalize with the test fixture (STORE DATA, DGIs)', async () => {
-        await jpki.selectAp();
-        const blocks = await personalizeFixture(s, fixture, pin, jp.pinTryLimit);
-        await allure.parameter('STORE DATA blocks', String(blocks));
-      });
-    }
-    await allure.step('select the JPKI AP', () => jpki.selectAp());
+    await provisionJpki(ctx, jpki, pin, fixture);
     provisioned = undefined;
   });
 

@@ -45,12 +45,21 @@ export class CardSession {
   readonly trace: ApduTrace;
   private readonly extendedLength: boolean;
 
-  constructor(
-    readonly transport: Transport,
-    opts: SessionOptions,
-  ) {
+  private current: Transport;
+
+  constructor(transport: Transport, opts: SessionOptions) {
+    this.current = transport;
     this.extendedLength = opts.extendedLength;
     this.trace = opts.trace ?? new ApduTrace();
+  }
+
+  get transport(): Transport {
+    return this.current;
+  }
+
+  /** Continues the session on another reader the card was moved to; the trace (and its secrets) carry over. */
+  moveTo(transport: Transport): void {
+    this.current = transport;
   }
 
   get atr(): Uint8Array {

@@ -146,7 +146,7 @@ describe('malformed profiles point at the line, column and field', () => {
     { name: 'a personalization source that does not exist', text: () => edit({ 16: '      source: card' }),
       expect: [['15:5 ixit.jpki.personalization', 'must be { source: fixture, vectors: DIR } or { source: none }']] },
     { name: 'a pcsc transport without a reader', text: () => edit({ 11: '  transport: pcsc' }),
-      expect: [['11:14 ixit.transport', 'transport pcsc needs ixit.reader'], ['18:1 sim', 'only used with transport sim']] },
+      expect: [['11:14 ixit.transport', 'transport pcsc needs ixit.reader'], ['18:1 sim', 'used with transport sim, or with pcsc plus sim.vpcdReaders']] },
     { name: 'an ATR mask of the wrong length', text: () => edit({}, []).replace('  jpki:\n', '  atr: { value: 3B00, mask: FFFFFF }\n  jpki:\n'),
       expect: [['12:29 ixit.atr.mask', 'the mask has 3 bytes, the ATR 2']] },
     { name: 'an applet codebase that does not exist', text: () => edit({ 25: '      codebase: nosuch' }),

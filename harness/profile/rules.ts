@@ -39,8 +39,21 @@ export function checkRules(p: Profile, opts: RuleOptions): RuleProblem[] {
     case 'vpcd':
       break;
   }
-  if (p.sim && ixit.transport !== 'sim') add(['sim'], `the sim section is only used with transport sim (this profile uses ${ixit.transport})`);
+  const attached = ixit.transport === 'pcsc' && p.sim?.vpcdReaders !== undefined;
+  if (p.sim && ixit.transport !== 'sim' && !attached) {
+    add(['sim'], `the sim section is used with transport sim, or with pcsc plus sim.vpcdReaders (this profile uses ${ixit.transport})`);
+  }
+  if (p.sim?.vpcdReaders && ixit.transport !== 'pcsc') add(['sim', 'vpcdReaders'], 'vpcdReaders are pcscd readers: they need transport pcsc');
+  if (attached && !p.card.emulated) add(['card', 'emulated'], 'the simulator is inserted into pcscd: set card.emulated: true');
+  if (attached && p.sim!.vpcdReaders!.length === 2 && !ixit.swapReader) {
+    add(['sim', 'vpcdReaders'], 'a second vpcd reader is for the handset swap: name it in ixit.swapReader');
+  }
+  if (attached && ixit.swapReader && p.sim!.vpcdReaders!.length < 2) {
+    add(['ixit', 'swapReader'], 'the simulator needs a second entry in sim.vpcdReaders to be moved into this reader');
+  }
   if (ixit.reader && ixit.transport !== 'pcsc') add(['ixit', 'reader'], `a reader is only used with transport pcsc (this profile uses ${ixit.transport})`);
+  if (ixit.swapReader && ixit.transport !== 'pcsc') add(['ixit', 'swapReader'], `a swap reader is only used with transport pcsc (this profile uses ${ixit.transport})`);
+  if (ixit.swapReader && ixit.swapReader === ixit.reader) add(['ixit', 'swapReader'], 'the swap reader must differ from ixit.reader');
 
   if (ixit.atr?.mask && ixit.atr.mask.length !== ixit.atr.value.length) {
     add(['ixit', 'atr', 'mask'], `the mask has ${ixit.atr.mask.length / 2} bytes, the ATR ${ixit.atr.value.length / 2}`);

@@ -20,6 +20,8 @@ export interface SimSettings {
   apduBufferSize: number;
   logicalChannels: number;
   applets: SimApplet[];
+  /** Transport pcsc: pcscd's vpcd readers to insert the card into (ixit.reader's, then ixit.swapReader's). */
+  vpcdReaders?: { host: string; port: number }[];
 }
 
 export interface Profile {
@@ -45,6 +47,8 @@ export interface Profile {
   ixit: {
     transport: 'sim' | 'vpcd' | 'pcsc';
     reader?: string;
+    /** Second PC/SC reader, for the handset swap. */
+    swapReader?: string;
     vpcd: { host: string; port: number };
     atr?: { value: string; mask?: string };
     jpki: {

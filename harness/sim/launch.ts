@@ -33,12 +33,31 @@ export function simulatorConfig(sim: SimSettings, host: string, port: number): s
 export class SimulatorError extends Error {}
 
 export interface RunningSimulator {
+  /** The harness's own vpcd reader the card is in (the card connected to the harness). */
   transport: VpcdTransport;
+  /**
+   * Pulls the card out of its reader and inserts it into a fresh vpcd reader of the harness, persistent state
+   * kept (a handset swap); returns the new reader's transport, not yet powered.
+   */
+  moveToNewReader(): Promise<VpcdTransport>;
   /** Stops the simulator (closing the socket is a card removal; the process exits on it). */
   stop(): Promise<void>;
 }
 
-export async function startSimulator(sim: SimSettings, opts: { connectTimeoutMs: number; apduTimeoutMs: number }): Promise<RunningSimulator> {
+/** A simulator inserted into readers the harness does not own (pcscd's vpcd driver). */
+export interface AttachedSimulator {
+  /** Moves the card to the vpcd reader at host:port, persistent state kept. */
+  moveTo(host: string, port: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Spawned {
+  child: ChildProcess;
+  exited: Promise<Error>;
+  cleanup(): Promise<void>;
+}
+
+async function spawnSimulator(sim: SimSettings, host: string, port: number): Promise<Spawned> {
   const lab = await buildLab();
   const classpath = [lab.cardsimClasses];
   for (const a of sim.applets) {
@@ -46,17 +65,18 @@ export async function startSimulator(sim: SimSettings, opts: { connectTimeoutMs:
     if (!dir) throw new SimulatorError(`applet codebase "${a.codebase}" not found under lab/applets (have: ${Object.keys(lab.applets).join(', ')})`);
     if (!classpath.includes(dir)) classpath.push(dir);
   }
-  const listener = await VpcdListener.listen({ host: '127.0.0.1', port: 0 });
   const dir = await mkdtemp(join(tmpdir(), 'simcert-sim-'));
   const cfg = join(dir, 'card.cfg');
-  await writeFile(cfg, simulatorConfig(sim, listener.host, listener.port));
+  await writeFile(cfg, simulatorConfig(sim, host, port));
 
-  const child = spawn('java', ['-cp', classpath.join(delimiter), SIMULATOR_MAIN, cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // stdin carries `move HOST PORT` lines (lab/cardsim/README.md); stdout/stderr are kept for error messages.
+  const child = spawn('java', ['-cp', classpath.join(delimiter), SIMULATOR_MAIN, cfg], { stdio: ['pipe', 'pipe', 'pipe'] });
   const output: string[] = [];
   const keep = (chunk: Buffer): void => {
     output.push(chunk.toString());
     if (output.length > 200) output.shift();
   };
+  child.stdin.on('error', () => undefined); // EPIPE after exit is reported through `exited`
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   const exited = new Promise<Error>((resolve) => {
@@ -66,25 +86,90 @@ export async function startSimulator(sim: SimSettings, opts: { connectTimeoutMs:
       resolve(new SimulatorError(`the simulator exited (${signal ?? `code ${code}`}) before a card connected:\n${output.join('').trim()}`)));
   });
 
-  const cleanup = async (): Promise<void> => {
-    await listener.close().catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
-  };
+  return { child, exited, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+function sendControl(child: ChildProcess, line: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (!child.stdin || child.exitCode !== null) {
+      reject(new SimulatorError('the simulator is no longer running'));
+      return;
+    }
+    child.stdin.write(`${line}\n`, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+/** Starts the simulator and waits for it to connect to a vpcd reader of the harness's own. */
+export async function startSimulator(sim: SimSettings, opts: { connectTimeoutMs: number; apduTimeoutMs: number }): Promise<RunningSimulator> {
+  let listener = await VpcdListener.listen({ host: '127.0.0.1', port: 0 });
+  let spawned: Spawned;
+  try {
+    spawned = await spawnSimulator(sim, listener.host, listener.port);
+  } catch (err) {
+    await listener.close();
+    throw err;
+  }
+  const { child, exited } = spawned;
   let transport: VpcdTransport;
   try {
     transport = await listener.accept(opts.connectTimeoutMs, exited);
     transport.timeoutMs = opts.apduTimeoutMs;
   } catch (err) {
     child.kill('SIGKILL');
-    await cleanup();
+    await listener.close().catch(() => undefined);
+    await spawned.cleanup();
     throw err;
   }
-  return {
+  const running: RunningSimulator = {
     transport,
+    moveToNewReader: async () => {
+      const next = await VpcdListener.listen({ host: '127.0.0.1', port: 0 });
+      await sendControl(child, `move ${next.host} ${next.port}`);
+      let t: VpcdTransport;
+      try {
+        t = await next.accept(opts.connectTimeoutMs, exited);
+      } catch (err) {
+        await next.close();
+        throw err;
+      }
+      t.timeoutMs = opts.apduTimeoutMs;
+      await running.transport.close().catch(() => undefined);
+      await listener.close().catch(() => undefined);
+      listener = next;
+      running.transport = t;
+      return t;
+    },
     stop: async () => {
-      await transport.close();
+      await running.transport.close();
       await stopProcess(child);
-      await cleanup();
+      await listener.close().catch(() => undefined);
+      await spawned.cleanup();
+    },
+  };
+  return running;
+}
+
+/**
+ * Starts the simulator inserted into a vpcd reader someone else runs (pcscd with Debian's vsmartcard-vpcd): the
+ * harness then reaches the card through PC/SC like any real card.
+ */
+export async function attachSimulator(sim: SimSettings, host: string, port: number): Promise<AttachedSimulator> {
+  const spawned = await spawnSimulator(sim, host, port);
+  const { child } = spawned;
+  // A simulator that cannot reach the reader exits within its 10 s connect retry; report that, do not hang.
+  let failure: Error | undefined;
+  void spawned.exited.then((e) => {
+    failure = e;
+  });
+  return {
+    moveTo: async (h, p) => {
+      if (failure) throw failure;
+      await sendControl(child, `move ${h} ${p}`);
+    },
+    stop: async () => {
+      child.stdin?.end();
+      await stopProcess(child);
+      await spawned.cleanup();
     },
   };
 }

@@ -171,3 +171,24 @@ export class PcscTransport implements Transport {
     this.ctx = undefined;
   }
 }
+
+export type CardPresence = 'present' | 'absent';
+
+/**
+ * Waits until a card is (or is no longer) in the reader, polling pcsc-lite's reader states: the way to follow a
+ * card that an operator, or a simulator, moves between readers.
+ */
+export async function waitForCard(reader: string, want: CardPresence, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = listReaders().find((x) => x.name === reader || x.name.includes(reader));
+    const present = r?.card === 'present';
+    if (r && present === (want === 'present')) return;
+    if (Date.now() > deadline) {
+      throw new CardGoneError(want === 'present'
+        ? `no card appeared in "${reader}" within ${timeoutMs} ms${r ? '' : ' (no such reader)'}`
+        : `the card was not removed from "${reader}" within ${timeoutMs} ms`);
+    }
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}

@@ -4,14 +4,24 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The virtual card side (vicc) of vsmartcard's vpcd protocol: connects to the reader (pcscd's vpcd driver, or the
  * harness listening the same way), then answers frames of a 2-byte big-endian length and a payload. A 1-byte
  * payload is a control (0 power off, 1 power on, 2 reset, 4 get ATR); anything longer is a command APDU. Usage:
  * java -cp ... org.simcert.cardsim.VSmartCard card.cfg (jCardSim's configuration keys).
+ *
+ * Beyond jCardSim: lines on standard input move the card between readers while it keeps its persistent state,
+ * as a SIM moved to another phone does: `move HOST PORT` pulls the card from its reader (the socket closes, the
+ * card loses power) and inserts it into the vpcd reader at HOST:PORT. Without such a line the process ends when
+ * its reader closes the connection, as jCardSim's does.
  */
 public final class VSmartCard {
     static final int POWER_OFF = 0;
@@ -41,7 +51,17 @@ public final class VSmartCard {
             for (String cls : config.applets.values()) {
                 Class.forName(cls, false, VSmartCard.class.getClassLoader());
             }
-            run(new CardRuntime(config), host, Integer.parseInt(port.trim()), config.log);
+            CardRuntime card = new CardRuntime(config);
+            Mover mover = new Mover(new InetSocketAddress(host, Integer.parseInt(port.trim())));
+            mover.listen(System.in);
+            while (true) {
+                InetSocketAddress target = mover.takeTarget();
+                if (target == null) {
+                    break;
+                }
+                run(card, target.getHostString(), target.getPort(), config.log, mover);
+                card.powerUp(); // out of the reader: power is gone
+            }
         } catch (ClassNotFoundException e) {
             System.err.println("cardsim: applet class not found on the classpath: " + e.getMessage());
             System.exit(2);
@@ -71,9 +91,10 @@ public final class VSmartCard {
         }
     }
 
-    /** Serves the reader until it closes the connection (the card is then removed, and the process ends). */
-    static void run(CardRuntime card, String host, int port, boolean log) throws IOException {
+    /** Serves the reader until it closes the connection or the card is moved away. */
+    static void run(CardRuntime card, String host, int port, boolean log, Mover mover) throws IOException {
         try (Socket s = connect(host, port)) {
+            mover.inserted(s);
             s.setTcpNoDelay(true);
             DataInputStream in = new DataInputStream(s.getInputStream());
             OutputStream out = s.getOutputStream();
@@ -122,5 +143,56 @@ public final class VSmartCard {
         System.arraycopy(payload, 0, frame, 2, payload.length);
         out.write(frame);
         out.flush();
+    }
+
+    /** The reader the card is in, and the `move` commands that change it. */
+    static final class Mover {
+        private InetSocketAddress next;
+        private Socket current;
+
+        Mover(InetSocketAddress initial) {
+            this.next = initial;
+        }
+
+        /** Reads `move HOST PORT` lines; end of input changes nothing. */
+        void listen(InputStream in) {
+            Thread t = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII))) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        String[] w = line.trim().split("\\s+");
+                        if (w.length == 3 && w[0].equals("move")) {
+                            move(new InetSocketAddress(w[1], Integer.parseInt(w[2])));
+                        } else if (!line.trim().isEmpty()) {
+                            System.err.println("cardsim: unknown control line: " + line.trim());
+                        }
+                    }
+                } catch (IOException | NumberFormatException e) {
+                    System.err.println("cardsim: control input: " + e.getMessage());
+                }
+            }, "cardsim-control");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        synchronized void move(InetSocketAddress to) throws IOException {
+            next = to;
+            if (current != null) {
+                current.close(); // pulls the card out of its reader
+            }
+            notifyAll();
+        }
+
+        synchronized void inserted(Socket s) {
+            current = s;
+        }
+
+        /** The next reader to go into: the first one, or the one a `move` named; null when there is none. */
+        synchronized InetSocketAddress takeTarget() {
+            current = null;
+            InetSocketAddress t = next;
+            next = null;
+            return t;
+        }
     }
 }

@@ -1,0 +1,25 @@
+// Brings the JPKI applet on an emulated or test card to the state the suites start from: installed (jCardSim's
+// CREATE APPLET until GlobalPlatform install lands) and personalized with the vectors/ fixture, as the profile's
+// IXIT says. A real card arrives installed and personalized: both steps are then "none".
+import * as allure from 'allure-js-commons';
+import { fromHex } from '../../harness/bytes.ts';
+import type { JpkiClient } from '../../harness/jpki/client.ts';
+import { createApplet, personalizeFixture } from '../../harness/jpki/provision.ts';
+import type { JpkiVectors } from '../../harness/jpki/vectors.ts';
+import type { CardContext } from './card-context.ts';
+
+export async function provisionJpki(ctx: CardContext, jpki: JpkiClient, pin: string, fixture: JpkiVectors | undefined): Promise<void> {
+  const jp = ctx.profile.ixit.jpki;
+  const s = ctx.card.session;
+  if (jp.install === 'create-applet') {
+    await allure.step('install the applet (CREATE APPLET)', () => createApplet(s, fromHex(jp.aid)));
+  }
+  if (fixture) {
+    await allure.step('personalize with the test fixture (STORE DATA, DGIs)', async () => {
+      await jpki.selectAp();
+      const blocks = await personalizeFixture(s, fixture, pin, jp.pinTryLimit);
+      await allure.parameter('STORE DATA blocks', String(blocks));
+    });
+  }
+  await allure.step('select the JPKI AP', () => jpki.selectAp());
+}
