@@ -1,7 +1,7 @@
 // A card session: sends typed commands over a transport and hides the transport-level details a T=0 card or a
 // short-APDU card imposes (61xx GET RESPONSE, 6Cxx re-send, command chaining), recording every exchange.
-import { concat } from '../bytes.ts';
-import type { Transport } from '../transport/transport.ts';
+import { concat, hex } from '../bytes.ts';
+import { CardGoneError, CardTimeoutError, type Transport } from '../transport/transport.ts';
 import { decodeResponse, encodeCommand, headerText, needsExtended, type CommandApdu, type ResponseApdu } from './apdu.ts';
 import { describeSw, isOk, type StatusWord } from './status-words.ts';
 import { ApduTrace, type Redaction, type TraceEntry } from './trace.ts';
@@ -131,7 +131,18 @@ export class CardSession {
     const nc = cmd.data?.length ?? 0;
     const dataOffset = nc === 0 ? wire.length : wire.length - nc - (cmd.le === undefined ? 0 : needsExtended(cmd) ? 2 : 1);
     const start = this.trace.now();
-    const raw = await this.transport.transmit(wire);
+    let raw: Uint8Array;
+    try {
+      raw = await this.transport.transmit(wire);
+    } catch (err) {
+      // Name the command that was lost with the card (header only: its data may be a PIN or key material).
+      if (err instanceof CardGoneError || err instanceof CardTimeoutError) {
+        const header = hex(wire.subarray(0, 4), ' ');
+        const E = err instanceof CardGoneError ? CardGoneError : CardTimeoutError;
+        throw new E(`${err.message}; last command: ${name} (${header}${nc > 0 ? `, ${nc} data bytes` : ''})`);
+      }
+      throw err;
+    }
     const end = this.trace.now();
     if (raw.length < 2) {
       this.trace.record({ name, command: wire, headerLength: 4, dataOffset, dataLength: nc, response: raw, sw: 0, start, end, redact });

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardSession } from '../apdu/session.ts';
 import { fromHex, hex } from '../bytes.ts';
+import { CardGoneError } from '../transport/transport.ts';
 import { startSimulator, type RunningSimulator } from './launch.ts';
 
 const PROBE = 'F053494D43455254500101';
@@ -119,5 +120,13 @@ describe('cardsim runtime', () => {
     expect(await sw(0x80, 0x26)).toBe(0x6f00);
     const r = await s.transmit({ cla: 0x80, ins: 0x14, p1: 0, p2: 0, data: new Uint8Array(300) });
     expect(r.sw).toBe(0x6700);
+  });
+
+  it('reports a card that goes away with the command that was lost, without its data', async () => {
+    await sim.stop();
+    const err = await s.transmit({ cla: 0, ins: 0x20, p1: 0, p2: 0x80, data: fromHex('31323334') }, { name: 'VERIFY user-auth PIN', redact: 'command-data' })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CardGoneError);
+    expect((err as Error).message).toMatch(/last command: VERIFY user-auth PIN \(00 20 00 80, 4 data bytes\)$/);
   });
 });
