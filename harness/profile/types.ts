@@ -22,6 +22,8 @@ export interface SimSettings {
   applets: SimApplet[];
   /** Transport pcsc: pcscd's vpcd readers to insert the card into (ixit.reader's, then ixit.swapReader's). */
   vpcdReaders?: { host: string; port: number }[];
+  /** Fault injection for testing the harness: the card is pulled out after this many APDUs. */
+  faults?: { removeAfterApdus?: number };
 }
 
 export interface Profile {

@@ -17,6 +17,8 @@ export interface RunOptions {
   out: string;
   /** Where progress and problems go (the CLI passes console output). */
   log: (line: string) => void;
+  /** The suites' own test-runner output: shown (default) or dropped. */
+  runnerOutput?: 'show' | 'drop';
 }
 
 export class UsageError extends Error {}
@@ -67,7 +69,8 @@ export async function runSuites(opts: RunOptions): Promise<number> {
       continue;
     }
     opts.log(`\n== ${profile.name} (${relative(process.cwd(), profile.file)}): ${suites.join(', ')}`);
-    const code = await runVitest(suites.map(suiteFile), { SIMCERT_PROFILE: profile.file, SIMCERT_ALLURE_RESULTS: resultsDir });
+    const code = await runVitest(suites.map(suiteFile), { SIMCERT_PROFILE: profile.file, SIMCERT_ALLURE_RESULTS: resultsDir },
+      opts.runnerOutput ?? 'show');
     if (code !== 0) failed = true;
   }
   try {
@@ -80,14 +83,14 @@ export async function runSuites(opts: RunOptions): Promise<number> {
   return failed ? 1 : 0;
 }
 
-function runVitest(files: string[], env: Record<string, string>): Promise<number> {
+function runVitest(files: string[], env: Record<string, string>, output: 'show' | 'drop'): Promise<number> {
   // vitest exports no path to its CLI; it sits beside its package.json.
   const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
   return new Promise((resolveCode, reject) => {
     const child = spawn(process.execPath, [vitest, 'run', '--config', join(repoRoot, 'suites', 'vitest.config.ts'), ...files], {
       cwd: repoRoot,
       env: { ...process.env, ...env },
-      stdio: 'inherit',
+      stdio: output === 'show' ? 'inherit' : 'ignore',
     });
     child.on('error', reject);
     child.on('exit', (code, signal) => resolveCode(code ?? (signal ? 1 : 0)));

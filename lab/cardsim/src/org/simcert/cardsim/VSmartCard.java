@@ -59,7 +59,9 @@ public final class VSmartCard {
                 if (target == null) {
                     break;
                 }
-                run(card, target.getHostString(), target.getPort(), config.log, mover);
+                if (run(card, target.getHostString(), target.getPort(), config, mover)) {
+                    break; // pulled out by fault injection: the card does not come back
+                }
                 card.powerUp(); // out of the reader: power is gone
             }
         } catch (ClassNotFoundException e) {
@@ -91,8 +93,13 @@ public final class VSmartCard {
         }
     }
 
-    /** Serves the reader until it closes the connection or the card is moved away. */
-    static void run(CardRuntime card, String host, int port, boolean log, Mover mover) throws IOException {
+    /**
+     * Serves the reader until it closes the connection or the card is moved away; true when the card was pulled
+     * out by the removeAfterApdus fault.
+     */
+    static boolean run(CardRuntime card, String host, int port, CardConfig config, Mover mover) throws IOException {
+        boolean log = config.log;
+        int apdus = 0;
         try (Socket s = connect(host, port)) {
             mover.inserted(s);
             s.setTcpNoDelay(true);
@@ -103,7 +110,7 @@ public final class VSmartCard {
                 try {
                     len = in.readUnsignedShort();
                 } catch (EOFException e) {
-                    return;
+                    return false;
                 }
                 byte[] payload = new byte[len];
                 in.readFully(payload);
@@ -122,6 +129,10 @@ public final class VSmartCard {
                     }
                     continue;
                 }
+                if (config.removeAfterApdus > 0 && ++apdus > config.removeAfterApdus) {
+                    System.err.println("cardsim: pulling the card out after " + config.removeAfterApdus + " APDUs (fault injection)");
+                    return true; // the socket closes without an answer, as when a card leaves mid-command
+                }
                 byte[] response = card.transmit(payload);
                 if (log) {
                     System.err.println("cardsim: " + Hex.encode(payload, 0, Math.min(4, payload.length)) + " Lc/Le="
@@ -133,6 +144,7 @@ public final class VSmartCard {
         } catch (java.net.SocketException e) {
             // The reader went away: for a virtual card that is removal, not an error.
         }
+        return false;
     }
 
     /** One write per frame, so Nagle never holds half a frame back. */

@@ -1,0 +1,69 @@
+// A card pulled out in the middle of a run: the test that was running is reported broken with the last APDU, the
+// suite's remaining tests end quickly instead of hanging, the next profile still runs, the report is written,
+// and the exit code says something failed. The simulator's fault injection pulls the card after N APDUs.
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../paths.ts';
+import { runSuites } from './run.ts';
+
+interface AllureResult {
+  name: string;
+  status: string;
+  statusDetails?: { message?: string };
+  parameters?: { name: string; value: string }[];
+}
+
+let dir: string;
+let code: number;
+let results: AllureResult[];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'simcert-run-'));
+  const reference = await readFile(join(repoRoot, 'profiles', 'emulated', 'reference.yaml'), 'utf8');
+  const absolute = reference.replace('vectors: ../../vectors/jpki', `vectors: ${join(repoRoot, 'vectors', 'jpki')}`);
+  const faulty = absolute
+    .replace(/^name: .*$/m, 'name: Card pulled after 30 APDUs')
+    .replace(/^sim:\n/m, 'sim:\n  faults:\n    removeAfterApdus: 30\n')
+    .replace(/^suites:[\s\S]*$/m, 'suites:\n  - jpki-signing\n');
+  const clean = absolute.replace(/^name: .*$/m, 'name: Card left alone').replace(/^suites:[\s\S]*$/m, 'suites:\n  - jpki-signing\n');
+  await writeFile(join(dir, 'a-faulty.yaml'), faulty);
+  await writeFile(join(dir, 'b-clean.yaml'), clean);
+  code = await runSuites({ profiles: [join(dir, 'a-faulty.yaml'), join(dir, 'b-clean.yaml')], out: join(dir, 'out'), log: () => undefined, runnerOutput: 'drop' });
+  const resultsDir = join(dir, 'out', 'allure-results');
+  results = [];
+  for (const f of await readdir(resultsDir)) {
+    if (f.endsWith('-result.json')) results.push(JSON.parse(await readFile(join(resultsDir, f), 'utf8')) as AllureResult);
+  }
+}, 240_000);
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const of = (profile: string): AllureResult[] => results.filter((r) => r.parameters?.some((p) => p.name === 'profile' && p.value === profile));
+
+describe('a card that leaves in the middle of a run', () => {
+  it('makes the run exit non-zero and still writes the report', async () => {
+    expect(code).toBe(1);
+    expect((await stat(join(dir, 'out', 'allure-report', 'index.html'))).size).toBeGreaterThan(0);
+  });
+
+  it('reports the test that was running as broken, naming the last command', () => {
+    const broken = of('Card pulled after 30 APDUs').filter((r) => r.status === 'broken');
+    expect(broken.length).toBeGreaterThan(0);
+    expect(broken[0]!.statusDetails?.message).toMatch(/went away.*last command: /);
+  });
+
+  it('keeps the results of the tests that passed before the card left', () => {
+    const before = of('Card pulled after 30 APDUs').find((r) => r.name === 'the JPKI applet is installed and personalized');
+    expect(before?.status).toBe('passed');
+  });
+
+  it('goes on with the next profile, whose card is unaffected', () => {
+    const clean = of('Card left alone');
+    expect(clean.length).toBe(12);
+    expect(clean.filter((r) => r.status !== 'passed' && r.status !== 'skipped')).toEqual([]);
+  });
+});
