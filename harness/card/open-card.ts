@@ -4,6 +4,7 @@ import { CardSession } from '../apdu/session.ts';
 import { hex } from '../bytes.ts';
 import type { Profile } from '../profile/types.ts';
 import { attachSimulator, startSimulator } from '../sim/launch.ts';
+import { atrMatches, findReader } from './find-card.ts';
 import { PcscTransport, waitForCard } from '../transport/pcsc.ts';
 import type { Transport } from '../transport/transport.ts';
 import { VpcdListener } from '../transport/vpcd.ts';
@@ -143,8 +144,9 @@ async function openPcscSimulated(profile: Profile): Promise<OpenCard> {
 /** A real card in a lab reader; a swap is done by the operator, whom the harness prompts and waits for. */
 async function openPcsc(profile: Profile): Promise<OpenCard> {
   const { ixit } = profile;
-  if (!ixit.reader) throw new Error(`${profile.file}: transport pcsc needs ixit.reader`);
-  let t = pcscTransport(profile, ixit.reader);
+  // A named reader is used as named; otherwise the rack is searched for the card by ATR and identity.
+  const home = ixit.reader ?? (await findReader(profile));
+  let t = pcscTransport(profile, home);
   await powerUp(profile, t, () => t.close());
   const s = session(profile, t);
   let current = t.reader;
@@ -154,7 +156,7 @@ async function openPcsc(profile: Profile): Promise<OpenCard> {
       return current;
     },
     moveToOtherReader: async () => {
-      const to = ixit.swapReader && current !== ixit.swapReader ? ixit.swapReader : ixit.reader!;
+      const to = ixit.swapReader && current !== ixit.swapReader ? ixit.swapReader : home;
       const wait = ixit.timeouts.connectMs;
       prompt(to === current
         ? `Remove the card from "${current}" and insert it again (waiting ${wait / 1000} s).`
@@ -174,11 +176,6 @@ async function openPcsc(profile: Profile): Promise<OpenCard> {
 /** The profile's expected ATR (with mask) must match before anything is sent to the card. */
 export function checkAtr(profile: Profile, atr: Uint8Array): void {
   const want = profile.ixit.atr;
-  if (!want) return;
-  const expected = Buffer.from(want.value, 'hex');
-  const mask = want.mask ? Buffer.from(want.mask, 'hex') : Buffer.alloc(expected.length, 0xff);
-  const ok = atr.length === expected.length && expected.every((b, i) => ((atr[i]! ^ b) & (mask[i] ?? 0xff)) === 0);
-  if (!ok) {
-    throw new AtrMismatchError(`card ATR ${hex(atr, ' ')} does not match the profile's ${hex(expected, ' ')}${want.mask ? ` (mask ${want.mask})` : ''}: wrong card in the reader?`);
-  }
+  if (!want || atrMatches(atr, want.value, want.mask)) return;
+  throw new AtrMismatchError(`card ATR ${hex(atr, ' ')} does not match the profile's ${hex(Buffer.from(want.value, 'hex'), ' ')}${want.mask ? ` (mask ${want.mask})` : ''}: wrong card in the reader?`);
 }

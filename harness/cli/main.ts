@@ -1,7 +1,8 @@
 // The simcert command line: run suites against profiles, check profiles, list readers.
 import { Command, CommanderError } from 'commander';
 import { hex } from '../bytes.ts';
-import { checkProfiles, formatProblem } from '../profile/index.ts';
+import { profileMatches, surveyReaders } from '../card/find-card.ts';
+import { checkProfiles, formatProblem, loadProfile, ProfileError } from '../profile/index.ts';
 import { expandProfileArgs, runSuites, UsageError } from '../run/run.ts';
 import { knownSuites } from '../run/suites.ts';
 import { listReaders, PcscUnavailableError } from '../transport/pcsc.ts';
@@ -49,12 +50,30 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('readers')
-    .description('list PC/SC readers, card state and ATR')
-    .action(() => {
+    .description('list PC/SC readers, card state and ATR; with --profile, read each card\'s ICCID and say which profiles it is')
+    .option('-p, --profile <FILE|GLOB>', 'profiles to match the inserted cards against (repeatable)', collect, [])
+    .action(async (o: { profile: string[] }) => {
       const readers = listReaders();
       if (readers.length === 0) console.log('no readers');
+      if (o.profile.length === 0) {
+        for (const r of readers) {
+          console.log(`${r.name}\t${r.card}${r.inUse ? ' (in use)' : ''}${r.atr ? `\t${hex(r.atr, ' ')}` : ''}`);
+        }
+        return;
+      }
+      const files = await expandProfileArgs(o.profile);
+      const known = await knownSuites();
+      const profiles = [];
+      for (const f of files) profiles.push(await loadProfile(f, { knownSuites: known }));
+      const cards = await surveyReaders();
       for (const r of readers) {
-        console.log(`${r.name}\t${r.card}${r.inUse ? ' (in use)' : ''}${r.atr ? `\t${hex(r.atr, ' ')}` : ''}`);
+        const c = cards.find((x) => x.reader === r.name);
+        if (!c) {
+          console.log(`${r.name}\t${r.card}`);
+          continue;
+        }
+        const matches = profiles.filter((p) => profileMatches(p, c)).map((p) => p.name);
+        console.log(`${r.name}\tATR ${hex(c.atr)}${c.iccid ? `\tICCID ${c.iccid}` : ''}\t${matches.length ? `is: ${matches.join(', ')}` : 'matches no profile'}`);
       }
     });
 
@@ -65,7 +84,7 @@ export async function main(argv: string[]): Promise<number> {
       // Help and version are not errors; commander already printed the message for real usage errors.
       return err.exitCode === 0 || err.code === 'commander.helpDisplayed' ? 0 : 2;
     }
-    if (err instanceof UsageError || err instanceof PcscUnavailableError) {
+    if (err instanceof UsageError || err instanceof PcscUnavailableError || err instanceof ProfileError) {
       console.error(`simcert: ${err.message}`);
       return 2;
     }

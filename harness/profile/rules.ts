@@ -34,7 +34,11 @@ export function checkRules(p: Profile, opts: RuleOptions): RuleProblem[] {
       if (!p.card.emulated) add(['card', 'emulated'], 'transport sim drives the bundled simulator: set card.emulated: true');
       break;
     case 'pcsc':
-      if (!ixit.reader) add(['ixit', 'transport'], 'transport pcsc needs ixit.reader (simcert readers lists the reader names)');
+      if (!ixit.reader && (p.sim?.vpcdReaders || (!ixit.identity && !ixit.atr))) {
+        add(['ixit', 'transport'], p.sim?.vpcdReaders
+          ? 'transport pcsc with a simulator needs ixit.reader, the vpcd reader it is inserted into'
+          : 'transport pcsc needs ixit.reader, or ixit.atr / ixit.identity to find the card in the rack (simcert readers lists them)');
+      }
       break;
     case 'vpcd':
       break;
@@ -51,6 +55,7 @@ export function checkRules(p: Profile, opts: RuleOptions): RuleProblem[] {
   if (attached && ixit.swapReader && p.sim!.vpcdReaders!.length < 2) {
     add(['ixit', 'swapReader'], 'the simulator needs a second entry in sim.vpcdReaders to be moved into this reader');
   }
+  if (ixit.identity && ixit.transport !== 'pcsc') add(['ixit', 'identity'], 'finding a card by identity is for PC/SC readers (transport pcsc)');
   if (ixit.reader && ixit.transport !== 'pcsc') add(['ixit', 'reader'], `a reader is only used with transport pcsc (this profile uses ${ixit.transport})`);
   if (ixit.swapReader && ixit.transport !== 'pcsc') add(['ixit', 'swapReader'], `a swap reader is only used with transport pcsc (this profile uses ${ixit.transport})`);
   if (ixit.swapReader && ixit.swapReader === ixit.reader) add(['ixit', 'swapReader'], 'the swap reader must differ from ixit.reader');

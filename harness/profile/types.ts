@@ -22,6 +22,8 @@ export interface SimSettings {
   applets: SimApplet[];
   /** Transport pcsc: pcscd's vpcd readers to insert the card into (ixit.reader's, then ixit.swapReader's). */
   vpcdReaders?: { host: string; port: number }[];
+  /** ICCID the simulated card serves from EF ICCID (2FE2). */
+  iccid?: string;
   /** Fault injection for testing the harness: the card is pulled out after this many APDUs. */
   faults?: { removeAfterApdus?: number };
 }
@@ -51,6 +53,8 @@ export interface Profile {
     reader?: string;
     /** Second PC/SC reader, for the handset swap. */
     swapReader?: string;
+    /** Finds the card in a rack by identity (with the ATR), when no reader is named. */
+    identity?: { iccid: string };
     vpcd: { host: string; port: number };
     atr?: { value: string; mask?: string };
     jpki: {

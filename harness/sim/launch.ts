@@ -24,6 +24,7 @@ export function simulatorConfig(sim: SimSettings, host: string, port: number): s
     `simcert.cardsim.apduBufferSize=${sim.apduBufferSize}`,
     `simcert.cardsim.logicalChannels=${sim.logicalChannels}`,
   ];
+  if (sim.iccid) lines.push(`simcert.cardsim.iccid=${sim.iccid}`);
   if (sim.faults?.removeAfterApdus) lines.push(`simcert.cardsim.removeAfterApdus=${sim.faults.removeAfterApdus}`);
   sim.applets.forEach((a, i) => {
     lines.push(`com.licel.jcardsim.card.applet.${i}.AID=${a.aid}`, `com.licel.jcardsim.card.applet.${i}.Class=${a.class}`);

@@ -2,11 +2,14 @@
 // bundled simulator inserted into the virtual readers. Runs wherever pcscd can (root, packages installed; CI
 // installs them); elsewhere the tests skip and say why. Under CI=true a missing pcscd is a failure, not a skip.
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardSession } from '../apdu/session.ts';
 import { fromHex, hex } from '../bytes.ts';
+import { findReader, profileMatches, surveyReaders } from '../card/find-card.ts';
 import { openCard, type OpenCard } from '../card/open-card.ts';
 import { repoRoot } from '../paths.ts';
 import { loadProfile } from '../profile/index.ts';
@@ -102,6 +105,40 @@ describe.skipIf(unavailable !== undefined)(`PC/SC through pcscd and vpcd${unavai
     } finally {
       await t.close();
       await sim.stop();
+    }
+  });
+
+  it('finds the card of each profile in the rack by ICCID, whichever reader it is in', async () => {
+    const base = (await loadProfile(join(repoRoot, 'profiles', 'emulated', 'reference-pcscd.yaml'), { knownSuites: ['jpki-signing', 'handset-swap'] })).sim!;
+    for (const r of ['Virtual PCD 00 00', 'Virtual PCD 00 01']) await waitForCard(r, 'absent', 15_000);
+    const a = await attachSimulator({ ...base, iccid: '8981100000000000017' }, '127.0.0.1', 35963);
+    const b = await attachSimulator({ ...base, iccid: '8981200000000000025' }, '127.0.0.1', 35964);
+    const dir = await mkdtemp(join(tmpdir(), 'simcert-rack-'));
+    try {
+      for (const r of ['Virtual PCD 00 00', 'Virtual PCD 00 01']) await waitForCard(r, 'present', 20_000);
+      const profileFor = async (name: string, iccid: string) => {
+        const f = join(dir, `${name}.yaml`);
+        await writeFile(f, [
+          `name: ${name}`, 'card: { carrier: test, variant: rack, emulated: true }',
+          'ixit:', '  transport: pcsc', '  atr: { value: 3BFA1800008131FE454A434F5033315632333298 }', `  identity: { iccid: "${iccid}" }`,
+          '  jpki: { pin: { value: "1234" } }', 'suites: []', ''].join('\n'));
+        return loadProfile(f, { knownSuites: [] });
+      };
+      const pa = await profileFor('carrier A', '8981100000000000017');
+      const pb = await profileFor('carrier B', '8981200000000000025');
+      const cards = await surveyReaders();
+      const who = (reader: string) => [pa, pb].filter((p) => profileMatches(p, cards.find((c) => c.reader === reader)!)).map((p) => p.name);
+      expect(cards.map((c) => c.iccid).sort()).toEqual(['8981100000000000017', '8981200000000000025']);
+      expect(who('Virtual PCD 00 00')).toEqual(['carrier A']);
+      expect(who('Virtual PCD 00 01')).toEqual(['carrier B']);
+      const opened = await openCard(pb);
+      expect(opened.reader).toBe('Virtual PCD 00 01');
+      await opened.close();
+      await expect(findReader(await profileFor('carrier C', '8981300000000000033'))).rejects.toThrow(/no inserted card is "carrier C" \(ATR .*, ICCID 8981300000000000033\); found: "Virtual PCD 00 00"/);
+    } finally {
+      await a.stop();
+      await b.stop();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -23,6 +23,8 @@ public final class CardConfig {
     public static final String APDU_BUFFER_SIZE = "simcert.cardsim.apduBufferSize";
     public static final String LOGICAL_CHANNELS = "simcert.cardsim.logicalChannels";
     public static final String LOG = "simcert.cardsim.log";
+    /** The card's ICCID (decimal digits), served from EF ICCID 2FE2 under the MF. */
+    public static final String ICCID = "simcert.cardsim.iccid";
     /** Fault injection: the card is pulled out of its reader after this many command APDUs (0: never). */
     public static final String REMOVE_AFTER_APDUS = "simcert.cardsim.removeAfterApdus";
     /** jCardSim's default ATR. */
@@ -37,6 +39,7 @@ public final class CardConfig {
     public final int apduBufferSize;
     public final int logicalChannels;
     public final boolean log;
+    public final String iccid;
     public final int removeAfterApdus;
     /** Upper-case hex AID -> applet class name, in the config's index order. */
     public final Map<String, String> applets;
@@ -53,6 +56,7 @@ public final class CardConfig {
         this.apduBufferSize = intProperty(p, APDU_BUFFER_SIZE, extendedLength ? 2048 : 261, 261, 32767 + 9);
         this.logicalChannels = intProperty(p, LOGICAL_CHANNELS, 4, 1, 20);
         this.log = Boolean.parseBoolean(p.getProperty(LOG, "false"));
+        this.iccid = p.getProperty(ICCID);
         this.removeAfterApdus = intProperty(p, REMOVE_AFTER_APDUS, 0, 0, Integer.MAX_VALUE);
         TreeMap<Integer, String[]> byIndex = new TreeMap<>();
         for (String key : p.stringPropertyNames()) {

@@ -58,6 +58,7 @@ public final class CardRuntime {
     private final Installed[] selected;
     private final boolean[] open;
     private final byte[] buffer;
+    private final UiccFiles files;
 
     private APDU currentApdu;
     private byte currentChannel;
@@ -77,6 +78,7 @@ public final class CardRuntime {
         this.selected = new Installed[config.logicalChannels];
         this.open = new boolean[config.logicalChannels];
         this.buffer = new byte[config.apduBufferSize];
+        this.files = new UiccFiles(config.iccid, config.logicalChannels);
         current = this;
         powerUp();
     }
@@ -137,6 +139,9 @@ public final class CardRuntime {
         memory.clearOnReset();
         Arrays.fill(selected, null);
         Arrays.fill(open, false);
+        if (files != null) {
+            files.reset();
+        }
         open[0] = true;
         pendingData = null;
         context = null;
@@ -221,7 +226,9 @@ public final class CardRuntime {
         if (c.ins() == ISO7816.INS_SELECT && c.p1() == 0x04 && (c.cla() & 0x80) == 0) {
             r = selectByAid(c, channel);
         } else if (selected[channel] == null) {
-            r = new Response(new byte[0], ISO7816.SW_FILE_NOT_FOUND);
+            byte[] a = files.present() ? files.process(c, channel) : null;
+            r = a == null ? new Response(new byte[0], ISO7816.SW_FILE_NOT_FOUND)
+                    : new Response(Arrays.copyOf(a, a.length - 2), (short) (((a[a.length - 2] & 0xFF) << 8) | (a[a.length - 1] & 0xFF)));
         } else {
             r = dispatch(selected[channel], c, false);
         }
