@@ -1,0 +1,125 @@
+// SCP03 and SCP02 against published known-answer vectors (vectors/gp, each with its source): session keys,
+// cryptograms, EXTERNAL AUTHENTICATE, and every wrapped command of recorded sessions, byte for byte.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeCommand, encodeCommand } from '../apdu/apdu.ts';
+import { fromHex, hex } from '../bytes.ts';
+import { repoRoot } from '../paths.ts';
+import { kcvAes, kcvDes } from './crypto.ts';
+import { scp02Cryptograms, scp02SessionKeys, Scp02Wrapper } from './scp02.ts';
+import { scp03CardChallenge, scp03Cryptograms, scp03SessionKeys, Scp03Wrapper } from './scp03.ts';
+
+const load = (f: string): any => JSON.parse(readFileSync(join(repoRoot, 'vectors', 'gp', f), 'utf8'));
+const scp03 = load('scp03.json');
+const scp02 = load('scp02.json');
+const keysOf = (k: { enc: string; mac: string; dek: string }) => ({ enc: fromHex(k.enc), mac: fromHex(k.mac), dek: fromHex(k.dek) });
+const up = (s: string): string => s.toUpperCase();
+
+describe('SCP03 (Amendment D)', () => {
+  for (const v of scp03.sessions) {
+    describe(`${v.id} (${v.source.split(' ')[0]})`, () => {
+      const iuCmd = fromHex(v.initializeUpdate.command);
+      const host = iuCmd.subarray(5, 13);
+      const iu = fromHex(v.initializeUpdate.response);
+      const card = iu.subarray(13, 21);
+      const keys = scp03SessionKeys(keysOf(v.keys), host, card);
+
+      it('derives the session keys', () => {
+        if (v.sessionKeys) {
+          expect(hex(keys.enc)).toBe(up(v.sessionKeys.enc));
+          expect(hex(keys.mac)).toBe(up(v.sessionKeys.mac));
+          if (v.sessionKeys.rmac) expect(hex(keys.rmac)).toBe(up(v.sessionKeys.rmac));
+        }
+      });
+
+      it('computes the card cryptogram the card sent, and the pseudo-random card challenge', () => {
+        const c = scp03Cryptograms(keys.mac, host, card);
+        expect(hex(c.card)).toBe(hex(iu.subarray(21, 29)));
+        expect(hex(scp03CardChallenge(fromHex(v.keys.enc), iu.subarray(29, 32), fromHex(v.sdAid)))).toBe(hex(card));
+      });
+
+      it('wraps EXTERNAL AUTHENTICATE and each later command, and checks the R-MAC of responses', () => {
+        const w = new Scp03Wrapper(keys, v.level);
+        const c = scp03Cryptograms(keys.mac, host, card);
+        expect(hex(encodeCommand(w.externalAuthenticate(c.host)))).toBe(up(v.externalAuthenticate));
+        for (const x of v.exchanges) {
+          expect(hex(encodeCommand(w.wrap(decodeCommand(fromHex(x.plain))))), x.plain).toBe(up(x.wrapped));
+          if (x.response) {
+            const r = w.unwrap({ data: fromHex(x.response), sw: Number.parseInt(x.sw, 16) });
+            expect(hex(r.data)).toBe(up(x.responsePlain));
+          }
+        }
+      });
+    });
+  }
+
+  it('rejects a response whose R-MAC is wrong', () => {
+    const v = scp03.sessions[0];
+    const host = fromHex(v.initializeUpdate.command).subarray(5, 13);
+    const card = fromHex(v.initializeUpdate.response).subarray(13, 21);
+    const keys = scp03SessionKeys(keysOf(v.keys), host, card);
+    const w = new Scp03Wrapper(keys, v.level);
+    w.externalAuthenticate(scp03Cryptograms(keys.mac, host, card).host);
+    w.wrap(decodeCommand(fromHex(v.exchanges[0].plain)));
+    const bad = fromHex(v.exchanges[0].response);
+    bad[bad.length - 1]! ^= 0x01;
+    expect(() => w.unwrap({ data: bad, sw: 0x9000 })).toThrow('R-MAC of the response does not verify');
+  });
+
+  for (const d of scp03.derivations) {
+    it(`derives the session keys of ${d.source.split('/').pop()}`, () => {
+      const k = scp03SessionKeys(keysOf(d.keys), fromHex(d.hostChallenge), fromHex(d.cardChallenge));
+      expect([hex(k.enc), hex(k.mac), hex(k.rmac)]).toEqual([up(d.sessionKeys.enc), up(d.sessionKeys.mac), up(d.sessionKeys.rmac)]);
+    });
+  }
+
+  it('computes AES key check values over 01 x 16', () => {
+    const v = scp03.sessions[0];
+    expect([hex(kcvAes(fromHex(v.keys.enc))), hex(kcvAes(fromHex(v.keys.mac))), hex(kcvAes(fromHex(v.keys.dek)))]).toEqual([v.kcv.enc, v.kcv.mac, v.kcv.dek]);
+    for (const k of scp03.kcv) expect(hex(kcvAes(fromHex(k.key)))).toBe(k.kcv);
+  });
+});
+
+describe('SCP02 (GPCS Appendix E)', () => {
+  for (const v of scp02.sessions) {
+    describe(v.id, () => {
+      const iu = fromHex(v.initializeUpdateResponse);
+      const seq = iu.subarray(12, 14);
+      const card = iu.subarray(14, 20);
+      const host = fromHex(v.hostChallenge);
+      const keys = scp02SessionKeys(keysOf(v.keys), seq);
+
+      it('derives the session keys from the sequence counter', () => {
+        expect([hex(keys.enc), hex(keys.mac), hex(keys.dek), hex(keys.rmac)]).toEqual(
+          [up(v.sessionKeys.enc), up(v.sessionKeys.mac), up(v.sessionKeys.dek), up(v.sessionKeys.rmac)]);
+      });
+
+      it('computes the card cryptogram the card sent', () => {
+        expect(hex(scp02Cryptograms(keys.enc, host, seq, card).card)).toBe(hex(iu.subarray(20, 28)));
+      });
+
+      it('wraps EXTERNAL AUTHENTICATE and each later command with the chained, encrypted ICV', () => {
+        const w = new Scp02Wrapper(keys, v.level);
+        expect(hex(encodeCommand(w.externalAuthenticate(scp02Cryptograms(keys.enc, host, seq, card).host)))).toBe(up(v.externalAuthenticate));
+        for (const x of v.exchanges) expect(hex(encodeCommand(w.wrap(decodeCommand(fromHex(x.plain))))), x.plain).toBe(up(x.wrapped));
+      });
+    });
+  }
+
+  it('derives the session keys of every sequence counter in openjavacard\'s table', () => {
+    const d = scp02.derivations;
+    const k = fromHex(d.key);
+    for (const row of d.bySequence) {
+      const s = scp02SessionKeys({ enc: k, mac: k, dek: k }, fromHex(row.seq));
+      expect([hex(s.enc), hex(s.mac), hex(s.dek)], row.seq).toEqual([up(row.enc), up(row.mac), up(row.dek)]);
+    }
+  });
+
+  it('matches GlobalPlatformPro\'s key check values for sequence 0000', () => {
+    const k = fromHex(scp02.derivations.key);
+    const s = scp02SessionKeys({ enc: k, mac: k, dek: k }, fromHex('0000'));
+    expect([hex(kcvDes(s.enc)), hex(kcvDes(s.mac)), hex(kcvDes(s.dek)), hex(kcvDes(s.rmac))]).toEqual(
+      [scp02.kcv.enc, scp02.kcv.mac, scp02.kcv.dek, scp02.kcv.rmac]);
+  });
+});

@@ -1,0 +1,72 @@
+// SCP02 (GlobalPlatform Card Specification 2.3.1 Appendix E), options 15 and 55: session keys, cryptograms and
+// command wrapping (C-MAC on the modified APDU with ICV encryption, then C-DECRYPTION). Recipes:
+// ../shared/reference/globalplatform.md section 2.2.
+import { concat } from '../bytes.ts';
+import type { CommandApdu } from '../apdu/apdu.ts';
+import { desEcbEncrypt, fullTdesMac, pad80, retailMac, tdesCbcEncrypt } from './crypto.ts';
+import { SecurityLevel, type StaticKeys } from './keys.ts';
+
+/** Session key derivation constants (GPCS E.4.1). */
+export const SCP02 = { C_MAC: 0x0101, R_MAC: 0x0102, S_ENC: 0x0182, S_DEK: 0x0181 } as const;
+
+export interface Scp02SessionKeys {
+  enc: Uint8Array;
+  mac: Uint8Array;
+  rmac: Uint8Array;
+  dek: Uint8Array;
+}
+
+function derive(key: Uint8Array, constant: number, seq: Uint8Array): Uint8Array {
+  return tdesCbcEncrypt(key, new Uint8Array(8), concat(Uint8Array.of(constant >> 8, constant & 0xff), seq, new Uint8Array(12)));
+}
+
+export function scp02SessionKeys(keys: StaticKeys, sequenceCounter: Uint8Array): Scp02SessionKeys {
+  return {
+    enc: derive(keys.enc, SCP02.S_ENC, sequenceCounter),
+    mac: derive(keys.mac, SCP02.C_MAC, sequenceCounter),
+    rmac: derive(keys.mac, SCP02.R_MAC, sequenceCounter),
+    dek: derive(keys.dek, SCP02.S_DEK, sequenceCounter),
+  };
+}
+
+export function scp02Cryptograms(sEnc: Uint8Array, hostChallenge: Uint8Array, sequenceCounter: Uint8Array, cardChallenge: Uint8Array): { card: Uint8Array; host: Uint8Array } {
+  return {
+    card: fullTdesMac(sEnc, pad80(concat(hostChallenge, sequenceCounter, cardChallenge), 8)),
+    host: fullTdesMac(sEnc, pad80(concat(sequenceCounter, cardChallenge, hostChallenge), 8)),
+  };
+}
+
+/** Wraps the commands of one SCP02 session (i = 15 or 55: modified APDU, ICV encryption). */
+export class Scp02Wrapper {
+  private lastMac: Uint8Array | undefined;
+
+  constructor(
+    private readonly keys: Scp02SessionKeys,
+    readonly level: number,
+  ) {}
+
+  externalAuthenticate(hostCryptogram: Uint8Array): CommandApdu {
+    this.lastMac = undefined;
+    return this.mac({ cla: 0x84, ins: 0x82, p1: this.level, p2: 0x00, data: hostCryptogram });
+  }
+
+  private mac(cmd: CommandApdu): CommandApdu {
+    const data = cmd.data ?? new Uint8Array(0);
+    const cla = cmd.cla | 0x04;
+    // The first C-MAC of the session uses ICV 0; later ones the previous C-MAC encrypted with single DES (b5 of i).
+    const icv = this.lastMac ? desEcbEncrypt(this.keys.mac.subarray(0, 8), this.lastMac) : new Uint8Array(8);
+    const m = retailMac(this.keys.mac, pad80(concat(Uint8Array.of(cla, cmd.ins, cmd.p1, cmd.p2, data.length + 8), data), 8), icv);
+    this.lastMac = m;
+    return { ...cmd, cla, data: concat(data, m) };
+  }
+
+  wrap(cmd: CommandApdu): CommandApdu {
+    if (!(this.level & SecurityLevel.C_MAC)) return cmd;
+    const plain = cmd.data ?? new Uint8Array(0);
+    // C-MAC over the plaintext first, then encryption of the data (GPCS E.4.4).
+    const macced = this.mac(cmd);
+    if (!(this.level & SecurityLevel.C_DEC) || plain.length === 0) return macced;
+    const enc = tdesCbcEncrypt(this.keys.enc, new Uint8Array(8), pad80(plain, 8));
+    return { ...macced, data: concat(enc, macced.data!.subarray(plain.length)) };
+  }
+}
