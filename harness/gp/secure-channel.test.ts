@@ -1,0 +1,99 @@
+// Opening a secure channel, replayed against published card sessions (pySim's), and its safety rules: wrong keys
+// are found from the card cryptogram before EXTERNAL AUTHENTICATE is sent, a refused EXTERNAL AUTHENTICATE is not
+// retried, and nothing secret reaches the trace. The transport plays the card's recorded answers.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeCommand, type CommandApdu } from '../apdu/apdu.ts';
+import { CardSession } from '../apdu/session.ts';
+import { fromHex, hex } from '../bytes.ts';
+import { repoRoot } from '../paths.ts';
+import type { Transport } from '../transport/transport.ts';
+import { AuthenticationFailedError, openSecureChannel, WrongKeysError } from './secure-channel.ts';
+
+const scp03 = JSON.parse(readFileSync(join(repoRoot, 'vectors', 'gp', 'scp03.json'), 'utf8'));
+const scp02 = JSON.parse(readFileSync(join(repoRoot, 'vectors', 'gp', 'scp02.json'), 'utf8'));
+
+/** Answers each command from a script: INITIALIZE UPDATE with the recorded response, then the given answers. */
+class ReplayCard implements Transport {
+  readonly reader = 'replay';
+  readonly atr = Uint8Array.of(0x3b, 0x00);
+  readonly sent: string[] = [];
+  constructor(private readonly answers: Uint8Array[]) {}
+  async connect(): Promise<void> {}
+  async transmit(apdu: Uint8Array): Promise<Uint8Array> {
+    this.sent.push(hex(apdu));
+    const a = this.answers.shift();
+    if (!a) throw new Error('the replayed card has no more answers');
+    return a;
+  }
+  async reset(): Promise<Uint8Array> {
+    return this.atr;
+  }
+  async close(): Promise<void> {}
+}
+
+const ok = fromHex('9000');
+const keysOf = (k: { enc: string; mac: string; dek: string }, kvn?: number) => ({ enc: fromHex(k.enc), mac: fromHex(k.mac), dek: fromHex(k.dek), ...(kvn ? { kvn } : {}) });
+
+describe('opening a secure channel', () => {
+  for (const v of scp03.sessions.filter((s: { id: string }) => s.id.endsWith('_11') || s.id.endsWith('_33'))) {
+    it(`replays ${v.id} byte for byte, with the response's R-MAC${v.level & 0x20 ? ' and R-ENC' : ''}`, async () => {
+      const iuCmd = fromHex(v.initializeUpdate.command);
+      const eid = v.exchanges[0];
+      const card = new ReplayCard([fromHex(`${v.initializeUpdate.response}9000`), ok, fromHex(`${eid.response}9000`)]);
+      const session = new CardSession(card, { extendedLength: false });
+      const ch = await openSecureChannel(session, keysOf(v.keys, iuCmd[2]), { level: v.level, hostChallenge: iuCmd.subarray(5, 13) });
+      expect(ch.scp).toBe(3);
+      const r = await ch.send(fromHexCommand(eid.plain), 'GET EID');
+      expect(hex(r.data)).toBe(eid.responsePlain.toUpperCase());
+      expect(card.sent).toEqual([v.initializeUpdate.command, v.externalAuthenticate, eid.wrapped].map((x: string) => x.toUpperCase()));
+      const trace = session.trace.format();
+      const hostCryptogram = fromHex(v.externalAuthenticate).subarray(5, 13);
+      expect(trace).not.toContain(hex(hostCryptogram, ' '));
+      expect(trace).not.toContain(hex(fromHex(v.initializeUpdate.response).subarray(21, 29), ' '));
+    });
+  }
+
+  it('replays the pySim SCP02 session', async () => {
+    const v = scp02.sessions[0];
+    const card = new ReplayCard([fromHex(`${v.initializeUpdateResponse}9000`), ok, ok, ok, ok, ok]);
+    const ch = await openSecureChannel(new CardSession(card, { extendedLength: false }), keysOf(v.keys), { level: v.level, hostChallenge: fromHex(v.hostChallenge) });
+    expect(ch.scp).toBe(2);
+    for (const x of v.exchanges) await ch.send(fromHexCommand(x.plain));
+    expect(card.sent.slice(1)).toEqual([v.externalAuthenticate, ...v.exchanges.map((x: { wrapped: string }) => x.wrapped)].map((s: string) => s.toUpperCase()));
+  });
+
+  it('stops before EXTERNAL AUTHENTICATE when the card cryptogram shows the keys are wrong', async () => {
+    const v = scp03.sessions[0];
+    const iuCmd = fromHex(v.initializeUpdate.command);
+    const card = new ReplayCard([fromHex(`${v.initializeUpdate.response}9000`), ok]);
+    const wrong = { ...keysOf(v.keys, 0x30), mac: fromHex('404142434445464748494a4b4c4d4e4f') };
+    await expect(openSecureChannel(new CardSession(card, { extendedLength: false }), wrong, { level: v.level, hostChallenge: iuCmd.subarray(5, 13) }))
+      .rejects.toThrow(WrongKeysError);
+    expect(card.sent).toHaveLength(1);
+  });
+
+  it('does not retry a refused EXTERNAL AUTHENTICATE', async () => {
+    const v = scp03.sessions[0];
+    const iuCmd = fromHex(v.initializeUpdate.command);
+    const card = new ReplayCard([fromHex(`${v.initializeUpdate.response}9000`), fromHex('6300'), ok, ok]);
+    const err = await openSecureChannel(new CardSession(card, { extendedLength: false }), keysOf(v.keys, 0x30), { level: v.level, hostChallenge: iuCmd.subarray(5, 13) })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthenticationFailedError);
+    expect((err as Error).message).toMatch(/^EXTERNAL AUTHENTICATE refused: 6300: .*simcert does not retry/);
+    expect(card.sent).toHaveLength(2);
+  });
+
+  it('refuses a card whose key version differs from the one asked for, before authenticating', async () => {
+    const v = scp03.sessions[0];
+    const card = new ReplayCard([fromHex(`${v.initializeUpdate.response}9000`)]);
+    await expect(openSecureChannel(new CardSession(card, { extendedLength: false }), keysOf(v.keys, 0x31), { level: 1 }))
+      .rejects.toThrow(/key version 30, not the 31 asked for/);
+    expect(card.sent).toHaveLength(1);
+  });
+});
+
+function fromHexCommand(h: string): CommandApdu {
+  return decodeCommand(fromHex(h));
+}

@@ -1,0 +1,127 @@
+// Opens a GlobalPlatform secure channel (SCP02 or SCP03, as the card's INITIALIZE UPDATE answer says) and sends
+// commands through it. Safety first, because a real card locks its security domain for good after a handful of
+// failed authentications: the card cryptogram is checked before EXTERNAL AUTHENTICATE is sent (a mismatch means
+// wrong keys, and stops without spending an attempt), and a failed EXTERNAL AUTHENTICATE is never retried.
+// Keys, challenges and cryptograms are masked in the APDU trace.
+import { randomBytes } from 'node:crypto';
+import { hex, equalBytes } from '../bytes.ts';
+import type { CommandApdu, ResponseApdu } from '../apdu/apdu.ts';
+import { CardError, type CardSession } from '../apdu/session.ts';
+import { describeSw, isOk } from '../apdu/status-words.ts';
+import { SecureChannelError, SecurityLevel, type StaticKeys } from './keys.ts';
+import { scp02Cryptograms, scp02SessionKeys, Scp02Wrapper } from './scp02.ts';
+import { scp03Cryptograms, scp03SessionKeys, Scp03Wrapper } from './scp03.ts';
+
+/** The keys do not match the card: found from the card cryptogram, before any authentication attempt. */
+export class WrongKeysError extends Error {}
+
+/** EXTERNAL AUTHENTICATE was refused: one of the card's limited attempts is spent; not retried. */
+export class AuthenticationFailedError extends Error {}
+
+export interface InitializeUpdateResponse {
+  kdd: Uint8Array;
+  kvn: number;
+  scp: 2 | 3;
+  i?: number;
+  sequenceCounter: Uint8Array;
+  cardChallenge: Uint8Array;
+  cardCryptogram: Uint8Array;
+}
+
+/** Parses INITIALIZE UPDATE's answer (GPCS E.5.1.6 for SCP02, Amendment D 7.1.1 for SCP03, S8 mode). */
+export function parseInitializeUpdate(data: Uint8Array): InitializeUpdateResponse {
+  const kdd = data.subarray(0, 10);
+  const kvn = data[10]!;
+  const scp = data[11];
+  if (scp === 0x02 && data.length === 28) {
+    return { kdd, kvn, scp: 2, sequenceCounter: data.subarray(12, 14), cardChallenge: data.subarray(14, 20), cardCryptogram: data.subarray(20, 28) };
+  }
+  if (scp === 0x03 && (data.length === 29 || data.length === 32)) {
+    return {
+      kdd, kvn, scp: 3, i: data[12]!, cardChallenge: data.subarray(13, 21), cardCryptogram: data.subarray(21, 29),
+      sequenceCounter: data.length === 32 ? data.subarray(29, 32) : new Uint8Array(0),
+    };
+  }
+  throw new SecureChannelError(`INITIALIZE UPDATE answer of ${data.length} bytes for SCP ${scp?.toString(16) ?? '?'} is not one this harness speaks (SCP02: 28, SCP03 S8: 29 or 32)`);
+}
+
+export interface OpenOptions {
+  /** EXTERNAL AUTHENTICATE P1: 01 C-MAC, 03 C-MAC + C-DEC, 11/13/33 with R-MAC / R-ENC (SCP03). */
+  level: number;
+  /** Fixed host challenge, for replaying published sessions; random otherwise. */
+  hostChallenge?: Uint8Array;
+}
+
+export interface SecureChannel {
+  readonly scp: 2 | 3;
+  readonly level: number;
+  readonly kdd: Uint8Array;
+  /** Sends a command through the channel and returns the unwrapped response, whatever its status word. */
+  transmit(cmd: CommandApdu, name?: string): Promise<ResponseApdu>;
+  /** As transmit, but a status word other than 9000 is a CardError. */
+  send(cmd: CommandApdu, name?: string): Promise<ResponseApdu>;
+}
+
+export async function openSecureChannel(session: CardSession, keys: StaticKeys, opts: OpenOptions): Promise<SecureChannel> {
+  for (const k of [keys.enc, keys.mac, keys.dek]) session.trace.registerSecret(k);
+  const host = opts.hostChallenge ?? new Uint8Array(randomBytes(8));
+  const iu = await session.transmit({ cla: 0x80, ins: 0x50, p1: keys.kvn ?? 0, p2: 0x00, data: host, le: 256 },
+    { name: 'INITIALIZE UPDATE', redact: 'both' });
+  if (!isOk(iu.sw)) throw new CardError('INITIALIZE UPDATE', `80 50 ${hex(Uint8Array.of(keys.kvn ?? 0))} 00`, iu.sw);
+  const r = parseInitializeUpdate(iu.data);
+  if (keys.kvn && r.kvn !== keys.kvn) {
+    throw new WrongKeysError(`the card answered with key version ${r.kvn.toString(16)}, not the ${keys.kvn.toString(16)} asked for; EXTERNAL AUTHENTICATE not sent`);
+  }
+
+  let wrapper: Scp02Wrapper | Scp03Wrapper;
+  let hostCryptogram: Uint8Array;
+  let expectedCard: Uint8Array;
+  if (r.scp === 3) {
+    const sk = scp03SessionKeys(keys, host, r.cardChallenge);
+    const c = scp03Cryptograms(sk.mac, host, r.cardChallenge);
+    [sk.enc, sk.mac, sk.rmac].forEach((k) => session.trace.registerSecret(k));
+    wrapper = new Scp03Wrapper(sk, opts.level);
+    hostCryptogram = c.host;
+    expectedCard = c.card;
+  } else {
+    if (opts.level & (SecurityLevel.R_ENC)) throw new SecureChannelError('SCP02 has no R-ENCRYPTION');
+    const sk = scp02SessionKeys(keys, r.sequenceCounter);
+    const c = scp02Cryptograms(sk.enc, host, r.sequenceCounter, r.cardChallenge);
+    [sk.enc, sk.mac, sk.rmac, sk.dek].forEach((k) => session.trace.registerSecret(k));
+    wrapper = new Scp02Wrapper(sk, opts.level);
+    hostCryptogram = c.host;
+    expectedCard = c.card;
+  }
+  if (!equalBytes(expectedCard, r.cardCryptogram)) {
+    throw new WrongKeysError(
+      `card cryptogram does not match these keys (SCP0${r.scp}, key version ${r.kvn.toString(16)}, KDD ${hex(r.kdd)}): wrong keys or ` +
+        'wrong diversification. EXTERNAL AUTHENTICATE was not sent, so no authentication attempt was spent.',
+    );
+  }
+  session.trace.registerSecret(hostCryptogram);
+
+  const ea = await session.transmit(wrapper.externalAuthenticate(hostCryptogram), { name: 'EXTERNAL AUTHENTICATE', redact: 'command-data' });
+  if (!isOk(ea.sw)) {
+    throw new AuthenticationFailedError(
+      `EXTERNAL AUTHENTICATE refused: ${describeSw(ea.sw)}. One of the card's authentication attempts is spent; ` +
+        'simcert does not retry. Check the keys before trying again: the domain locks after a few failures.',
+    );
+  }
+
+  const transmit = async (cmd: CommandApdu, name?: string): Promise<ResponseApdu> => {
+    const wrapped = wrapper.wrap(cmd);
+    const raw = await session.transmit(wrapped, { name: `${name ?? 'command'} [SCP0${r.scp}]`, redact: opts.level & SecurityLevel.C_DEC ? 'command-data' : undefined });
+    return wrapper instanceof Scp03Wrapper ? wrapper.unwrap(raw) : raw;
+  };
+  return {
+    scp: r.scp,
+    level: opts.level,
+    kdd: r.kdd,
+    transmit,
+    send: async (cmd, name) => {
+      const res = await transmit(cmd, name);
+      if (!isOk(res.sw)) throw new CardError(name ?? 'command', `${hex(Uint8Array.of(cmd.cla, cmd.ins, cmd.p1, cmd.p2), ' ')}`, res.sw);
+      return res;
+    },
+  };
+}
