@@ -25,6 +25,16 @@ export function simulatorConfig(sim: SimSettings, host: string, port: number): s
     `simcert.cardsim.logicalChannels=${sim.logicalChannels}`,
   ];
   if (sim.iccid) lines.push(`simcert.cardsim.iccid=${sim.iccid}`);
+  const isd = sim.isd ?? {};
+  if (isd.aid) lines.push(`simcert.cardsim.isd.aid=${isd.aid}`);
+  if (isd.sequenceCounter !== undefined) lines.push(`simcert.cardsim.isd.sequenceCounter=${isd.sequenceCounter}`);
+  if (isd.enc) lines.push(`simcert.cardsim.isd.enc=${isd.enc}`);
+  if (isd.mac) lines.push(`simcert.cardsim.isd.mac=${isd.mac}`);
+  if (isd.dek) lines.push(`simcert.cardsim.isd.dek=${isd.dek}`);
+  if (isd.kvn !== undefined) lines.push(`simcert.cardsim.isd.kvn=${isd.kvn.toString(16)}`);
+  if (isd.maxAuthFailures !== undefined) lines.push(`simcert.cardsim.isd.maxAuthFailures=${isd.maxAuthFailures}`);
+  if (isd.defaultSelected !== undefined) lines.push(`simcert.cardsim.isd.defaultSelected=${isd.defaultSelected}`);
+  if (isd.cplc) lines.push(`simcert.cardsim.cplc=${isd.cplc}`);
   if (sim.faults?.removeAfterApdus) lines.push(`simcert.cardsim.removeAfterApdus=${sim.faults.removeAfterApdus}`);
   sim.applets.forEach((a, i) => {
     lines.push(`com.licel.jcardsim.card.applet.${i}.AID=${a.aid}`, `com.licel.jcardsim.card.applet.${i}.Class=${a.class}`);

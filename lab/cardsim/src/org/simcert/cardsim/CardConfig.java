@@ -23,6 +23,19 @@ public final class CardConfig {
     public static final String APDU_BUFFER_SIZE = "simcert.cardsim.apduBufferSize";
     public static final String LOGICAL_CHANNELS = "simcert.cardsim.logicalChannels";
     public static final String LOG = "simcert.cardsim.log";
+    /** Issuer security domain: SCP03 keys (hex), key version, failed authentications before it blocks, CPLC. */
+    public static final String ISD_ENC = "simcert.cardsim.isd.enc";
+    public static final String ISD_MAC = "simcert.cardsim.isd.mac";
+    public static final String ISD_DEK = "simcert.cardsim.isd.dek";
+    public static final String ISD_KVN = "simcert.cardsim.isd.kvn";
+    public static final String ISD_AID = "simcert.cardsim.isd.aid";
+    /** The last sequence counter value used; the next INITIALIZE UPDATE uses this plus one. */
+    public static final String ISD_SEQUENCE_COUNTER = "simcert.cardsim.isd.sequenceCounter";
+    public static final String ISD_MAX_FAILURES = "simcert.cardsim.isd.maxAuthFailures";
+    public static final String ISD_DEFAULT_SELECTED = "simcert.cardsim.isd.defaultSelected";
+    public static final String CPLC = "simcert.cardsim.cplc";
+    /** GlobalPlatform's well-known test key, for emulated cards only. */
+    public static final String TEST_KEY = "404142434445464748494A4B4C4D4E4F";
     /** The card's ICCID (decimal digits), served from EF ICCID 2FE2 under the MF. */
     public static final String ICCID = "simcert.cardsim.iccid";
     /** Fault injection: the card is pulled out of its reader after this many command APDUs (0: never). */
@@ -40,6 +53,15 @@ public final class CardConfig {
     public final int logicalChannels;
     public final boolean log;
     public final String iccid;
+    public final byte[] isdEnc;
+    public final byte[] isdMac;
+    public final byte[] isdDek;
+    public final int isdKvn;
+    public final byte[] isdAid;
+    public final int isdSequenceCounter;
+    public final int isdMaxFailures;
+    public final boolean isdDefaultSelected;
+    public final byte[] cplc;
     public final int removeAfterApdus;
     /** Upper-case hex AID -> applet class name, in the config's index order. */
     public final Map<String, String> applets;
@@ -57,6 +79,19 @@ public final class CardConfig {
         this.logicalChannels = intProperty(p, LOGICAL_CHANNELS, 4, 1, 20);
         this.log = Boolean.parseBoolean(p.getProperty(LOG, "false"));
         this.iccid = p.getProperty(ICCID);
+        this.isdEnc = Hex.decode(p.getProperty(ISD_ENC, TEST_KEY), ISD_ENC);
+        this.isdMac = Hex.decode(p.getProperty(ISD_MAC, TEST_KEY), ISD_MAC);
+        this.isdDek = Hex.decode(p.getProperty(ISD_DEK, TEST_KEY), ISD_DEK);
+        this.isdKvn = Integer.parseInt(p.getProperty(ISD_KVN, "30").trim(), 16);
+        this.isdAid = Hex.decode(p.getProperty(ISD_AID, "A000000151000000"), ISD_AID);
+        this.isdSequenceCounter = intProperty(p, ISD_SEQUENCE_COUNTER, 0, 0, 0xFFFFFE);
+        this.isdMaxFailures = intProperty(p, ISD_MAX_FAILURES, 10, 1, 255);
+        this.isdDefaultSelected = Boolean.parseBoolean(p.getProperty(ISD_DEFAULT_SELECTED, "false"));
+        // CPLC (GPCS table H-5, 42 bytes); the default has only an IC serial number (bytes 12-15).
+        this.cplc = Hex.decode(p.getProperty(CPLC, "000000000000000000000000000000010000000000000000000000000000000000000000000000000000"), CPLC);
+        if (cplc.length != 42) {
+            throw new IllegalArgumentException(CPLC + " must be 42 bytes");
+        }
         this.removeAfterApdus = intProperty(p, REMOVE_AFTER_APDUS, 0, 0, Integer.MAX_VALUE);
         TreeMap<Integer, String[]> byIndex = new TreeMap<>();
         for (String key : p.stringPropertyNames()) {

@@ -16,6 +16,7 @@ import javacard.framework.ISO7816;
 import javacard.framework.ISOException;
 import javacard.framework.SystemException;
 import javacardx.apdu.ExtendedLength;
+import org.simcert.cardsim.gp.CardManager;
 
 /**
  * The Java Card runtime environment of one card: installed applet instances, logical channels with their
@@ -59,6 +60,7 @@ public final class CardRuntime {
     private final boolean[] open;
     private final byte[] buffer;
     private final UiccFiles files;
+    private final CardManager cardManager;
 
     private APDU currentApdu;
     private byte currentChannel;
@@ -80,6 +82,9 @@ public final class CardRuntime {
         this.buffer = new byte[config.apduBufferSize];
         this.files = new UiccFiles(config.iccid, config.logicalChannels);
         current = this;
+        this.cardManager = new CardManager(config.isdAid, config.isdEnc, config.isdMac, config.isdDek, config.isdKvn, config.isdSequenceCounter,
+                config.cplc, config.isdMaxFailures, this::applicationEntries);
+        installed.add(new Installed(cardManager.aid(), cardManager));
         powerUp();
     }
 
@@ -119,6 +124,17 @@ public final class CardRuntime {
         return selecting;
     }
 
+    /** GET STATUS view of the application instances: SELECTABLE (07), no privileges. */
+    private List<CardManager.Entry> applicationEntries() {
+        List<CardManager.Entry> l = new ArrayList<>();
+        for (Installed i : installed) {
+            if (i.applet != cardManager) {
+                l.add(new CardManager.Entry(i.aidBytes, (byte) 0x07, new byte[3]));
+            }
+        }
+        return l;
+    }
+
     private List<Applet> installedApplets() {
         List<Applet> l = new ArrayList<>();
         for (Installed i : installed) {
@@ -141,6 +157,12 @@ public final class CardRuntime {
         Arrays.fill(open, false);
         if (files != null) {
             files.reset();
+        }
+        if (cardManager != null) {
+            cardManager.endSession();
+            if (config.isdDefaultSelected) {
+                selected[0] = installed.get(0);
+            }
         }
         open[0] = true;
         pendingData = null;

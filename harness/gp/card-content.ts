@@ -1,0 +1,61 @@
+// Reading a card's GlobalPlatform identity and content: CPLC (GET DATA 9F7F, GPCS table H-5) and GET STATUS in
+// the tagged E3 format (GPCS 11.4.3). Commands go through a secure channel where the card requires one.
+import { hex } from '../bytes.ts';
+import type { CardSession } from '../apdu/session.ts';
+import { isOk } from '../apdu/status-words.ts';
+import { CardError } from '../apdu/session.ts';
+import { parseTlvs } from '../tlv/ber.ts';
+import type { SecureChannel } from './secure-channel.ts';
+
+export interface Cplc {
+  raw: Uint8Array;
+  icFabricator: string;
+  icType: string;
+  osId: string;
+  icSerialNumber: string;
+  icBatchIdentifier: string;
+}
+
+/** CPLC fields by offset (GPCS table H-5); the IC serial number is what identifies a card in a rack. */
+export function parseCplc(value: Uint8Array): Cplc {
+  if (value.length < 42) throw new Error(`CPLC of ${value.length} bytes; 42 expected`);
+  const f = (off: number, len: number): string => hex(value.subarray(off, off + len));
+  return { raw: value, icFabricator: f(0, 2), icType: f(2, 2), osId: f(4, 2), icSerialNumber: f(12, 4), icBatchIdentifier: f(16, 2) };
+}
+
+/** GET DATA CPLC, as GPPro sends it (80 CA 9F 7F 00, then 00 CA on cards that want the ISO class). */
+export async function readCplc(session: CardSession): Promise<Cplc | undefined> {
+  for (const cla of [0x80, 0x00]) {
+    const r = await session.transmit({ cla, ins: 0xca, p1: 0x9f, p2: 0x7f, le: 256 }, { name: 'GET DATA CPLC' });
+    if (isOk(r.sw)) {
+      const tlv = parseTlvs(r.data).find((t) => t.tag === '9F7F');
+      return parseCplc(tlv ? tlv.value : r.data);
+    }
+  }
+  return undefined;
+}
+
+export interface RegistryEntry {
+  aid: string;
+  lifeCycle: number;
+  privileges: string;
+}
+
+/** GET STATUS with P2 = 02 (E3 format), following 6310 "more data" with P2 = 03. P1: 80 ISD, 40 applications. */
+export async function getStatus(channel: SecureChannel, p1: 0x80 | 0x40): Promise<RegistryEntry[]> {
+  const out: RegistryEntry[] = [];
+  let p2 = 0x02;
+  for (let round = 0; round < 64; round++) {
+    const r = await channel.transmit({ cla: 0x80, ins: 0xf2, p1, p2, data: Uint8Array.of(0x4f, 0x00), le: 256 }, `GET STATUS ${p1.toString(16)}`);
+    if (r.sw === 0x6a88) return out; // nothing (more) matches
+    if (!isOk(r.sw) && r.sw !== 0x6310) throw new CardError('GET STATUS', `80 F2 ${p1.toString(16).toUpperCase()} ${p2.toString(16).padStart(2, '0')}`, r.sw);
+    for (const e of parseTlvs(r.data).filter((t) => t.tag === 'E3')) {
+      const inner = parseTlvs(e.value);
+      const get = (tag: string): Uint8Array => inner.find((t) => t.tag === tag)?.value ?? new Uint8Array(0);
+      out.push({ aid: hex(get('4F')), lifeCycle: get('9F70')[0] ?? 0, privileges: hex(get('C5')) });
+    }
+    if (r.sw !== 0x6310) return out;
+    p2 = 0x03;
+  }
+  throw new Error('GET STATUS kept answering 6310 (more data); giving up after 64 rounds');
+}
