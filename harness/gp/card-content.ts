@@ -41,8 +41,8 @@ export interface RegistryEntry {
   privileges: string;
 }
 
-/** GET STATUS with P2 = 02 (E3 format), following 6310 "more data" with P2 = 03. P1: 80 ISD, 40 applications. */
-export async function getStatus(channel: SecureChannel, p1: 0x80 | 0x40): Promise<RegistryEntry[]> {
+/** GET STATUS with P2 = 02 (E3 format), following 6310 "more data" with P2 = 03. P1: 80 ISD, 40 applications, 20 load files. */
+export async function getStatus(channel: SecureChannel, p1: 0x80 | 0x40 | 0x20): Promise<RegistryEntry[]> {
   const out: RegistryEntry[] = [];
   let p2 = 0x02;
   for (let round = 0; round < 64; round++) {

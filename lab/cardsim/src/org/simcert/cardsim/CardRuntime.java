@@ -83,7 +83,7 @@ public final class CardRuntime {
         this.files = new UiccFiles(config.iccid, config.logicalChannels);
         current = this;
         this.cardManager = new CardManager(config.isdAid, config.isdEnc, config.isdMac, config.isdDek, config.isdKvn, config.isdSequenceCounter,
-                config.cplc, config.isdMaxFailures, this::applicationEntries);
+                config.cplc, config.isdMaxFailures, this);
         installed.add(new Installed(cardManager.aid(), cardManager));
         powerUp();
     }
@@ -125,7 +125,7 @@ public final class CardRuntime {
     }
 
     /** GET STATUS view of the application instances: SELECTABLE (07), no privileges. */
-    private List<CardManager.Entry> applicationEntries() {
+    public List<CardManager.Entry> applications() {
         List<CardManager.Entry> l = new ArrayList<>();
         for (Installed i : installed) {
             if (i.applet != cardManager) {
@@ -468,36 +468,77 @@ public final class CardRuntime {
         }
         byte[] aid = Arrays.copyOfRange(data, 1, 1 + (data[0] & 0xFF));
         String className = config.applets.get(Hex.encode(aid));
-        if (className == null || lookupAid(aid, (short) 0, (byte) aid.length) != null) {
+        if (className == null || hasInstance(aid)) {
             return sw(SW_APPLET_CREATION_FAILED);
         }
-        installingAid = aid;
+        Class<?> cls;
+        try {
+            cls = Class.forName(className);
+        } catch (ClassNotFoundException | LinkageError e) {
+            return sw(SW_APPLET_CREATION_FAILED);
+        }
+        // jCardSim passes the command data with bOffset at the AID length byte and bLength = Lc.
+        return instantiate(cls, aid, data, (short) 0, (byte) data.length) ? withSw(aid.clone(), ISO7816.SW_NO_ERROR)
+                : sw(SW_APPLET_CREATION_FAILED);
+    }
+
+    public boolean hasInstance(byte[] aid) {
+        return lookupAid(aid, (short) 0, (byte) aid.length) != null;
+    }
+
+    /**
+     * Creates an applet instance the way a card does: the class's static install(bArray, bOffset, bLength), which
+     * must register under `instanceAid`. True when it did; on failure nothing is left installed.
+     */
+    public boolean instantiate(Class<?> cls, byte[] instanceAid, byte[] bArray, short bOffset, byte bLength) {
+        if (hasInstance(instanceAid)) {
+            return false;
+        }
+        installingAid = instanceAid.clone();
         registered = null;
         try {
-            Method install = Class.forName(className).getMethod("install", byte[].class, short.class, byte.class);
-            if (!Modifier.isStatic(install.getModifiers())) {
-                return sw(SW_APPLET_CREATION_FAILED);
+            Method install = cls.getMethod("install", byte[].class, short.class, byte.class);
+            if (!Modifier.isStatic(install.getModifiers()) || !Applet.class.isAssignableFrom(cls)) {
+                return false;
             }
-            install.invoke(null, data, (short) 0, (byte) data.length);
+            install.invoke(null, bArray, bOffset, bLength);
             memory.abortIfOpen();
             if (registered == null) {
-                return sw(SW_APPLET_CREATION_FAILED);
+                return false;
             }
             memory.adoptFromInstall(registered);
             installed.add(new Installed(registeredAid, registered));
-            return withSw(registeredAid.clone(), ISO7816.SW_NO_ERROR);
+            return true;
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             memory.abortIfOpen();
             if (config.log) {
                 Throwable cause = e instanceof InvocationTargetException ? e.getCause() : e;
-                System.err.println("cardsim: CREATE APPLET " + className + " failed: " + cause);
+                System.err.println("cardsim: install of " + cls.getName() + " failed: " + cause);
             }
-            return sw(SW_APPLET_CREATION_FAILED);
+            return false;
         } finally {
             installingAid = null;
             registered = null;
             registeredAid = null;
         }
+    }
+
+    /** Removes an instance (deselected wherever it is selected); false when there is none with that AID. */
+    public boolean removeInstance(byte[] aid) {
+        for (int k = 0; k < installed.size(); k++) {
+            Installed i = installed.get(k);
+            if (Arrays.equals(i.aidBytes, aid) && i.applet != cardManager) {
+                for (int ch = 0; ch < selected.length; ch++) {
+                    if (selected[ch] == i) {
+                        selected[ch] = null;
+                        deselect(i);
+                    }
+                }
+                installed.remove(k);
+                return true;
+            }
+        }
+        return false;
     }
 
     private static byte[] sw(short sw) {

@@ -3,7 +3,10 @@ package org.simcert.cardsim.gp;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Supplier;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.simcert.cardsim.CardRuntime;
 import javacard.framework.APDU;
 import javacard.framework.Applet;
 import javacard.framework.ISO7816;
@@ -12,8 +15,9 @@ import javacard.framework.ISOException;
 /**
  * The issuer security domain (GlobalPlatform Card Specification 2.3.1, chapter 9 and section 11): SCP03 secure
  * channel with the domain's keys, GET DATA (CPLC 9F7F, key information 00E0), GET STATUS of the domain and the
- * applications, and the failed-authentication counter that blocks the domain. Content management (INSTALL, LOAD,
- * DELETE) is not here yet: applets are still created with jCardSim's CREATE APPLET.
+ * applications and load files, the failed-authentication counter that blocks the domain, and card content
+ * management inside a secure channel: INSTALL [for load] + LOAD of a load file (a JAR, see LoadFile), INSTALL [for
+ * install and make selectable], DELETE of instances and load files.
  */
 public final class CardManager extends Applet {
     /** The GlobalPlatform ISD AID (GPCS 2.3.1 table H-1); eUICCs use their ISD-R's instead. */
@@ -41,14 +45,23 @@ public final class CardManager extends Applet {
     private final byte[] kdd;
     private final byte[] cplc;
     private final int maxFailures;
-    private final Supplier<List<Entry>> applications;
+    private final CardRuntime runtime;
+    private final Map<String, LoadFile> loadFiles = new LinkedHashMap<>();
+    /** Privileges given at INSTALL, by instance AID (hex). */
+    private final Map<String, byte[]> privileges = new HashMap<>();
+    /** Load file AID (hex) of each instance installed from one. */
+    private final Map<String, String> instanceOf = new HashMap<>();
+    /** The LOAD in progress: after INSTALL [for load], until the last block. */
+    private byte[] loadingAid;
+    private ByteArrayOutputStream loadData;
+    private int nextBlock;
     private int sequenceCounter;
     private int failures;
     private boolean blocked;
     private Scp03 session;
 
     public CardManager(byte[] aid, byte[] enc, byte[] mac, byte[] dek, int kvn, int sequenceCounter, byte[] cplc, int maxFailures,
-            Supplier<List<Entry>> applications) {
+            CardRuntime runtime) {
         this.aid = aid.clone();
         this.keys = new KeySet(kvn, enc, mac, dek);
         this.sequenceCounter = sequenceCounter;
@@ -57,7 +70,7 @@ public final class CardManager extends Applet {
         this.kdd = new byte[10];
         System.arraycopy(cplc, 12, kdd, 6, 4);
         this.maxFailures = maxFailures;
-        this.applications = applications;
+        this.runtime = runtime;
     }
 
     public byte[] aid() {
@@ -91,6 +104,11 @@ public final class CardManager extends Applet {
         byte p1 = buf[ISO7816.OFFSET_P1];
         byte p2 = buf[ISO7816.OFFSET_P2];
         byte[] data = receive(apdu);
+        if (ins == ISO7816.INS_SELECT) {
+            // A name no application has reached the selected ISD: not found, and the session ends (Amendment D 5.6).
+            session = null;
+            ISOException.throwIt(ISO7816.SW_FILE_NOT_FOUND);
+        }
         if (ins == 0x50 && (cla & 0xFC) == 0x80) {
             send(apdu, initializeUpdate(p1, data), false);
             return;
@@ -120,14 +138,200 @@ public final class CardManager extends Applet {
                 send(apdu, getData(p1, p2), secured);
                 return;
             case (byte) 0xF2:
-                if (!secured) {
-                    ISOException.throwIt(ISO7816.SW_SECURITY_STATUS_NOT_SATISFIED);
-                }
+                requireSecured(secured);
                 send(apdu, getStatus(p1, p2, data), true);
+                return;
+            case (byte) 0xE6:
+                requireSecured(secured);
+                send(apdu, install(p1, data), true);
+                return;
+            case (byte) 0xE8:
+                requireSecured(secured);
+                load(p1, p2, data);
+                send(apdu, new byte[0], true);
+                return;
+            case (byte) 0xE4:
+                requireSecured(secured);
+                send(apdu, delete(p2, data), true);
                 return;
             default:
                 ISOException.throwIt(ISO7816.SW_INS_NOT_SUPPORTED);
         }
+    }
+
+    private static void requireSecured(boolean secured) {
+        if (!secured) {
+            ISOException.throwIt(ISO7816.SW_SECURITY_STATUS_NOT_SATISFIED);
+        }
+    }
+
+    /** Reads the length-value fields of INSTALL / DELETE data; throws 6A80 when they overrun. */
+    private static byte[][] lvs(byte[] data, int count) {
+        byte[][] out = new byte[count][];
+        int p = 0;
+        for (int i = 0; i < count; i++) {
+            if (p >= data.length) {
+                ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+            }
+            int len = data[p] & 0xFF;
+            if (p + 1 + len > data.length) {
+                ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+            }
+            out[i] = Arrays.copyOfRange(data, p + 1, p + 1 + len);
+            p += 1 + len;
+        }
+        return out;
+    }
+
+    /** INSTALL (GPCS 11.5): P1 02 for load, 0C / 04 / 08 for install and make selectable. */
+    private byte[] install(byte p1, byte[] data) {
+        int kind = p1 & 0x7E;
+        if (kind == 0x02) {
+            byte[][] f = lvs(data, 5); // load file AID, SD AID, hash, load parameters, token
+            if (f[0].length < 5 || f[0].length > 16) {
+                ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+            }
+            if (loadFiles.containsKey(LoadFile.hex(f[0]))) {
+                ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+            }
+            if (f[1].length != 0 && !Arrays.equals(f[1], aid)) {
+                ISOException.throwIt((short) 0x6A88); // no such security domain
+            }
+            loadingAid = f[0];
+            loadData = new ByteArrayOutputStream();
+            nextBlock = 0;
+            return new byte[] {0x00};
+        }
+        if ((kind & 0x04) != 0) {
+            byte[][] f = lvs(data, 6); // load file AID, module AID, instance AID, privileges, install parameters, token
+            LoadFile lf = loadFiles.get(LoadFile.hex(f[0]));
+            if (lf == null || !lf.modules.containsKey(LoadFile.hex(f[1]))) {
+                ISOException.throwIt((short) 0x6A88);
+            }
+            byte[] instance = f[2].length == 0 ? f[1] : f[2];
+            if (runtime.hasInstance(instance)) {
+                ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+            }
+            byte[] appData = applicationData(f[4]);
+            // install() parameters as a card builds them: LV(instance AID) LV(privileges) LV(application data).
+            byte[] bArray = Scp03.concat(new byte[] {(byte) instance.length}, instance, new byte[] {(byte) f[3].length}, f[3],
+                    new byte[] {(byte) appData.length}, appData);
+            Class<?> cls;
+            try {
+                cls = lf.moduleClass(f[1]);
+            } catch (ClassNotFoundException | LinkageError e) {
+                ISOException.throwIt((short) 0x6A88);
+                return null;
+            }
+            if (!runtime.instantiate(cls, instance, bArray, (short) 0, (byte) bArray.length)) {
+                ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+            }
+            privileges.put(LoadFile.hex(instance), f[3].length == 0 ? new byte[3] : f[3].clone());
+            instanceOf.put(LoadFile.hex(instance), LoadFile.hex(f[0]));
+            return new byte[] {0x00};
+        }
+        ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
+        return null;
+    }
+
+    /** The value of the C9 (application specific parameters) TLV of the install parameters, or nothing. */
+    private static byte[] applicationData(byte[] params) {
+        if (params.length >= 2 && params[0] == (byte) 0xC9 && 2 + (params[1] & 0xFF) <= params.length) {
+            return Arrays.copyOfRange(params, 2, 2 + (params[1] & 0xFF));
+        }
+        return new byte[0];
+    }
+
+    /** LOAD (GPCS 11.6): numbered blocks of C4 || Load File Data Block, parsed when the last one arrives. */
+    private void load(byte p1, byte p2, byte[] data) {
+        if (loadingAid == null) {
+            ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+        }
+        if ((p2 & 0xFF) != nextBlock) {
+            loadingAid = null;
+            ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
+        }
+        nextBlock++;
+        loadData.writeBytes(data);
+        if ((p1 & 0x80) == 0) {
+            return;
+        }
+        byte[] all = loadData.toByteArray();
+        byte[] target = loadingAid;
+        loadingAid = null;
+        byte[] lfdb = c4Value(all);
+        StringBuilder why = new StringBuilder();
+        LoadFile lf = LoadFile.parse(lfdb, target, why);
+        if (lf == null) {
+            ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+        }
+        loadFiles.put(LoadFile.hex(target), lf);
+    }
+
+    private static byte[] c4Value(byte[] all) {
+        if (all.length < 2 || all[0] != (byte) 0xC4) {
+            ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+        }
+        int p = 1;
+        int len = all[p] & 0xFF;
+        p++;
+        if (len > 0x80) {
+            int n = len & 0x7F;
+            len = 0;
+            for (int i = 0; i < n; i++) {
+                len = (len << 8) | (all[p++] & 0xFF);
+            }
+        }
+        if (p + len != all.length) {
+            ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+        }
+        return Arrays.copyOfRange(all, p, p + len);
+    }
+
+    /** DELETE (GPCS 11.2): an instance, or a load file (with its instances when P2 b8 says "related objects"). */
+    private byte[] delete(byte p2, byte[] data) {
+        if (data.length < 2 || data[0] != 0x4F || 2 + (data[1] & 0xFF) > data.length) {
+            ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+        }
+        byte[] target = Arrays.copyOfRange(data, 2, 2 + (data[1] & 0xFF));
+        String key = LoadFile.hex(target);
+        if (Arrays.equals(target, aid)) {
+            ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED); // the ISD cannot be deleted
+        }
+        if (runtime.hasInstance(target)) {
+            runtime.removeInstance(target);
+            privileges.remove(key);
+            instanceOf.remove(key);
+            return new byte[] {0x00};
+        }
+        if (loadFiles.containsKey(key)) {
+            java.util.List<String> related = new java.util.ArrayList<>();
+            for (Map.Entry<String, String> e : instanceOf.entrySet()) {
+                if (e.getValue().equals(key)) {
+                    related.add(e.getKey());
+                }
+            }
+            if (!related.isEmpty() && (p2 & 0x80) == 0) {
+                ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+            }
+            for (String i : related) {
+                runtime.removeInstance(hexToBytes(i));
+                privileges.remove(i);
+                instanceOf.remove(i);
+            }
+            loadFiles.remove(key);
+            return new byte[] {0x00};
+        }
+        ISOException.throwIt((short) 0x6A88);
+        return null;
+    }
+
+    private static byte[] hexToBytes(String h) {
+        byte[] b = new byte[h.length() / 2];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) Integer.parseInt(h.substring(2 * i, 2 * i + 2), 16);
+        }
+        return b;
     }
 
     private static byte[] receive(APDU apdu) {
@@ -223,9 +427,16 @@ public final class CardManager extends Applet {
         if ((p1 & 0xFF) == 0x80) {
             entry(out, new Entry(aid, (byte) 0x0F, new byte[] {(byte) 0x9E, (byte) 0xFE, (byte) 0x80}));
         } else if ((p1 & 0xFF) == 0x40) {
-            for (Entry e : applications.get()) {
+            for (Entry e : runtime.applications()) {
                 if (e.aid.length >= prefix.length && Arrays.equals(Arrays.copyOf(e.aid, prefix.length), prefix)) {
-                    entry(out, e);
+                    byte[] priv = privileges.get(LoadFile.hex(e.aid));
+                    entry(out, priv == null ? e : new Entry(e.aid, e.lifeCycle, priv));
+                }
+            }
+        } else if ((p1 & 0xFF) == 0x20) {
+            for (LoadFile lf : loadFiles.values()) {
+                if (lf.aid.length >= prefix.length && Arrays.equals(Arrays.copyOf(lf.aid, prefix.length), prefix)) {
+                    entry(out, new Entry(lf.aid, (byte) 0x01, new byte[0])); // LOADED
                 }
             }
         } else {
