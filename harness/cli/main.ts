@@ -1,4 +1,5 @@
 // The simcert command line: run suites against profiles, check profiles, list readers.
+import { relative } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { hex } from '../bytes.ts';
 import { profileMatches, surveyReaders } from '../card/find-card.ts';
@@ -42,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (files: string[]) => {
       const results = await checkProfiles(await expandProfileArgs(files), { knownSuites: await knownSuites() });
       for (const r of results) {
-        if (r.problems.length === 0) console.log(`${r.file}: ok`);
+        if (r.problems.length === 0) console.log(`${relative(process.cwd(), r.file) || r.file}: ok`);
         for (const p of r.problems) console.log(formatProblem(p));
       }
       exitCode = results.some((r) => r.problems.length > 0) ? 2 : 0;

@@ -22,6 +22,8 @@ function resolvePaths(p: Profile): void {
   if (pers.source === 'fixture') pers.vectors = resolve(base, pers.vectors);
   const pin = p.ixit.jpki.pin;
   if ('file' in pin) pin.file = resolve(base, pin.file);
+  const gpKeys = p.ixit.gp?.keys;
+  if (gpKeys && 'file' in gpKeys) gpKeys.file = resolve(base, gpKeys.file);
 }
 
 /** Parses and checks one profile; returns the profile (if usable) and every problem found. */

@@ -81,6 +81,31 @@ export function checkRules(p: Profile, opts: RuleOptions): RuleProblem[] {
     add(['ixit', 'jpki', 'pin', 'env'], `environment variable ${pin.env} is not set`);
   }
 
+  const gp = ixit.gp;
+  if (gp) {
+    const k = gp.keys;
+    if ('value' in k) {
+      if (!p.card.emulated && !p.card.testCard) {
+        add(['ixit', 'gp', 'keys', 'value'], 'inline keys are allowed only for emulated or test cards; use { env: VARIABLE } or { file: PATH }');
+      }
+      if (!/^([0-9A-Fa-f]{32}|[0-9A-Fa-f]{48}|[0-9A-Fa-f]{64})(:([0-9A-Fa-f]{32}|[0-9A-Fa-f]{48}|[0-9A-Fa-f]{64})){0,2}$/.test(k.value) || k.value.split(':').length === 2) {
+        add(['ixit', 'gp', 'keys', 'value'], 'keys are one AES key in hex (used as ENC, MAC and DEK) or three joined by ":" (ENC:MAC:DEK)');
+      }
+    } else if ('file' in k) {
+      if (inside(repoRoot, k.file)) add(['ixit', 'gp', 'keys', 'file'], 'a key file must live outside the repository, where it cannot be committed');
+      else if (!existsSync(k.file)) add(['ixit', 'gp', 'keys', 'file'], `no such file: ${k.file}`);
+    } else if (!process.env[k.env]) {
+      add(['ixit', 'gp', 'keys', 'env'], `environment variable ${k.env} is not set`);
+    }
+    if (gp.loadFile) {
+      const src = resolve(repoRoot, 'lab', 'applets', gp.loadFile.codebase, 'src');
+      if (!existsSync(src)) add(['ixit', 'gp', 'loadFile', 'codebase'], `no applet sources at lab/applets/${gp.loadFile.codebase}/src`);
+    }
+  }
+  if (ixit.jpki.install === 'gp' && !gp?.loadFile) {
+    add(['ixit', 'jpki', 'install'], 'install: gp needs ixit.gp with a loadFile (package AID and codebase)');
+  }
+
   const pers = ixit.jpki.personalization;
   if (pers.source === 'fixture') {
     if (!existsSync(join(pers.vectors, 'user-auth-key.json'))) {

@@ -63,11 +63,20 @@ export interface Profile {
       aid: string;
       pin: SecretRef;
       pinTryLimit: number;
-      install: 'create-applet' | 'none';
+      install: 'create-applet' | 'gp' | 'none';
       /** For a fixture, `vectors` is an absolute path. */
       personalization: Personalization;
     };
     timeouts: { connectMs: number; apduMs: number };
+    gp?: {
+      sd: string;
+      kvn: number;
+      level: '01' | '03' | '11' | '13' | '33';
+      /** Resolves to one key for ENC, MAC and DEK, or three joined by ':' (hex). */
+      keys: SecretRef;
+      loadFile?: { packageAid: string; codebase: string };
+      existingInstanceSw: string;
+    };
   };
   sim?: SimSettings;
   suites: string[];

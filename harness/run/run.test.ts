@@ -21,13 +21,28 @@ let results: AllureResult[];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'simcert-run-'));
-  const reference = await readFile(join(repoRoot, 'profiles', 'emulated', 'reference.yaml'), 'utf8');
-  const absolute = reference.replace('vectors: ../../vectors/jpki', `vectors: ${join(repoRoot, 'vectors', 'jpki')}`);
-  const faulty = absolute
-    .replace(/^name: .*$/m, 'name: Card pulled after 30 APDUs')
-    .replace(/^sim:\n/m, 'sim:\n  faults:\n    removeAfterApdus: 30\n')
-    .replace(/^suites:[\s\S]*$/m, 'suites:\n  - jpki-signing\n');
-  const clean = absolute.replace(/^name: .*$/m, 'name: Card left alone').replace(/^suites:[\s\S]*$/m, 'suites:\n  - jpki-signing\n');
+  // The card is installed with CREATE APPLET here, so that the APDU count of provisioning stays small and known.
+  const profile = (name: string, faults: string): string => [
+    `name: ${name}`,
+    'card: { carrier: simcert, variant: run-test, emulated: true, testCard: true }',
+    'ics: { t1: true, extendedLength: true }',
+    'ixit:',
+    '  transport: sim',
+    '  jpki:',
+    '    pin: { value: "1234" }',
+    '    install: create-applet',
+    `    personalization: { source: fixture, vectors: ${join(repoRoot, 'vectors', 'jpki')} }`,
+    'sim:',
+    '  atr: 3BFA1800008131FE454A434F5033315632333298',
+    '  extendedLength: true',
+    '  apduBufferSize: 2048',
+    '  applets: [{ aid: D392F000260100000001, class: org.simcert.applets.jpki.JpkiApplet, codebase: jpki }]',
+    ...(faults ? [`  faults: { removeAfterApdus: ${faults} }`] : []),
+    'suites: [jpki-signing]',
+    '',
+  ].join('\n');
+  const faulty = profile('Card pulled after 30 APDUs', '30');
+  const clean = profile('Card left alone', '');
   await writeFile(join(dir, 'a-faulty.yaml'), faulty);
   await writeFile(join(dir, 'b-clean.yaml'), clean);
   code = await runSuites({ profiles: [join(dir, 'a-faulty.yaml'), join(dir, 'b-clean.yaml')], out: join(dir, 'out'), log: () => undefined, runnerOutput: 'drop' });

@@ -1,5 +1,5 @@
-// Brings the JPKI applet on an emulated or test card to the state the suites start from: installed (jCardSim's
-// CREATE APPLET until GlobalPlatform install lands) and personalized with the vectors/ fixture, as the profile's
+// Brings the JPKI applet on an emulated or test card to the state the suites start from: installed (through
+// GlobalPlatform LOAD + INSTALL, or jCardSim's CREATE APPLET) and personalized with the vectors/ fixture, as the profile's
 // IXIT says. A real card arrives installed and personalized: both steps are then "none".
 import * as allure from 'allure-js-commons';
 import { fromHex } from '../../harness/bytes.ts';
@@ -7,12 +7,22 @@ import type { JpkiClient } from '../../harness/jpki/client.ts';
 import { createApplet, personalizeFixture } from '../../harness/jpki/provision.ts';
 import type { JpkiVectors } from '../../harness/jpki/vectors.ts';
 import type { CardContext } from './card-context.ts';
+import { installAndMakeSelectable, loadLoadFile } from '../../harness/gp/content.ts';
+import { jpkiLoadFile, openDomain } from './gp.ts';
 
 export async function provisionJpki(ctx: CardContext, jpki: JpkiClient, pin: string, fixture: JpkiVectors | undefined): Promise<void> {
   const jp = ctx.profile.ixit.jpki;
   const s = ctx.card.session;
   if (jp.install === 'create-applet') {
     await allure.step('install the applet (CREATE APPLET)', () => createApplet(s, fromHex(jp.aid)));
+  }
+  if (jp.install === 'gp') {
+    await allure.step('install the applet (GlobalPlatform: INSTALL [for load], LOAD, INSTALL [for install])', async () => {
+      const lf = await jpkiLoadFile(ctx.profile);
+      const ch = await openDomain(ctx);
+      await loadLoadFile(ch, lf.packageAid, lf.bytes);
+      await installAndMakeSelectable(ch, { loadFileAid: lf.packageAid, moduleAid: jp.aid, instanceAid: jp.aid });
+    });
   }
   if (fixture) {
     await allure.step('personalize with the test fixture (STORE DATA, DGIs)', async () => {

@@ -1,0 +1,126 @@
+// Suite applet-install: can the carrier's security domain take the JPKI applet the GlobalPlatform way? Opens the
+// profile's secure channel, loads and installs the applet, checks the registry at each step, deletes and
+// reinstalls, and checks the safety and security behaviour the provisioning chain relies on.
+import * as allure from 'allure-js-commons';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SW, describeSw } from '../harness/apdu/status-words.ts';
+import { fromHex, hex } from '../harness/bytes.ts';
+import { getStatus } from '../harness/gp/card-content.ts';
+import { deleteAid, installAndMakeSelectable, installCommand, loadLoadFile } from '../harness/gp/content.ts';
+import type { SecureChannel } from '../harness/gp/secure-channel.ts';
+import { WrongKeysError } from '../harness/gp/secure-channel.ts';
+import { loadSuiteProfile, onCard, openCardContext, type CardContext } from './support/card-context.ts';
+import { domainKeys, gpSettings, jpkiLoadFile, openDomain } from './support/gp.ts';
+
+const SUITE = 'applet-install';
+const profile = await loadSuiteProfile();
+const gp = gpSettings(profile);
+const jpkiAid = profile.ixit.jpki.aid.toUpperCase();
+const mayCostAttempts = profile.card.emulated || profile.card.testCard;
+
+let ctx: CardContext;
+let lf: { packageAid: string; bytes: Uint8Array };
+
+function cardTest(name: string, body: () => Promise<void>): void {
+  it(name, async () => {
+    await allure.epic('JPKI user authentication on the SIM');
+    await allure.feature('applet installation (GlobalPlatform)');
+    await onCard(ctx, SUITE, body);
+  });
+}
+
+async function channel(): Promise<SecureChannel> {
+  const ch = await allure.step(`open SCP0x to ${gp.sd} at security level ${gp.level}`, () => openDomain(ctx));
+  await allure.parameter('secure channel', `SCP0${ch.scp}, level ${gp.level}`);
+  return ch;
+}
+
+beforeAll(async () => {
+  ctx = await openCardContext(profile);
+  lf = await jpkiLoadFile(profile);
+});
+
+afterAll(async () => {
+  await ctx?.card.close();
+});
+
+describe(`applet install — ${profile.name}`, () => {
+  cardTest('authenticates to the security domain', async () => {
+    const ch = await channel();
+    const sd = await allure.step('GET STATUS of the security domain', () => getStatus(ch, 0x80));
+    expect(sd.map((e) => e.aid)).toContain(gp.sd.toUpperCase());
+  });
+
+  cardTest('loads the applet load file', async () => {
+    const ch = await channel();
+    const blocks = await allure.step('INSTALL [for load] and LOAD', () => loadLoadFile(ch, lf.packageAid, lf.bytes));
+    await allure.parameter('LOAD blocks', String(blocks));
+    const files = await allure.step('GET STATUS of load files', () => getStatus(ch, 0x20));
+    expect(files).toContainEqual({ aid: lf.packageAid.toUpperCase(), lifeCycle: 0x01, privileges: '' });
+  });
+
+  cardTest('installs the applet and makes it selectable', async () => {
+    const ch = await channel();
+    await allure.step('INSTALL [for install and make selectable]', () =>
+      installAndMakeSelectable(ch, { loadFileAid: lf.packageAid, moduleAid: jpkiAid, instanceAid: jpkiAid }));
+    const apps = await allure.step('GET STATUS of applications', () => getStatus(ch, 0x40));
+    expect(apps).toContainEqual({ aid: jpkiAid, lifeCycle: 0x07, privileges: '00' });
+    const sel = await ctx.card.session.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0x0c, data: fromHex(jpkiAid) }, { name: 'SELECT JPKI AP' });
+    expect(describeSw(sel.sw)).toBe(describeSw(SW.OK));
+  });
+
+  cardTest('refuses a second instance with the AID already in use', async () => {
+    const ch = await channel();
+    const r = await ch.transmit(installCommand({ loadFileAid: lf.packageAid, moduleAid: jpkiAid, instanceAid: jpkiAid }), 'INSTALL (existing AID)');
+    expect(hex(Uint8Array.of(r.sw >> 8, r.sw & 0xff))).toBe(gp.existingInstanceSw.toUpperCase());
+  });
+
+  cardTest('deletes the applet, which is then gone, and installs it again', async () => {
+    let ch = await channel();
+    expect(describeSw(await allure.step('DELETE the instance', () => deleteAid(ch, jpkiAid)))).toBe(describeSw(SW.OK));
+    expect((await getStatus(ch, 0x40)).map((e) => e.aid)).not.toContain(jpkiAid);
+    const sel = await ctx.card.session.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0x0c, data: fromHex(jpkiAid) }, { name: 'SELECT JPKI AP (deleted)' });
+    expect(describeSw(sel.sw)).toBe(describeSw(SW.FILE_NOT_FOUND));
+    ch = await channel();
+    await allure.step('INSTALL again from the same load file', () =>
+      installAndMakeSelectable(ch, { loadFileAid: lf.packageAid, moduleAid: jpkiAid, instanceAid: jpkiAid }));
+    expect((await getStatus(ch, 0x40)).map((e) => e.aid)).toContain(jpkiAid);
+  });
+
+  cardTest('stops before EXTERNAL AUTHENTICATE when the keys are wrong, and the right keys still work', async () => {
+    const keys = await domainKeys(profile);
+    const wrong = { ...keys, mac: keys.mac.map((b, i) => (i === 0 ? b ^ 0x01 : b)) };
+    await allure.step('wrong MAC key: the card cryptogram does not match, nothing is sent', async () => {
+      await expect(openDomain(ctx, wrong)).rejects.toBeInstanceOf(WrongKeysError);
+    });
+    await channel();
+  });
+
+  cardTest('refuses a command whose C-MAC is corrupted, and ends the session', async () => {
+    const ch = await channel();
+    const forged = await ctx.card.session.transmit({ cla: 0x84, ins: 0xf2, p1: 0x80, p2: 0x02, data: fromHex('4F000000000000000000'), le: 256 },
+      { name: 'GET STATUS with a forged C-MAC' });
+    expect(describeSw(forged.sw)).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
+    const after = await ch.transmit({ cla: 0x80, ins: 0xf2, p1: 0x80, p2: 0x02, data: fromHex('4F00'), le: 256 }, 'GET STATUS after the forged MAC');
+    expect(describeSw(after.sw)).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
+  });
+
+  (mayCostAttempts ? cardTest : it.skip)(
+    `answers a wrong host cryptogram with 6300${mayCostAttempts ? '' : ' — skipped: it spends one of a real card\'s authentication attempts'}`,
+    async () => {
+      const s = ctx.card.session;
+      await s.send({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: fromHex(gp.sd), le: 256 }, { name: 'SELECT security domain' });
+      const iu = await s.transmit({ cla: 0x80, ins: 0x50, p1: gp.kvn, p2: 0, data: new Uint8Array(8), le: 256 }, { name: 'INITIALIZE UPDATE', redact: 'both' });
+      expect(describeSw(iu.sw)).toBe(describeSw(SW.OK));
+      const ea = await s.transmit({ cla: 0x84, ins: 0x82, p1: 0x01, p2: 0, data: new Uint8Array(16) }, { name: 'EXTERNAL AUTHENTICATE (deliberately wrong)', redact: 'command-data' });
+      expect(hex(Uint8Array.of(ea.sw >> 8, ea.sw & 0xff))).toBe('6300');
+      await channel(); // one failure does not lock the domain
+    },
+  );
+
+  cardTest('removes what it installed (DELETE of the load file with related objects)', async () => {
+    const ch = await channel();
+    expect(describeSw(await deleteAid(ch, lf.packageAid, { related: true }))).toBe(describeSw(SW.OK));
+    expect((await getStatus(ch, 0x20)).map((e) => e.aid)).not.toContain(lf.packageAid.toUpperCase());
+  });
+});

@@ -1,0 +1,43 @@
+// The security domain a profile names (ixit.gp), opened with the keys its secret reference resolves to, and the
+// applet load file of an emulated profile built from lab/ (real cards need a CAP file, which is not wired yet).
+import { fromHex } from '../../harness/bytes.ts';
+import { buildJarLoadFile } from '../../harness/gp/load-file.ts';
+import { parseKeySpec } from '../../harness/gp/keys-spec.ts';
+import { openSecureChannel, type SecureChannel } from '../../harness/gp/secure-channel.ts';
+import type { StaticKeys } from '../../harness/gp/keys.ts';
+import { resolveSecret } from '../../harness/profile/index.ts';
+import type { Profile } from '../../harness/profile/types.ts';
+import { buildLab } from '../../harness/sim/build.ts';
+import type { CardContext } from './card-context.ts';
+
+export type GpSettings = NonNullable<Profile['ixit']['gp']>;
+
+export function gpSettings(profile: Profile): GpSettings {
+  const gp = profile.ixit.gp;
+  if (!gp) throw new Error(`${profile.file}: this needs ixit.gp (security domain, keys, level)`);
+  return gp;
+}
+
+export async function domainKeys(profile: Profile): Promise<StaticKeys> {
+  const gp = gpSettings(profile);
+  return parseKeySpec(await resolveSecret(gp.keys, 'ixit.gp.keys'), gp.kvn);
+}
+
+/** SELECT the security domain, then INITIALIZE UPDATE / EXTERNAL AUTHENTICATE at the profile's level. */
+export async function openDomain(ctx: CardContext, keys?: StaticKeys): Promise<SecureChannel> {
+  const gp = gpSettings(ctx.profile);
+  await ctx.card.session.send({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: fromHex(gp.sd), le: 256 }, { name: 'SELECT security domain' });
+  return openSecureChannel(ctx.card.session, keys ?? (await domainKeys(ctx.profile)), { level: Number.parseInt(gp.level, 16) });
+}
+
+/** The applet package as a load file: a JAR from lab/ for the simulator. */
+export async function jpkiLoadFile(profile: Profile): Promise<{ packageAid: string; bytes: Uint8Array }> {
+  const lf = gpSettings(profile).loadFile;
+  if (!lf) throw new Error(`${profile.file}: ixit.gp.loadFile is needed to install the applet`);
+  if (!profile.card.emulated) throw new Error('installing on a real card needs the applet as a CAP file, which this harness cannot read yet');
+  const lab = await buildLab();
+  const dir = lab.applets[lf.codebase];
+  if (!dir) throw new Error(`no applet codebase "${lf.codebase}" under lab/applets`);
+  const bytes = await buildJarLoadFile({ classesDir: dir, packageAid: lf.packageAid, applets: [{ aid: profile.ixit.jpki.aid, class: 'org.simcert.applets.jpki.JpkiApplet' }] });
+  return { packageAid: lf.packageAid, bytes };
+}
