@@ -1,5 +1,6 @@
 // Allure 3 configuration for simcert reports: one self-contained HTML file that opens from disk (no server),
-// grouped by carrier variant and suite. Output paths are given on the command line by `simcert run`.
+// grouped by SIM variant, then by feature (signing, handset swap, applet installation). Output paths are given
+// on the command line by `simcert run`.
 import { defineConfig } from 'allure';
 
 export default defineConfig({
@@ -10,7 +11,7 @@ export default defineConfig({
         reportName: 'simcert — JPKI on SIM conformance',
         singleFile: true,
         reportLanguage: 'en',
-        groupBy: ['parentSuite', 'suite'],
+        groupBy: ['variant', 'feature'],
       },
     },
   },
