@@ -6,6 +6,7 @@ import { CardSession } from '../apdu/session.ts';
 import { fromHex, hex } from '../bytes.ts';
 import { startSimulator, type RunningSimulator } from '../sim/launch.ts';
 import { getStatus, readCplc } from './card-content.ts';
+import { diversify } from './diversify.ts';
 import { openSecureChannel, WrongKeysError } from './secure-channel.ts';
 
 const ISD = 'A000000151000000';
@@ -87,5 +88,29 @@ describe('issuer security domain of the simulator', () => {
     }
     await selectIsd();
     expect((await s.transmit({ cla: 0x80, ins: 0x50, p1: 0x30, p2: 0, data: new Uint8Array(8), le: 256 })).sw).toBe(0x6983);
+  });
+});
+
+describe('a card whose keys are diversified from a master key', () => {
+  it('is opened with the master key and kdf3, the KDD coming from the card', async () => {
+    const master = fromHex('404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F');
+    const cplc = '4790520000000000000000000A0B0C0D0001000000000000000000000000000000000000000000000000';
+    // The simulator reports KDD = 00 x 6 || CPLC IC serial number (lab/cardsim CardManager).
+    const perCard = diversify({ enc: master, mac: master, dek: master }, fromHex('0000000000000A0B0C0D'), 'kdf3');
+    const card = await startSimulator({
+      atr: '3B00', protocol: 'T=1', extendedLength: false, apduBufferSize: 261, logicalChannels: 1, applets: [],
+      isd: { enc: hex(perCard.enc), mac: hex(perCard.mac), dek: hex(perCard.dek), cplc },
+    }, { connectTimeoutMs: 30_000, apduTimeoutMs: 30_000 });
+    try {
+      await card.transport.connect();
+      const cs = new CardSession(card.transport, { extendedLength: false });
+      expect((await cs.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0, data: fromHex(ISD) })).sw).toBe(0x9000);
+      await expect(openSecureChannel(cs, { enc: master, mac: master, dek: master }, { level: 0x03 })).rejects.toThrow(WrongKeysError);
+      expect((await cs.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0, data: fromHex(ISD) })).sw).toBe(0x9000);
+      const ch = await openSecureChannel(cs, { enc: master, mac: master, dek: master }, { level: 0x03, diversification: 'kdf3' });
+      expect(hex(ch.kdd)).toBe('0000000000000A0B0C0D');
+    } finally {
+      await card.stop();
+    }
   });
 });

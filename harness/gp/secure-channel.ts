@@ -8,6 +8,7 @@ import { hex, equalBytes } from '../bytes.ts';
 import type { CommandApdu, ResponseApdu } from '../apdu/apdu.ts';
 import { CardError, type CardSession } from '../apdu/session.ts';
 import { describeSw, isOk } from '../apdu/status-words.ts';
+import { diversify, type Diversification } from './diversify.ts';
 import { SecureChannelError, SecurityLevel, type StaticKeys } from './keys.ts';
 import { scp02Cryptograms, scp02SessionKeys, Scp02Wrapper } from './scp02.ts';
 import { scp03Cryptograms, scp03SessionKeys, Scp03Wrapper } from './scp03.ts';
@@ -50,6 +51,8 @@ export interface OpenOptions {
   level: number;
   /** Fixed host challenge, for replaying published sessions; random otherwise. */
   hostChallenge?: Uint8Array;
+  /** How the card's keys derive from the given master keys and the card's KDD (default: they are the card's keys). */
+  diversification?: Diversification;
 }
 
 export interface SecureChannel {
@@ -62,13 +65,18 @@ export interface SecureChannel {
   send(cmd: CommandApdu, name?: string): Promise<ResponseApdu>;
 }
 
-export async function openSecureChannel(session: CardSession, keys: StaticKeys, opts: OpenOptions): Promise<SecureChannel> {
-  for (const k of [keys.enc, keys.mac, keys.dek]) session.trace.registerSecret(k);
+export async function openSecureChannel(session: CardSession, masterKeys: StaticKeys, opts: OpenOptions): Promise<SecureChannel> {
+  for (const k of [masterKeys.enc, masterKeys.mac, masterKeys.dek]) session.trace.registerSecret(k);
+  let keys = masterKeys;
   const host = opts.hostChallenge ?? new Uint8Array(randomBytes(8));
   const iu = await session.transmit({ cla: 0x80, ins: 0x50, p1: keys.kvn ?? 0, p2: 0x00, data: host, le: 256 },
     { name: 'INITIALIZE UPDATE', redact: 'both' });
   if (!isOk(iu.sw)) throw new CardError('INITIALIZE UPDATE', `80 50 ${hex(Uint8Array.of(keys.kvn ?? 0))} 00`, iu.sw);
   const r = parseInitializeUpdate(iu.data);
+  if (opts.diversification && opts.diversification !== 'none') {
+    keys = diversify(masterKeys, r.kdd, opts.diversification);
+    for (const k of [keys.enc, keys.mac, keys.dek]) session.trace.registerSecret(k);
+  }
   if (keys.kvn && r.kvn !== keys.kvn) {
     throw new WrongKeysError(`the card answered with key version ${r.kvn.toString(16)}, not the ${keys.kvn.toString(16)} asked for; EXTERNAL AUTHENTICATE not sent`);
   }
@@ -94,7 +102,8 @@ export async function openSecureChannel(session: CardSession, keys: StaticKeys, 
   }
   if (!equalBytes(expectedCard, r.cardCryptogram)) {
     throw new WrongKeysError(
-      `card cryptogram does not match these keys (SCP0${r.scp}, key version ${r.kvn.toString(16)}, KDD ${hex(r.kdd)}): wrong keys or ` +
+      `card cryptogram does not match these keys (SCP0${r.scp}, key version ${r.kvn.toString(16)}, KDD ${hex(r.kdd)}, ` +
+        `diversification ${opts.diversification ?? 'none'}): wrong keys or ` +
         'wrong diversification. EXTERNAL AUTHENTICATE was not sent, so no authentication attempt was spent.',
     );
   }

@@ -74,6 +74,7 @@ export interface Profile {
       level: '01' | '03' | '11' | '13' | '33';
       /** Resolves to one key for ENC, MAC and DEK, or three joined by ':' (hex). */
       keys: SecretRef;
+      diversification: 'none' | 'emv' | 'visa2' | 'kdf3';
       loadFile?: { packageAid: string; codebase: string };
       existingInstanceSw: string;
     };

@@ -27,7 +27,8 @@ export async function domainKeys(profile: Profile): Promise<StaticKeys> {
 export async function openDomain(ctx: CardContext, keys?: StaticKeys): Promise<SecureChannel> {
   const gp = gpSettings(ctx.profile);
   await ctx.card.session.send({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: fromHex(gp.sd), le: 256 }, { name: 'SELECT security domain' });
-  return openSecureChannel(ctx.card.session, keys ?? (await domainKeys(ctx.profile)), { level: Number.parseInt(gp.level, 16) });
+  return openSecureChannel(ctx.card.session, keys ?? (await domainKeys(ctx.profile)),
+    { level: Number.parseInt(gp.level, 16), diversification: gp.diversification });
 }
 
 /** The applet package as a load file: a JAR from lab/ for the simulator. */
