@@ -26,11 +26,13 @@ export async function main(argv: string[]): Promise<number> {
     .requiredOption('-p, --profile <FILE|GLOB>', 'profile YAML file or glob (repeatable)', collect, [])
     .option('-s, --suite <NAME>', 'suite to run (repeatable; default: every suite the profile enables)', collect, [])
     .option('-o, --out <DIR>', 'report folder', 'reports')
-    .action(async (o: { profile: string[]; suite: string[]; out: string }) => {
+    .option('--i-know-the-card-may-lock', 'authenticate even to a card whose failed authentications are on record in the ledger')
+    .action(async (o: { profile: string[]; suite: string[]; out: string; iKnowTheCardMayLock?: boolean }) => {
       exitCode = await runSuites({
         profiles: o.profile,
         ...(o.suite.length > 0 ? { suites: o.suite } : {}),
         out: o.out,
+        acceptLockRisk: o.iKnowTheCardMayLock === true,
         log: (l) => console.log(l),
       });
     });

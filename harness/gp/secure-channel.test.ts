@@ -2,6 +2,8 @@
 // are found from the card cryptogram before EXTERNAL AUTHENTICATE is sent, a refused EXTERNAL AUTHENTICATE is not
 // retried, and nothing secret reaches the trace. The transport plays the card's recorded answers.
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeCommand, type CommandApdu } from '../apdu/apdu.ts';
@@ -9,6 +11,7 @@ import { CardSession } from '../apdu/session.ts';
 import { fromHex, hex } from '../bytes.ts';
 import { repoRoot } from '../paths.ts';
 import type { Transport } from '../transport/transport.ts';
+import { AuthLedger } from './ledger.ts';
 import { AuthenticationFailedError, openSecureChannel, WrongKeysError } from './secure-channel.ts';
 
 const scp03 = JSON.parse(readFileSync(join(repoRoot, 'vectors', 'gp', 'scp03.json'), 'utf8'));
@@ -97,3 +100,35 @@ describe('opening a secure channel', () => {
 function fromHexCommand(h: string): CommandApdu {
   return decodeCommand(fromHex(h));
 }
+
+describe('the authentication ledger', () => {
+  it('remembers a refused EXTERNAL AUTHENTICATE and refuses that card next time, unless the risk is accepted', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'simcert-ledger-'));
+    try {
+      const ledger = new AuthLedger(join(dir, 'ledger.json'));
+      const v = scp03.sessions[0];
+      const iuCmd = fromHex(v.initializeUpdate.command);
+      const iuAnswer = fromHex(`${v.initializeUpdate.response}9000`);
+      const open = (answers: Uint8Array[], acceptLockRisk: boolean) => {
+        const card = new ReplayCard(answers);
+        const p = openSecureChannel(new CardSession(card, { extendedLength: false }), keysOf(v.keys, 0x30),
+          { level: v.level, hostChallenge: iuCmd.subarray(5, 13), ledger: { ledger, sdAid: v.sdAid, acceptLockRisk } });
+        return { card, p };
+      };
+      const first = open([iuAnswer, fromHex('6300')], false);
+      await expect(first.p).rejects.toThrow(AuthenticationFailedError);
+      expect((await ledger.get(AuthLedger.key('00000000000000000000', v.sdAid)))?.failures).toBe(1);
+
+      const second = open([iuAnswer, ok], false);
+      await expect(second.p).rejects.toThrow(/1 failed authentication\(s\) on record .*EXTERNAL AUTHENTICATE not sent/);
+      expect(second.card.sent).toHaveLength(1);
+
+      const third = open([iuAnswer, ok], true);
+      await third.p;
+      expect(third.card.sent).toHaveLength(2);
+      expect(await ledger.get(AuthLedger.key('00000000000000000000', v.sdAid))).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

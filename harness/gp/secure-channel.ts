@@ -9,6 +9,7 @@ import type { CommandApdu, ResponseApdu } from '../apdu/apdu.ts';
 import { CardError, type CardSession } from '../apdu/session.ts';
 import { describeSw, isOk } from '../apdu/status-words.ts';
 import { diversify, type Diversification } from './diversify.ts';
+import { AuthLedger, CardMayLockError } from './ledger.ts';
 import { SecureChannelError, SecurityLevel, type StaticKeys } from './keys.ts';
 import { scp02Cryptograms, scp02SessionKeys, Scp02Wrapper } from './scp02.ts';
 import { scp03Cryptograms, scp03SessionKeys, Scp03Wrapper } from './scp03.ts';
@@ -53,6 +54,8 @@ export interface OpenOptions {
   hostChallenge?: Uint8Array;
   /** How the card's keys derive from the given master keys and the card's KDD (default: they are the card's keys). */
   diversification?: Diversification;
+  /** Where failed authentications are remembered, with the domain's AID (for the ledger key). */
+  ledger?: { ledger: AuthLedger; sdAid: string; acceptLockRisk: boolean };
 }
 
 export interface SecureChannel {
@@ -76,6 +79,17 @@ export async function openSecureChannel(session: CardSession, masterKeys: Static
   if (opts.diversification && opts.diversification !== 'none') {
     keys = diversify(masterKeys, r.kdd, opts.diversification);
     for (const k of [keys.enc, keys.mac, keys.dek]) session.trace.registerSecret(k);
+  }
+  const ledgerKey = opts.ledger ? AuthLedger.key(hex(r.kdd), opts.ledger.sdAid) : undefined;
+  if (opts.ledger && ledgerKey) {
+    const past = await opts.ledger.ledger.get(ledgerKey);
+    if (past && !opts.ledger.acceptLockRisk) {
+      throw new CardMayLockError(
+        `this card (KDD ${hex(r.kdd)}, domain ${opts.ledger.sdAid}) has ${past.failures} failed authentication(s) on record in ` +
+          `${opts.ledger.ledger.file} (last ${past.lastFailure}); another failure may lock it for good. EXTERNAL AUTHENTICATE ` +
+          'not sent. Fix the keys, or run with --i-know-the-card-may-lock.',
+      );
+    }
   }
   if (keys.kvn && r.kvn !== keys.kvn) {
     throw new WrongKeysError(`the card answered with key version ${r.kvn.toString(16)}, not the ${keys.kvn.toString(16)} asked for; EXTERNAL AUTHENTICATE not sent`);
@@ -111,11 +125,14 @@ export async function openSecureChannel(session: CardSession, masterKeys: Static
 
   const ea = await session.transmit(wrapper.externalAuthenticate(hostCryptogram), { name: 'EXTERNAL AUTHENTICATE', redact: 'command-data' });
   if (!isOk(ea.sw)) {
+    if (opts.ledger && ledgerKey) await opts.ledger.ledger.recordFailure(ledgerKey);
     throw new AuthenticationFailedError(
       `EXTERNAL AUTHENTICATE refused: ${describeSw(ea.sw)}. One of the card's authentication attempts is spent; ` +
         'simcert does not retry. Check the keys before trying again: the domain locks after a few failures.',
     );
   }
+
+  if (opts.ledger && ledgerKey) await opts.ledger.ledger.recordSuccess(ledgerKey);
 
   const transmit = async (cmd: CommandApdu, name?: string): Promise<ResponseApdu> => {
     const wrapped = wrapper.wrap(cmd);

@@ -19,9 +19,14 @@ export interface RunOptions {
   log: (line: string) => void;
   /** The suites' own test-runner output: shown (default) or dropped. */
   runnerOutput?: 'show' | 'drop';
+  /** --i-know-the-card-may-lock: authenticate even to cards with failed authentications on record. */
+  acceptLockRisk?: boolean;
 }
 
 export class UsageError extends Error {}
+
+/** Set for the suites when the engineer accepts authenticating to a card with failures on record. */
+export const ACCEPT_LOCK_RISK_ENV = 'SIMCERT_ACCEPT_LOCK_RISK';
 
 /** Expands FILE|GLOB arguments; a pattern that matches nothing is an error, not a silent no-op. */
 export async function expandProfileArgs(args: string[]): Promise<string[]> {
@@ -69,7 +74,9 @@ export async function runSuites(opts: RunOptions): Promise<number> {
       continue;
     }
     opts.log(`\n== ${profile.name} (${relative(process.cwd(), profile.file)}): ${suites.join(', ')}`);
-    const code = await runVitest(suites.map(suiteFile), { SIMCERT_PROFILE: profile.file, SIMCERT_ALLURE_RESULTS: resultsDir },
+    const env: Record<string, string> = { SIMCERT_PROFILE: profile.file, SIMCERT_ALLURE_RESULTS: resultsDir };
+    if (opts.acceptLockRisk) env[ACCEPT_LOCK_RISK_ENV] = '1';
+    const code = await runVitest(suites.map(suiteFile), env,
       opts.runnerOutput ?? 'show');
     if (code !== 0) failed = true;
   }

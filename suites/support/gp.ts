@@ -3,7 +3,9 @@
 import { fromHex } from '../../harness/bytes.ts';
 import { buildJarLoadFile } from '../../harness/gp/load-file.ts';
 import { parseKeySpec } from '../../harness/gp/keys-spec.ts';
+import { AuthLedger } from '../../harness/gp/ledger.ts';
 import { openSecureChannel, type SecureChannel } from '../../harness/gp/secure-channel.ts';
+import { ACCEPT_LOCK_RISK_ENV } from '../../harness/run/run.ts';
 import type { StaticKeys } from '../../harness/gp/keys.ts';
 import { resolveSecret } from '../../harness/profile/index.ts';
 import type { Profile } from '../../harness/profile/types.ts';
@@ -27,8 +29,12 @@ export async function domainKeys(profile: Profile): Promise<StaticKeys> {
 export async function openDomain(ctx: CardContext, keys?: StaticKeys): Promise<SecureChannel> {
   const gp = gpSettings(ctx.profile);
   await ctx.card.session.send({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: fromHex(gp.sd), le: 256 }, { name: 'SELECT security domain' });
+  // Real cards keep their failure counters across sessions, so the harness keeps a ledger for them; a simulator
+  // starts afresh every run and needs none.
+  const ledger = ctx.profile.card.emulated ? undefined
+    : { ledger: new AuthLedger(), sdAid: gp.sd, acceptLockRisk: process.env[ACCEPT_LOCK_RISK_ENV] === '1' };
   return openSecureChannel(ctx.card.session, keys ?? (await domainKeys(ctx.profile)),
-    { level: Number.parseInt(gp.level, 16), diversification: gp.diversification });
+    { level: Number.parseInt(gp.level, 16), diversification: gp.diversification, ...(ledger ? { ledger } : {}) });
 }
 
 /** The applet package as a load file: a JAR from lab/ for the simulator. */
