@@ -97,10 +97,13 @@ export function checkRules(p: Profile, opts: RuleOptions): RuleProblem[] {
     } else if (!process.env[k.env]) {
       add(['ixit', 'gp', 'keys', 'env'], `environment variable ${k.env} is not set`);
     }
-    if (gp.loadFile) {
-      const src = resolve(repoRoot, 'lab', 'applets', gp.loadFile.codebase, 'src');
-      if (!existsSync(src)) add(['ixit', 'gp', 'loadFile', 'codebase'], `no applet sources at lab/applets/${gp.loadFile.codebase}/src`);
+    const lf = gp.loadFile;
+    if (lf && 'codebase' in lf) {
+      const src = resolve(repoRoot, 'lab', 'applets', lf.codebase, 'src');
+      if (!existsSync(src)) add(['ixit', 'gp', 'loadFile', 'codebase'], `no applet sources at lab/applets/${lf.codebase}/src`);
+      if (!p.card.emulated) add(['ixit', 'gp', 'loadFile', 'codebase'], 'a load file built from lab/ is a JAR for the simulator; a real card needs { cap: FILE }');
     }
+    if (lf && 'cap' in lf && !existsSync(lf.cap)) add(['ixit', 'gp', 'loadFile', 'cap'], `no such CAP file: ${lf.cap}`);
   }
   if (ixit.jpki.install === 'gp' && !gp?.loadFile) {
     add(['ixit', 'jpki', 'install'], 'install: gp needs ixit.gp with a loadFile (package AID and codebase)');

@@ -75,7 +75,8 @@ export interface Profile {
       /** Resolves to one key for ENC, MAC and DEK, or three joined by ':' (hex). */
       keys: SecretRef;
       diversification: 'none' | 'emv' | 'visa2' | 'kdf3';
-      loadFile?: { packageAid: string; codebase: string };
+      /** The applet package: built from lab/ (emulated cards) or a CAP file (absolute path after loading). */
+      loadFile?: { packageAid: string; codebase: string } | { cap: string };
       existingInstanceSw: string;
     };
   };

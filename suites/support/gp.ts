@@ -1,6 +1,8 @@
 // The security domain a profile names (ixit.gp), opened with the keys its secret reference resolves to, and the
 // applet load file of an emulated profile built from lab/ (real cards need a CAP file, which is not wired yet).
+import { readFile } from 'node:fs/promises';
 import { fromHex } from '../../harness/bytes.ts';
+import { readCapFile } from '../../harness/gp/cap-file.ts';
 import { buildJarLoadFile } from '../../harness/gp/load-file.ts';
 import { parseKeySpec } from '../../harness/gp/keys-spec.ts';
 import { AuthLedger } from '../../harness/gp/ledger.ts';
@@ -37,11 +39,17 @@ export async function openDomain(ctx: CardContext, keys?: StaticKeys): Promise<S
     { level: Number.parseInt(gp.level, 16), diversification: gp.diversification, ...(ledger ? { ledger } : {}) });
 }
 
-/** The applet package as a load file: a JAR from lab/ for the simulator. */
+/** The applet package as a load file: a CAP file's Load File Data Block, or a JAR from lab/ for the simulator. */
 export async function jpkiLoadFile(profile: Profile): Promise<{ packageAid: string; bytes: Uint8Array }> {
   const lf = gpSettings(profile).loadFile;
   if (!lf) throw new Error(`${profile.file}: ixit.gp.loadFile is needed to install the applet`);
-  if (!profile.card.emulated) throw new Error('installing on a real card needs the applet as a CAP file, which this harness cannot read yet');
+  if ('cap' in lf) {
+    const cap = readCapFile(new Uint8Array(await readFile(lf.cap)));
+    if (!cap.appletAids.includes(profile.ixit.jpki.aid.toUpperCase())) {
+      throw new Error(`${lf.cap} holds applets ${cap.appletAids.join(', ') || '(none)'}, not the JPKI AP ${profile.ixit.jpki.aid}`);
+    }
+    return { packageAid: cap.packageAid, bytes: cap.loadFileDataBlock };
+  }
   const lab = await buildLab();
   const dir = lab.applets[lf.codebase];
   if (!dir) throw new Error(`no applet codebase "${lf.codebase}" under lab/applets`);
