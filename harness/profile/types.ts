@@ -27,7 +27,7 @@ export interface SimSettings {
   /** ICCID the simulated card serves from EF ICCID (2FE2). */
   iccid?: string;
   /** Fault injection for testing the harness: the card is pulled out after this many APDUs. */
-  faults?: { removeAfterApdus?: number };
+  faults?: { removeAfterApdus?: number; tearAtWrite?: number };
 }
 
 export interface Profile {

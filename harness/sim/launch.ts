@@ -35,6 +35,7 @@ export function simulatorConfig(sim: SimSettings, host: string, port: number): s
   if (isd.maxAuthFailures !== undefined) lines.push(`simcert.cardsim.isd.maxAuthFailures=${isd.maxAuthFailures}`);
   if (isd.defaultSelected !== undefined) lines.push(`simcert.cardsim.isd.defaultSelected=${isd.defaultSelected}`);
   if (isd.cplc) lines.push(`simcert.cardsim.cplc=${isd.cplc}`);
+  if (sim.faults?.tearAtWrite) lines.push(`simcert.cardsim.tearAtWrite=${sim.faults.tearAtWrite}`);
   if (sim.faults?.removeAfterApdus) lines.push(`simcert.cardsim.removeAfterApdus=${sim.faults.removeAfterApdus}`);
   sim.applets.forEach((a, i) => {
     lines.push(`com.licel.jcardsim.card.applet.${i}.AID=${a.aid}`, `com.licel.jcardsim.card.applet.${i}.Class=${a.class}`);
@@ -52,6 +53,8 @@ export interface RunningSimulator {
    * kept (a handset swap); returns the new reader's transport, not yet powered.
    */
   moveToNewReader(): Promise<VpcdTransport>;
+  /** Fault injection: the power is cut at the n-th persistent write from now (lab/cardsim/README.md). */
+  tearAtWrite(n: number): Promise<void>;
   /** Stops the simulator (closing the socket is a card removal; the process exits on it). */
   stop(): Promise<void>;
 }
@@ -66,6 +69,8 @@ export interface AttachedSimulator {
 interface Spawned {
   child: ChildProcess;
   exited: Promise<Error>;
+  /** Resolves when the simulator has printed a line containing `text` (from now on), rejects after timeoutMs. */
+  waitForOutput(text: string, timeoutMs: number): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -98,7 +103,22 @@ async function spawnSimulator(sim: SimSettings, host: string, port: number): Pro
       resolve(new SimulatorError(`the simulator exited (${signal ?? `code ${code}`}) before a card connected:\n${output.join('').trim()}`)));
   });
 
-  return { child, exited, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  const waitForOutput = (text: string, timeoutMs: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const onData = (chunk: Buffer): void => {
+        if (chunk.toString().includes(text)) {
+          clearTimeout(timer);
+          child.stderr.off('data', onData);
+          resolve();
+        }
+      };
+      const timer = setTimeout(() => {
+        child.stderr.off('data', onData);
+        reject(new SimulatorError(`the simulator did not confirm "${text}" within ${timeoutMs} ms`));
+      }, timeoutMs);
+      child.stderr.on('data', onData);
+    });
+  return { child, exited, waitForOutput, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
 function sendControl(child: ChildProcess, line: string): Promise<void> {
@@ -151,8 +171,14 @@ export async function startSimulator(sim: SimSettings, opts: { connectTimeoutMs:
       running.transport = t;
       return t;
     },
+    tearAtWrite: async (n) => {
+      const armed = spawned.waitForOutput(`tear armed at write ${n}`, 10_000);
+      await sendControl(child, `tear ${n}`);
+      await armed;
+    },
     stop: async () => {
       await running.transport.close();
+      child.stdin?.end();
       await stopProcess(child);
       await listener.close().catch(() => undefined);
       await spawned.cleanup();

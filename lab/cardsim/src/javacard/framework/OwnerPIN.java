@@ -47,6 +47,7 @@ public class OwnerPIN implements PIN {
         if (tries[0] == 0) {
             return false;
         }
+        CardRuntime.current().memory().persistentWrite(tries);
         tries[0]--;
         if (length != pinLength || Util.arrayCompare(pin, offset, pinValue, (short) 0, length) != 0) {
             return false;

@@ -12,6 +12,7 @@ public class Util {
             throws ArrayIndexOutOfBoundsException, NullPointerException, TransactionException {
         checkBounds(src, srcOff, length);
         checkBounds(dest, destOff, length);
+        CardRuntime.current().memory().persistentWrite(dest);
         System.arraycopy(src, srcOff, dest, destOff, length);
         return (short) (destOff + length);
     }
@@ -21,6 +22,7 @@ public class Util {
             throws ArrayIndexOutOfBoundsException, NullPointerException {
         checkBounds(src, srcOff, length);
         checkBounds(dest, destOff, length);
+        CardRuntime.current().memory().persistentWrite(dest);
         CardRuntime.current().memory().nonAtomicWrite(dest);
         System.arraycopy(src, srcOff, dest, destOff, length);
         return (short) (destOff + length);
@@ -29,6 +31,7 @@ public class Util {
     public static short arrayFillNonAtomic(byte[] bArray, short bOff, short bLen, byte bValue)
             throws ArrayIndexOutOfBoundsException, NullPointerException {
         checkBounds(bArray, bOff, bLen);
+        CardRuntime.current().memory().persistentWrite(bArray);
         CardRuntime.current().memory().nonAtomicWrite(bArray);
         java.util.Arrays.fill(bArray, bOff, bOff + bLen, bValue);
         return (short) (bOff + bLen);
@@ -58,6 +61,7 @@ public class Util {
 
     public static short setShort(byte[] bArray, short bOff, short sValue)
             throws TransactionException, NullPointerException, ArrayIndexOutOfBoundsException {
+        CardRuntime.current().memory().persistentWrite(bArray);
         bArray[bOff] = (byte) (sValue >> 8);
         bArray[bOff + 1] = (byte) sValue;
         return (short) (bOff + 2);

@@ -23,6 +23,7 @@ final class KeyComponent {
         }
         byte[] v = new byte[end - start];
         System.arraycopy(buffer, start, v, 0, v.length);
+        org.simcert.cardsim.CardRuntime.current().memory().persistentWrite(null);
         value = v;
     }
 

@@ -40,6 +40,8 @@ public final class CardConfig {
     public static final String ICCID = "simcert.cardsim.iccid";
     /** Fault injection: the card is pulled out of its reader after this many command APDUs (0: never). */
     public static final String REMOVE_AFTER_APDUS = "simcert.cardsim.removeAfterApdus";
+    /** Fault injection: power is cut at this persistent write (counted from power-up of the first session, from 1). */
+    public static final String TEAR_AT_WRITE = "simcert.cardsim.tearAtWrite";
     /** jCardSim's default ATR. */
     public static final String DEFAULT_ATR = "3BFA1800008131FE454A434F5033315632333298";
 
@@ -63,6 +65,7 @@ public final class CardConfig {
     public final boolean isdDefaultSelected;
     public final byte[] cplc;
     public final int removeAfterApdus;
+    public final int tearAtWrite;
     /** Upper-case hex AID -> applet class name, in the config's index order. */
     public final Map<String, String> applets;
 
@@ -93,6 +96,7 @@ public final class CardConfig {
             throw new IllegalArgumentException(CPLC + " must be 42 bytes");
         }
         this.removeAfterApdus = intProperty(p, REMOVE_AFTER_APDUS, 0, 0, Integer.MAX_VALUE);
+        this.tearAtWrite = intProperty(p, TEAR_AT_WRITE, 0, 0, Integer.MAX_VALUE);
         TreeMap<Integer, String[]> byIndex = new TreeMap<>();
         for (String key : p.stringPropertyNames()) {
             Matcher m = APPLET_AID.matcher(key);

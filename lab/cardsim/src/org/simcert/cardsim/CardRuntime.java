@@ -85,6 +85,7 @@ public final class CardRuntime {
         this.cardManager = new CardManager(config.isdAid, config.isdEnc, config.isdMac, config.isdDek, config.isdKvn, config.isdSequenceCounter,
                 config.cplc, config.isdMaxFailures, this);
         installed.add(new Installed(cardManager.aid(), cardManager));
+        memory.tearAtWrite(config.tearAtWrite);
         powerUp();
     }
 
@@ -99,6 +100,11 @@ public final class CardRuntime {
 
     public Memory memory() {
         return memory;
+    }
+
+    /** Fault injection: cut the power at the n-th persistent write from now (called from the control input). */
+    public synchronized void armTear(int n) {
+        memory.tearAtWrite(n);
     }
 
     public byte[] atr() {
@@ -347,6 +353,9 @@ public final class CardRuntime {
             sw = ISO7816.SW_NO_ERROR;
         } catch (ISOException e) {
             sw = e.getReason();
+        } catch (TearError e) {
+            // No answer: power is gone. The finally block rolls the open transaction back, as power-up would.
+            throw e;
         } catch (Throwable e) {
             // An exception the applet did not handle (Java Card RE: the runtime answers 6F00).
             if (config.log) {

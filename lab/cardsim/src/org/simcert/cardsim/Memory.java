@@ -57,9 +57,38 @@ public final class Memory {
     private List<FieldValue> fieldValues;
     private Set<Object> nonAtomicWritten;
 
+    /** Fault injection: the persistent write (counted from 1) at which the power is cut; 0 for never. */
+    private int tearAtWrite;
+    private int writes;
+
     Memory(Supplier<List<Applet>> roots, Supplier<Applet> context) {
         this.roots = roots;
         this.context = context;
+    }
+
+    void tearAtWrite(int n) {
+        tearAtWrite = n;
+        writes = 0;
+    }
+
+    public int persistentWrites() {
+        return writes;
+    }
+
+    /**
+     * Called by the API methods that write persistent memory (Util copies into persistent arrays, key components,
+     * PIN updates, commitTransaction) before they write: counts them, and cuts the power at the chosen one.
+     * Plain array stores in applet code are not seen; a tear can only fall on these API calls.
+     */
+    public void persistentWrite(Object target) {
+        if (target != null && transients.get(target) != null) {
+            return;
+        }
+        writes++;
+        if (tearAtWrite > 0 && writes == tearAtWrite) {
+            tearAtWrite = 0;
+            throw new TearError(writes);
+        }
     }
 
     public <T> T registerTransient(T array, byte event) {
@@ -155,6 +184,7 @@ public final class Memory {
         if (!inTransaction) {
             TransactionException.throwIt(TransactionException.NOT_IN_PROGRESS);
         }
+        persistentWrite(null); // a tear here leaves the transaction uncommitted: it is rolled back
         end();
     }
 

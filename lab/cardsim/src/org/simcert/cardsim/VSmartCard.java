@@ -20,8 +20,9 @@ import java.nio.charset.StandardCharsets;
  *
  * Beyond jCardSim: lines on standard input move the card between readers while it keeps its persistent state,
  * as a SIM moved to another phone does: `move HOST PORT` pulls the card from its reader (the socket closes, the
- * card loses power) and inserts it into the vpcd reader at HOST:PORT. Without such a line the process ends when
- * its reader closes the connection, as jCardSim's does.
+ * card loses power) and inserts it into the vpcd reader at HOST:PORT. `tear N` cuts the power at the N-th
+ * persistent write from then on (fault injection); the torn card then waits for a `move`. Without such lines the
+ * process ends when its reader closes the connection, as jCardSim's does.
  */
 public final class VSmartCard {
     static final int POWER_OFF = 0;
@@ -52,16 +53,20 @@ public final class VSmartCard {
                 Class.forName(cls, false, VSmartCard.class.getClassLoader());
             }
             CardRuntime card = new CardRuntime(config);
-            Mover mover = new Mover(new InetSocketAddress(host, Integer.parseInt(port.trim())));
+            Mover mover = new Mover(new InetSocketAddress(host, Integer.parseInt(port.trim())), card);
             mover.listen(System.in);
+            boolean torn = false;
             while (true) {
-                InetSocketAddress target = mover.takeTarget();
+                // After a tear the card waits to be put into a reader again; otherwise it is gone when its reader is.
+                InetSocketAddress target = torn ? mover.awaitTarget() : mover.takeTarget();
                 if (target == null) {
                     break;
                 }
-                if (run(card, target.getHostString(), target.getPort(), config, mover)) {
+                Ending end = run(card, target.getHostString(), target.getPort(), config, mover);
+                if (end == Ending.PULLED_OUT) {
                     break; // pulled out by fault injection: the card does not come back
                 }
+                torn = end == Ending.TORN;
                 card.powerUp(); // out of the reader: power is gone
             }
         } catch (ClassNotFoundException e) {
@@ -93,11 +98,11 @@ public final class VSmartCard {
         }
     }
 
-    /**
-     * Serves the reader until it closes the connection or the card is moved away; true when the card was pulled
-     * out by the removeAfterApdus fault.
-     */
-    static boolean run(CardRuntime card, String host, int port, CardConfig config, Mover mover) throws IOException {
+    /** How a stay in a reader ended. */
+    enum Ending { READER_CLOSED, PULLED_OUT, TORN }
+
+    /** Serves the reader until it closes the connection, the card is moved away, or a fault ends the stay. */
+    static Ending run(CardRuntime card, String host, int port, CardConfig config, Mover mover) throws IOException {
         boolean log = config.log;
         int apdus = 0;
         try (Socket s = connect(host, port)) {
@@ -110,7 +115,7 @@ public final class VSmartCard {
                 try {
                     len = in.readUnsignedShort();
                 } catch (EOFException e) {
-                    return false;
+                    return Ending.READER_CLOSED;
                 }
                 byte[] payload = new byte[len];
                 in.readFully(payload);
@@ -131,9 +136,15 @@ public final class VSmartCard {
                 }
                 if (config.removeAfterApdus > 0 && ++apdus > config.removeAfterApdus) {
                     System.err.println("cardsim: pulling the card out after " + config.removeAfterApdus + " APDUs (fault injection)");
-                    return true; // the socket closes without an answer, as when a card leaves mid-command
+                    return Ending.PULLED_OUT; // the socket closes without an answer, as when a card leaves mid-command
                 }
-                byte[] response = card.transmit(payload);
+                byte[] response;
+                try {
+                    response = card.transmit(payload);
+                } catch (TearError e) {
+                    System.err.println("cardsim: " + e.getMessage() + " (fault injection); waiting to be inserted again");
+                    return Ending.TORN;
+                }
                 if (log) {
                     System.err.println("cardsim: " + Hex.encode(payload, 0, Math.min(4, payload.length)) + " Lc/Le="
                             + (payload.length > 4 ? payload.length - 4 : 0) + " -> "
@@ -144,7 +155,7 @@ public final class VSmartCard {
         } catch (java.net.SocketException e) {
             // The reader went away: for a virtual card that is removal, not an error.
         }
-        return false;
+        return Ending.READER_CLOSED;
     }
 
     /** One write per frame, so Nagle never holds half a frame back. */
@@ -161,9 +172,12 @@ public final class VSmartCard {
     static final class Mover {
         private InetSocketAddress next;
         private Socket current;
+        private boolean inputClosed;
+        private final CardRuntime card;
 
-        Mover(InetSocketAddress initial) {
+        Mover(InetSocketAddress initial, CardRuntime card) {
             this.next = initial;
+            this.card = card;
         }
 
         /** Reads `move HOST PORT` lines; end of input changes nothing. */
@@ -175,12 +189,21 @@ public final class VSmartCard {
                         String[] w = line.trim().split("\\s+");
                         if (w.length == 3 && w[0].equals("move")) {
                             move(new InetSocketAddress(w[1], Integer.parseInt(w[2])));
+                        } else if (w.length == 2 && w[0].equals("tear")) {
+                            card.armTear(Integer.parseInt(w[1]));
+                            // The harness waits for this line before it sends the commands the tear is meant for.
+                            System.err.println("cardsim: tear armed at write " + w[1]);
+                            System.err.flush();
                         } else if (!line.trim().isEmpty()) {
                             System.err.println("cardsim: unknown control line: " + line.trim());
                         }
                     }
                 } catch (IOException | NumberFormatException e) {
                     System.err.println("cardsim: control input: " + e.getMessage());
+                }
+                synchronized (this) {
+                    inputClosed = true;
+                    notifyAll();
                 }
             }, "cardsim-control");
             t.setDaemon(true);
@@ -197,6 +220,19 @@ public final class VSmartCard {
 
         synchronized void inserted(Socket s) {
             current = s;
+        }
+
+        /** Waits for a `move`; null when the control input ends first (nobody will insert the card again). */
+        synchronized InetSocketAddress awaitTarget() {
+            while (next == null && !inputClosed) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return null;
+                }
+            }
+            return takeTarget();
         }
 
         /** The next reader to go into: the first one, or the one a `move` named; null when there is none. */
