@@ -11,6 +11,8 @@ import { fromHex, hex } from '../harness/bytes.ts';
 import { EF, JpkiClient } from '../harness/jpki/client.ts';
 import { loadJpkiVectors } from '../harness/jpki/vectors.ts';
 import { loadSuiteProfile, onCard, openCardContext, secret, type CardContext } from './support/card-context.ts';
+import { getStatus } from '../harness/gp/card-content.ts';
+import { openDomain } from './support/gp.ts';
 import { provisionJpki } from './support/provision.ts';
 
 const SUITE = 'handset-swap';
@@ -36,6 +38,16 @@ interface Before {
   certSha256: string;
   signature: string;
   triesLeft: number;
+  /** GET STATUS of the applications, when the profile gives a security domain to ask. */
+  registry?: string;
+}
+
+async function registry(): Promise<string | undefined> {
+  if (!profile.ixit.gp) return undefined;
+  return allure.step('GET STATUS of the applications (through the security domain)', async () => {
+    const ch = await openDomain(ctx);
+    return JSON.stringify(await getStatus(ch, 0x40));
+  });
 }
 
 /** Signs, then spends one PIN try and leaves a file selected: the state the swap must partly keep, partly lose. */
@@ -47,8 +59,11 @@ async function recordState(): Promise<Before> {
     const cert = await jpki.readEf(EF.USER_AUTH_CERT);
     const wrong = await jpki.verifyPin(wrongPin(pin));
     expect(wrong).toEqual({ verified: false, triesLeft: jp.pinTryLimit - 1 });
+    const reg = await registry();
+    // The registry read selected the security domain: leave the JPKI AP selected with a file, as a phone would.
+    await jpki.selectAp();
     await jpki.selectEf(EF.USER_AUTH_CERT);
-    return { certSha256: createHash('sha256').update(cert).digest('hex'), signature, triesLeft: jp.pinTryLimit - 1 };
+    return { certSha256: createHash('sha256').update(cert).digest('hex'), signature, triesLeft: jp.pinTryLimit - 1, ...(reg ? { registry: reg } : {}) };
   });
 }
 
@@ -85,6 +100,11 @@ async function checkAfter(before: Before): Promise<void> {
     await jpki.selectAp();
     expect(await jpki.pinState()).toEqual({ verified: false, triesLeft: jp.pinTryLimit });
   });
+  if (before.registry) {
+    await allure.step('GlobalPlatform content unchanged (GET STATUS)', async () => {
+      expect(await registry()).toBe(before.registry);
+    });
+  }
 }
 
 function swapTest(name: string, event: () => Promise<void>): void {
