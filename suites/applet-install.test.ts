@@ -30,7 +30,7 @@ function cardTest(name: string, body: () => Promise<void>): void {
 }
 
 async function channel(): Promise<SecureChannel> {
-  const ch = await allure.step(`open SCP0x to ${gp.sd} at security level ${gp.level}`, () => openDomain(ctx));
+  const ch = await openDomain(ctx);
   await allure.parameter('secure channel', `SCP0${ch.scp}, level ${gp.level}`);
   return ch;
 }

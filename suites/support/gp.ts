@@ -1,7 +1,11 @@
 // The security domain a profile names (ixit.gp), opened with the keys its secret reference resolves to, and the
 // applet load file of an emulated profile built from lab/ (real cards need a CAP file, which is not wired yet).
 import { readFile } from 'node:fs/promises';
-import { fromHex } from '../../harness/bytes.ts';
+import * as allure from 'allure-js-commons';
+import type { CommandApdu, ResponseApdu } from '../../harness/apdu/apdu.ts';
+import { CardError } from '../../harness/apdu/session.ts';
+import { describeSw, isOk } from '../../harness/apdu/status-words.ts';
+import { fromHex, hex } from '../../harness/bytes.ts';
 import { readCapFile } from '../../harness/gp/cap-file.ts';
 import { buildJarLoadFile } from '../../harness/gp/load-file.ts';
 import { parseKeySpec } from '../../harness/gp/keys-spec.ts';
@@ -35,8 +39,35 @@ export async function openDomain(ctx: CardContext, keys?: StaticKeys): Promise<S
   // starts afresh every run and needs none.
   const ledger = ctx.profile.card.emulated ? undefined
     : { ledger: new AuthLedger(), sdAid: gp.sd, acceptLockRisk: process.env[ACCEPT_LOCK_RISK_ENV] === '1' };
-  return openSecureChannel(ctx.card.session, keys ?? (await domainKeys(ctx.profile)),
-    { level: Number.parseInt(gp.level, 16), diversification: gp.diversification, ...(ledger ? { ledger } : {}) });
+  const k = keys ?? (await domainKeys(ctx.profile));
+  const ch = await allure.step(`INITIALIZE UPDATE + EXTERNAL AUTHENTICATE (level ${gp.level})`, async (step) => {
+    const opened = await openSecureChannel(ctx.card.session, k,
+      { level: Number.parseInt(gp.level, 16), diversification: gp.diversification, ...(ledger ? { ledger } : {}) });
+    await step.displayName(`secure channel SCP0${opened.scp} opened to ${gp.sd} at level ${gp.level}`);
+    return opened;
+  });
+  return reported(ch);
+}
+
+/** Every command through the channel becomes a report step named with the command and its decoded status word. */
+export function reported(ch: SecureChannel): SecureChannel {
+  const transmit = (cmd: CommandApdu, name?: string): Promise<ResponseApdu> =>
+    Promise.resolve(allure.step(name ?? 'command', async (step) => {
+      const r = await ch.transmit(cmd, name);
+      await step.displayName(`${name ?? 'command'}: ${describeSw(r.sw)}`);
+      return r;
+    }));
+  return {
+    scp: ch.scp,
+    level: ch.level,
+    kdd: ch.kdd,
+    transmit,
+    send: async (cmd, name) => {
+      const r = await transmit(cmd, name);
+      if (!isOk(r.sw)) throw new CardError(name ?? 'command', hex(Uint8Array.of(cmd.cla, cmd.ins, cmd.p1, cmd.p2), ' '), r.sw);
+      return r;
+    },
+  };
 }
 
 /** The applet package as a load file: a CAP file's Load File Data Block, or a JAR from lab/ for the simulator. */
