@@ -114,3 +114,28 @@ describe('a card whose keys are diversified from a master key', () => {
     }
   });
 });
+
+describe('an SCP02 security domain', () => {
+  for (const level of [0x01, 0x03]) {
+    it(`is opened by the harness at level ${level.toString(16).padStart(2, '0')} and answers GET STATUS`, async () => {
+      const k = fromHex('404142434445464748494A4B4C4D4E4F');
+      const card = await startSimulator({
+        atr: '3B00', protocol: 'T=1', extendedLength: false, apduBufferSize: 261, logicalChannels: 1, applets: [], isd: { scp: '02', kvn: 0x20 },
+      }, { connectTimeoutMs: 30_000, apduTimeoutMs: 30_000 });
+      try {
+        await card.transport.connect();
+        const cs = new CardSession(card.transport, { extendedLength: false });
+        expect((await cs.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0, data: fromHex(ISD) })).sw).toBe(0x9000);
+        const ch = await openSecureChannel(cs, { enc: k, mac: k, dek: k, kvn: 0x20 }, { level });
+        expect(ch.scp).toBe(2);
+        expect(await getStatus(ch, 0x80)).toEqual([{ aid: ISD, lifeCycle: 0x0f, privileges: '9EFE80' }]);
+        // A second session: the sequence counter moved after the first one authenticated.
+        expect((await cs.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0, data: fromHex(ISD) })).sw).toBe(0x9000);
+        const iu = await cs.transmit({ cla: 0x80, ins: 0x50, p1: 0x20, p2: 0, data: new Uint8Array(8), le: 256 });
+        expect(hex(iu.data.subarray(12, 14))).toBe('0001');
+      } finally {
+        await card.stop();
+      }
+    });
+  }
+});

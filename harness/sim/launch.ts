@@ -27,6 +27,8 @@ export function simulatorConfig(sim: SimSettings, host: string, port: number): s
   if (sim.iccid) lines.push(`simcert.cardsim.iccid=${sim.iccid}`);
   const isd = sim.isd ?? {};
   if (isd.aid) lines.push(`simcert.cardsim.isd.aid=${isd.aid}`);
+  if (isd.scp) lines.push(`simcert.cardsim.isd.scp=${isd.scp}`);
+  if (isd.scp02CardChallenge) lines.push(`simcert.cardsim.isd.scp02CardChallenge=${isd.scp02CardChallenge}`);
   if (isd.sequenceCounter !== undefined) lines.push(`simcert.cardsim.isd.sequenceCounter=${isd.sequenceCounter}`);
   if (isd.enc) lines.push(`simcert.cardsim.isd.enc=${isd.enc}`);
   if (isd.mac) lines.push(`simcert.cardsim.isd.mac=${isd.mac}`);

@@ -29,6 +29,10 @@ public final class CardConfig {
     public static final String ISD_DEK = "simcert.cardsim.isd.dek";
     public static final String ISD_KVN = "simcert.cardsim.isd.kvn";
     public static final String ISD_AID = "simcert.cardsim.isd.aid";
+    /** 02 or 03 (default). */
+    public static final String ISD_SCP = "simcert.cardsim.isd.scp";
+    /** SCP02 only: a fixed card challenge (6 bytes hex) for replaying recorded sessions. */
+    public static final String ISD_SCP02_CARD_CHALLENGE = "simcert.cardsim.isd.scp02CardChallenge";
     /** The last sequence counter value used; the next INITIALIZE UPDATE uses this plus one. */
     public static final String ISD_SEQUENCE_COUNTER = "simcert.cardsim.isd.sequenceCounter";
     public static final String ISD_MAX_FAILURES = "simcert.cardsim.isd.maxAuthFailures";
@@ -60,6 +64,8 @@ public final class CardConfig {
     public final byte[] isdDek;
     public final int isdKvn;
     public final byte[] isdAid;
+    public final int isdScp;
+    public final byte[] isdScp02CardChallenge;
     public final int isdSequenceCounter;
     public final int isdMaxFailures;
     public final boolean isdDefaultSelected;
@@ -87,6 +93,9 @@ public final class CardConfig {
         this.isdDek = Hex.decode(p.getProperty(ISD_DEK, TEST_KEY), ISD_DEK);
         this.isdKvn = Integer.parseInt(p.getProperty(ISD_KVN, "30").trim(), 16);
         this.isdAid = Hex.decode(p.getProperty(ISD_AID, "A000000151000000"), ISD_AID);
+        this.isdScp = Integer.parseInt(p.getProperty(ISD_SCP, "03").trim());
+        String ch = p.getProperty(ISD_SCP02_CARD_CHALLENGE);
+        this.isdScp02CardChallenge = ch == null ? null : Hex.decode(ch, ISD_SCP02_CARD_CHALLENGE);
         this.isdSequenceCounter = intProperty(p, ISD_SEQUENCE_COUNTER, 0, 0, 0xFFFFFE);
         this.isdMaxFailures = intProperty(p, ISD_MAX_FAILURES, 10, 1, 255);
         this.isdDefaultSelected = Boolean.parseBoolean(p.getProperty(ISD_DEFAULT_SELECTED, "false"));

@@ -82,8 +82,8 @@ public final class CardRuntime {
         this.buffer = new byte[config.apduBufferSize];
         this.files = new UiccFiles(config.iccid, config.logicalChannels);
         current = this;
-        this.cardManager = new CardManager(config.isdAid, config.isdEnc, config.isdMac, config.isdDek, config.isdKvn, config.isdSequenceCounter,
-                config.cplc, config.isdMaxFailures, this);
+        this.cardManager = new CardManager(config.isdAid, config.isdScp, config.isdEnc, config.isdMac, config.isdDek, config.isdKvn,
+                config.isdSequenceCounter, config.isdScp02CardChallenge, config.cplc, config.isdMaxFailures, this);
         installed.add(new Installed(cardManager.aid(), cardManager));
         memory.tearAtWrite(config.tearAtWrite);
         powerUp();

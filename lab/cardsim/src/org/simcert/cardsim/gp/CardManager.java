@@ -58,11 +58,23 @@ public final class CardManager extends Applet {
     private int sequenceCounter;
     private int failures;
     private boolean blocked;
-    private Scp03 session;
+    private SecureSession session;
+    private final int scp;
+    private final byte[] fixedCardChallenge;
+    private final java.security.SecureRandom random = new java.security.SecureRandom();
 
-    public CardManager(byte[] aid, byte[] enc, byte[] mac, byte[] dek, int kvn, int sequenceCounter, byte[] cplc, int maxFailures,
-            CardRuntime runtime) {
+    /**
+     * @param scp 2 or 3
+     * @param fixedCardChallenge SCP02 only, for replaying recorded sessions; null for random challenges
+     */
+    public CardManager(byte[] aid, int scp, byte[] enc, byte[] mac, byte[] dek, int kvn, int sequenceCounter, byte[] fixedCardChallenge,
+            byte[] cplc, int maxFailures, CardRuntime runtime) {
         this.aid = aid.clone();
+        if (scp != 2 && scp != 3) {
+            throw new IllegalArgumentException("the card manager speaks SCP02 or SCP03, not " + scp);
+        }
+        this.scp = scp;
+        this.fixedCardChallenge = fixedCardChallenge == null ? null : fixedCardChallenge.clone();
         this.keys = new KeySet(kvn, enc, mac, dek);
         this.sequenceCounter = sequenceCounter;
         this.cplc = cplc.clone();
@@ -367,18 +379,30 @@ public final class CardManager extends Applet {
         if (host.length != 8) {
             ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
         }
+        if (scp == 2) {
+            // SCP02 (GPCS E.5.1): the counter moves when a session's first C-MAC verifies, not here.
+            byte[] seq2 = {(byte) (sequenceCounter >> 8), (byte) sequenceCounter};
+            byte[] challenge = fixedCardChallenge != null ? fixedCardChallenge.clone() : new byte[6];
+            if (fixedCardChallenge == null) {
+                random.nextBytes(challenge);
+            }
+            Scp02 s2 = new Scp02(keys, host, seq2, challenge);
+            session = s2;
+            return Scp03.concat(kdd, new byte[] {(byte) keys.kvn, 0x02}, seq2, challenge, s2.cardCryptogram());
+        }
         if (sequenceCounter == 0xFFFFFF) {
             ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
         }
         sequenceCounter++;
         byte[] seq = {(byte) (sequenceCounter >> 16), (byte) (sequenceCounter >> 8), (byte) sequenceCounter};
         byte[] cardChallenge = Scp03.kdf(keys.enc, 0x02, Scp03.concat(seq, aid), 64);
-        session = new Scp03(keys, host, cardChallenge);
-        return Scp03.concat(kdd, new byte[] {(byte) keys.kvn, 0x03, (byte) SCP03_I}, cardChallenge, session.cardCryptogram(), seq);
+        Scp03 s3 = new Scp03(keys, host, cardChallenge);
+        session = s3;
+        return Scp03.concat(kdd, new byte[] {(byte) keys.kvn, 0x03, (byte) SCP03_I}, cardChallenge, s3.cardCryptogram(), seq);
     }
 
     private void externalAuthenticate(byte cla, byte p1, byte[] data) {
-        Scp03 s = session;
+        SecureSession s = session;
         if (s == null || s.authenticated()) {
             session = null;
             ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
@@ -392,6 +416,9 @@ public final class CardManager extends Applet {
             ISOException.throwIt((short) 0x6300); // authentication of host cryptogram failed (GPCS 11.8.3)
         }
         failures = 0;
+        if (scp == 2) {
+            sequenceCounter = (sequenceCounter + 1) & 0xFFFF;
+        }
     }
 
     private byte[] getData(byte p1, byte p2) {

@@ -8,7 +8,7 @@ import java.util.Arrays;
  * keys and cryptograms from the static keys and the challenges, then verification of each command's C-MAC,
  * C-DECRYPTION of its data, and R-MAC / R-ENCRYPTION of the response, as the security level asks.
  */
-final class Scp03 {
+final class Scp03 implements SecureSession {
     static final int C_MAC = 0x01;
     static final int C_DEC = 0x02;
     static final int R_MAC = 0x10;
@@ -63,11 +63,11 @@ final class Scp03 {
         return kdf(sMac, 0x01, concat(host, card), 64);
     }
 
-    boolean authenticated() {
+    public boolean authenticated() {
         return level >= 0;
     }
 
-    int level() {
+    public int level() {
         return level;
     }
 
@@ -89,7 +89,7 @@ final class Scp03 {
     }
 
     /** EXTERNAL AUTHENTICATE: the MAC with a zero chain, the host cryptogram, and the level asked for. */
-    boolean authenticate(byte cla, byte p1, byte[] data) {
+    public boolean authenticate(byte cla, byte p1, byte[] data) {
         chain = new byte[16];
         counter = 0;
         int l = p1 & 0xFF;
@@ -105,7 +105,7 @@ final class Scp03 {
     }
 
     /** Unwraps a command's data: MAC checked, then decrypted (the counter moves for every command). Null on error. */
-    byte[] unwrap(byte cla, byte ins, byte p1, byte p2, byte[] data) {
+    public byte[] unwrap(byte cla, byte ins, byte p1, byte p2, byte[] data) {
         if ((level & C_MAC) == 0) {
             return data;
         }
@@ -130,7 +130,7 @@ final class Scp03 {
     }
 
     /** Wraps response data: R-ENC then R-MAC, for 9000, 62xx and 63xx (Amendment D 6.2.5, 6.2.7). */
-    byte[] wrapResponse(byte[] data, short sw) {
+    public byte[] wrapResponse(byte[] data, short sw) {
         int sw1 = (sw >> 8) & 0xFF;
         if ((level & R_MAC) == 0 || !(sw == (short) 0x9000 || sw1 == 0x62 || sw1 == 0x63)) {
             return data;

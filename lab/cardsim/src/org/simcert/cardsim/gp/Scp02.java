@@ -1,0 +1,104 @@
+package org.simcert.cardsim.gp;
+
+import java.util.Arrays;
+
+/**
+ * The card side of an SCP02 session (GlobalPlatform Card Specification 2.3.1 Appendix E), i = 15: explicit
+ * initiation, C-MAC on the modified APDU with the ICV encrypted, C-DECRYPTION; no R-MAC here.
+ */
+final class Scp02 implements SecureSession {
+    private final byte[] sEnc;
+    private final byte[] cMac;
+    private final byte[] host;
+    private final byte[] seq;
+    private final byte[] card;
+    private byte[] lastMac;
+    private int level = -1;
+
+    Scp02(KeySet keys, byte[] hostChallenge, byte[] sequenceCounter, byte[] cardChallenge) {
+        this.host = hostChallenge.clone();
+        this.seq = sequenceCounter.clone();
+        this.card = cardChallenge.clone();
+        this.sEnc = derive(keys.enc, 0x0182);
+        this.cMac = derive(keys.mac, 0x0101);
+    }
+
+    private byte[] derive(byte[] key, int constant) {
+        byte[] d = new byte[16];
+        d[0] = (byte) (constant >> 8);
+        d[1] = (byte) constant;
+        d[2] = seq[0];
+        d[3] = seq[1];
+        return Des.tdesCbc(key, new byte[8], d, true);
+    }
+
+    byte[] cardCryptogram() {
+        return Des.fullMac(sEnc, Aes.pad80(Scp03.concat(host, seq, card), 8));
+    }
+
+    private byte[] hostCryptogram() {
+        return Des.fullMac(sEnc, Aes.pad80(Scp03.concat(seq, card, host), 8));
+    }
+
+    public boolean authenticated() {
+        return level >= 0;
+    }
+
+    public int level() {
+        return level;
+    }
+
+    private boolean verifyMac(byte cla, byte ins, byte p1, byte p2, byte[] plain, byte[] mac) {
+        byte[] icv = lastMac == null ? new byte[8] : Des.desEcb(cMac, lastMac);
+        byte[] input = Scp03.concat(new byte[] {cla, ins, p1, p2, (byte) (plain.length + 8)}, plain);
+        byte[] want = Des.retailMac(cMac, Aes.pad80(input, 8), icv);
+        if (!Arrays.equals(want, mac)) {
+            return false;
+        }
+        lastMac = want;
+        return true;
+    }
+
+    public boolean authenticate(byte cla, byte p1, byte[] data) {
+        lastMac = null;
+        int l = p1 & 0xFF;
+        if (!(l == 0x00 || l == 0x01 || l == 0x03) || data.length != 16) {
+            return false;
+        }
+        byte[] crypto = Arrays.copyOf(data, 8);
+        if (!verifyMac(cla, (byte) 0x82, p1, (byte) 0, crypto, Arrays.copyOfRange(data, 8, 16))) {
+            return false;
+        }
+        if (!Arrays.equals(crypto, hostCryptogram())) {
+            return false;
+        }
+        level = l;
+        return true;
+    }
+
+    public byte[] unwrap(byte cla, byte ins, byte p1, byte p2, byte[] data) {
+        if ((level & 0x01) == 0) {
+            return data;
+        }
+        if ((cla & 0x04) == 0 || data.length < 8) {
+            return null;
+        }
+        byte[] body = Arrays.copyOf(data, data.length - 8);
+        byte[] mac = Arrays.copyOfRange(data, data.length - 8, data.length);
+        byte[] plain = body;
+        if ((level & 0x02) != 0 && body.length > 0) {
+            if (body.length % 8 != 0) {
+                return null;
+            }
+            plain = Aes.unpad80(Des.tdesCbc(sEnc, new byte[8], body, false));
+            if (plain == null) {
+                return null;
+            }
+        }
+        return verifyMac(cla, ins, p1, p2, plain, mac) ? plain : null;
+    }
+
+    public byte[] wrapResponse(byte[] data, short sw) {
+        return data;
+    }
+}
