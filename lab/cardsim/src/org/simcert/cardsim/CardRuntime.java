@@ -532,6 +532,11 @@ public final class CardRuntime {
         }
     }
 
+    /** Registers a security domain created by another one (INSTALL of the SD module). */
+    public void addSecurityDomain(byte[] aid, Applet sd) {
+        installed.add(new Installed(aid.clone(), sd));
+    }
+
     /** Removes an instance (deselected wherever it is selected); false when there is none with that AID. */
     public boolean removeInstance(byte[] aid) {
         for (int k = 0; k < installed.size(); k++) {

@@ -22,6 +22,9 @@ import javacard.framework.ISOException;
 public final class CardManager extends Applet {
     /** The GlobalPlatform ISD AID (GPCS 2.3.1 table H-1); eUICCs use their ISD-R's instead. */
     public static final byte[] ISD_AID = {(byte) 0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00, 0x00};
+    /** The security domain package and module every GP card carries (GPCS 2.3.1 table H-1; GPPro --domain). */
+    static final String SD_PACKAGE = "A0000001515350";
+    static final String SD_MODULE = "A000000151535041";
     /** SCP03 i parameter: pseudo-random card challenge, R-MAC and R-ENC supported (Amendment D table 5-1). */
     static final int SCP03_I = 0x70;
     /** "Authentication method blocked" for INITIALIZE UPDATE once the domain is locked (ISO/IEC 7816-4). */
@@ -41,7 +44,7 @@ public final class CardManager extends Applet {
     }
 
     private final byte[] aid;
-    private final KeySet keys;
+    private KeySet keys;
     private final byte[] kdd;
     private final byte[] cplc;
     private final int maxFailures;
@@ -166,6 +169,10 @@ public final class CardManager extends Applet {
                 requireSecured(secured);
                 send(apdu, delete(p2, data), true);
                 return;
+            case (byte) 0xD8:
+                requireSecured(secured);
+                send(apdu, putKey(p1, p2, data), true);
+                return;
             default:
                 ISOException.throwIt(ISO7816.SW_INS_NOT_SUPPORTED);
         }
@@ -216,6 +223,9 @@ public final class CardManager extends Applet {
         }
         if ((kind & 0x04) != 0) {
             byte[][] f = lvs(data, 6); // load file AID, module AID, instance AID, privileges, install parameters, token
+            if (LoadFile.hex(f[0]).equals(SD_PACKAGE) && LoadFile.hex(f[1]).equals(SD_MODULE)) {
+                return installSecurityDomain(f[2], f[3]);
+            }
             LoadFile lf = loadFiles.get(LoadFile.hex(f[0]));
             if (lf == null || !lf.modules.containsKey(LoadFile.hex(f[1]))) {
                 ISOException.throwIt((short) 0x6A88);
@@ -244,6 +254,69 @@ public final class CardManager extends Applet {
         }
         ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
         return null;
+    }
+
+    /**
+     * A supplementary security domain for a service provider. It starts with this domain's keys, which its owner
+     * then replaces with PUT KEY, and manages the content loaded through it.
+     */
+    private byte[] installSecurityDomain(byte[] instance, byte[] priv) {
+        if (instance.length < 5 || runtime.hasInstance(instance)) {
+            ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+        }
+        if (priv.length == 0 || (priv[0] & 0x80) == 0) {
+            ISOException.throwIt(ISO7816.SW_WRONG_DATA); // a security domain needs the Security Domain privilege
+        }
+        CardManager ssd = new CardManager(instance, scp, keys.enc, keys.mac, keys.dek, keys.kvn, 0, null, cplc, maxFailures, runtime);
+        runtime.addSecurityDomain(instance, ssd);
+        privileges.put(LoadFile.hex(instance), priv.clone());
+        return new byte[] {0x00};
+    }
+
+    /** PUT KEY of an AES key set (Amendment D 7.2): P2 81, keys DEK-encrypted, each with its KCV. */
+    private byte[] putKey(byte p1, byte p2, byte[] data) {
+        if (scp != 3 || p2 != (byte) 0x81) {
+            ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
+        }
+        if ((p1 & 0xFF) != 0 && (p1 & 0xFF) != keys.kvn) {
+            ISOException.throwIt((short) 0x6A88);
+        }
+        if (data.length < 1) {
+            ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+        }
+        int newKvn = data[0] & 0xFF;
+        byte[][] k = new byte[3][];
+        ByteArrayOutputStream kcvs = new ByteArrayOutputStream();
+        int p = 1;
+        for (int i = 0; i < 3; i++) {
+            if (p + 3 > data.length || data[p] != (byte) 0x88) {
+                ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+            }
+            int blockLen = data[p + 1] & 0xFF;
+            int keyLen = data[p + 2] & 0xFF;
+            int encLen = blockLen - 1;
+            if (p + 2 + blockLen + 4 > data.length || encLen != keyLen || (keyLen != 16 && keyLen != 32)) {
+                ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+            }
+            byte[] enc = Arrays.copyOfRange(data, p + 3, p + 3 + encLen);
+            byte[] key = Aes.cbc(keys.dek, new byte[16], enc, false);
+            int q = p + 3 + encLen;
+            if (data[q] != 0x03) {
+                ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+            }
+            byte[] kcv = Arrays.copyOfRange(data, q + 1, q + 4);
+            byte[] ones = new byte[16];
+            Arrays.fill(ones, (byte) 1);
+            if (!Arrays.equals(Arrays.copyOf(Aes.ecb(key, ones), 3), kcv)) {
+                ISOException.throwIt(ISO7816.SW_WRONG_DATA); // the key did not decrypt to what its KCV says
+            }
+            k[i] = key;
+            kcvs.writeBytes(kcv);
+            p = q + 4;
+        }
+        keys = new KeySet(newKvn, k[0], k[1], k[2]);
+        sequenceCounter = 0; // a new key set starts its counter afresh (Amendment D 6.2.2.1)
+        return Scp03.concat(new byte[] {(byte) newKvn}, kcvs.toByteArray());
     }
 
     /** The value of the C9 (application specific parameters) TLV of the install parameters, or nothing. */
