@@ -10,7 +10,9 @@ import { deleteAid, installAndMakeSelectable, installCommand, loadLoadFile } fro
 import type { SecureChannel } from '../harness/gp/secure-channel.ts';
 import { WrongKeysError } from '../harness/gp/secure-channel.ts';
 import { loadSuiteProfile, onCard, openCardContext, type CardContext } from './support/card-context.ts';
-import { domainKeys, gpSettings, jpkiLoadFile, openDomain } from './support/gp.ts';
+import { kcvAes } from '../harness/gp/crypto.ts';
+import { putKeyCommand } from '../harness/gp/put-key.ts';
+import { domainKeys, gpSettings, jpkiLoadFile, openDomain, serviceProviderKeys } from './support/gp.ts';
 
 const SUITE = 'applet-install';
 const profile = await loadSuiteProfile();
@@ -122,5 +124,46 @@ describe(`applet install — ${profile.name}`, () => {
     const ch = await channel();
     expect(describeSw(await deleteAid(ch, lf.packageAid, { related: true }))).toBe(describeSw(SW.OK));
     expect((await getStatus(ch, 0x20)).map((e) => e.aid)).not.toContain(lf.packageAid.toUpperCase());
+  });
+
+  const sp = gp.serviceProvider;
+  const spTest = sp ? cardTest : (name: string) => it.skip(`${name} — not applicable: the profile names no service provider domain`, () => undefined);
+
+  spTest('the carrier creates the service provider\'s domain and puts the service provider\'s keys into it', async () => {
+    const spKeys = await serviceProviderKeys(profile);
+    const isd = await channel();
+    await allure.step('INSTALL [for install] of the security domain module', () =>
+      installAndMakeSelectable(isd, { loadFileAid: 'A0000001515350', moduleAid: 'A000000151535041', instanceAid: sp!.sd, privileges: '80' }));
+    expect(await getStatus(isd, 0x40)).toContainEqual({ aid: sp!.sd.toUpperCase(), lifeCycle: 0x07, privileges: '80' });
+    const carrierKeys = await domainKeys(profile);
+    const ssd = await openDomain(ctx, carrierKeys, sp!.sd);
+    const r = await ssd.send(putKeyCommand(carrierKeys.dek, spKeys, sp!.kvn, carrierKeys.kvn ?? 0), 'PUT KEY (service provider key set)');
+    expect(hex(r.data)).toBe(hex(Uint8Array.of(sp!.kvn, ...kcvAes(spKeys.enc), ...kcvAes(spKeys.mac), ...kcvAes(spKeys.dek))));
+  });
+
+  spTest('the service provider installs the applet through its own domain, with only its keys', async () => {
+    const spKeys = await serviceProviderKeys(profile);
+    const ssd = await openDomain(ctx, spKeys, sp!.sd);
+    await allure.step('INSTALL [for load] into the service provider domain, LOAD', () => loadLoadFile(ssd, lf.packageAid, lf.bytes, { sdAid: sp!.sd }));
+    await installAndMakeSelectable(ssd, { loadFileAid: lf.packageAid, moduleAid: jpkiAid, instanceAid: jpkiAid });
+    expect((await getStatus(ssd, 0x40)).map((e) => e.aid)).toContain(jpkiAid);
+  });
+
+  spTest('the service provider\'s keys neither load into the issuer domain nor open it', async () => {
+    const spKeys = await serviceProviderKeys(profile);
+    const ssd = await openDomain(ctx, spKeys, sp!.sd);
+    const lv = (h: string): Uint8Array => Uint8Array.of(h.length / 2, ...fromHex(h));
+    const r = await ssd.transmit({ cla: 0x80, ins: 0xe6, p1: 0x02, p2: 0, data: Uint8Array.of(...lv('D392F0002602'), ...lv(gp.sd), 0, 0, 0), le: 256 },
+      'INSTALL [for load] into the issuer domain');
+    expect(describeSw(r.sw)).not.toBe(describeSw(SW.OK));
+    await expect(openDomain(ctx, spKeys)).rejects.toBeInstanceOf(WrongKeysError);
+  });
+
+  spTest('the carrier removes the service provider domain and everything in it', async () => {
+    const ssd = await openDomain(ctx, await serviceProviderKeys(profile), sp!.sd);
+    expect(describeSw(await deleteAid(ssd, lf.packageAid, { related: true }))).toBe(describeSw(SW.OK));
+    const isd = await channel();
+    expect(describeSw(await deleteAid(isd, sp!.sd))).toBe(describeSw(SW.OK));
+    expect((await getStatus(isd, 0x40)).map((e) => e.aid)).not.toContain(sp!.sd.toUpperCase());
   });
 });

@@ -24,6 +24,8 @@ function resolvePaths(p: Profile): void {
   if ('file' in pin) pin.file = resolve(base, pin.file);
   const gpKeys = p.ixit.gp?.keys;
   if (gpKeys && 'file' in gpKeys) gpKeys.file = resolve(base, gpKeys.file);
+  const spKeys = p.ixit.gp?.serviceProvider?.keys;
+  if (spKeys && 'file' in spKeys) spKeys.file = resolve(base, spKeys.file);
   const lf = p.ixit.gp?.loadFile;
   if (lf && 'cap' in lf) lf.cap = resolve(base, lf.cap);
 }

@@ -97,6 +97,13 @@ export function checkRules(p: Profile, opts: RuleOptions): RuleProblem[] {
     } else if (!process.env[k.env]) {
       add(['ixit', 'gp', 'keys', 'env'], `environment variable ${k.env} is not set`);
     }
+    const sp = gp.serviceProvider?.keys;
+    if (sp && 'value' in sp && !p.card.emulated && !p.card.testCard) {
+      add(['ixit', 'gp', 'serviceProvider', 'keys', 'value'], 'inline keys are allowed only for emulated or test cards; use { env: VARIABLE } or { file: PATH }');
+    }
+    if (sp && 'file' in sp && inside(repoRoot, sp.file)) {
+      add(['ixit', 'gp', 'serviceProvider', 'keys', 'file'], 'a key file must live outside the repository, where it cannot be committed');
+    }
     const lf = gp.loadFile;
     if (lf && 'codebase' in lf) {
       const src = resolve(repoRoot, 'lab', 'applets', lf.codebase, 'src');

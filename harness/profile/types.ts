@@ -78,6 +78,8 @@ export interface Profile {
       /** The applet package: built from lab/ (emulated cards) or a CAP file (absolute path after loading). */
       loadFile?: { packageAid: string; codebase: string } | { cap: string };
       existingInstanceSw: string;
+      /** The service provider's supplementary security domain and its keys (the SP/carrier split). */
+      serviceProvider?: { sd: string; kvn: number; keys: SecretRef };
     };
   };
   sim?: SimSettings;

@@ -31,9 +31,15 @@ export async function domainKeys(profile: Profile): Promise<StaticKeys> {
   return parseKeySpec(await resolveSecret(gp.keys, 'ixit.gp.keys'), gp.kvn);
 }
 
-/** SELECT the security domain, then INITIALIZE UPDATE / EXTERNAL AUTHENTICATE at the profile's level. */
-export async function openDomain(ctx: CardContext, keys?: StaticKeys): Promise<SecureChannel> {
-  const gp = gpSettings(ctx.profile);
+export async function serviceProviderKeys(profile: Profile): Promise<StaticKeys> {
+  const sp = gpSettings(profile).serviceProvider;
+  if (!sp) throw new Error(`${profile.file}: no ixit.gp.serviceProvider`);
+  return parseKeySpec(await resolveSecret(sp.keys, 'ixit.gp.serviceProvider.keys'), sp.kvn);
+}
+
+/** SELECT a security domain (the profile's, or `sdAid`), then INITIALIZE UPDATE / EXTERNAL AUTHENTICATE. */
+export async function openDomain(ctx: CardContext, keys?: StaticKeys, sdAid?: string): Promise<SecureChannel> {
+  const gp = { ...gpSettings(ctx.profile), ...(sdAid ? { sd: sdAid } : {}) };
   await ctx.card.session.send({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: fromHex(gp.sd), le: 256 }, { name: 'SELECT security domain' });
   // Real cards keep their failure counters across sessions, so the harness keeps a ledger for them; a simulator
   // starts afresh every run and needs none.
