@@ -41,6 +41,21 @@ export interface RegistryEntry {
   privileges: string;
 }
 
+/** GET STATUS in the legacy format (P2 = 00): length, AID, life cycle, one privileges byte per entry. */
+export async function getStatusLegacy(channel: SecureChannel, p1: 0x80 | 0x40 | 0x20): Promise<RegistryEntry[]> {
+  const r = await channel.transmit({ cla: 0x80, ins: 0xf2, p1, p2: 0x00, data: Uint8Array.of(0x4f, 0x00), le: 256 }, `GET STATUS ${p1.toString(16)} (legacy)`);
+  if (r.sw === 0x6a88) return [];
+  if (!isOk(r.sw)) throw new CardError('GET STATUS (legacy)', `80 F2 ${p1.toString(16).toUpperCase()} 00`, r.sw);
+  const out: RegistryEntry[] = [];
+  for (let p = 0; p < r.data.length;) {
+    const len = r.data[p]!;
+    if (p + 1 + len + 2 > r.data.length) throw new Error(`GET STATUS (legacy): entry at ${p} runs past the ${r.data.length}-byte answer`);
+    out.push({ aid: hex(r.data.subarray(p + 1, p + 1 + len)), lifeCycle: r.data[p + 1 + len]!, privileges: hex(r.data.subarray(p + 2 + len, p + 3 + len)) });
+    p += 3 + len;
+  }
+  return out;
+}
+
 /** GET STATUS with P2 = 02 (E3 format), following 6310 "more data" with P2 = 03. P1: 80 ISD, 40 applications, 20 load files. */
 export async function getStatus(channel: SecureChannel, p1: 0x80 | 0x40 | 0x20): Promise<RegistryEntry[]> {
   const out: RegistryEntry[] = [];

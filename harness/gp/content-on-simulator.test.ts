@@ -11,8 +11,8 @@ import { loadJpkiVectors, type JpkiVectors } from '../jpki/vectors.ts';
 import { repoRoot } from '../paths.ts';
 import { buildLab } from '../sim/build.ts';
 import { startSimulator, type RunningSimulator } from '../sim/launch.ts';
-import { getStatus } from './card-content.ts';
-import { deleteAid, installAndMakeSelectable, installCommand, loadLoadFile } from './content.ts';
+import { getStatus, getStatusLegacy } from './card-content.ts';
+import { deleteAid, installAndMakeSelectable, installCommand, loadLoadFile, setApplicationLocked } from './content.ts';
 import { buildJarLoadFile } from './load-file.ts';
 import { openSecureChannel, type SecureChannel } from './secure-channel.ts';
 
@@ -63,6 +63,17 @@ describe('load, install and delete on the simulator', () => {
     const ch = await channel();
     await installAndMakeSelectable(ch, { loadFileAid: PKG, moduleAid: JPKI, instanceAid: JPKI, privileges: '00' });
     expect(await getStatus(ch, 0x40)).toEqual([{ aid: JPKI, lifeCycle: 0x07, privileges: '00' }]);
+  });
+
+  it('locks and unlocks the instance with SET STATUS; a locked applet cannot be selected', async () => {
+    const ch = await channel();
+    expect(await setApplicationLocked(ch, JPKI, true)).toBe(0x9000);
+    expect(await getStatus(ch, 0x40)).toEqual([{ aid: JPKI, lifeCycle: 0x87, privileges: '00' }]);
+    expect(await getStatusLegacy(ch, 0x40)).toEqual([{ aid: JPKI, lifeCycle: 0x87, privileges: '00' }]);
+    expect((await s.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0x0c, data: fromHex(JPKI) })).sw).toBe(0x6999);
+    const again = await channel();
+    expect(await setApplicationLocked(again, JPKI, false)).toBe(0x9000);
+    expect((await s.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0x0c, data: fromHex(JPKI) })).sw).toBe(0x9000);
   });
 
   it('refuses a second instance with the same AID (6985)', async () => {

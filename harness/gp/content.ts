@@ -60,3 +60,9 @@ export async function deleteAid(ch: SecureChannel, aid: string, opts: { related?
     `DELETE ${aid}`);
   return r.sw;
 }
+
+/** SET STATUS of an application (P1 40): lock (P2 80) or unlock (P2 00), GPCS 11.10. */
+export async function setApplicationLocked(ch: SecureChannel, aid: string, locked: boolean): Promise<number> {
+  const r = await ch.transmit({ cla: 0x80, ins: 0xf0, p1: 0x40, p2: locked ? 0x80 : 0x00, data: fromHex(aid) }, `SET STATUS ${locked ? 'lock' : 'unlock'} ${aid}`);
+  return r.sw;
+}

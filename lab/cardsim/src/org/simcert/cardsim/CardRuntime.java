@@ -299,6 +299,11 @@ public final class CardRuntime {
             return selected[channel] != null ? dispatch(selected[channel], c, false)
                     : new Response(new byte[0], ISO7816.SW_FILE_NOT_FOUND);
         }
+        for (Installed i : installed) {
+            if (i.applet instanceof CardManager && ((CardManager) i.applet).isLocked(target.aidBytes)) {
+                return new Response(new byte[0], ISO7816.SW_APPLET_SELECT_FAILED); // LOCKED by a security domain
+            }
+        }
         Installed previous = selected[channel];
         if (previous != null) {
             selected[channel] = null;

@@ -52,6 +52,8 @@ public final class CardManager extends Applet {
     private final Map<String, LoadFile> loadFiles = new LinkedHashMap<>();
     /** Privileges given at INSTALL, by instance AID (hex). */
     private final Map<String, byte[]> privileges = new HashMap<>();
+    /** Applications this domain has LOCKED with SET STATUS (hex AIDs). */
+    private final java.util.Set<String> locked = new java.util.HashSet<>();
     /** Load file AID (hex) of each instance installed from one. */
     private final Map<String, String> instanceOf = new HashMap<>();
     /** The LOAD in progress: after INSTALL [for load], until the last block. */
@@ -169,6 +171,10 @@ public final class CardManager extends Applet {
                 requireSecured(secured);
                 send(apdu, delete(p2, data), true);
                 return;
+            case (byte) 0xF0:
+                requireSecured(secured);
+                send(apdu, setStatus(p1, p2, data), true);
+                return;
             case (byte) 0xD8:
                 requireSecured(secured);
                 send(apdu, putKey(p1, p2, data), true);
@@ -271,6 +277,30 @@ public final class CardManager extends Applet {
         runtime.addSecurityDomain(instance, ssd);
         privileges.put(LoadFile.hex(instance), priv.clone());
         return new byte[] {0x00};
+    }
+
+    /**
+     * SET STATUS of an application (P1 40, GPCS 11.10): P2 with b8 set locks it, b8 clear unlocks it. The card's
+     * own life cycle (P1 80) is not changed by this simulator: terminating a card is not something to simulate lightly.
+     */
+    private byte[] setStatus(byte p1, byte p2, byte[] target) {
+        if (p1 != 0x40) {
+            ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
+        }
+        if (!runtime.hasInstance(target) || Arrays.equals(target, aid)) {
+            ISOException.throwIt((short) 0x6A88);
+        }
+        if ((p2 & 0x80) != 0) {
+            locked.add(LoadFile.hex(target));
+        } else {
+            locked.remove(LoadFile.hex(target));
+        }
+        return new byte[0];
+    }
+
+    /** Whether SELECT of this application must be refused (LOCKED, GPCS 5.3.1.4). */
+    public boolean isLocked(byte[] app) {
+        return locked.contains(LoadFile.hex(app));
     }
 
     /** PUT KEY of an AES key set (Amendment D 7.2): P2 81, keys DEK-encrypted, each with its KCV. */
@@ -516,27 +546,30 @@ public final class CardManager extends Applet {
 
     /** GET STATUS in the tagged (E3) format, P2 = 02 (GPCS 11.4.3); P1 80 = the ISD, 40 = applications. */
     private byte[] getStatus(byte p1, byte p2, byte[] filter) {
-        if ((p2 & 0xFE) != 0x02) {
+        // P2 b2: the tagged E3 format (02) or the legacy one (00): length, AID, life cycle, privileges byte.
+        if ((p2 & 0xFC) != 0) {
             ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
         }
+        boolean legacy = (p2 & 0x02) == 0;
         if (filter.length < 2 || filter[0] != 0x4F) {
             ISOException.throwIt(ISO7816.SW_WRONG_DATA);
         }
         byte[] prefix = Arrays.copyOfRange(filter, 2, 2 + (filter[1] & 0xFF));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         if ((p1 & 0xFF) == 0x80) {
-            entry(out, new Entry(aid, (byte) 0x0F, new byte[] {(byte) 0x9E, (byte) 0xFE, (byte) 0x80}));
+            entry(out, new Entry(aid, (byte) 0x0F, new byte[] {(byte) 0x9E, (byte) 0xFE, (byte) 0x80}), legacy);
         } else if ((p1 & 0xFF) == 0x40) {
             for (Entry e : runtime.applications()) {
                 if (e.aid.length >= prefix.length && Arrays.equals(Arrays.copyOf(e.aid, prefix.length), prefix)) {
                     byte[] priv = privileges.get(LoadFile.hex(e.aid));
-                    entry(out, priv == null ? e : new Entry(e.aid, e.lifeCycle, priv));
+                    byte life = locked.contains(LoadFile.hex(e.aid)) ? (byte) (e.lifeCycle | 0x80) : e.lifeCycle;
+                    entry(out, new Entry(e.aid, life, priv == null ? e.privileges : priv), legacy);
                 }
             }
         } else if ((p1 & 0xFF) == 0x20) {
             for (LoadFile lf : loadFiles.values()) {
                 if (lf.aid.length >= prefix.length && Arrays.equals(Arrays.copyOf(lf.aid, prefix.length), prefix)) {
-                    entry(out, new Entry(lf.aid, (byte) 0x01, new byte[0])); // LOADED
+                    entry(out, new Entry(lf.aid, (byte) 0x01, new byte[0]), legacy); // LOADED
                 }
             }
         } else {
@@ -548,7 +581,13 @@ public final class CardManager extends Applet {
         return out.toByteArray();
     }
 
-    private static void entry(ByteArrayOutputStream out, Entry e) {
+    private static void entry(ByteArrayOutputStream out, Entry e, boolean legacy) {
+        if (legacy) {
+            out.writeBytes(new byte[] {(byte) e.aid.length});
+            out.writeBytes(e.aid);
+            out.writeBytes(new byte[] {e.lifeCycle, e.privileges.length > 0 ? e.privileges[0] : 0});
+            return;
+        }
         byte[] body = Scp03.concat(new byte[] {0x4F, (byte) e.aid.length}, e.aid, new byte[] {(byte) 0x9F, 0x70, 0x01, e.lifeCycle},
                 new byte[] {(byte) 0xC5, (byte) e.privileges.length}, e.privileges);
         out.writeBytes(new byte[] {(byte) 0xE3, (byte) body.length});
