@@ -6,13 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardSession } from '../apdu/session.ts';
 import { fromHex, hex } from '../bytes.ts';
 import { JpkiClient } from '../jpki/client.ts';
-import { personalizeFixture } from '../jpki/provision.ts';
+import { personalizeThroughDomain } from '../jpki/provision.ts';
 import { loadJpkiVectors, type JpkiVectors } from '../jpki/vectors.ts';
 import { repoRoot } from '../paths.ts';
 import { buildLab } from '../sim/build.ts';
 import { startSimulator, type RunningSimulator } from '../sim/launch.ts';
 import { getStatus, getStatusLegacy } from './card-content.ts';
-import { deleteAid, installAndMakeSelectable, installCommand, loadLoadFile, setApplicationLocked } from './content.ts';
+import { deleteAid, installAndMakeSelectable, installCommand, installForPersonalization, loadLoadFile, setApplicationLocked } from './content.ts';
 import { buildJarLoadFile } from './load-file.ts';
 import { openSecureChannel, type SecureChannel } from './secure-channel.ts';
 
@@ -81,10 +81,21 @@ describe('load, install and delete on the simulator', () => {
     expect((await ch.transmit(installCommand({ loadFileAid: PKG, moduleAid: JPKI, instanceAid: JPKI }))).sw).toBe(0x6985);
   });
 
-  it('runs the installed applet: personalized, it signs the known answers byte for byte', async () => {
+  it('refuses encrypted DGIs sent straight to the applet, without its security domain', async () => {
     const jpki = new JpkiClient(s);
     await jpki.selectAp();
-    await personalizeFixture(s, vectors, '1234', 3);
+    expect((await s.transmit({ cla: 0x80, ins: 0xe2, p1: 0xe8, p2: 0, data: new Uint8Array(19) }, { redact: 'command-data' })).sw).toBe(0x6a86);
+  });
+
+  it('personalizes the applet through its security domain, key DGIs encrypted under the DEK, and it signs byte for byte', async () => {
+    const ch = await channel(0x03);
+    await installForPersonalization(ch, JPKI);
+    const blocks = await personalizeThroughDomain(ch, vectors, '1234', 3);
+    expect(blocks).toBeGreaterThan(6);
+    expect(await getStatus(ch, 0x40)).toEqual([{ aid: JPKI, lifeCycle: 0x0f, privileges: '00' }]);
+    const trace = s.trace.format();
+    expect(trace).not.toContain(hex(vectors.key.p.subarray(0, 8), ' '));
+    const jpki = new JpkiClient(s);
     const v = vectors.digestInfos[0]!;
     await jpki.selectAp();
     await jpki.verifyPin('1234');

@@ -66,3 +66,10 @@ export async function setApplicationLocked(ch: SecureChannel, aid: string, locke
   const r = await ch.transmit({ cla: 0x80, ins: 0xf0, p1: 0x40, p2: locked ? 0x80 : 0x00, data: fromHex(aid) }, `SET STATUS ${locked ? 'lock' : 'unlock'} ${aid}`);
   return r.sw;
 }
+
+/** INSTALL [for personalization] (P1 20): STORE DATA on this channel then goes to the application. */
+export async function installForPersonalization(ch: SecureChannel, aid: string): Promise<void> {
+  const empty = new Uint8Array(0);
+  const data = concat(lv(empty), lv(empty), lv(fromHex(aid)), lv(empty), lv(empty), lv(empty));
+  await ch.send({ cla: 0x80, ins: 0xe6, p1: 0x20, p2: 0x00, data, le: 256 }, 'INSTALL [for personalization]');
+}

@@ -3,7 +3,7 @@
 // ../shared/reference/globalplatform.md section 2.2.
 import { concat } from '../bytes.ts';
 import type { CommandApdu } from '../apdu/apdu.ts';
-import { desEcbEncrypt, fullTdesMac, pad80, retailMac, tdesCbcEncrypt } from './crypto.ts';
+import { desEcbEncrypt, fullTdesMac, pad80, retailMac, tdesCbcEncrypt, tdesEcbEncrypt } from './crypto.ts';
 import { SecurityLevel, type StaticKeys } from './keys.ts';
 
 /** Session key derivation constants (GPCS E.4.1). */
@@ -58,6 +58,12 @@ export class Scp02Wrapper {
     const m = retailMac(this.keys.mac, pad80(concat(Uint8Array.of(cla, cmd.ins, cmd.p1, cmd.p2, data.length + 8), data), 8), icv);
     this.lastMac = m;
     return { ...cmd, cla, data: concat(data, m) };
+  }
+
+  /** Sensitive data under the session DEK: 3DES-ECB (GPCS E.4.7). */
+  encryptSensitive(data: Uint8Array): Uint8Array {
+    if (data.length % 8 !== 0) throw new RangeError('SCP02 sensitive data must fill whole 8-byte blocks');
+    return tdesEcbEncrypt(this.keys.dek, data);
   }
 
   wrap(cmd: CommandApdu): CommandApdu {

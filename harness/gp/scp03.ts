@@ -115,6 +115,12 @@ export class Scp03Wrapper {
     return this.mac({ ...cmd, data });
   }
 
+  /** Sensitive data under the static DEK: AES-CBC with a zero IV, whole blocks (Amendment D 7.2.2). */
+  encryptSensitive(data: Uint8Array): Uint8Array {
+    if (data.length % 16 !== 0) throw new RangeError('SCP03 sensitive data must fill whole 16-byte blocks');
+    return aesCbcEncrypt(this.keys.dek, new Uint8Array(16), data);
+  }
+
   /** Checks the R-MAC and decrypts the data of a response, as the session's level says. */
   unwrap(r: ResponseApdu): ResponseApdu {
     const sw1 = r.sw >> 8;

@@ -63,9 +63,16 @@ export interface SecureChannel {
   readonly level: number;
   readonly kdd: Uint8Array;
   /** Sends a command through the channel and returns the unwrapped response, whatever its status word. */
-  transmit(cmd: CommandApdu, name?: string): Promise<ResponseApdu>;
+  transmit(cmd: CommandApdu, name?: string, opts?: ChannelSendOptions): Promise<ResponseApdu>;
   /** As transmit, but a status word other than 9000 is a CardError. */
-  send(cmd: CommandApdu, name?: string): Promise<ResponseApdu>;
+  send(cmd: CommandApdu, name?: string, opts?: ChannelSendOptions): Promise<ResponseApdu>;
+  /** Encrypts sensitive data for the card under the data encryption key (SCP03: static DEK; SCP02: session DEK). */
+  encryptSensitive(data: Uint8Array): Uint8Array;
+}
+
+export interface ChannelSendOptions {
+  /** Mask the command data in the trace even when the channel does not encrypt it (PINs, key blocks). */
+  secret?: boolean;
 }
 
 export async function openSecureChannel(session: CardSession, masterKeys: StaticKeys, opts: OpenOptions): Promise<SecureChannel> {
@@ -134,9 +141,10 @@ export async function openSecureChannel(session: CardSession, masterKeys: Static
 
   if (opts.ledger && ledgerKey) await opts.ledger.ledger.recordSuccess(ledgerKey);
 
-  const transmit = async (cmd: CommandApdu, name?: string): Promise<ResponseApdu> => {
+  const transmit = async (cmd: CommandApdu, name?: string, o: ChannelSendOptions = {}): Promise<ResponseApdu> => {
     const wrapped = wrapper.wrap(cmd);
-    const raw = await session.transmit(wrapped, { name: `${name ?? 'command'} [SCP0${r.scp}]`, redact: opts.level & SecurityLevel.C_DEC ? 'command-data' : undefined });
+    const redact = o.secret || opts.level & SecurityLevel.C_DEC ? 'command-data' : undefined;
+    const raw = await session.transmit(wrapped, { name: `${name ?? 'command'} [SCP0${r.scp}]`, redact });
     return wrapper instanceof Scp03Wrapper ? wrapper.unwrap(raw) : raw;
   };
   return {
@@ -144,8 +152,9 @@ export async function openSecureChannel(session: CardSession, masterKeys: Static
     level: opts.level,
     kdd: r.kdd,
     transmit,
-    send: async (cmd, name) => {
-      const res = await transmit(cmd, name);
+    encryptSensitive: (data) => wrapper.encryptSensitive(data),
+    send: async (cmd, name, o) => {
+      const res = await transmit(cmd, name, o);
       if (!isOk(res.sw)) throw new CardError(name ?? 'command', `${hex(Uint8Array.of(cmd.cla, cmd.ins, cmd.p1, cmd.p2), ' ')}`, res.sw);
       return res;
     },

@@ -10,7 +10,7 @@ import { readCapFile } from '../../harness/gp/cap-file.ts';
 import { buildJarLoadFile } from '../../harness/gp/load-file.ts';
 import { parseKeySpec } from '../../harness/gp/keys-spec.ts';
 import { AuthLedger } from '../../harness/gp/ledger.ts';
-import { openSecureChannel, type SecureChannel } from '../../harness/gp/secure-channel.ts';
+import { openSecureChannel, type ChannelSendOptions, type SecureChannel } from '../../harness/gp/secure-channel.ts';
 import { ACCEPT_LOCK_RISK_ENV } from '../../harness/run/run.ts';
 import type { StaticKeys } from '../../harness/gp/keys.ts';
 import { resolveSecret } from '../../harness/profile/index.ts';
@@ -57,9 +57,9 @@ export async function openDomain(ctx: CardContext, keys?: StaticKeys, sdAid?: st
 
 /** Every command through the channel becomes a report step named with the command and its decoded status word. */
 export function reported(ch: SecureChannel): SecureChannel {
-  const transmit = (cmd: CommandApdu, name?: string): Promise<ResponseApdu> =>
+  const transmit = (cmd: CommandApdu, name?: string, o?: ChannelSendOptions): Promise<ResponseApdu> =>
     Promise.resolve(allure.step(name ?? 'command', async (step) => {
-      const r = await ch.transmit(cmd, name);
+      const r = await ch.transmit(cmd, name, o);
       await step.displayName(`${name ?? 'command'}: ${describeSw(r.sw)}`);
       return r;
     }));
@@ -68,8 +68,9 @@ export function reported(ch: SecureChannel): SecureChannel {
     level: ch.level,
     kdd: ch.kdd,
     transmit,
-    send: async (cmd, name) => {
-      const r = await transmit(cmd, name);
+    encryptSensitive: (d) => ch.encryptSensitive(d),
+    send: async (cmd, name, o) => {
+      const r = await transmit(cmd, name, o);
       if (!isOk(r.sw)) throw new CardError(name ?? 'command', hex(Uint8Array.of(cmd.cla, cmd.ins, cmd.p1, cmd.p2), ' '), r.sw);
       return r;
     },

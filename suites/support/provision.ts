@@ -4,10 +4,10 @@
 import * as allure from 'allure-js-commons';
 import { fromHex } from '../../harness/bytes.ts';
 import type { JpkiClient } from '../../harness/jpki/client.ts';
-import { createApplet, personalizeFixture } from '../../harness/jpki/provision.ts';
+import { createApplet, personalizeFixture, personalizeThroughDomain } from '../../harness/jpki/provision.ts';
 import type { JpkiVectors } from '../../harness/jpki/vectors.ts';
 import type { CardContext } from './card-context.ts';
-import { installAndMakeSelectable, loadLoadFile } from '../../harness/gp/content.ts';
+import { installAndMakeSelectable, installForPersonalization, loadLoadFile } from '../../harness/gp/content.ts';
 import { jpkiLoadFile, openDomain } from './gp.ts';
 
 export async function provisionJpki(ctx: CardContext, jpki: JpkiClient, pin: string, fixture: JpkiVectors | undefined): Promise<void> {
@@ -24,8 +24,15 @@ export async function provisionJpki(ctx: CardContext, jpki: JpkiClient, pin: str
       await installAndMakeSelectable(ch, { loadFileAid: lf.packageAid, moduleAid: jp.aid, instanceAid: jp.aid });
     });
   }
-  if (fixture) {
-    await allure.step('personalize with the test fixture (STORE DATA, DGIs)', async () => {
+  if (fixture && jp.install === 'gp') {
+    await allure.step('personalize through the security domain (INSTALL [for personalization], STORE DATA, key DGIs under the DEK)', async () => {
+      const ch = await openDomain(ctx);
+      await installForPersonalization(ch, jp.aid);
+      const blocks = await personalizeThroughDomain(ch, fixture, pin, jp.pinTryLimit);
+      await allure.parameter('STORE DATA blocks', String(blocks));
+    });
+  } else if (fixture) {
+    await allure.step('personalize with the test fixture (STORE DATA, DGIs, straight to the applet)', async () => {
       await jpki.selectAp();
       const blocks = await personalizeFixture(s, fixture, pin, jp.pinTryLimit);
       await allure.parameter('STORE DATA blocks', String(blocks));

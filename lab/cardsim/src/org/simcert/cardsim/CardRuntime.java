@@ -135,7 +135,8 @@ public final class CardRuntime {
         List<CardManager.Entry> l = new ArrayList<>();
         for (Installed i : installed) {
             if (i.applet != cardManager) {
-                l.add(new CardManager.Entry(i.aidBytes, (byte) 0x07, new byte[3]));
+                Byte state = contentStates.get(i.applet);
+                l.add(new CardManager.Entry(i.aidBytes, state == null ? (byte) 0x07 : state, new byte[3]));
             }
         }
         return l;
@@ -537,6 +538,58 @@ public final class CardRuntime {
         }
     }
 
+    private org.globalplatform.SecureChannel personalizationChannel;
+    private final java.util.Map<Applet, Byte> contentStates = new java.util.IdentityHashMap<>();
+
+    public org.globalplatform.SecureChannel personalizationChannel() {
+        return personalizationChannel;
+    }
+
+    /** GPSystem.setCardContentState for the applet in context. */
+    public boolean setContentState(byte state) {
+        if (context == null) {
+            return false;
+        }
+        contentStates.put(context, state);
+        return true;
+    }
+
+    public byte contentState() {
+        Byte b = context == null ? null : contentStates.get(context);
+        return b == null ? (byte) 0x07 : b;
+    }
+
+    public Applet instance(byte[] aid) {
+        for (Installed i : installed) {
+            if (Arrays.equals(i.aidBytes, aid)) {
+                return i.applet;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Runs an application's processData in its own context with its security domain's channel, as a domain does
+     * for STORE DATA during personalization. The application's ISOException becomes the command's status word.
+     */
+    public void forwardToApplication(byte[] aid, byte[] command, org.globalplatform.SecureChannel channel) {
+        Applet target = instance(aid);
+        Applet caller = context;
+        context = target;
+        personalizationChannel = channel;
+        try {
+            ((org.globalplatform.Application) target).processData(command, (short) 0, (short) command.length);
+        } catch (ISOException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            ISOException.throwIt(ISO7816.SW_UNKNOWN);
+        } finally {
+            memory.abortIfOpen();
+            personalizationChannel = null;
+            context = caller;
+        }
+    }
+
     /** Registers a security domain created by another one (INSTALL of the SD module). */
     public void addSecurityDomain(byte[] aid, Applet sd) {
         installed.add(new Installed(aid.clone(), sd));
@@ -554,6 +607,7 @@ public final class CardRuntime {
                     }
                 }
                 installed.remove(k);
+                contentStates.remove(i.applet);
                 return true;
             }
         }

@@ -56,6 +56,8 @@ public final class CardManager extends Applet {
     private final java.util.Set<String> locked = new java.util.HashSet<>();
     /** Load file AID (hex) of each instance installed from one. */
     private final Map<String, String> instanceOf = new HashMap<>();
+    /** The application INSTALL [for personalization] named: STORE DATA goes to it until the session ends. */
+    private byte[] personalizationTarget;
     /** The LOAD in progress: after INSTALL [for load], until the last block. */
     private byte[] loadingAid;
     private ByteArrayOutputStream loadData;
@@ -97,17 +99,18 @@ public final class CardManager extends Applet {
     /** Power loss, SELECT and channel close end a session (Amendment D 5.6). */
     public void endSession() {
         session = null;
+        personalizationTarget = null;
     }
 
     @Override
     public boolean select() {
-        session = null;
+        endSession();
         return true;
     }
 
     @Override
     public void deselect() {
-        session = null;
+        endSession();
     }
 
     @Override
@@ -171,6 +174,10 @@ public final class CardManager extends Applet {
                 requireSecured(secured);
                 send(apdu, delete(p2, data), true);
                 return;
+            case (byte) 0xE2:
+                requireSecured(secured);
+                storeData(apdu, data);
+                return;
             case (byte) 0xF0:
                 requireSecured(secured);
                 send(apdu, setStatus(p1, p2, data), true);
@@ -188,6 +195,21 @@ public final class CardManager extends Applet {
         if (!secured) {
             ISOException.throwIt(ISO7816.SW_SECURITY_STATUS_NOT_SATISFIED);
         }
+    }
+
+    /**
+     * STORE DATA after INSTALL [for personalization]: the command, unwrapped, goes to the application's
+     * processData with this session as its secure channel (GPCS 11.11, GP Card API Application).
+     */
+    private void storeData(APDU apdu, byte[] data) {
+        if (personalizationTarget == null) {
+            ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+        }
+        byte[] buf = apdu.getBuffer();
+        byte[] command = Scp03.concat(new byte[] {(byte) 0x80, buf[ISO7816.OFFSET_INS], buf[ISO7816.OFFSET_P1], buf[ISO7816.OFFSET_P2],
+                (byte) data.length}, data);
+        runtime.forwardToApplication(personalizationTarget, command, new DomainChannel(session));
+        send(apdu, new byte[0], true);
     }
 
     /** Reads the length-value fields of INSTALL / DELETE data; throws 6A80 when they overrun. */
@@ -225,6 +247,14 @@ public final class CardManager extends Applet {
             loadingAid = f[0];
             loadData = new ByteArrayOutputStream();
             nextBlock = 0;
+            return new byte[] {0x00};
+        }
+        if (kind == 0x20) {
+            byte[][] f = lvs(data, 6); // empty, empty, application AID, empty, empty, token
+            if (!runtime.hasInstance(f[2]) || !(runtime.instance(f[2]) instanceof org.globalplatform.Application)) {
+                ISOException.throwIt((short) 0x6A88);
+            }
+            personalizationTarget = f[2];
             return new byte[] {0x00};
         }
         if ((kind & 0x04) != 0) {

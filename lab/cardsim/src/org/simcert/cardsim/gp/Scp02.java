@@ -9,6 +9,7 @@ import java.util.Arrays;
 final class Scp02 implements SecureSession {
     private final byte[] sEnc;
     private final byte[] cMac;
+    private final byte[] sDek;
     private final byte[] host;
     private final byte[] seq;
     private final byte[] card;
@@ -21,6 +22,7 @@ final class Scp02 implements SecureSession {
         this.card = cardChallenge.clone();
         this.sEnc = derive(keys.enc, 0x0182);
         this.cMac = derive(keys.mac, 0x0101);
+        this.sDek = derive(keys.dek, 0x0181);
     }
 
     private byte[] derive(byte[] key, int constant) {
@@ -100,5 +102,19 @@ final class Scp02 implements SecureSession {
 
     public byte[] wrapResponse(byte[] data, short sw) {
         return data;
+    }
+
+    /** SCP02 sensitive data: 3DES-ECB with the session DEK (GPCS E.4.7). */
+    @Override
+    public byte[] decryptSensitive(byte[] data) {
+        if (data.length % 8 != 0) {
+            return null;
+        }
+        byte[] out = new byte[data.length];
+        for (int i = 0; i < data.length; i += 8) {
+            byte[] block = Des.tdesCbc(sDek, new byte[8], Arrays.copyOfRange(data, i, i + 8), false);
+            System.arraycopy(block, 0, out, i, 8);
+        }
+        return out;
     }
 }

@@ -15,6 +15,7 @@ final class Scp03 implements SecureSession {
     static final int R_ENC = 0x20;
 
     private final byte[] sEnc;
+    private final byte[] dek;
     private final byte[] sMac;
     private final byte[] sRmac;
     private final byte[] host;
@@ -30,6 +31,7 @@ final class Scp03 implements SecureSession {
         sEnc = kdf(keys.enc, 0x04, ctx, keys.enc.length * 8);
         sMac = kdf(keys.mac, 0x06, ctx, keys.mac.length * 8);
         sRmac = kdf(keys.mac, 0x07, ctx, keys.mac.length * 8);
+        dek = keys.dek.clone();
     }
 
     /** NIST SP 800-108 counter-mode KDF with AES-CMAC, laid out as Amendment D 4.1.5. */
@@ -152,5 +154,13 @@ final class Scp03 implements SecureSession {
         }
         b[0] |= (byte) first;
         return b;
+    }
+
+    @Override
+    public byte[] decryptSensitive(byte[] data) {
+        if (data.length % 16 != 0) {
+            return null;
+        }
+        return Aes.cbc(dek, new byte[16], data, false);
     }
 }

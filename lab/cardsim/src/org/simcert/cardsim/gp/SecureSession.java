@@ -14,4 +14,7 @@ interface SecureSession {
 
     /** Response data as the level asks (R-MAC, R-ENC); unchanged where the protocol has none. */
     byte[] wrapResponse(byte[] data, short sw);
+
+    /** Decrypts sensitive data sent under the data encryption key (SCP03: static DEK, AES-CBC, IV zero). */
+    byte[] decryptSensitive(byte[] data);
 }

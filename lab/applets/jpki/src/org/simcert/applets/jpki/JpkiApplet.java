@@ -12,6 +12,9 @@ import javacard.security.MessageDigest;
 import javacard.security.RSAPrivateCrtKey;
 import javacardx.apdu.ExtendedLength;
 import javacardx.crypto.Cipher;
+import org.globalplatform.Application;
+import org.globalplatform.GPSystem;
+import org.globalplatform.SecureChannel;
 
 /**
  * Reference implementation of the JPKI user-authentication application (JPKI AP, AID D3 92 F0 00 26 01 00 00
@@ -20,7 +23,7 @@ import javacardx.crypto.Cipher;
  * Command bytes and status words follow ../shared/reference/jpki-card-interface.md. Until it is PERSONALIZED the
  * applet takes only SELECT and STORE DATA (DGIs, see README.md).
  */
-public final class JpkiApplet extends Applet implements ExtendedLength, Personalization.DgiSink {
+public final class JpkiApplet extends Applet implements ExtendedLength, Application, Personalization.DgiSink {
     // File identifiers of the JPKI AP.
     static final short FID_USER_AUTH_CERT = 0x000A;
     static final short FID_USER_AUTH_CA_CERT = 0x000B;
@@ -90,6 +93,11 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Personal
     private byte pinTries;
     private byte pinTryLimit;
 
+    /** [0] 1 while the STORE DATA block being read carries encrypted DGI values (P1 b7-b6 = 11). */
+    private final byte[] blockEncrypted;
+    /** Personalized life cycle state reported by GET STATUS (application specific: b1-b4 set). */
+    private static final byte STATE_PERSONALIZED = 0x0F;
+
     /** Scratch for key components being received and for signature input/output. */
     private final byte[] scratch;
     /** [0] index of the current EF in `files`, or one of the pseudo-files below; cleared on deselect. */
@@ -109,6 +117,7 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Personal
         pinScratch = new byte[16];
         scratch = JCSystem.makeTransientByteArray(KEY_BYTES, JCSystem.CLEAR_ON_DESELECT);
         current = JCSystem.makeTransientByteArray((short) 1, JCSystem.CLEAR_ON_DESELECT);
+        blockEncrypted = JCSystem.makeTransientByteArray((short) 1, JCSystem.CLEAR_ON_RESET);
         personalization = new Personalization(this);
     }
 
@@ -383,15 +392,9 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Personal
     // ---- STORE DATA (personalization) ----
 
     private void storeData(APDU apdu) {
-        if (personalized) {
-            ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
-        }
         byte[] buf = apdu.getBuffer();
         byte p1 = buf[ISO7816.OFFSET_P1];
-        // P1 (GP CS 2.3.1 table 11-89): b8 last block, b7-b6 encryption (none accepted here), b5-b4 = 01 DGI format.
-        if ((p1 & 0x60) != 0 || (p1 & 0x18) != 0x08) {
-            ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
-        }
+        checkStoreData(p1, false);
         personalization.checkSequence(buf[ISO7816.OFFSET_P2]);
         short off = apdu.getOffsetCdata();
         short total = apdu.getIncomingLength();
@@ -405,6 +408,46 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Personal
             }
             got = apdu.receiveBytes(off);
         }
+        endBlock(p1);
+    }
+
+    /**
+     * STORE DATA forwarded by the security domain (INSTALL [for personalization]): the domain has checked and
+     * removed its secure messaging; DGI values may come encrypted under its DEK (P1 b7-b6 = 11).
+     */
+    public void processData(byte[] baBuffer, short sOffset, short sLength) {
+        if (sLength < 5 || baBuffer[(short) (sOffset + ISO7816.OFFSET_INS)] != INS_STORE_DATA) {
+            ISOException.throwIt(ISO7816.SW_INS_NOT_SUPPORTED);
+        }
+        byte p1 = baBuffer[(short) (sOffset + ISO7816.OFFSET_P1)];
+        checkStoreData(p1, true);
+        personalization.checkSequence(baBuffer[(short) (sOffset + ISO7816.OFFSET_P2)]);
+        short lc = (short) (baBuffer[(short) (sOffset + ISO7816.OFFSET_LC)] & 0xFF);
+        if ((short) (lc + 5) != sLength) {
+            ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+        }
+        personalization.consume(baBuffer, (short) (sOffset + ISO7816.OFFSET_CDATA), lc);
+        endBlock(p1);
+    }
+
+    /** P1 (GP CS 2.3.1 table 11-89): b8 last block, b7-b6 encryption, b5-b4 = 01 DGI format. */
+    private void checkStoreData(byte p1, boolean fromDomain) {
+        if (personalized) {
+            ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+        }
+        byte enc = (byte) (p1 & 0x60);
+        // Encrypted DGIs only through the security domain, whose DEK protects them; 01 (application-defined) never.
+        if ((p1 & 0x18) != 0x08 || enc == 0x20 || enc == 0x40 || (enc == 0x60 && !fromDomain)) {
+            ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
+        }
+        blockEncrypted[0] = (byte) (enc == 0x60 ? 1 : 0);
+    }
+
+    private void endBlock(byte p1) {
+        if (blockEncrypted[0] != 0 && personalization.inMiddleOfDgi()) {
+            ISOException.throwIt(ISO7816.SW_WRONG_DATA); // an encrypted DGI must end in its block
+        }
+        blockEncrypted[0] = 0;
         personalization.blockDone();
         if ((p1 & 0x80) != 0) {
             finishPersonalization();
@@ -413,6 +456,9 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Personal
 
     public void begin(short tag, short length) {
         if ((short) (tag & (short) 0xF000) == DGI_EF_MASK) {
+            if (blockEncrypted[0] != 0) {
+                ISOException.throwIt(ISO7816.SW_WRONG_DATA); // file contents are public: sent in clear
+            }
             ElementaryFile f = efFor((short) (tag & 0x0FFF));
             if (f == null || length == 0 || length > MAX_EF_SIZE) {
                 ISOException.throwIt(ISO7816.SW_WRONG_DATA);
@@ -430,7 +476,7 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Personal
                 max = (short) (KEY_BYTES / 2);
                 break;
             case DGI_PIN:
-                max = PIN_LENGTH;
+                max = blockEncrypted[0] != 0 ? (short) 16 : PIN_LENGTH;
                 break;
             case DGI_PIN_TRIES:
                 max = 2;
@@ -456,6 +502,9 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Personal
     }
 
     public void complete(short tag, short length) {
+        if (blockEncrypted[0] != 0) {
+            length = decrypt(tag, length);
+        }
         switch (tag) {
             case DGI_RSA_P:
                 key.setP(scratch, (short) 0, length);
@@ -501,6 +550,28 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Personal
         Util.arrayFillNonAtomic(scratch, (short) 0, KEY_BYTES, (byte) 0);
     }
 
+    /**
+     * Decrypts a DGI value in the scratch with the security domain's DEK. A PIN comes padded to the cipher block
+     * (ISO 9797-1 method 2); key components fill whole blocks.
+     */
+    private short decrypt(short tag, short length) {
+        SecureChannel sc = GPSystem.getSecureChannel();
+        if (sc == null) {
+            ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+        }
+        short n = sc.decryptData(scratch, (short) 0, length);
+        if (tag == DGI_PIN) {
+            while (n > 0 && scratch[(short) (n - 1)] == 0) {
+                n--;
+            }
+            if (n == 0 || scratch[(short) (n - 1)] != (byte) 0x80) {
+                ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+            }
+            n--;
+        }
+        return n;
+    }
+
     private ElementaryFile efFor(short fid) {
         for (byte i = 0; i < (byte) files.length; i++) {
             if (files[i].fid == fid) {
@@ -531,5 +602,6 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Personal
         pin = p;
         personalized = true;
         JCSystem.commitTransaction();
+        GPSystem.setCardContentState(STATE_PERSONALIZED);
     }
 }
