@@ -10,7 +10,7 @@ import { SW, describeSw } from '../harness/apdu/status-words.ts';
 import { fromHex, hex } from '../harness/bytes.ts';
 import { EF, JpkiClient } from '../harness/jpki/client.ts';
 import { loadJpkiVectors } from '../harness/jpki/vectors.ts';
-import { loadSuiteProfile, onCard, openCardContext, secret, type CardContext } from './support/card-context.ts';
+import { loadSuiteProfile, onCard, openJpkiCard, type CardContext } from './support/card-context.ts';
 import { getStatus } from '../harness/gp/card-content.ts';
 import { openDomain } from './support/gp.ts';
 import { provisionJpki } from './support/provision.ts';
@@ -124,9 +124,7 @@ function swapTest(name: string, event: () => Promise<void>): void {
 }
 
 beforeAll(async () => {
-  ctx = await openCardContext(profile);
-  jpki = new JpkiClient(ctx.card.session, fromHex(jp.aid));
-  pin = await secret(profile);
+  ({ ctx, jpki, pin } = await openJpkiCard(profile));
 });
 
 afterAll(async () => {

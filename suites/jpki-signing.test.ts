@@ -9,7 +9,7 @@ import { equalBytes, fromHex, hex } from '../harness/bytes.ts';
 import { EF, JpkiClient } from '../harness/jpki/client.ts';
 import { loadJpkiVectors, type JpkiVectors } from '../harness/jpki/vectors.ts';
 import { emsaPkcs1v15, rsaPublicOp } from '../harness/jpki/rsa-check.ts';
-import { loadSuiteProfile, onCard, openCardContext, secret, type CardContext } from './support/card-context.ts';
+import { loadSuiteProfile, onCard, openJpkiCard, type CardContext } from './support/card-context.ts';
 import { provisionJpki } from './support/provision.ts';
 
 const SUITE = 'jpki-signing';
@@ -40,9 +40,7 @@ function cardTest(name: string, body: () => Promise<void>): void {
 }
 
 beforeAll(async () => {
-  ctx = await openCardContext(profile);
-  jpki = new JpkiClient(ctx.card.session, fromHex(jp.aid));
-  pin = await secret(profile);
+  ({ ctx, jpki, pin } = await openJpkiCard(profile));
 });
 
 afterAll(async () => {

@@ -75,6 +75,17 @@ export interface ChannelSendOptions {
   secret?: boolean;
 }
 
+type Transmit = SecureChannel['transmit'];
+
+/** `send` on top of a channel's `transmit`: any status word but 9000 becomes a CardError. */
+export function checkedSend(transmit: Transmit): SecureChannel['send'] {
+  return async (cmd, name, o) => {
+    const res = await transmit(cmd, name, o);
+    if (!isOk(res.sw)) throw new CardError(name ?? 'command', hex(Uint8Array.of(cmd.cla, cmd.ins, cmd.p1, cmd.p2), ' '), res.sw);
+    return res;
+  };
+}
+
 export async function openSecureChannel(session: CardSession, masterKeys: StaticKeys, opts: OpenOptions): Promise<SecureChannel> {
   for (const k of [masterKeys.enc, masterKeys.mac, masterKeys.dek]) session.trace.registerSecret(k);
   let keys = masterKeys;
@@ -153,10 +164,6 @@ export async function openSecureChannel(session: CardSession, masterKeys: Static
     kdd: r.kdd,
     transmit,
     encryptSensitive: (data) => wrapper.encryptSensitive(data),
-    send: async (cmd, name, o) => {
-      const res = await transmit(cmd, name, o);
-      if (!isOk(res.sw)) throw new CardError(name ?? 'command', `${hex(Uint8Array.of(cmd.cla, cmd.ins, cmd.p1, cmd.p2), ' ')}`, res.sw);
-      return res;
-    },
+    send: checkedSend(transmit),
   };
 }

@@ -1,7 +1,8 @@
 // What every suite starts from: the profile named by SIMCERT_PROFILE (set by `simcert run`), the card it
 // describes opened and traced, and helpers that put the profile, ATR, reader and APDU trace on every Allure test.
 import * as allure from 'allure-js-commons';
-import { hex } from '../../harness/bytes.ts';
+import { fromHex, hex } from '../../harness/bytes.ts';
+import { JpkiClient } from '../../harness/jpki/client.ts';
 import { openCard, type OpenCard } from '../../harness/card/open-card.ts';
 import { loadProfile, resolveSecret } from '../../harness/profile/index.ts';
 import type { Profile } from '../../harness/profile/types.ts';
@@ -22,6 +23,12 @@ export async function loadSuiteProfile(): Promise<Profile> {
 
 export async function openCardContext(profile: Profile): Promise<CardContext> {
   return { profile, card: await openCard(profile) };
+}
+
+/** The card with the JPKI client and the PIN the profile gives, as the JPKI suites start. */
+export async function openJpkiCard(profile: Profile): Promise<{ ctx: CardContext; jpki: JpkiClient; pin: string }> {
+  const ctx = await openCardContext(profile);
+  return { ctx, jpki: new JpkiClient(ctx.card.session, fromHex(profile.ixit.jpki.aid)), pin: await secret(profile) };
 }
 
 export async function secret(profile: Profile): Promise<string> {

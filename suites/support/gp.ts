@@ -3,14 +3,13 @@
 import { readFile } from 'node:fs/promises';
 import * as allure from 'allure-js-commons';
 import type { CommandApdu, ResponseApdu } from '../../harness/apdu/apdu.ts';
-import { CardError } from '../../harness/apdu/session.ts';
-import { describeSw, isOk } from '../../harness/apdu/status-words.ts';
-import { fromHex, hex } from '../../harness/bytes.ts';
+import { describeSw } from '../../harness/apdu/status-words.ts';
+import { fromHex } from '../../harness/bytes.ts';
 import { readCapFile } from '../../harness/gp/cap-file.ts';
 import { buildJarLoadFile } from '../../harness/gp/load-file.ts';
 import { parseKeySpec } from '../../harness/gp/keys-spec.ts';
 import { AuthLedger } from '../../harness/gp/ledger.ts';
-import { openSecureChannel, type ChannelSendOptions, type SecureChannel } from '../../harness/gp/secure-channel.ts';
+import { checkedSend, openSecureChannel, type ChannelSendOptions, type SecureChannel } from '../../harness/gp/secure-channel.ts';
 import { ACCEPT_LOCK_RISK_ENV } from '../../harness/run/run.ts';
 import type { StaticKeys } from '../../harness/gp/keys.ts';
 import { resolveSecret } from '../../harness/profile/index.ts';
@@ -69,11 +68,7 @@ export function reported(ch: SecureChannel): SecureChannel {
     kdd: ch.kdd,
     transmit,
     encryptSensitive: (d) => ch.encryptSensitive(d),
-    send: async (cmd, name, o) => {
-      const r = await transmit(cmd, name, o);
-      if (!isOk(r.sw)) throw new CardError(name ?? 'command', hex(Uint8Array.of(cmd.cla, cmd.ins, cmd.p1, cmd.p2), ' '), r.sw);
-      return r;
-    },
+    send: checkedSend(transmit),
   };
 }
 

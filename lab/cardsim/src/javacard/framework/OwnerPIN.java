@@ -1,11 +1,13 @@
 package javacard.framework;
 
 import org.simcert.cardsim.CardRuntime;
+import org.simcert.cardsim.Memory;
 
 /**
- * A PIN owned by its applet. As the API requires, the try counter is decremented before the comparison and its
- * updates do not take part in transactions, so neither an abort nor a power loss gives a try back; the
- * validated flag is transient and clears on reset.
+ * A PIN owned by its applet. As the API requires, the try counter is decremented in persistent memory before the
+ * comparison, and PIN presentation (check) takes no part in transactions, so neither an abort nor a power loss
+ * gives a try back. Administrative updates (update, resetAndUnblock) do take part in an open transaction. The
+ * validated flag is a CLEAR_ON_RESET transient.
  */
 public class OwnerPIN implements PIN {
     private final byte tryLimit;
@@ -47,12 +49,13 @@ public class OwnerPIN implements PIN {
         if (tries[0] == 0) {
             return false;
         }
-        CardRuntime.current().memory().persistentWrite(tries);
-        tries[0]--;
+        Memory memory = CardRuntime.current().memory();
+        memory.persistentWrite(tries);
+        memory.writeOutsideTransaction(tries, 0, (byte) (tries[0] - 1));
         if (length != pinLength || Util.arrayCompare(pin, offset, pinValue, (short) 0, length) != 0) {
             return false;
         }
-        tries[0] = tryLimit;
+        memory.writeOutsideTransaction(tries, 0, tryLimit);
         setValidatedFlag(true);
         return true;
     }
@@ -75,12 +78,20 @@ public class OwnerPIN implements PIN {
         }
         Util.arrayCopy(pin, offset, pinValue, (short) 0, length);
         pinLength = length;
-        tries[0] = tryLimit;
+        resetTries();
         setValidatedFlag(false);
     }
 
     public void resetAndUnblock() {
-        tries[0] = tryLimit;
+        resetTries();
         setValidatedFlag(false);
+    }
+
+    /** An administrative write of the try counter: journaled, so an aborted transaction undoes it. */
+    private void resetTries() {
+        Memory memory = CardRuntime.current().memory();
+        memory.journal(tries);
+        memory.persistentWrite(tries);
+        tries[0] = tryLimit;
     }
 }

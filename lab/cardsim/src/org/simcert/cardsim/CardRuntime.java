@@ -73,6 +73,8 @@ public final class CardRuntime {
     private byte[] pendingData;
     private int pendingOffset;
     private short pendingSw;
+    /** The logical channel whose command left {@link #pendingData}; GET RESPONSE must come on the same one. */
+    private int pendingChannel;
 
     public CardRuntime(CardConfig config) {
         this.config = config;
@@ -229,7 +231,8 @@ public final class CardRuntime {
             if (c.extended) {
                 return sw(ISO7816.SW_WRONG_LENGTH);
             }
-            if (c.cla() == 0x00 && c.ins() == (byte) 0xC0) {
+            // GET RESPONSE (ISO/IEC 7816-4 11.5.3) in the interindustry class of the channel it continues.
+            if ((c.cla() & 0x80) == 0 && c.ins() == (byte) 0xC0) {
                 return getResponse(c);
             }
             pendingData = null;
@@ -237,7 +240,8 @@ public final class CardRuntime {
         if (c.cla() == (byte) 0xFF) {
             return sw(ISO7816.SW_CLA_NOT_SUPPORTED);
         }
-        if (c.extended && !config.extendedLength) {
+        // The APDU class counts incoming bytes in a short, so Lc tops out at 32767 even with extended length.
+        if (c.extended && (!config.extendedLength || c.nc > Short.MAX_VALUE)) {
             return sw(ISO7816.SW_WRONG_LENGTH);
         }
         int channel = channelOf(c.cla());
@@ -401,11 +405,13 @@ public final class CardRuntime {
         pendingData = r.data;
         pendingOffset = 0;
         pendingSw = r.sw;
+        pendingChannel = currentChannel;
         return sw((short) (0x6100 | (Math.min(r.data.length, 256) & 0xFF)));
     }
 
     private byte[] getResponse(CommandApdu c) {
-        if (pendingData == null) {
+        if (pendingData == null || channelOf(c.cla()) != pendingChannel) {
+            pendingData = null;
             return sw(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
         }
         int remaining = pendingData.length - pendingOffset;

@@ -115,9 +115,36 @@ public final class Memory {
         return t == null ? JCSystem.NOT_A_TRANSIENT_OBJECT : t.event;
     }
 
-    /** Marks an array whose updates must survive an aborted transaction (e.g. a PIN try counter). */
+    /**
+     * Marks an array that beginTransaction does not capture, e.g. a PIN try counter: PIN presentation must
+     * never be undone. Writes to it that should take part in a transaction go through {@link #journal} first.
+     */
     public void excludeFromTransactions(Object array) {
         noTransaction.add(array);
+    }
+
+    /**
+     * Records the current contents of an array excluded from transactions before an administrative write to it
+     * (OwnerPIN.update, resetAndUnblock), so that an abort or power loss undoes that write.
+     */
+    public void journal(byte[] array) {
+        if (inTransaction && !arrayCopies.containsKey(array)) {
+            arrayCopies.put(array, array.clone());
+        }
+    }
+
+    /**
+     * A write that takes no part in the transaction (PIN presentation): made to the array and to its journaled
+     * copy, if any, so that a rollback keeps it.
+     */
+    public void writeOutsideTransaction(byte[] array, int index, byte value) {
+        array[index] = value;
+        if (inTransaction) {
+            byte[] copy = (byte[]) arrayCopies.get(array);
+            if (copy != null) {
+                copy[index] = value;
+            }
+        }
     }
 
     public void nonAtomicWrite(Object array) {
@@ -174,8 +201,14 @@ public final class Memory {
         for (Applet a : roots.get()) {
             capture(a, visited, classes);
         }
-        for (Class<?> c : classes) {
-            captureStatics(c);
+        // Static fields are persistent too, and so is what they reference; capturing that may reach more classes.
+        Set<Class<?>> done = Collections.newSetFromMap(new IdentityHashMap<>());
+        while (done.size() < classes.size()) {
+            for (Class<?> c : new ArrayList<>(classes)) {
+                if (done.add(c)) {
+                    captureStatics(c, visited, classes);
+                }
+            }
         }
         inTransaction = true;
     }
@@ -275,11 +308,18 @@ public final class Memory {
         }
     }
 
-    private void captureStatics(Class<?> k) {
+    private void captureStatics(Class<?> k, Set<Object> visited, Set<Class<?>> classes) {
         for (Field f : k.getDeclaredFields()) {
             int m = f.getModifiers();
-            if (Modifier.isStatic(m) && !Modifier.isFinal(m)) {
-                fieldValues.add(new FieldValue(null, f, read(f, null)));
+            if (!Modifier.isStatic(m)) {
+                continue;
+            }
+            Object v = read(f, null);
+            if (!Modifier.isFinal(m)) {
+                fieldValues.add(new FieldValue(null, f, v));
+            }
+            if (!f.getType().isPrimitive()) {
+                capture(v, visited, classes);
             }
         }
     }

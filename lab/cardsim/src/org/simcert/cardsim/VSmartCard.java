@@ -118,7 +118,11 @@ public final class VSmartCard {
                     return Ending.READER_CLOSED;
                 }
                 byte[] payload = new byte[len];
-                in.readFully(payload);
+                try {
+                    in.readFully(payload);
+                } catch (EOFException e) {
+                    return Ending.READER_CLOSED; // cut off mid-frame: the reader is gone all the same
+                }
                 if (len == 1) {
                     switch (payload[0]) {
                         case POWER_OFF:
@@ -146,9 +150,10 @@ public final class VSmartCard {
                     return Ending.TORN;
                 }
                 if (log) {
-                    System.err.println("cardsim: " + Hex.encode(payload, 0, Math.min(4, payload.length)) + " Lc/Le="
-                            + (payload.length > 4 ? payload.length - 4 : 0) + " -> "
-                            + Hex.encode(response, response.length - 2, 2));
+                    // Header, Lc and status word only: command and response data may hold PINs or key material.
+                    CommandApdu c = CommandApdu.parse(payload);
+                    System.err.println("cardsim: " + Hex.encode(payload, 0, Math.min(4, payload.length))
+                            + (c == null ? " (malformed)" : " Lc=" + c.nc) + " -> " + Hex.encode(response, response.length - 2, 2));
                 }
                 send(out, response);
             }
