@@ -5,7 +5,7 @@ import * as allure from 'allure-js-commons';
 import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SW, describeSw } from '../harness/apdu/status-words.ts';
-import { equalBytes, fromHex, hex } from '../harness/bytes.ts';
+import { equalBytes, hex } from '../harness/bytes.ts';
 import { EF, JpkiClient } from '../harness/jpki/client.ts';
 import { loadJpkiVectors, type JpkiVectors } from '../harness/jpki/vectors.ts';
 import { emsaPkcs1v15, rsaPublicOp } from '../harness/jpki/rsa-check.ts';

@@ -13,15 +13,18 @@ public final class ApduExchange {
     public final CommandApdu command;
     public final byte[] buffer;
     public final byte protocol;
+    /** Whether the applet implements ExtendedLength: it may then send up to 32767 bytes, else 256. */
+    private final boolean extendedLengthApplet;
     private int received;
     private byte state = APDU.STATE_INITIAL;
     private int outgoingLength = -1;
     private final ByteArrayOutputStream response = new ByteArrayOutputStream();
 
-    public ApduExchange(CommandApdu command, byte[] buffer, byte protocol) {
+    public ApduExchange(CommandApdu command, byte[] buffer, byte protocol, boolean extendedLengthApplet) {
         this.command = command;
         this.buffer = buffer;
         this.protocol = protocol;
+        this.extendedLengthApplet = extendedLengthApplet;
         java.util.Arrays.fill(buffer, (byte) 0);
         System.arraycopy(command.raw, 0, buffer, 0, 4);
         if (command.extended) {
@@ -85,7 +88,9 @@ public final class ApduExchange {
         if (state != APDU.STATE_OUTGOING) {
             APDUException.throwIt(APDUException.ILLEGAL_USE);
         }
-        int max = command.extended ? 32767 : 256;
+        // APDU.setOutgoingLength: BAD_LENGTH above 256 unless the applet implements ExtendedLength. A longer answer
+        // to a short command reaches the terminal through GET RESPONSE in T=0.
+        int max = extendedLengthApplet ? 32767 : 256;
         if (len < 0 || len > max) {
             APDUException.throwIt(APDUException.BAD_LENGTH);
         }

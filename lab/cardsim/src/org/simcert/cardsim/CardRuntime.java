@@ -353,7 +353,7 @@ public final class CardRuntime {
         if (c.extended && !(target.applet instanceof ExtendedLength)) {
             return new Response(new byte[0], ISO7816.SW_WRONG_LENGTH);
         }
-        ApduExchange ex = new ApduExchange(c, buffer, protocol());
+        ApduExchange ex = new ApduExchange(c, buffer, protocol(), target.applet instanceof ExtendedLength);
         short sw;
         context = target.applet;
         selecting = select;
