@@ -77,7 +77,12 @@ public final class JCSystem {
         return Short.MAX_VALUE;
     }
 
+    /** Memory is not metered: Short.MAX_VALUE, which the API returns when more than that is available. */
     public static short getAvailableMemory(byte memoryType) throws SystemException {
+        if (memoryType != MEMORY_TYPE_PERSISTENT && memoryType != MEMORY_TYPE_TRANSIENT_RESET
+                && memoryType != MEMORY_TYPE_TRANSIENT_DESELECT) {
+            SystemException.throwIt(SystemException.ILLEGAL_VALUE);
+        }
         return Short.MAX_VALUE;
     }
 

@@ -10,6 +10,9 @@ public class KeyBuilder {
     public static final byte TYPE_RSA_CRT_PRIVATE = 6;
     public static final byte TYPE_AES = 15;
 
+    public static final short LENGTH_DES = 64;
+    public static final short LENGTH_DES3_2KEY = 128;
+    public static final short LENGTH_DES3_3KEY = 192;
     public static final short LENGTH_RSA_512 = 512;
     public static final short LENGTH_RSA_1024 = 1024;
     public static final short LENGTH_RSA_1536 = 1536;

@@ -14,6 +14,7 @@ import javacard.framework.APDU;
 import javacard.framework.Applet;
 import javacard.framework.ISO7816;
 import javacard.framework.ISOException;
+import javacard.framework.MultiSelectable;
 import javacard.framework.SystemException;
 import javacardx.apdu.ExtendedLength;
 import org.simcert.cardsim.gp.CardManager;
@@ -315,9 +316,12 @@ public final class CardRuntime {
             deselect(previous);
         }
         boolean ok;
+        boolean alreadyActive = isSelected(target); // on another channel; this one's entry was cleared above
         context = target.applet;
         try {
-            ok = target.applet.select();
+            // Java Card RE 4.2: a MultiSelectable applet learns whether it is already active elsewhere.
+            ok = target.applet instanceof MultiSelectable ? ((MultiSelectable) target.applet).select(alreadyActive)
+                    : target.applet.select();
         } catch (RuntimeException e) {
             ok = false;
         } finally {
@@ -331,22 +335,34 @@ public final class CardRuntime {
         return dispatch(target, c, true);
     }
 
+    /** Called once the applet's entry on the channel is cleared; it may still be active on other channels. */
     private void deselect(Installed i) {
+        boolean stillActive = isSelected(i);
         context = i.applet;
         try {
-            i.applet.deselect();
+            if (i.applet instanceof MultiSelectable) {
+                ((MultiSelectable) i.applet).deselect(stillActive);
+            } else {
+                i.applet.deselect();
+            }
         } catch (RuntimeException e) {
             // A failing deselect does not keep the applet selected (Java Card RE 4.2).
         } finally {
             memory.abortIfOpen();
             context = null;
         }
+        if (!stillActive) {
+            memory.clearOnDeselect(i.applet);
+        }
+    }
+
+    private boolean isSelected(Installed i) {
         for (Installed s : selected) {
             if (s == i) {
-                return;
+                return true;
             }
         }
-        memory.clearOnDeselect(i.applet);
+        return false;
     }
 
     private Response dispatch(Installed target, CommandApdu c, boolean select) {

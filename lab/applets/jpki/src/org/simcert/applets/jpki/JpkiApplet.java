@@ -8,6 +8,8 @@ import javacard.framework.JCSystem;
 import javacard.framework.OwnerPIN;
 import javacard.framework.Util;
 import javacard.security.KeyBuilder;
+import javacard.security.KeyPair;
+import javacard.security.RSAPublicKey;
 import javacard.security.MessageDigest;
 import javacard.security.RSAPrivateCrtKey;
 import javacardx.apdu.ExtendedLength;
@@ -31,6 +33,8 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
     static final short FID_CERT_PRESENCE = 0x0008;
     static final short FID_USER_AUTH_KEY = 0x0017;
     static final short FID_USER_AUTH_PIN = 0x0018;
+    /** The public key of a key pair generated on the card, as 7F49 (this project's FID; read before personalization). */
+    static final short FID_GENERATED_PUBLIC_KEY = 0x0021;
 
     private static final byte INS_SELECT = (byte) 0xA4;
     private static final byte INS_READ_BINARY = (byte) 0xB0;
@@ -39,6 +43,8 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
     private static final byte INS_COMPUTE_DIGITAL_SIGNATURE = 0x2A;
     private static final byte INS_INTERNAL_AUTHENTICATE = (byte) 0x88;
     private static final byte INS_STORE_DATA = (byte) 0xE2;
+    /** GENERATE ASYMMETRIC KEY PAIR (ISO/IEC 7816-8). */
+    private static final byte INS_GENERATE_KEY_PAIR = 0x46;
 
     /** VERIFY / CHANGE REFERENCE DATA P2: the current EF (80) or the user-auth PIN by SFI (80 | 18). */
     private static final byte P2_CURRENT_EF = (byte) 0x80;
@@ -81,7 +87,7 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
     };
 
     private final ElementaryFile[] files;
-    private final RSAPrivateCrtKey key;
+    private RSAPrivateCrtKey key;
     private final Cipher cipher;
     private final MessageDigest sha256;
     private final Personalization personalization;
@@ -109,7 +115,7 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
     private JpkiApplet() {
         files = new ElementaryFile[] {
             new ElementaryFile(FID_USER_AUTH_CERT), new ElementaryFile(FID_USER_AUTH_CA_CERT),
-            new ElementaryFile(FID_TOKEN_INFO), new ElementaryFile(FID_CERT_PRESENCE)
+            new ElementaryFile(FID_TOKEN_INFO), new ElementaryFile(FID_CERT_PRESENCE), new ElementaryFile(FID_GENERATED_PUBLIC_KEY)
         };
         key = (RSAPrivateCrtKey) KeyBuilder.buildKey(KeyBuilder.TYPE_RSA_CRT_PRIVATE, KeyBuilder.LENGTH_RSA_2048, false);
         cipher = Cipher.getInstance(Cipher.ALG_RSA_PKCS1, false);
@@ -160,8 +166,10 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
                 select(apdu);
                 return;
             case INS_READ_BINARY:
-                requirePersonalized();
                 readBinary(apdu);
+                return;
+            case INS_GENERATE_KEY_PAIR:
+                generateKeyPair(apdu);
                 return;
             case INS_VERIFY:
                 requirePersonalized();
@@ -201,12 +209,15 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
         if (p1 != 0x02) {
             ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2); // select by path (09) and others are not supported
         }
-        requirePersonalized();
         short lc = apdu.setIncomingAndReceive();
         if (lc != 2 || apdu.getIncomingLength() != 2) {
             ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
         }
         short fid = Util.getShort(buf, apdu.getOffsetCdata());
+        // Before personalization only the generated public key can be selected (to read it out for the CA).
+        if (!personalized && fid != FID_GENERATED_PUBLIC_KEY) {
+            ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+        }
         if (fid == FID_USER_AUTH_KEY) {
             current[0] = EF_KEY;
             return;
@@ -259,6 +270,9 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
             ISOException.throwIt(ISO7816.SW_COMMAND_NOT_ALLOWED);
         }
         ElementaryFile file = files[ef];
+        if (!personalized && file.fid != FID_GENERATED_PUBLIC_KEY) {
+            ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+        }
         if (offset >= file.size()) {
             ISOException.throwIt(ISO7816.SW_WRONG_P1P2);
         }
@@ -267,6 +281,44 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
         short count = ne < left ? ne : left;
         apdu.setOutgoingLength(count);
         apdu.sendBytesLong(file.content(), offset, count);
+    }
+
+    // ---- GENERATE ASYMMETRIC KEY PAIR (on-card key generation, before personalization) ----
+
+    /**
+     * 00 46 00 00: generates the RSA-2048 user-authentication key pair inside the card. The private key stays in
+     * the card; the public key is put in EF 0021 as 7F49 { 81 modulus, 82 exponent } for the CA to certify.
+     */
+    private void generateKeyPair(APDU apdu) {
+        byte[] buf = apdu.getBuffer();
+        if (personalized) {
+            ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+        }
+        if (buf[ISO7816.OFFSET_P1] != 0x00 || buf[ISO7816.OFFSET_P2] != 0x00) {
+            ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
+        }
+        KeyPair kp = new KeyPair(KeyPair.ALG_RSA_CRT, KeyBuilder.LENGTH_RSA_2048);
+        kp.genKeyPair();
+        key = (RSAPrivateCrtKey) kp.getPrivate();
+        RSAPublicKey pub = (RSAPublicKey) kp.getPublic();
+        short expLen = pub.getExponent(scratch, (short) 0);
+        // 7F49 82 LL LL | 81 82 01 00 modulus | 82 len exponent
+        short inner = (short) (4 + KEY_BYTES + 2 + expLen);
+        ElementaryFile f = efFor(FID_GENERATED_PUBLIC_KEY);
+        byte[] out = f.allocate((short) (5 + inner));
+        out[0] = 0x7F;
+        out[1] = 0x49;
+        out[2] = (byte) 0x82;
+        Util.setShort(out, (short) 3, inner);
+        out[5] = (byte) 0x81;
+        out[6] = (byte) 0x82;
+        Util.setShort(out, (short) 7, KEY_BYTES);
+        pub.getModulus(out, (short) 9);
+        out[(short) (9 + KEY_BYTES)] = (byte) 0x82;
+        out[(short) (10 + KEY_BYTES)] = (byte) expLen;
+        Util.arrayCopy(scratch, (short) 0, out, (short) (11 + KEY_BYTES), expLen);
+        Util.arrayFillNonAtomic(scratch, (short) 0, KEY_BYTES, (byte) 0);
+        received |= (short) (GOT_P | GOT_Q | GOT_DP1 | GOT_DQ1 | GOT_PQ);
     }
 
     // ---- VERIFY / CHANGE REFERENCE DATA ----

@@ -1,0 +1,80 @@
+// The test certification authority: issues user-authentication certificates in the shape of J-LIS's (subject
+// without personal data, key usage digitalSignature only and critical, a certificate policy, five years' validity)
+// for a public key it is given, signed with the published test CA key in vectors/jpki. node-forge does the X.509.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import forge from 'node-forge';
+
+/** Test policy OID under the UUID arc (2.25), so a test certificate can never pass for J-LIS's 1.2.392.200149.8.5.1.3.30. */
+export const TEST_POLICY_OID = '2.25.317889748246805472599632977833674085543';
+
+export interface TestCa {
+  cert: forge.pki.Certificate;
+  key: forge.pki.rsa.PrivateKey;
+  der: Uint8Array;
+}
+
+const bin = (b: Uint8Array): string => forge.util.binary.raw.encode(b);
+const bytes = (s: string): Uint8Array => forge.util.binary.raw.decode(s);
+
+export async function loadTestCa(vectorsDir: string): Promise<TestCa> {
+  const der = new Uint8Array(await readFile(join(vectorsDir, 'ca-cert.der')));
+  const cert = forge.pki.certificateFromAsn1(forge.asn1.fromDer(bin(der)));
+  const key = forge.pki.privateKeyFromPem(await readFile(join(vectorsDir, 'ca-key.pem'), 'utf8')) as forge.pki.rsa.PrivateKey;
+  return { cert, key, der };
+}
+
+export interface IssueOptions {
+  /** Opaque issuance identifier for the subject CN (no personal data, as in JPKI). */
+  subjectId: string;
+  /** Hex serial number. */
+  serial: string;
+  notBefore: Date;
+  /** Validity in years (JPKI user-auth: until the fifth birthday; five years here). */
+  years?: number;
+}
+
+/** OID contents octets (X.690 8.19), with arcs of any size: forge's encoder stops at 32 bits, UUID arcs do not. */
+function oidContents(oid: string): string {
+  const arcs = oid.split('.').map((x) => BigInt(x));
+  const out: number[] = [];
+  const push = (v: bigint): void => {
+    const groups: number[] = [Number(v & 0x7fn)];
+    for (let r = v >> 7n; r > 0n; r >>= 7n) groups.unshift(Number(r & 0x7fn) | 0x80);
+    out.push(...groups);
+  };
+  push(arcs[0]! * 40n + arcs[1]!);
+  for (const a of arcs.slice(2)) push(a);
+  return String.fromCharCode(...out);
+}
+
+/** certificatePolicies with one policy OID, DER (RFC 5280 4.2.1.4): forge has no builder for it. */
+function certificatePolicies(oid: string): string {
+  const a = forge.asn1;
+  return a.toDer(a.create(a.Class.UNIVERSAL, a.Type.SEQUENCE, true, [
+    a.create(a.Class.UNIVERSAL, a.Type.SEQUENCE, true, [a.create(a.Class.UNIVERSAL, a.Type.OID, false, oidContents(oid))]),
+  ])).getBytes();
+}
+
+/** Issues the user-authentication certificate for an RSA public key (modulus and exponent, big-endian). */
+export function issueUserAuthCertificate(ca: TestCa, publicKey: { n: Uint8Array; e: Uint8Array }, opts: IssueOptions): Uint8Array {
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.setRsaPublicKey(new forge.jsbn.BigInteger(forge.util.bytesToHex(bin(publicKey.n)), 16),
+    new forge.jsbn.BigInteger(forge.util.bytesToHex(bin(publicKey.e)), 16));
+  cert.serialNumber = opts.serial;
+  cert.validity.notBefore = opts.notBefore;
+  const end = new Date(opts.notBefore);
+  end.setUTCFullYear(end.getUTCFullYear() + (opts.years ?? 5));
+  cert.validity.notAfter = end;
+  cert.setSubject([{ shortName: 'C', value: 'JP' }, { shortName: 'CN', value: opts.subjectId }]);
+  cert.setIssuer(ca.cert.subject.attributes);
+  const caSki = (ca.cert.getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier?: string } | null)?.subjectKeyIdentifier;
+  cert.setExtensions([
+    { name: 'keyUsage', critical: true, digitalSignature: true },
+    { id: '2.5.29.32', critical: false, value: certificatePolicies(TEST_POLICY_OID) },
+    { name: 'subjectKeyIdentifier' },
+    ...(caSki ? [{ name: 'authorityKeyIdentifier', keyIdentifier: forge.util.hexToBytes(caSki) }] : []),
+  ]);
+  cert.sign(ca.key, forge.md.sha256.create());
+  return bytes(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes());
+}
