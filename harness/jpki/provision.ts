@@ -8,6 +8,11 @@ import { encodeDgi, splitIntoBlocks, type Dgi } from '../tlv/dgi.ts';
 import type { JpkiVectors } from './vectors.ts';
 import { pad80 } from '../gp/crypto.ts';
 import type { SecureChannel } from '../gp/secure-channel.ts';
+import { parseTlvs, readTlv } from '../tlv/ber.ts';
+import type { JpkiClient } from './client.ts';
+
+/** EF the reference applet puts a generated public key in (lab/applets/jpki/README.md). */
+export const EF_GENERATED_PUBLIC_KEY = 0x0021;
 
 /** DGIs the reference applet takes (lab/applets/jpki/README.md). 82xx numbering: EMV CPS v1.1 ICC private key in CRT form. */
 export const DGI = {
@@ -75,25 +80,88 @@ const SENSITIVE = new Set<number>([DGI.RSA_QINV, DGI.RSA_DQ, DGI.RSA_DP, DGI.RSA
  * Returns the number of STORE DATA commands.
  */
 export async function personalizeThroughDomain(ch: SecureChannel, v: JpkiVectors, pin: string, tryLimit: number, blockSize = 200): Promise<number> {
+  return sendDgis(domainSender(ch), fixtureDgis(v, pin, tryLimit), { final: true, blockSize });
+}
+
+/** Where DGI blocks go: straight to the selected applet, or through its security domain (with DEK encryption). */
+export interface DgiSender {
+  send(p1: number, p2: number, data: Uint8Array, name: string): Promise<void>;
+  /** Encrypts a value under the domain's DEK; absent when sending straight to the applet. */
+  encrypt?: (value: Uint8Array) => Uint8Array;
+  /** Cipher block of the DEK (8 for SCP02, 16 for SCP03). */
+  cipherBlock?: number;
+}
+
+export function directSender(session: CardSession): DgiSender {
+  return {
+    send: async (p1, p2, data, name) => {
+      const r = await session.transmit({ cla: 0x80, ins: 0xe2, p1, p2, data }, { name, redact: 'command-data' });
+      if (r.sw !== 0x9000) throw new CardError(name, `80 E2 ${hex(Uint8Array.of(p1, p2), ' ')}`, r.sw);
+    },
+  };
+}
+
+export function domainSender(ch: SecureChannel): DgiSender {
+  return {
+    send: async (p1, p2, data, name) => {
+      await ch.send({ cla: 0x80, ins: 0xe2, p1, p2, data }, name, { secret: true });
+    },
+    encrypt: (v) => ch.encryptSensitive(v),
+    cipherBlock: ch.scp === 3 ? 16 : 8,
+  };
+}
+
+/**
+ * Sends DGIs as one personalization phase (block numbers from 00): sensitive ones encrypted one per block when
+ * the sender can, the rest in clear blocks; `final` marks the last block, which ends personalization.
+ */
+export async function sendDgis(sender: DgiSender, dgis: Dgi[], opts: { final: boolean; blockSize?: number }): Promise<number> {
   const blocks: { data: Uint8Array; encrypted: boolean }[] = [];
-  let clear: Uint8Array[] = [];
-  for (const d of fixtureDgis(v, pin, tryLimit)) {
-    if (SENSITIVE.has(d.id)) {
-      const block = ch.scp === 3 ? 16 : 8;
-      // Key components fill whole blocks; the PIN is padded (ISO 9797-1 method 2) to one.
-      const value = d.id === DGI.PIN ? pad80(d.data, block) : d.data;
-      blocks.push({ data: encodeDgi({ id: d.id, data: ch.encryptSensitive(value) }), encrypted: true });
+  const clear: Uint8Array[] = [];
+  for (const d of dgis) {
+    if (sender.encrypt && SENSITIVE.has(d.id)) {
+      const value = d.id === DGI.PIN ? pad80(d.data, sender.cipherBlock ?? 16) : d.data;
+      blocks.push({ data: encodeDgi({ id: d.id, data: sender.encrypt(value) }), encrypted: true });
     } else {
       clear.push(encodeDgi(d));
     }
   }
-  for (const b of splitIntoBlocks(concat(...clear), blockSize)) blocks.push({ data: b, encrypted: false });
-  clear = [];
+  if (clear.length > 0) for (const b of splitIntoBlocks(concat(...clear), opts.blockSize ?? 200)) blocks.push({ data: b, encrypted: false });
   for (let i = 0; i < blocks.length; i++) {
-    const last = i === blocks.length - 1;
+    const last = opts.final && i === blocks.length - 1;
     const p1 = P1_DGI | (blocks[i]!.encrypted ? P1_ENCRYPTED : 0) | (last ? P1_LAST : 0);
-    await ch.send({ cla: 0x80, ins: 0xe2, p1, p2: i & 0xff, data: blocks[i]!.data },
-      `STORE DATA block ${i}${blocks[i]!.encrypted ? ' (encrypted DGI)' : ''}${last ? ' (last)' : ''}`, { secret: true });
+    await sender.send(p1, i & 0xff, blocks[i]!.data, `STORE DATA block ${i}${blocks[i]!.encrypted ? ' (encrypted DGI)' : ''}${last ? ' (last)' : ''}`);
   }
   return blocks.length;
+}
+
+export interface RsaPublicKey {
+  n: Uint8Array;
+  e: Uint8Array;
+}
+
+/**
+ * GENERATE ASYMMETRIC KEY PAIR (00 46 00 00, ISO/IEC 7816-8) in the selected JPKI AP, then the public key it
+ * exported to EF 0021 as 7F49 { 81 modulus, 82 exponent }.
+ */
+export async function generateKeyOnCard(jpki: JpkiClient): Promise<RsaPublicKey> {
+  await jpki.session.send({ cla: 0x00, ins: 0x46, p1: 0x00, p2: 0x00 }, { name: 'GENERATE ASYMMETRIC KEY PAIR' });
+  const tlv = await jpki.readEf(EF_GENERATED_PUBLIC_KEY);
+  const outer = readTlv(tlv);
+  if (outer.tag !== '7F49') throw new Error(`EF 0021 holds tag ${outer.tag}, not a 7F49 public key template`);
+  const inner = parseTlvs(outer.value);
+  const n = inner.find((t) => t.tag === '81')?.value;
+  const e = inner.find((t) => t.tag === '82')?.value;
+  if (!n || !e) throw new Error('the 7F49 public key template has no modulus (81) or exponent (82)');
+  return { n, e };
+}
+
+/** The DGIs of a personalization without the private key: the PIN and its tries. */
+export function pinDgis(pin: string, tryLimit: number): Dgi[] {
+  return [{ id: DGI.PIN, data: new TextEncoder().encode(pin) }, { id: DGI.PIN_TRY, data: Uint8Array.of(tryLimit, tryLimit) }];
+}
+
+/** The EF contents as DGIs; `files` maps FID (hex) to content. */
+export function fileDgis(files: Map<string, Uint8Array>): Dgi[] {
+  return [...files].map(([fid, content]) => ({ id: DGI.ef(Number.parseInt(fid, 16)), data: content }));
 }

@@ -1,0 +1,91 @@
+// The on-card generation path on the simulator, through the security domain: PIN first, then the card generates
+// the key pair and exports only the public key, the test CA certifies it, the certificates are written back, and
+// the card signs what the certificate verifies. The private key is never readable.
+import { join } from 'node:path';
+import forge from 'node-forge';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CardSession } from '../apdu/session.ts';
+import { fromHex, hex } from '../bytes.ts';
+import { issueUserAuthCertificate, loadTestCa } from '../ca/test-ca.ts';
+import { installAndMakeSelectable, installForPersonalization, loadLoadFile } from '../gp/content.ts';
+import { buildJarLoadFile } from '../gp/load-file.ts';
+import { openSecureChannel } from '../gp/secure-channel.ts';
+import { repoRoot } from '../paths.ts';
+import { buildLab } from '../sim/build.ts';
+import { startSimulator, type RunningSimulator } from '../sim/launch.ts';
+import { EF, JpkiClient } from './client.ts';
+import { emsaPkcs1v15, rsaPublicOp } from './rsa-check.ts';
+import { domainSender, fileDgis, generateKeyOnCard, pinDgis, sendDgis } from './provision.ts';
+import { loadJpkiVectors, type JpkiVectors } from './vectors.ts';
+
+const ISD = 'A000000151000000';
+const PKG = 'D392F0002601';
+const JPKI = 'D392F000260100000001';
+const KEY = fromHex('404142434445464748494A4B4C4D4E4F');
+const VECTORS = join(repoRoot, 'vectors', 'jpki');
+
+let sim: RunningSimulator;
+let s: CardSession;
+let jpki: JpkiClient;
+let v: JpkiVectors;
+
+async function domain() {
+  expect((await s.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0, data: fromHex(ISD) })).sw).toBe(0x9000);
+  return openSecureChannel(s, { enc: KEY, mac: KEY, dek: KEY }, { level: 0x03 });
+}
+
+beforeAll(async () => {
+  v = await loadJpkiVectors(VECTORS);
+  const lab = await buildLab();
+  const lf = await buildJarLoadFile({ classesDir: lab.applets.jpki!, packageAid: PKG, applets: [{ aid: JPKI, class: 'org.simcert.applets.jpki.JpkiApplet' }] });
+  sim = await startSimulator({ atr: '3B00', protocol: 'T=1', extendedLength: true, apduBufferSize: 2048, logicalChannels: 1, applets: [] },
+    { connectTimeoutMs: 30_000, apduTimeoutMs: 30_000 });
+  await sim.transport.connect();
+  s = new CardSession(sim.transport, { extendedLength: true });
+  jpki = new JpkiClient(s);
+  const ch = await domain();
+  await loadLoadFile(ch, PKG, lf);
+  await installAndMakeSelectable(ch, { loadFileAid: PKG, moduleAid: JPKI, instanceAid: JPKI });
+});
+afterAll(async () => {
+  await sim?.stop();
+});
+
+describe('on-card key generation', () => {
+  let certDer: Uint8Array;
+
+  it('generates the key pair in the card, and the CA certifies the exported public key', async () => {
+    let ch = await domain();
+    await installForPersonalization(ch, JPKI);
+    await sendDgis(domainSender(ch), pinDgis('1234', 3), { final: false });
+    await jpki.selectAp();
+    const pub = await generateKeyOnCard(jpki);
+    expect(pub.n.length).toBe(256);
+    expect(hex(pub.e)).toBe('010001');
+    certDer = issueUserAuthCertificate(await loadTestCa(VECTORS), pub, { subjectId: 'SIMCERT-ONCARD-0001', serial: '3001', notBefore: new Date(Date.UTC(2026, 0, 1)) });
+    ch = await domain();
+    await installForPersonalization(ch, JPKI);
+    const files = new Map([['000A', certDer], ['000B', v.files.get('000B')!], ['0006', v.files.get('0006')!]]);
+    await sendDgis(domainSender(ch), fileDgis(files), { final: true });
+  });
+
+  it('serves the certificate and signs what it verifies', async () => {
+    await jpki.selectAp();
+    expect(hex(await jpki.readEf(EF.USER_AUTH_CERT))).toBe(hex(certDer));
+    const cert = forge.pki.certificateFromAsn1(forge.asn1.fromDer(forge.util.binary.raw.encode(certDer)));
+    for (const d of v.digestInfos.filter((x) => x.hash === 'sha256')) {
+      await jpki.selectAp();
+      await jpki.verifyPin('1234');
+      const sig = await jpki.sign(d.digestInfo);
+      expect(hex(rsaPublicOp(cert.publicKey as forge.pki.rsa.PublicKey, sig))).toBe(hex(emsaPkcs1v15(d.digestInfo, 256)));
+    }
+  });
+
+  it('never gives out the private key, and refuses to generate again once personalized', async () => {
+    await jpki.selectAp();
+    await jpki.verifyPin('1234');
+    await jpki.selectEf(EF.USER_AUTH_KEY);
+    expect((await jpki.readBinary(0, 256)).sw).toBe(0x6981);
+    expect((await s.transmit({ cla: 0, ins: 0x46, p1: 0, p2: 0 })).sw).toBe(0x6985);
+  });
+});
