@@ -49,6 +49,10 @@ export interface Profile {
     logicalChannels: number;
     rsa2048: boolean;
     sha1DigestInfo: boolean;
+    keyInjection: boolean;
+    onCardKeyGeneration: boolean;
+    ecP256: boolean;
+    ecP384: boolean;
   };
   ixit: {
     transport: 'sim' | 'vpcd' | 'pcsc';

@@ -65,7 +65,7 @@ describe.skipIf(unavailable !== undefined)(`PC/SC through pcscd and vpcd${unavai
   });
 
   it('moves a card between two distinct readers, its applets kept and its power cycled', async () => {
-    const profile = await loadProfile(join(repoRoot, 'profiles', 'emulated', 'reference-pcscd.yaml'), { knownSuites: ['jpki-signing', 'handset-swap', 'applet-install'] });
+    const profile = await loadProfile(join(repoRoot, 'profiles', 'emulated', 'reference-pcscd.yaml'), { knownSuites: ['jpki-signing', 'handset-swap', 'applet-install', 'personalization'] });
     // This test installs with jCardSim's CREATE APPLET, so the class is put on the simulator's class path.
     profile.sim!.applets = [{ aid: JPKI, class: 'org.simcert.applets.jpki.JpkiApplet', codebase: 'jpki' }];
     card = await openCard(profile);
@@ -88,7 +88,7 @@ describe.skipIf(unavailable !== undefined)(`PC/SC through pcscd and vpcd${unavai
   });
 
   it('names the last command when the card is pulled out', async () => {
-    const profile = await loadProfile(join(repoRoot, 'profiles', 'emulated', 'reference-pcscd.yaml'), { knownSuites: ['jpki-signing', 'handset-swap', 'applet-install'] });
+    const profile = await loadProfile(join(repoRoot, 'profiles', 'emulated', 'reference-pcscd.yaml'), { knownSuites: ['jpki-signing', 'handset-swap', 'applet-install', 'personalization'] });
     await waitForCard('Virtual PCD 00 00', 'absent', 15_000);
     const sim = await attachSimulator(profile.sim!, '127.0.0.1', 35963);
     const t = new PcscTransport({ reader: 'Virtual PCD 00 00', protocol: 'T=1' });
@@ -111,7 +111,7 @@ describe.skipIf(unavailable !== undefined)(`PC/SC through pcscd and vpcd${unavai
   });
 
   it('finds the card of each profile in the rack by ICCID, whichever reader it is in', async () => {
-    const base = (await loadProfile(join(repoRoot, 'profiles', 'emulated', 'reference-pcscd.yaml'), { knownSuites: ['jpki-signing', 'handset-swap', 'applet-install'] })).sim!;
+    const base = (await loadProfile(join(repoRoot, 'profiles', 'emulated', 'reference-pcscd.yaml'), { knownSuites: ['jpki-signing', 'handset-swap', 'applet-install', 'personalization'] })).sim!;
     for (const r of ['Virtual PCD 00 00', 'Virtual PCD 00 01']) await waitForCard(r, 'absent', 15_000);
     const a = await attachSimulator({ ...base, iccid: '8981100000000000017' }, '127.0.0.1', 35963);
     const b = await attachSimulator({ ...base, iccid: '8981200000000000025' }, '127.0.0.1', 35964);
