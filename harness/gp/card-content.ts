@@ -74,3 +74,36 @@ export async function getStatus(channel: SecureChannel, p1: 0x80 | 0x40 | 0x20):
   }
   throw new Error('GET STATUS kept answering 6310 (more data); giving up after 64 rounds');
 }
+
+export interface CardRecognition {
+  /** GlobalPlatform card management version from the 60 tag, e.g. "2.3.1". */
+  gpVersion?: string;
+  /** Secure channel protocol and its i parameter from the 64 tag. */
+  scp?: { version: number; i: number };
+}
+
+/** OID prefix of GlobalPlatform's card recognition data objects: 1.2.840.114283 (GPCS 2.3.1 H.2). */
+const GP_OID = '2A864886FC6B';
+
+/** Parses GET DATA 0066 (card recognition data, GPCS H.2): 66 { 73 { 06 GP-RID-OID, 60, 63, 64 ... } }. */
+export function parseCardRecognition(data: Uint8Array): CardRecognition {
+  let t = parseTlvs(data);
+  if (t[0]?.tag === '66') t = parseTlvs(t[0].value);
+  const inner = t[0]?.tag === '73' ? parseTlvs(t[0].value) : t;
+  const oidIn = (tag: string): Uint8Array | undefined => {
+    const v = inner.find((x) => x.tag === tag)?.value;
+    const oid = v ? parseTlvs(v).find((x) => x.tag === '06')?.value : undefined;
+    return oid && hex(oid).startsWith(GP_OID) ? oid.subarray(GP_OID.length / 2) : undefined;
+  };
+  const out: CardRecognition = {};
+  const v = oidIn('60');
+  if (v && v[0] === 0x02) out.gpVersion = [...v.subarray(1)].join('.');
+  const p = oidIn('64');
+  if (p && p[0] === 0x04 && p.length >= 3) out.scp = { version: p[1]!, i: p[2]! };
+  return out;
+}
+
+export async function readCardRecognition(session: CardSession): Promise<CardRecognition | undefined> {
+  const r = await session.transmit({ cla: 0x80, ins: 0xca, p1: 0x00, p2: 0x66, le: 256 }, { name: 'GET DATA card recognition data' });
+  return isOk(r.sw) ? parseCardRecognition(r.data) : undefined;
+}

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardSession } from '../apdu/session.ts';
 import { fromHex, hex } from '../bytes.ts';
 import { startSimulator, type RunningSimulator } from '../sim/launch.ts';
-import { getStatus, readCplc } from './card-content.ts';
+import { getStatus, readCardRecognition, readCplc } from './card-content.ts';
 import { diversify } from './diversify.ts';
 import { openSecureChannel, WrongKeysError } from './secure-channel.ts';
 
@@ -37,6 +37,11 @@ afterAll(async () => {
 });
 
 describe('issuer security domain of the simulator', () => {
+  it('tells its GlobalPlatform version and secure channel protocol in the card recognition data', async () => {
+    await selectIsd();
+    expect(await readCardRecognition(s)).toEqual({ gpVersion: '2.3.1', scp: { version: 3, i: 0x70 } });
+  });
+
   it('serves the CPLC without a secure channel', async () => {
     await selectIsd();
     const cplc = await readCplc(s);

@@ -12,7 +12,7 @@ import { repoRoot } from '../paths.ts';
 import { buildLab } from '../sim/build.ts';
 import { startSimulator, type RunningSimulator } from '../sim/launch.ts';
 import { getStatus, getStatusLegacy } from './card-content.ts';
-import { deleteAid, installAndMakeSelectable, installCommand, installForPersonalization, loadLoadFile, setApplicationLocked } from './content.ts';
+import { deleteAid, installAndMakeSelectable, installCommand, installForPersonalization, loadLoadFile, setApplicationLocked, setCardLocked } from './content.ts';
 import { buildJarLoadFile } from './load-file.ts';
 import { openSecureChannel, type SecureChannel } from './secure-channel.ts';
 
@@ -73,6 +73,16 @@ describe('load, install and delete on the simulator', () => {
     expect((await s.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0x0c, data: fromHex(JPKI) })).sw).toBe(0x6999);
     const again = await channel();
     expect(await setApplicationLocked(again, JPKI, false)).toBe(0x9000);
+    expect((await s.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0x0c, data: fromHex(JPKI) })).sw).toBe(0x9000);
+  });
+
+  it('locks the card: only the issuer domain can then be selected, until it unlocks the card', async () => {
+    let ch = await channel();
+    expect(await setCardLocked(ch, true)).toBe(0x9000);
+    expect(await getStatus(ch, 0x80)).toEqual([{ aid: ISD, lifeCycle: 0x7f, privileges: '9EFE80' }]);
+    expect((await s.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0x0c, data: fromHex(JPKI) })).sw).toBe(0x6a82);
+    ch = await channel();
+    expect(await setCardLocked(ch, false)).toBe(0x9000);
     expect((await s.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0x0c, data: fromHex(JPKI) })).sw).toBe(0x9000);
   });
 

@@ -73,3 +73,12 @@ export async function installForPersonalization(ch: SecureChannel, aid: string):
   const data = concat(lv(empty), lv(empty), lv(fromHex(aid)), lv(empty), lv(empty), lv(empty));
   await ch.send({ cla: 0x80, ins: 0xe6, p1: 0x20, p2: 0x00, data, le: 256 }, 'INSTALL [for personalization]');
 }
+
+/**
+ * SET STATUS of the card (P1 80): lock (7F) or unlock back to SECURED (0F). There is deliberately no way here to
+ * TERMINATE a card: that cannot be undone, and no conformance test needs it.
+ */
+export async function setCardLocked(ch: SecureChannel, locked: boolean): Promise<number> {
+  const r = await ch.transmit({ cla: 0x80, ins: 0xf0, p1: 0x80, p2: locked ? 0x7f : 0x0f }, `SET STATUS card ${locked ? 'CARD_LOCKED' : 'SECURED'}`);
+  return r.sw;
+}

@@ -105,6 +105,11 @@ public final class CardRuntime {
         return memory;
     }
 
+    /** The issuer security domain's AID. */
+    public byte[] isdAid() {
+        return cardManager.aid();
+    }
+
     /** Fault injection: cut the power at the n-th persistent write from now (called from the control input). */
     public synchronized void armTear(int n) {
         memory.tearAtWrite(n);
@@ -306,6 +311,9 @@ public final class CardRuntime {
                     : new Response(new byte[0], ISO7816.SW_FILE_NOT_FOUND);
         }
         for (Installed i : installed) {
+            if (i.applet == cardManager && cardManager.cardLifeCycle() != 0x0F && i != target) {
+                return new Response(new byte[0], ISO7816.SW_FILE_NOT_FOUND); // a locked card selects only its ISD
+            }
             if (i.applet instanceof CardManager && ((CardManager) i.applet).isLocked(target.aidBytes)) {
                 return new Response(new byte[0], ISO7816.SW_APPLET_SELECT_FAILED); // LOCKED by a security domain
             }

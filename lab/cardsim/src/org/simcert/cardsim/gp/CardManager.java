@@ -52,6 +52,8 @@ public final class CardManager extends Applet {
     private final Map<String, LoadFile> loadFiles = new LinkedHashMap<>();
     /** Privileges given at INSTALL, by instance AID (hex). */
     private final Map<String, byte[]> privileges = new HashMap<>();
+    /** The card's life cycle (GPCS 5.1): 0F SECURED, 7F CARD_LOCKED, FF TERMINATED; kept by the ISD. */
+    private byte cardLifeCycle = 0x0F;
     /** Applications this domain has LOCKED with SET STATUS (hex AIDs). */
     private final java.util.Set<String> locked = new java.util.HashSet<>();
     /** Load file AID (hex) of each instance installed from one. */
@@ -128,6 +130,9 @@ public final class CardManager extends Applet {
             // A name no application has reached the selected ISD: not found, and the session ends (Amendment D 5.6).
             session = null;
             ISOException.throwIt(ISO7816.SW_FILE_NOT_FOUND);
+        }
+        if (cardLifeCycle == (byte) 0xFF && ins != (byte) 0xCA) {
+            ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED); // TERMINATED: nothing but GET DATA
         }
         if (ins == 0x50 && (cla & 0xFC) == 0x80) {
             send(apdu, initializeUpdate(p1, data), false);
@@ -314,6 +319,9 @@ public final class CardManager extends Applet {
      * own life cycle (P1 80) is not changed by this simulator: terminating a card is not something to simulate lightly.
      */
     private byte[] setStatus(byte p1, byte p2, byte[] target) {
+        if (p1 == (byte) 0x80) {
+            return setCardLifeCycle(p2);
+        }
         if (p1 != 0x40) {
             ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
         }
@@ -326,6 +334,27 @@ public final class CardManager extends Applet {
             locked.remove(LoadFile.hex(target));
         }
         return new byte[0];
+    }
+
+    /**
+     * The card's life cycle, by the ISD only: SECURED (0F) <-> CARD_LOCKED (7F), and TERMINATED (FF), from which
+     * nothing returns (GPCS 5.1.1). A locked card selects only its ISD; a terminated one answers only GET DATA.
+     */
+    private byte[] setCardLifeCycle(byte p2) {
+        if (!Arrays.equals(runtime.isdAid(), aid)) {
+            ISOException.throwIt(ISO7816.SW_SECURITY_STATUS_NOT_SATISFIED); // only the ISD manages the card
+        }
+        boolean ok = (cardLifeCycle == 0x0F && (p2 == 0x7F || p2 == (byte) 0xFF))
+                || (cardLifeCycle == 0x7F && (p2 == 0x0F || p2 == (byte) 0xFF));
+        if (!ok) {
+            ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+        }
+        cardLifeCycle = p2;
+        return new byte[0];
+    }
+
+    public byte cardLifeCycle() {
+        return cardLifeCycle;
     }
 
     /** Whether SELECT of this application must be refused (LOCKED, GPCS 5.3.1.4). */
@@ -559,6 +588,8 @@ public final class CardManager extends Applet {
         switch (tag) {
             case 0x9F7F:
                 return Scp03.concat(new byte[] {(byte) 0x9F, 0x7F, (byte) cplc.length}, cplc);
+            case 0x0066:
+                return cardRecognitionData();
             case 0x00E0: {
                 // Key information template: one entry per key, C0 04 key-id KVN type(88 = AES) length.
                 ByteArrayOutputStream t = new ByteArrayOutputStream();
@@ -574,6 +605,21 @@ public final class CardManager extends Applet {
         }
     }
 
+    /**
+     * Card recognition data (GPCS 2.3.1 H.2): the GlobalPlatform RID OID, card management type and version (2.3.1),
+     * card identification scheme, and the secure channel protocol with its i parameter.
+     */
+    private byte[] cardRecognitionData() {
+        byte[] gp = {0x06, 0x07, 0x2A, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xFC, 0x6B, 0x01};
+        byte[] version = {0x60, 0x0C, 0x06, 0x0A, 0x2A, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xFC, 0x6B, 0x02, 0x02, 0x03, 0x01};
+        byte[] scheme = {0x63, 0x09, 0x06, 0x07, 0x2A, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xFC, 0x6B, 0x03};
+        byte[] protocol = {0x64, 0x0B, 0x06, 0x09, 0x2A, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xFC, 0x6B, 0x04, (byte) scp,
+            (byte) (scp == 3 ? SCP03_I : 0x15)};
+        byte[] body = Scp03.concat(gp, version, scheme, protocol);
+        byte[] t73 = Scp03.concat(new byte[] {0x73, (byte) body.length}, body);
+        return Scp03.concat(new byte[] {0x66, (byte) t73.length}, t73);
+    }
+
     /** GET STATUS in the tagged (E3) format, P2 = 02 (GPCS 11.4.3); P1 80 = the ISD, 40 = applications. */
     private byte[] getStatus(byte p1, byte p2, byte[] filter) {
         // P2 b2: the tagged E3 format (02) or the legacy one (00): length, AID, life cycle, privileges byte.
@@ -587,7 +633,7 @@ public final class CardManager extends Applet {
         byte[] prefix = Arrays.copyOfRange(filter, 2, 2 + (filter[1] & 0xFF));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         if ((p1 & 0xFF) == 0x80) {
-            entry(out, new Entry(aid, (byte) 0x0F, new byte[] {(byte) 0x9E, (byte) 0xFE, (byte) 0x80}), legacy);
+            entry(out, new Entry(aid, cardLifeCycle, new byte[] {(byte) 0x9E, (byte) 0xFE, (byte) 0x80}), legacy);
         } else if ((p1 & 0xFF) == 0x40) {
             for (Entry e : runtime.applications()) {
                 if (e.aid.length >= prefix.length && Arrays.equals(Arrays.copyOf(e.aid, prefix.length), prefix)) {
