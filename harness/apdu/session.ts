@@ -150,6 +150,10 @@ export class CardSession {
     }
     const r = decodeResponse(raw);
     this.trace.record({ name, command: wire, headerLength: 4, dataOffset, dataLength: nc, response: r.data, sw: r.sw, start, end, redact });
+    if (cmd.le !== undefined && r.data.length > cmd.le) {
+      // More than Ne is a broken card (ISO/IEC 7816-4 5.1): do not let callers read bytes nobody asked for.
+      throw new ApduProtocolError(`${name}: card answered ${r.data.length} bytes, more than the ${cmd.le} asked for (Le)`);
+    }
     return r;
   }
 

@@ -27,7 +27,12 @@ export interface SimSettings {
   /** ICCID the simulated card serves from EF ICCID (2FE2). */
   iccid?: string;
   /** Fault injection for testing the harness: the card is pulled out after this many APDUs. */
-  faults?: { removeAfterApdus?: number; tearAtWrite?: number };
+  faults?: {
+    removeAfterApdus?: number;
+    tearAtWrite?: number;
+    hostile?: 'truncated' | 'overlong' | 'unknown-sw' | 'loop-61' | 'loop-6c' | 'silence';
+    hostileAfter?: number;
+  };
 }
 
 export interface Profile {

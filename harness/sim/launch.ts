@@ -37,6 +37,7 @@ export function simulatorConfig(sim: SimSettings, host: string, port: number): s
   if (isd.maxAuthFailures !== undefined) lines.push(`simcert.cardsim.isd.maxAuthFailures=${isd.maxAuthFailures}`);
   if (isd.defaultSelected !== undefined) lines.push(`simcert.cardsim.isd.defaultSelected=${isd.defaultSelected}`);
   if (isd.cplc) lines.push(`simcert.cardsim.cplc=${isd.cplc}`);
+  if (sim.faults?.hostile) lines.push(`simcert.cardsim.hostile=${sim.faults.hostile}`, `simcert.cardsim.hostileAfter=${sim.faults.hostileAfter ?? 0}`);
   if (sim.faults?.tearAtWrite) lines.push(`simcert.cardsim.tearAtWrite=${sim.faults.tearAtWrite}`);
   if (sim.faults?.removeAfterApdus) lines.push(`simcert.cardsim.removeAfterApdus=${sim.faults.removeAfterApdus}`);
   sim.applets.forEach((a, i) => {

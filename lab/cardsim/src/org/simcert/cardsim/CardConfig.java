@@ -44,6 +44,13 @@ public final class CardConfig {
     public static final String ICCID = "simcert.cardsim.iccid";
     /** Fault injection: the card is pulled out of its reader after this many command APDUs (0: never). */
     public static final String REMOVE_AFTER_APDUS = "simcert.cardsim.removeAfterApdus";
+    /**
+     * Fault injection: a hostile card, from the APDU after hostileAfter on: truncated (one byte, no status word),
+     * overlong (300 bytes more than asked), unknown-sw (status word 6F42), loop-61 (61FF for ever), loop-6c (6C10
+     * for ever), silence (no answer at all).
+     */
+    public static final String HOSTILE = "simcert.cardsim.hostile";
+    public static final String HOSTILE_AFTER = "simcert.cardsim.hostileAfter";
     /** Fault injection: power is cut at this persistent write (counted from power-up of the first session, from 1). */
     public static final String TEAR_AT_WRITE = "simcert.cardsim.tearAtWrite";
     /** jCardSim's default ATR. */
@@ -72,6 +79,8 @@ public final class CardConfig {
     public final byte[] cplc;
     public final int removeAfterApdus;
     public final int tearAtWrite;
+    public final String hostile;
+    public final int hostileAfter;
     /** Upper-case hex AID -> applet class name, in the config's index order. */
     public final Map<String, String> applets;
 
@@ -106,6 +115,11 @@ public final class CardConfig {
         }
         this.removeAfterApdus = intProperty(p, REMOVE_AFTER_APDUS, 0, 0, Integer.MAX_VALUE);
         this.tearAtWrite = intProperty(p, TEAR_AT_WRITE, 0, 0, Integer.MAX_VALUE);
+        this.hostile = p.getProperty(HOSTILE);
+        if (hostile != null && !java.util.Arrays.asList("truncated", "overlong", "unknown-sw", "loop-61", "loop-6c", "silence").contains(hostile)) {
+            throw new IllegalArgumentException(HOSTILE + " must be truncated, overlong, unknown-sw, loop-61, loop-6c or silence, not " + hostile);
+        }
+        this.hostileAfter = intProperty(p, HOSTILE_AFTER, 0, 0, Integer.MAX_VALUE);
         TreeMap<Integer, String[]> byIndex = new TreeMap<>();
         for (String key : p.stringPropertyNames()) {
             Matcher m = APPLET_AID.matcher(key);

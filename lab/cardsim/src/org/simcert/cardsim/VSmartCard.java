@@ -138,7 +138,8 @@ public final class VSmartCard {
                     }
                     continue;
                 }
-                if (config.removeAfterApdus > 0 && ++apdus > config.removeAfterApdus) {
+                apdus++;
+                if (config.removeAfterApdus > 0 && apdus > config.removeAfterApdus) {
                     System.err.println("cardsim: pulling the card out after " + config.removeAfterApdus + " APDUs (fault injection)");
                     return Ending.PULLED_OUT; // the socket closes without an answer, as when a card leaves mid-command
                 }
@@ -148,6 +149,12 @@ public final class VSmartCard {
                 } catch (TearError e) {
                     System.err.println("cardsim: " + e.getMessage() + " (fault injection); waiting to be inserted again");
                     return Ending.TORN;
+                }
+                if (config.hostile != null && apdus > config.hostileAfter) {
+                    response = hostile(config.hostile, payload, response);
+                    if (response == null) {
+                        continue; // silence: the reader waits for an answer that never comes
+                    }
                 }
                 if (log) {
                     // Header, Lc and status word only: command and response data may hold PINs or key material.
@@ -161,6 +168,29 @@ public final class VSmartCard {
             // The reader went away: for a virtual card that is removal, not an error.
         }
         return Ending.READER_CLOSED;
+    }
+
+    /** The hostile answer to a command (fault injection; see CardConfig.HOSTILE); null for no answer. */
+    static byte[] hostile(String mode, byte[] command, byte[] honest) {
+        switch (mode) {
+            case "truncated":
+                return new byte[] {honest[0]};
+            case "overlong": {
+                byte[] r = new byte[honest.length + 300];
+                System.arraycopy(honest, 0, r, 300, honest.length);
+                return r;
+            }
+            case "unknown-sw":
+                return new byte[] {0x6F, 0x42};
+            case "loop-61":
+                return new byte[] {0x61, (byte) 0xFF};
+            case "loop-6c":
+                return new byte[] {0x6C, 0x10};
+            case "silence":
+                return null;
+            default:
+                return honest;
+        }
     }
 
     /** One write per frame, so Nagle never holds half a frame back. */
