@@ -32,6 +32,7 @@ export default defineConfig({
           // Sorts failures by cause so a lab manager sees "the card said no" apart from "the harness broke".
           categories: [
             { name: 'Card refused a command', messageRegex: '.*card answered [0-9A-F]{4}.*' },
+            { name: 'Card answered malformed data', messageRegex: ".*(is malformed|no status word|more than the .* asked for|kept answering 61xx|6Cxx twice).*" },
             { name: 'Card went away or stopped answering', messageRegex: '.*(went away|did not answer|stopped answering|no card connected).*' },
             { name: 'Wrong card or profile', messageRegex: '.*(does not match the profile|ATR).*' },
             { name: 'PIN safety stop', messageRegex: '.*(refusing to VERIFY|PIN is blocked).*' },

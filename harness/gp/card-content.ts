@@ -7,6 +7,18 @@ import { CardError } from '../apdu/session.ts';
 import { parseTlvs } from '../tlv/ber.ts';
 import type { SecureChannel } from './secure-channel.ts';
 
+/** The card answered 9000 with data this harness cannot read as what the command returns. */
+export class MalformedAnswerError extends Error {}
+
+/** Parses a card's answer, naming the command and what was wrong when it does not parse. */
+export function parseAnswer<T>(command: string, data: Uint8Array, parse: (d: Uint8Array) => T): T {
+  try {
+    return parse(data);
+  } catch (err) {
+    throw new MalformedAnswerError(`${command}: the card's answer (${data.length} bytes) is malformed: ${(err as Error).message}`);
+  }
+}
+
 export interface Cplc {
   raw: Uint8Array;
   icFabricator: string;
@@ -28,8 +40,10 @@ export async function readCplc(session: CardSession): Promise<Cplc | undefined> 
   for (const cla of [0x80, 0x00]) {
     const r = await session.transmit({ cla, ins: 0xca, p1: 0x9f, p2: 0x7f, le: 256 }, { name: 'GET DATA CPLC' });
     if (isOk(r.sw)) {
-      const tlv = parseTlvs(r.data).find((t) => t.tag === '9F7F');
-      return parseCplc(tlv ? tlv.value : r.data);
+      return parseAnswer('GET DATA CPLC', r.data, (d) => {
+        const tlv = parseTlvs(d).find((t) => t.tag === '9F7F');
+        return parseCplc(tlv ? tlv.value : d);
+      });
     }
   }
   return undefined;
@@ -64,11 +78,12 @@ export async function getStatus(channel: SecureChannel, p1: 0x80 | 0x40 | 0x20):
     const r = await channel.transmit({ cla: 0x80, ins: 0xf2, p1, p2, data: Uint8Array.of(0x4f, 0x00), le: 256 }, `GET STATUS ${p1.toString(16)}`);
     if (r.sw === 0x6a88) return out; // nothing (more) matches
     if (!isOk(r.sw) && r.sw !== 0x6310) throw new CardError('GET STATUS', `80 F2 ${p1.toString(16).toUpperCase()} ${p2.toString(16).padStart(2, '0')}`, r.sw);
-    for (const e of parseTlvs(r.data).filter((t) => t.tag === 'E3')) {
+    out.push(...parseAnswer(`GET STATUS ${p1.toString(16).toUpperCase()}`, r.data, (d) => parseTlvs(d).filter((t) => t.tag === 'E3').map((e) => {
       const inner = parseTlvs(e.value);
       const get = (tag: string): Uint8Array => inner.find((t) => t.tag === tag)?.value ?? new Uint8Array(0);
-      out.push({ aid: hex(get('4F')), lifeCycle: get('9F70')[0] ?? 0, privileges: hex(get('C5')) });
-    }
+      if (get('4F').length === 0) throw new Error('an E3 entry without an AID (4F)');
+      return { aid: hex(get('4F')), lifeCycle: get('9F70')[0] ?? 0, privileges: hex(get('C5')) };
+    })));
     if (r.sw !== 0x6310) return out;
     p2 = 0x03;
   }
@@ -105,5 +120,5 @@ export function parseCardRecognition(data: Uint8Array): CardRecognition {
 
 export async function readCardRecognition(session: CardSession): Promise<CardRecognition | undefined> {
   const r = await session.transmit({ cla: 0x80, ins: 0xca, p1: 0x00, p2: 0x66, le: 256 }, { name: 'GET DATA card recognition data' });
-  return isOk(r.sw) ? parseCardRecognition(r.data) : undefined;
+  return isOk(r.sw) ? parseAnswer('GET DATA card recognition data', r.data, parseCardRecognition) : undefined;
 }

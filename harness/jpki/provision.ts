@@ -9,6 +9,7 @@ import type { JpkiVectors } from './vectors.ts';
 import { pad80 } from '../gp/crypto.ts';
 import type { SecureChannel } from '../gp/secure-channel.ts';
 import { parseTlvs, readTlv } from '../tlv/ber.ts';
+import { parseAnswer } from '../gp/card-content.ts';
 import type { JpkiClient } from './client.ts';
 
 /** EF the reference applet puts a generated public key in (lab/applets/jpki/README.md). */
@@ -147,12 +148,18 @@ export interface RsaPublicKey {
 export async function generateKeyOnCard(jpki: JpkiClient): Promise<RsaPublicKey> {
   await jpki.session.send({ cla: 0x00, ins: 0x46, p1: 0x00, p2: 0x00 }, { name: 'GENERATE ASYMMETRIC KEY PAIR' });
   const tlv = await jpki.readEf(EF_GENERATED_PUBLIC_KEY);
+  return parseAnswer('READ BINARY of EF 0021 (generated public key)', tlv, parsePublicKeyTemplate);
+}
+
+/** 7F49 { 81 modulus, 82 exponent } (ISO/IEC 7816-8 public key data object) for an RSA key. */
+export function parsePublicKeyTemplate(tlv: Uint8Array): RsaPublicKey {
   const outer = readTlv(tlv);
-  if (outer.tag !== '7F49') throw new Error(`EF 0021 holds tag ${outer.tag}, not a 7F49 public key template`);
+  if (outer.tag !== '7F49') throw new Error(`tag ${outer.tag}, not a 7F49 public key template`);
   const inner = parseTlvs(outer.value);
   const n = inner.find((t) => t.tag === '81')?.value;
   const e = inner.find((t) => t.tag === '82')?.value;
   if (!n || !e) throw new Error('the 7F49 public key template has no modulus (81) or exponent (82)');
+  if (n.length < 128 || e.length === 0 || e.length > 8) throw new Error(`an implausible RSA key: ${n.length}-byte modulus, ${e.length}-byte exponent`);
   return { n, e };
 }
 
