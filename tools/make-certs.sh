@@ -9,7 +9,14 @@ out=vectors/jpki
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-[ -f "$out/ca-key.pem" ] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$out/ca-key.pem"
+# The label lines before the PEM block are ignored by OpenSSL and node-forge alike.
+label='TEST ONLY: private key of the simcert test CA (vectors/jpki/ca-cert.der), published on purpose.
+Anyone can sign with it. Never trust ca-cert.der outside the lab; never use this key for anything real.'
+if [ ! -f "$out/ca-key.pem" ]; then
+  { printf '%s\n' "$label"; openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048; } > "$out/ca-key.pem"
+elif ! head -1 "$out/ca-key.pem" | grep -q '^TEST ONLY'; then
+  { printf '%s\n' "$label"; cat "$out/ca-key.pem"; } > "$tmp/ca-key.pem" && cat "$tmp/ca-key.pem" > "$out/ca-key.pem"
+fi
 
 # The user-auth key from user-auth-key.json (NIST CAVP's 2048-bit key) as PEM, for the certificate request.
 python3 - "$out/user-auth-key.json" "$tmp/user.der" <<'PY'
@@ -63,10 +70,25 @@ keyUsage = critical, digitalSignature
 certificatePolicies = $policy
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
-issuerAltName = dirName:ian
-[ ian ]
-C = JP
-O = Public Personal Authentication Service (TEST)
+# issuerAltName = GeneralNames { directoryName [4] Name { C=JP (PrintableString), O=公的個人認証サービス
+# (UTF8String) } }, written with the ASN1: generator because the dirName: form encodes its values as Latin-1
+# (MBSTRING_ASC) and cannot make a UTF8String from UTF-8 text.
+issuerAltName = ASN1:SEQUENCE:ian_names
+[ ian_names ]
+dir = EXPLICIT:4,SEQUENCE:ian_name
+[ ian_name ]
+c = SET:ian_c
+o = SET:ian_o
+[ ian_c ]
+atv = SEQUENCE:ian_c_atv
+[ ian_c_atv ]
+type = OID:countryName
+value = PRINTABLESTRING:JP
+[ ian_o ]
+atv = SEQUENCE:ian_o_atv
+[ ian_o_atv ]
+type = OID:organizationName
+value = FORMAT:UTF8,UTF8String:公的個人認証サービス
 CNF
 touch "$tmp/index.txt"
 

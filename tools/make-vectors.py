@@ -1,15 +1,25 @@
 #!/usr/bin/env python3
-"""Writes vectors/jpki/{user-auth-key,digestinfo,signatures}.json from published sources.
+"""Writes vectors/jpki/{user-auth-key,digestinfo,signatures}.json and token-info.bin from published sources.
 
-- The key and the SHA-256 Msg/S pairs come from the NIST CAVP excerpt in vectors/jpki/source/.
+- The key: tools/recover-crt.py (run first, from here) takes NIST's n, e, d from the CAVP excerpt in
+  vectors/jpki/source/ and recovers p, q, dp, dq, qinv.
+- The SHA-256 Msg/S pairs come from the same NIST CAVP excerpt (SigGen15_186-3.txt [mod = 2048]).
 - The SHA-1/SHA-256 digests of the FIPS 180-2 example messages are checked against the values FIPS 180-2
-  publishes (Appendix A.1/A.2 for SHA-1, B.1/B.2 for SHA-256) before they are used.
+  publishes (Appendix A.1/A.2 for SHA-1, B.1/B.2 for SHA-256) before they are used; the CAVP messages'
+  digests are computed with Python's hashlib and checked against `openssl dgst`.
 - Signatures that no publication gives (the FIPS 180-2 messages) are made with the OpenSSL CLI, an
   implementation independent of this project; every signature, NIST's included, is then checked with
-  `openssl pkeyutl -verifyrecover`, which must give back exactly the DigestInfo.
+  `openssl pkeyutl -verifyrecover` under the public key, which must give back exactly the DigestInfo.
+- token-info.bin is the project's own test content (layout in vectors/README.md), not data from a real card.
 Run from the repository root: python3 tools/make-vectors.py
 """
-import hashlib, json, os, re, subprocess, tempfile
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
 
 HERE = os.path.join('vectors', 'jpki')
 SOURCE = os.path.join(HERE, 'source', 'siggen15-186-3-mod2048-sha256.txt')
@@ -17,7 +27,7 @@ SOURCE = os.path.join(HERE, 'source', 'siggen15-186-3-mod2048-sha256.txt')
 # RFC 8017 section 9.2, note 1: DER of DigestInfo up to the digest.
 PREFIX = {'sha1': '3021300906052b0e03021a05000414', 'sha256': '3031300d060960864801650304020105000420'}
 
-# FIPS 180-2, Appendix A (SHA-1) and B (SHA-256): example messages and their published digests.
+# FIPS 180-2, Appendix A (SHA-1) and B (SHA-256): example messages and the digests printed there.
 FIPS = [
     ('fips180-2-abc', b'abc', 'FIPS 180-2 Appendix A.1/B.1 one-block message "abc"',
      {'sha1': 'a9993e364706816aba3e25717850c26c9cd0d89d',
@@ -28,52 +38,49 @@ FIPS = [
       'sha256': '248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1'}),
 ]
 
-
-def der_ints(der: bytes) -> list[int]:
-    """The INTEGERs of a DER SEQUENCE of INTEGERs (an RSAPrivateKey)."""
-    def length(i):
-        n = der[i]
-        if n < 0x80:
-            return n, i + 1
-        k = n & 0x7F
-        return int.from_bytes(der[i + 1:i + 1 + k], 'big'), i + 1 + k
-    assert der[0] == 0x30
-    _, i = length(1)
-    out = []
-    while i < len(der):
-        assert der[i] == 0x02, 'expected INTEGER'
-        n, i = length(i + 1)
-        out.append(int.from_bytes(der[i:i + n], 'big'))
-        i += n
-    return out
+# EF 0006: CK_TOKEN_INFO-like (PKCS #11 v2.40 section 3.2: label[32], manufacturerID[32], model[16],
+# serialNumber[16], blank-padded, then the CK_ULONG fields, left zero here), 160 bytes in all.
+TOKEN_INFO = [('label', 'JPKIAPGPSETOKEN', 32), ('manufacturerID', 'SIMCERT TEST', 32),
+              ('model', 'JPKI-AP-REF', 16), ('serialNumber', '0000000000000001', 16)]
+TOKEN_INFO_SIZE = 160
 
 
-def hx(n: int, size: int) -> str:
-    return n.to_bytes(size, 'big').hex().upper()
+def der_len(n: int) -> bytes:
+    return bytes([n]) if n < 0x80 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes((n.bit_length() + 7) // 8, 'big')
 
 
-def openssl(*args, data: bytes) -> bytes:
+def der_int(v: int) -> bytes:
+    b = v.to_bytes(max(1, (v.bit_length() + 8) // 8), 'big')  # one spare bit: a leading 00 when b8 would be set
+    return b'\x02' + der_len(len(b)) + b
+
+
+def rsa_private_key_der(k: dict) -> bytes:
+    """RFC 8017 A.1.2 RSAPrivateKey (version 0) from the hex components of user-auth-key.json."""
+    body = der_int(0) + b''.join(der_int(int(k[f], 16)) for f in ('n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qinv'))
+    return b'\x30' + der_len(len(body)) + body
+
+
+def openssl(*args, data: bytes = b'') -> bytes:
     return subprocess.run(['openssl', *args], input=data, capture_output=True, check=True).stdout
 
 
 def main():
+    subprocess.run([sys.executable, os.path.join('tools', 'recover-crt.py')], check=True)
+    key = json.load(open(os.path.join(HERE, 'user-auth-key.json')))
     text = open(SOURCE).read()
-    key_der = bytes.fromhex(re.search(r'^Key = (\w+)', text, re.M).group(1))
-    version, n, e, d, p, q, dp, dq, qinv = der_ints(key_der)
-    assert version == 0 and p * q == n and (d * e) % ((p - 1) * (q - 1) // __import__('math').gcd(p - 1, q - 1)) == 1
-    assert dp == d % (p - 1) and dq == d % (q - 1) and (qinv * q) % p == 1
-    assert n.bit_length() == 2048
-    key = {
-        'source': 'NIST CAVP SigGen15_186-3.txt (186-3rsatestvectors.zip), [mod = 2048] key; CRT form as in '
-                  'briansmith/ring src/rsa/rsa_pkcs1_sign_tests.txt; excerpt in vectors/jpki/source/',
-        'n': hx(n, 256), 'e': hx(e, (e.bit_length() + 7) // 8), 'd': hx(d, 256),
-        'p': hx(p, 128), 'q': hx(q, 128), 'dp': hx(dp, 128), 'dq': hx(dq, 128), 'qinv': hx(qinv, 128),
-    }
+    version_line = openssl('version').decode().split()[1]
+
+    def digest(alg: str, m: bytes) -> str:
+        dig = hashlib.new(alg, m).hexdigest()
+        other = openssl('dgst', f'-{alg}', '-r', data=m).decode().split()[0]
+        assert dig == other, f'hashlib and openssl dgst disagree on {alg}'
+        return dig
 
     digest_infos, signatures = [], []
-    for k, (msg, sig) in enumerate(re.findall(r'^Msg = (\w+)\nS = (\w+)', text, re.M), start=1):
-        m = bytes.fromhex(msg)
-        dig = hashlib.sha256(m).hexdigest()
+    pairs = re.findall(r'^SHAAlg = SHA256\nMsg = (\w+)\nS = (\w+)', text, re.M)
+    assert len(pairs) >= 3
+    for k, (msg, sig) in enumerate(pairs, start=1):
+        dig = digest('sha256', bytes.fromhex(msg))
         vid = f'cavp-siggen15-2048-sha256-{k}'
         digest_infos.append({'id': vid, 'hash': 'sha256', 'messageHex': msg.upper(),
                              'messageSource': f'NIST CAVP SigGen15_186-3.txt [mod = 2048] SHAAlg = SHA256, Msg #{k}',
@@ -83,12 +90,12 @@ def main():
 
     with tempfile.TemporaryDirectory() as tmp:
         pem = os.path.join(tmp, 'key.pem')
-        openssl('rsa', '-inform', 'DER', '-out', pem, data=key_der)
-        version_line = subprocess.run(['openssl', 'version'], capture_output=True, text=True, check=True).stdout.split()[1]
+        openssl('rsa', '-inform', 'DER', '-out', pem, data=rsa_private_key_der(key))
+        openssl('rsa', '-in', pem, '-check', '-noout')  # OpenSSL's own consistency check of the CRT key
         for name, msg, src, published in FIPS:
             for alg in ('sha256', 'sha1'):
-                dig = hashlib.new(alg, msg).hexdigest()
-                assert dig == published[alg], f'{name} {alg}: hashlib disagrees with FIPS 180-2'
+                dig = digest(alg, msg)
+                assert dig == published[alg], f'{name} {alg}: digest disagrees with FIPS 180-2'
                 vid = f'{name}-{alg}'
                 di = PREFIX[alg] + dig
                 sig = openssl('pkeyutl', '-sign', '-inkey', pem, '-pkeyopt', 'rsa_padding_mode:pkcs1', data=bytes.fromhex(di))
@@ -105,14 +112,18 @@ def main():
                           data=bytes.fromhex(s['signatureHex']))
             assert rec.hex().upper() == di['digestInfoHex'], f'{di["id"]}: signature does not recover its DigestInfo'
 
+    token = b''.join(v.encode('ascii').ljust(size, b' ') for _, v, size in TOKEN_INFO).ljust(TOKEN_INFO_SIZE, b'\0')
+    assert len(token) == TOKEN_INFO_SIZE
+
     def dump(name, obj):
         with open(os.path.join(HERE, name), 'w') as f:
-            json.dump(obj, f, indent=2)
+            json.dump(obj, f, indent=2, ensure_ascii=False)
             f.write('\n')
-    dump('user-auth-key.json', key)
     dump('digestinfo.json', digest_infos)
     dump('signatures.json', {'entries': signatures})
-    print(f'{len(digest_infos)} DigestInfo vectors, {len(signatures)} signatures, all verified')
+    with open(os.path.join(HERE, 'token-info.bin'), 'wb') as f:
+        f.write(token)
+    print(f'{len(digest_infos)} DigestInfo vectors, {len(signatures)} signatures, all verified; token-info.bin {len(token)} bytes')
 
 
 if __name__ == '__main__':
