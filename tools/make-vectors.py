@@ -38,7 +38,7 @@ FIPS = [
       'sha256': '248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1'}),
 ]
 
-# EF 0006: CK_TOKEN_INFO-like (PKCS #11 v2.40 section 3.2: label[32], manufacturerID[32], model[16],
+# EF 0006: CK_TOKEN_INFO-like (PKCS #11 CK_TOKEN_INFO: label[32], manufacturerID[32], model[16],
 # serialNumber[16], blank-padded, then the CK_ULONG fields, left zero here), 160 bytes in all.
 TOKEN_INFO = [('label', 'JPKIAPGPSETOKEN', 32), ('manufacturerID', 'SIMCERT TEST', 32),
               ('model', 'JPKI-AP-REF', 16), ('serialNumber', '0000000000000001', 16)]
