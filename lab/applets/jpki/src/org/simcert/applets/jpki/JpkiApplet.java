@@ -77,8 +77,12 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
     private static final short SW_INCOMPATIBLE_FILE_STRUCTURE = 0x6981;
 
     private static final short KEY_BYTES = 256;
+    /** Size of each CRT component of an RSA-2048 key (p, q, dp, dq, q^-1 mod p). */
+    private static final short HALF_KEY_BYTES = 128;
     private static final short MAX_EF_SIZE = 3072;
     private static final byte PIN_LENGTH = 4;
+    /** OwnerPIN capacity: VERIFY takes up to 16 bytes, so a longer wrong PIN is compared (and counted), never refused. */
+    private static final byte PIN_MAX_SIZE = 16;
     private static final byte MAX_PIN_TRIES = 15;
 
     /** DigestInfo prefix for SHA-256 (RFC 8017 section 9.2, note 1). */
@@ -120,7 +124,7 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
         key = (RSAPrivateCrtKey) KeyBuilder.buildKey(KeyBuilder.TYPE_RSA_CRT_PRIVATE, KeyBuilder.LENGTH_RSA_2048, false);
         cipher = Cipher.getInstance(Cipher.ALG_RSA_PKCS1, false);
         sha256 = MessageDigest.getInstance(MessageDigest.ALG_SHA_256, false);
-        pinScratch = new byte[16];
+        pinScratch = new byte[PIN_MAX_SIZE];
         scratch = JCSystem.makeTransientByteArray(KEY_BYTES, JCSystem.CLEAR_ON_DESELECT);
         current = JCSystem.makeTransientByteArray((short) 1, JCSystem.CLEAR_ON_DESELECT);
         blockEncrypted = JCSystem.makeTransientByteArray((short) 1, JCSystem.CLEAR_ON_RESET);
@@ -132,6 +136,7 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
         new JpkiApplet().register(bArray, (short) (bOffset + 1), bArray[bOffset]);
     }
 
+    /** Selecting the AP starts from scratch: no current EF, PIN not verified, personalization stream at block 00. */
     public boolean select() {
         current[0] = NO_EF;
         if (pin != null) {
@@ -141,12 +146,26 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
         return true;
     }
 
+    /**
+     * OwnerPIN keeps its validated flag until a card reset; the JPKI AP forgets the verification as soon as another
+     * application is selected, so a UI app cannot leave a verified PIN behind for the next one on the channel.
+     */
+    public void deselect() {
+        if (pin != null) {
+            pin.reset();
+        }
+    }
+
     public void process(APDU apdu) {
         byte[] buf = apdu.getBuffer();
         byte ins = buf[ISO7816.OFFSET_INS];
-        boolean proprietary = (buf[ISO7816.OFFSET_CLA] & 0x80) != 0;
+        byte cla = buf[ISO7816.OFFSET_CLA];
+        boolean proprietary = (cla & 0x80) != 0;
         if (selectingApplet()) {
             return; // SELECT of the AP: 9000, no FCI
+        }
+        if (!plainClass(cla)) {
+            ISOException.throwIt(ISO7816.SW_CLA_NOT_SUPPORTED);
         }
         if (ins == INS_STORE_DATA && proprietary) {
             storeData(apdu);
@@ -192,6 +211,23 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
         }
     }
 
+    /**
+     * Whether CLA is one the applet can take: not FF (invalid, ISO/IEC 7816-3 PPS) and without secure messaging
+     * (ISO/IEC 7816-4 5.4.1: b4-b3 in the first interindustry class 0x-3x, b6 in the further one 4x-7x; GP's 8x/Cx
+     * code it the same way). The applet has no secure messaging of its own, and the security domain unwraps its
+     * own before forwarding (processData), so an SM class reaching process() is refused rather than misread.
+     * The logical channel bits are the runtime's business.
+     */
+    private static boolean plainClass(byte cla) {
+        if (cla == (byte) 0xFF) {
+            return false;
+        }
+        if ((cla & 0x40) == 0) {
+            return (cla & 0x0C) == 0;
+        }
+        return (cla & 0x20) == 0;
+    }
+
     private void requirePersonalized() {
         if (!personalized) {
             ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
@@ -213,11 +249,9 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
         if (lc != 2 || apdu.getIncomingLength() != 2) {
             ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
         }
+        // SELECT works before personalization too (files not yet written answer 6A82); the commands that use
+        // the selected EF are the ones that check the PERSONALIZED state.
         short fid = Util.getShort(buf, apdu.getOffsetCdata());
-        // Before personalization only the generated public key can be selected (to read it out for the CA).
-        if (!personalized && fid != FID_GENERATED_PUBLIC_KEY) {
-            ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
-        }
         if (fid == FID_USER_AUTH_KEY) {
             current[0] = EF_KEY;
             return;
@@ -247,8 +281,14 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
     private void readBinary(APDU apdu) {
         byte[] buf = apdu.getBuffer();
         byte p1 = buf[ISO7816.OFFSET_P1];
+        boolean bySfi = (p1 & 0x80) != 0;
+        // Before personalization only the public key generated on the card (EF 0021, no SFI) can be read, so the
+        // SP-TSM can have it certified; everything else answers 6985 like the other commands.
+        if (!personalized && (bySfi || current[0] < 0 || files[current[0]].fid != FID_GENERATED_PUBLIC_KEY)) {
+            ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+        }
         short offset;
-        if ((p1 & 0x80) != 0) {
+        if (bySfi) {
             // Short EF identifier in P1 b5-b1 (ISO/IEC 7816-4 7.2.2); the JPKI AP's SFIs equal the FIDs' low byte.
             if ((p1 & 0x60) != 0) {
                 ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
@@ -270,9 +310,6 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
             ISOException.throwIt(ISO7816.SW_COMMAND_NOT_ALLOWED);
         }
         ElementaryFile file = files[ef];
-        if (!personalized && file.fid != FID_GENERATED_PUBLIC_KEY) {
-            ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
-        }
         if (offset >= file.size()) {
             ISOException.throwIt(ISO7816.SW_WRONG_P1P2);
         }
@@ -305,7 +342,7 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
         // 7F49 82 LL LL | 81 82 01 00 modulus | 82 len exponent
         short inner = (short) (4 + KEY_BYTES + 2 + expLen);
         ElementaryFile f = efFor(FID_GENERATED_PUBLIC_KEY);
-        byte[] out = f.allocate((short) (5 + inner));
+        byte[] out = f.prepare((short) (5 + inner));
         out[0] = 0x7F;
         out[1] = 0x49;
         out[2] = (byte) 0x82;
@@ -318,6 +355,7 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
         out[(short) (10 + KEY_BYTES)] = (byte) expLen;
         Util.arrayCopy(scratch, (short) 0, out, (short) (11 + KEY_BYTES), expLen);
         Util.arrayFillNonAtomic(scratch, (short) 0, KEY_BYTES, (byte) 0);
+        f.complete((short) (5 + inner));
         received |= (short) (GOT_P | GOT_Q | GOT_DP1 | GOT_DQ1 | GOT_PQ);
     }
 
@@ -444,6 +482,27 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
     // ---- STORE DATA (personalization) ----
 
     private void storeData(APDU apdu) {
+        if (personalized) {
+            ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+        }
+        try {
+            receiveStoreData(apdu);
+        } catch (ISOException e) {
+            abortStream();
+            throw e;
+        }
+    }
+
+    /**
+     * A refused STORE DATA ends the stream: the half-parsed DGI in it cannot be trusted, so the next block must be
+     * 00 again (a resent stream replaces what arrived). DGIs completed earlier stay.
+     */
+    private void abortStream() {
+        personalization.reset();
+        blockEncrypted[0] = 0;
+    }
+
+    private void receiveStoreData(APDU apdu) {
         byte[] buf = apdu.getBuffer();
         byte p1 = buf[ISO7816.OFFSET_P1];
         checkStoreData(p1, false);
@@ -468,6 +527,18 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
      * removed its secure messaging; DGI values may come encrypted under its DEK (P1 b7-b6 = 11).
      */
     public void processData(byte[] baBuffer, short sOffset, short sLength) {
+        if (personalized) {
+            ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+        }
+        try {
+            receiveForwardedStoreData(baBuffer, sOffset, sLength);
+        } catch (ISOException e) {
+            abortStream();
+            throw e;
+        }
+    }
+
+    private void receiveForwardedStoreData(byte[] baBuffer, short sOffset, short sLength) {
         if (sLength < 5 || baBuffer[(short) (sOffset + ISO7816.OFFSET_INS)] != INS_STORE_DATA) {
             ISOException.throwIt(ISO7816.SW_INS_NOT_SUPPORTED);
         }
@@ -484,9 +555,6 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
 
     /** P1 (GP CS 2.3.1 table 11-89): b8 last block, b7-b6 encryption, b5-b4 = 01 DGI format. */
     private void checkStoreData(byte p1, boolean fromDomain) {
-        if (personalized) {
-            ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
-        }
         byte enc = (byte) (p1 & 0x60);
         // Encrypted DGIs only through the security domain, whose DEK protects them; 01 (application-defined) never.
         if ((p1 & 0x18) != 0x08 || enc == 0x20 || enc == 0x40 || (enc == 0x60 && !fromDomain)) {
@@ -512,10 +580,11 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
                 ISOException.throwIt(ISO7816.SW_WRONG_DATA); // file contents are public: sent in clear
             }
             ElementaryFile f = efFor((short) (tag & 0x0FFF));
-            if (f == null || length == 0 || length > MAX_EF_SIZE) {
+            if (f == null || f.fid == FID_GENERATED_PUBLIC_KEY || length == 0 || length > MAX_EF_SIZE) {
                 ISOException.throwIt(ISO7816.SW_WRONG_DATA);
             }
-            f.allocate(length);
+            received &= (short) ~receivedBit(tag); // a DGI being replaced counts only once it is whole again
+            f.prepare(length);
             return;
         }
         short max;
@@ -525,7 +594,7 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
             case DGI_RSA_DP1:
             case DGI_RSA_DQ1:
             case DGI_RSA_PQ:
-                max = (short) (KEY_BYTES / 2);
+                max = HALF_KEY_BYTES;
                 break;
             case DGI_PIN:
                 max = blockEncrypted[0] != 0 ? (short) 16 : PIN_LENGTH;
@@ -539,6 +608,44 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
         }
         if (length == 0 || length > max) {
             ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+        }
+        received &= (short) ~receivedBit(tag);
+    }
+
+    /** The bit of `received` a DGI sets; 0 for the optional EFs. */
+    private static short receivedBit(short tag) {
+        switch (tag) {
+            case DGI_RSA_P:
+                return GOT_P;
+            case DGI_RSA_Q:
+                return GOT_Q;
+            case DGI_RSA_DP1:
+                return GOT_DP1;
+            case DGI_RSA_DQ1:
+                return GOT_DQ1;
+            case DGI_RSA_PQ:
+                return GOT_PQ;
+            case DGI_PIN:
+                return GOT_PIN;
+            case DGI_PIN_TRIES:
+                return GOT_TRIES;
+            default:
+                return (short) (tag & 0x0FFF) == FID_USER_AUTH_CERT ? GOT_CERT : 0;
+        }
+    }
+
+    /**
+     * Right-aligns a CRT component in the first HALF_KEY_BYTES of the scratch: DGIs may carry it with its leading
+     * zero bytes stripped, and a card's key setters are only guaranteed to take the full component length.
+     */
+    private void leftPadComponent(short length) {
+        if (length > HALF_KEY_BYTES) {
+            ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+        }
+        short pad = (short) (HALF_KEY_BYTES - length);
+        if (pad > 0) {
+            Util.arrayCopyNonAtomic(scratch, (short) 0, scratch, pad, length); // overlapping copy is defined
+            Util.arrayFillNonAtomic(scratch, (short) 0, pad, (byte) 0);
         }
     }
 
@@ -559,24 +666,24 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
         }
         switch (tag) {
             case DGI_RSA_P:
-                key.setP(scratch, (short) 0, length);
-                received |= GOT_P;
+                leftPadComponent(length);
+                key.setP(scratch, (short) 0, HALF_KEY_BYTES);
                 break;
             case DGI_RSA_Q:
-                key.setQ(scratch, (short) 0, length);
-                received |= GOT_Q;
+                leftPadComponent(length);
+                key.setQ(scratch, (short) 0, HALF_KEY_BYTES);
                 break;
             case DGI_RSA_DP1:
-                key.setDP1(scratch, (short) 0, length);
-                received |= GOT_DP1;
+                leftPadComponent(length);
+                key.setDP1(scratch, (short) 0, HALF_KEY_BYTES);
                 break;
             case DGI_RSA_DQ1:
-                key.setDQ1(scratch, (short) 0, length);
-                received |= GOT_DQ1;
+                leftPadComponent(length);
+                key.setDQ1(scratch, (short) 0, HALF_KEY_BYTES);
                 break;
             case DGI_RSA_PQ:
-                key.setPQ(scratch, (short) 0, length);
-                received |= GOT_PQ;
+                leftPadComponent(length);
+                key.setPQ(scratch, (short) 0, HALF_KEY_BYTES);
                 break;
             case DGI_PIN:
                 if (length != PIN_LENGTH || !allDigits(scratch, (short) 0, length)) {
@@ -584,7 +691,6 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
                 }
                 Util.arrayCopy(scratch, (short) 0, pinScratch, (short) 0, length);
                 pinScratchLength = (byte) length;
-                received |= GOT_PIN;
                 break;
             case DGI_PIN_TRIES:
                 if (length != 2 || scratch[1] < 1 || scratch[1] > MAX_PIN_TRIES || scratch[0] < 1 || scratch[0] > scratch[1]) {
@@ -592,13 +698,11 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
                 }
                 pinTries = scratch[0];
                 pinTryLimit = scratch[1];
-                received |= GOT_TRIES;
                 break;
-            default:
-                if ((short) (tag & 0x0FFF) == FID_USER_AUTH_CERT) {
-                    received |= GOT_CERT;
-                }
+            default: // an EF: its content is whole now
+                efFor((short) (tag & 0x0FFF)).complete(length);
         }
+        received |= receivedBit(tag);
         Util.arrayFillNonAtomic(scratch, (short) 0, KEY_BYTES, (byte) 0);
     }
 
@@ -642,7 +746,7 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
             ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
         }
         JCSystem.beginTransaction();
-        OwnerPIN p = new OwnerPIN(pinTryLimit, PIN_LENGTH);
+        OwnerPIN p = new OwnerPIN(pinTryLimit, PIN_MAX_SIZE);
         p.update(pinScratch, (short) 0, pinScratchLength);
         // OwnerPIN starts at its try limit; a fixture may personalize fewer tries left, spent here with a PIN
         // that cannot match (wrong length).
