@@ -5,6 +5,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardSession } from '../apdu/session.ts';
+import { deleteAid } from '../gp/content.ts';
+import { openSecureChannel } from '../gp/secure-channel.ts';
 import { fromHex, hex } from '../bytes.ts';
 import { repoRoot } from '../paths.ts';
 import { startSimulator, type RunningSimulator } from '../sim/launch.ts';
@@ -20,8 +22,6 @@ let v: JpkiVectors;
 
 async function freshApplet(): Promise<void> {
   // CREATE APPLET refuses an AID in use, so each round first deletes the previous instance through the ISD.
-  const { openSecureChannel } = await import('../gp/secure-channel.ts');
-  const { deleteAid } = await import('../gp/content.ts');
   const key = fromHex('404142434445464748494A4B4C4D4E4F');
   expect((await s.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0, data: fromHex('A000000151000000') })).sw).toBe(0x9000);
   const ch = await openSecureChannel(s, { enc: key, mac: key, dek: key }, { level: 0x01 });

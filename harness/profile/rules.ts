@@ -3,7 +3,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { repoRoot } from '../paths.ts';
-import type { Profile } from './types.ts';
+import type { Profile, SecretRef } from './types.ts';
 
 export interface RuleProblem {
   path: (string | number)[];
@@ -64,46 +64,39 @@ export function checkRules(p: Profile, opts: RuleOptions): RuleProblem[] {
     add(['ixit', 'atr', 'mask'], `the mask has ${ixit.atr.mask.length / 2} bytes, the ATR ${ixit.atr.value.length / 2}`);
   }
 
+  const emulatedOrTest = p.card.emulated || p.card.testCard;
+  /**
+   * The rules every secret reference follows: inline only on emulated or test cards, a file outside the
+   * repository that exists, an environment variable that is set. `noun` words the inline-value message.
+   */
+  const checkSecret = (path: (string | number)[], ref: SecretRef, inlineNoun: string, fileNoun: string): void => {
+    if ('value' in ref) {
+      if (!emulatedOrTest) {
+        add([...path, 'value'], `${inlineNoun} allowed only for emulated or test cards (card.emulated / card.testCard); use { env: VARIABLE } or { file: PATH }`);
+      }
+    } else if ('file' in ref) {
+      if (inside(repoRoot, ref.file)) add([...path, 'file'], `a ${fileNoun} file must live outside the repository, where it cannot be committed`);
+      else if (!existsSync(ref.file)) add([...path, 'file'], `no such file: ${ref.file}`);
+    } else if (!process.env[ref.env]) {
+      add([...path, 'env'], `environment variable ${ref.env} is not set`);
+    }
+  };
+  const AES_KEY = '([0-9A-Fa-f]{32}|[0-9A-Fa-f]{48}|[0-9A-Fa-f]{64})';
+  const checkKeys = (path: (string | number)[], ref: SecretRef): void => {
+    checkSecret(path, ref, 'inline keys are', 'key');
+    if ('value' in ref && !new RegExp(`^${AES_KEY}(:${AES_KEY}:${AES_KEY})?$`).test(ref.value)) {
+      add([...path, 'value'], 'keys are one AES key in hex (used as ENC, MAC and DEK) or three joined by ":" (ENC:MAC:DEK)');
+    }
+  };
+
   const pin = ixit.jpki.pin;
-  if ('value' in pin) {
-    if (!p.card.emulated && !p.card.testCard) {
-      add(['ixit', 'jpki', 'pin', 'value'],
-        'an inline PIN is allowed only for emulated or test cards (card.emulated / card.testCard); use { env: VARIABLE } or { file: PATH }');
-    }
-    if (!/^[0-9]{4}$/.test(pin.value)) add(['ixit', 'jpki', 'pin', 'value'], 'the JPKI user-authentication PIN is 4 digits');
-  } else if ('file' in pin) {
-    if (inside(repoRoot, pin.file)) {
-      add(['ixit', 'jpki', 'pin', 'file'], 'a secret file must live outside the repository, where it cannot be committed');
-    } else if (!existsSync(pin.file)) {
-      add(['ixit', 'jpki', 'pin', 'file'], `no such file: ${pin.file}`);
-    }
-  } else if (!process.env[pin.env]) {
-    add(['ixit', 'jpki', 'pin', 'env'], `environment variable ${pin.env} is not set`);
-  }
+  checkSecret(['ixit', 'jpki', 'pin'], pin, 'an inline PIN is', 'secret');
+  if ('value' in pin && !/^[0-9]{4}$/.test(pin.value)) add(['ixit', 'jpki', 'pin', 'value'], 'the JPKI user-authentication PIN is 4 digits');
 
   const gp = ixit.gp;
   if (gp) {
-    const k = gp.keys;
-    if ('value' in k) {
-      if (!p.card.emulated && !p.card.testCard) {
-        add(['ixit', 'gp', 'keys', 'value'], 'inline keys are allowed only for emulated or test cards; use { env: VARIABLE } or { file: PATH }');
-      }
-      if (!/^([0-9A-Fa-f]{32}|[0-9A-Fa-f]{48}|[0-9A-Fa-f]{64})(:([0-9A-Fa-f]{32}|[0-9A-Fa-f]{48}|[0-9A-Fa-f]{64})){0,2}$/.test(k.value) || k.value.split(':').length === 2) {
-        add(['ixit', 'gp', 'keys', 'value'], 'keys are one AES key in hex (used as ENC, MAC and DEK) or three joined by ":" (ENC:MAC:DEK)');
-      }
-    } else if ('file' in k) {
-      if (inside(repoRoot, k.file)) add(['ixit', 'gp', 'keys', 'file'], 'a key file must live outside the repository, where it cannot be committed');
-      else if (!existsSync(k.file)) add(['ixit', 'gp', 'keys', 'file'], `no such file: ${k.file}`);
-    } else if (!process.env[k.env]) {
-      add(['ixit', 'gp', 'keys', 'env'], `environment variable ${k.env} is not set`);
-    }
-    const sp = gp.serviceProvider?.keys;
-    if (sp && 'value' in sp && !p.card.emulated && !p.card.testCard) {
-      add(['ixit', 'gp', 'serviceProvider', 'keys', 'value'], 'inline keys are allowed only for emulated or test cards; use { env: VARIABLE } or { file: PATH }');
-    }
-    if (sp && 'file' in sp && inside(repoRoot, sp.file)) {
-      add(['ixit', 'gp', 'serviceProvider', 'keys', 'file'], 'a key file must live outside the repository, where it cannot be committed');
-    }
+    checkKeys(['ixit', 'gp', 'keys'], gp.keys);
+    if (gp.serviceProvider) checkKeys(['ixit', 'gp', 'serviceProvider', 'keys'], gp.serviceProvider.keys);
     const lf = gp.loadFile;
     if (lf && 'codebase' in lf) {
       const src = resolve(repoRoot, 'lab', 'applets', lf.codebase, 'src');

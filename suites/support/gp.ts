@@ -62,18 +62,25 @@ export function reported(ch: SecureChannel): SecureChannel {
       await step.displayName(`${name ?? 'command'}: ${describeSw(r.sw)}`);
       return r;
     }));
-  return {
-    scp: ch.scp,
-    level: ch.level,
-    kdd: ch.kdd,
-    transmit,
-    encryptSensitive: (d) => ch.encryptSensitive(d),
-    send: checkedSend(transmit),
-  };
+  return { ...ch, transmit, send: checkedSend(transmit) };
 }
 
-/** The applet package as a load file: a CAP file's Load File Data Block, or a JAR from lab/ for the simulator. */
-export async function jpkiLoadFile(profile: Profile): Promise<{ packageAid: string; bytes: Uint8Array }> {
+const loadFiles = new Map<string, Promise<{ packageAid: string; bytes: Uint8Array }>>();
+
+/**
+ * The applet package as a load file: a CAP file's Load File Data Block, or a JAR from lab/ for the simulator.
+ * Built once per profile and suite process; a suite that reinstalls asks for it again.
+ */
+export function jpkiLoadFile(profile: Profile): Promise<{ packageAid: string; bytes: Uint8Array }> {
+  let lf = loadFiles.get(profile.file);
+  if (!lf) {
+    lf = buildJpkiLoadFile(profile);
+    loadFiles.set(profile.file, lf);
+  }
+  return lf;
+}
+
+async function buildJpkiLoadFile(profile: Profile): Promise<{ packageAid: string; bytes: Uint8Array }> {
   const lf = gpSettings(profile).loadFile;
   if (!lf) throw new Error(`${profile.file}: ixit.gp.loadFile is needed to install the applet`);
   if ('cap' in lf) {
