@@ -1,6 +1,7 @@
 // The test CA's certificates, checked by an implementation that is not ours: OpenSSL verifies the chain and
 // reports the fields a relying party looks at.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ beforeAll(async () => {
   ca = await loadTestCa(VECTORS);
   v = await loadJpkiVectors(VECTORS);
   dir = await mkdtemp(join(tmpdir(), 'simcert-ca-'));
-  const der = issueUserAuthCertificate(ca, { n: v.key.n, e: v.key.e }, { subjectId: 'SIMCERT-ONCARD-0001', serial: '2001', notBefore: new Date(Date.UTC(2026, 0, 1)) });
+  const der = issueUserAuthCertificate(ca, { kind: 'rsa', n: v.key.n, e: v.key.e }, { subjectId: 'SIMCERT-ONCARD-0001', serial: '2001', notBefore: new Date(Date.UTC(2026, 0, 1)) });
   await writeFile(join(dir, 'user.der'), der);
   await run('openssl', ['x509', '-inform', 'DER', '-in', join(dir, 'user.der'), '-out', join(dir, 'user.pem')]);
   await run('openssl', ['x509', '-inform', 'DER', '-in', join(VECTORS, 'ca-cert.der'), '-out', join(dir, 'ca.pem')]);
@@ -50,5 +51,50 @@ describe('test CA', () => {
   it('certifies exactly the public key it was given', async () => {
     const mod = (await run('openssl', ['x509', '-in', join(dir, 'user.pem'), '-noout', '-modulus'])).stdout.trim();
     expect(mod).toBe(`Modulus=${Buffer.from(v.key.n).toString('hex').toUpperCase()}`);
+  });
+});
+
+// EC certificates: node-forge has no EC keys, so the subject public key info is encoded by the CA itself; OpenSSL
+// must read it as the named curve and the RFC 6979 test key's point, and verify the CA's signature over it.
+describe.each([
+  ['p256', 'prime256v1', 'NIST CURVE: P-256'],
+  ['p384', 'secp384r1', 'NIST CURVE: P-384'],
+] as const)('test CA with an EC key on %s', (curve, asn1Oid, nist) => {
+  let ecDir: string;
+  let ecText: string;
+  beforeAll(async () => {
+    ecDir = await mkdtemp(join(tmpdir(), 'simcert-ca-ec-'));
+    const key = v.ecKeys[curve];
+    const der = issueUserAuthCertificate(ca, { kind: 'ec', curve, point: key.point },
+      { subjectId: `SIMCERT-EC-${curve}`, serial: '4001', notBefore: new Date(Date.UTC(2026, 0, 1)) });
+    await writeFile(join(ecDir, 'user.der'), der);
+    await run('openssl', ['x509', '-inform', 'DER', '-in', join(ecDir, 'user.der'), '-out', join(ecDir, 'user.pem')]);
+    ecText = (await run('openssl', ['x509', '-in', join(ecDir, 'user.pem'), '-noout', '-text'])).stdout;
+  });
+  afterAll(async () => {
+    await rm(ecDir, { recursive: true, force: true });
+  });
+
+  it('is verified by OpenSSL against the RSA test CA', async () => {
+    const r = await run('openssl', ['verify', '-CAfile', join(dir, 'ca.pem'), join(ecDir, 'user.pem')]);
+    expect(r.stdout.trim()).toBe(`${join(ecDir, 'user.pem')}: OK`);
+  });
+
+  it('carries the curve and exactly the point it was given, in the JPKI shape', async () => {
+    expect(ecText).toContain('Public Key Algorithm: id-ecPublicKey');
+    expect(ecText).toContain(`ASN1 OID: ${asn1Oid}`);
+    expect(ecText).toContain(nist);
+    expect(ecText).toMatch(/X509v3 Key Usage: critical\s+Digital Signature\n/);
+    expect(ecText).toContain(`Policy: ${TEST_POLICY_OID}`);
+    // OpenSSL's own encoding of the key, the point being the last 1 + 2n bytes of the SubjectPublicKeyInfo.
+    const spki = (await run('openssl', ['x509', '-in', join(ecDir, 'user.pem'), '-noout', '-pubkey'])).stdout;
+    const body = Buffer.from(spki.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+    const point = v.ecKeys[curve].point;
+    expect(body.subarray(body.length - point.length).toString('hex')).toBe(Buffer.from(point).toString('hex'));
+  });
+
+  it('identifies the key by the SHA-1 of its point (RFC 5280 4.2.1.2, method 1)', () => {
+    const ski = createHash('sha1').update(v.ecKeys[curve].point).digest('hex').toUpperCase().match(/../g)!.join(':');
+    expect(ecText).toContain(`X509v3 Subject Key Identifier: \n                ${ski}`);
   });
 });

@@ -1,9 +1,13 @@
 // The test certification authority: issues user-authentication certificates in the shape of J-LIS's (subject
 // without personal data, key usage digitalSignature only and critical, a certificate policy, five years' validity)
-// for a public key it is given, signed with the published test CA key in vectors/jpki. node-forge does the X.509.
+// for a public key it is given (RSA, or EC on P-256 / P-384), signed with the published RSA test CA key in
+// vectors/jpki. node-forge does the X.509; it has no EC keys, so for those the subject public key info is ours.
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import forge from 'node-forge';
+import type { CardPublicKey, EcPublicKey } from '../jpki/provision.ts';
+import { EC_CURVES } from '../jpki/key-algorithm.ts';
 
 /** Test policy OID under the UUID arc (2.25), so a test certificate can never pass for J-LIS's 1.2.392.200149.8.5.1.3.30. */
 export const TEST_POLICY_OID = '2.25.317889748246805472599632977833674085543';
@@ -56,11 +60,35 @@ function certificatePolicies(oid: string): string {
   ])).getBytes();
 }
 
-/** Issues the user-authentication certificate for an RSA public key (modulus and exponent, big-endian). */
-export function issueUserAuthCertificate(ca: TestCa, publicKey: { n: Uint8Array; e: Uint8Array }, opts: IssueOptions): Uint8Array {
+/** SubjectPublicKeyInfo of an EC key on a named curve (RFC 5480 section 2): id-ecPublicKey, the curve, the point. */
+function ecSubjectPublicKeyInfo(key: EcPublicKey): forge.asn1.Asn1 {
+  const a = forge.asn1;
+  return a.create(a.Class.UNIVERSAL, a.Type.SEQUENCE, true, [
+    a.create(a.Class.UNIVERSAL, a.Type.SEQUENCE, true, [
+      a.create(a.Class.UNIVERSAL, a.Type.OID, false, oidContents('1.2.840.10045.2.1')),
+      a.create(a.Class.UNIVERSAL, a.Type.OID, false, oidContents(EC_CURVES[key.curve].oid)),
+    ]),
+    a.create(a.Class.UNIVERSAL, a.Type.BITSTRING, false, `\x00${bin(key.point)}`),
+  ]);
+}
+
+/**
+ * Issues the user-authentication certificate for a public key: RSA (modulus and exponent, big-endian) or EC (an
+ * uncompressed point on P-256 or P-384).
+ */
+export function issueUserAuthCertificate(ca: TestCa, publicKey: CardPublicKey, opts: IssueOptions): Uint8Array {
   const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.setRsaPublicKey(new forge.jsbn.BigInteger(forge.util.bytesToHex(bin(publicKey.n)), 16),
-    new forge.jsbn.BigInteger(forge.util.bytesToHex(bin(publicKey.e)), 16));
+  // forge computes the subject key identifier and encodes the key only for RSA; for EC it gets the CA's key as a
+  // stand-in that is replaced in the TBSCertificate below, and the identifier from the EC point (RFC 5280
+  // 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits).
+  cert.publicKey = publicKey.kind === 'rsa'
+    ? forge.pki.setRsaPublicKey(new forge.jsbn.BigInteger(forge.util.bytesToHex(bin(publicKey.n)), 16),
+      new forge.jsbn.BigInteger(forge.util.bytesToHex(bin(publicKey.e)), 16))
+    : ca.cert.publicKey;
+  const ski = publicKey.kind === 'rsa'
+    ? { name: 'subjectKeyIdentifier' }
+    : { id: '2.5.29.14', critical: false, value: forge.asn1.toDer(forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.OCTETSTRING, false,
+      bin(createHash('sha1').update(publicKey.point).digest()))).getBytes() };
   cert.serialNumber = opts.serial;
   cert.validity.notBefore = opts.notBefore;
   const end = new Date(opts.notBefore);
@@ -72,9 +100,27 @@ export function issueUserAuthCertificate(ca: TestCa, publicKey: { n: Uint8Array;
   cert.setExtensions([
     { name: 'keyUsage', critical: true, digitalSignature: true },
     { id: '2.5.29.32', critical: false, value: certificatePolicies(TEST_POLICY_OID) },
-    { name: 'subjectKeyIdentifier' },
+    ski,
     ...(caSki ? [{ name: 'authorityKeyIdentifier', keyIdentifier: forge.util.hexToBytes(caSki) }] : []),
   ]);
-  cert.sign(ca.key, forge.md.sha256.create());
-  return bytes(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes());
+  if (publicKey.kind === 'rsa') {
+    cert.sign(ca.key, forge.md.sha256.create());
+    return bytes(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes());
+  }
+  cert.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption!;
+  const tbs = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
+  // TBSCertificate fields (RFC 5280 4.1): version, serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo, extensions.
+  (tbs.value as forge.asn1.Asn1[])[6] = ecSubjectPublicKeyInfo(publicKey);
+  const md = forge.md.sha256.create();
+  md.update(forge.asn1.toDer(tbs).getBytes());
+  const a = forge.asn1;
+  const signed = a.create(a.Class.UNIVERSAL, a.Type.SEQUENCE, true, [
+    tbs,
+    a.create(a.Class.UNIVERSAL, a.Type.SEQUENCE, true, [
+      a.create(a.Class.UNIVERSAL, a.Type.OID, false, a.oidToDer(forge.pki.oids.sha256WithRSAEncryption!).getBytes()),
+      a.create(a.Class.UNIVERSAL, a.Type.NULL, false, ''),
+    ]),
+    a.create(a.Class.UNIVERSAL, a.Type.BITSTRING, false, `\x00${ca.key.sign(md)}`),
+  ]);
+  return bytes(a.toDer(signed).getBytes());
 }

@@ -6,6 +6,7 @@ import type { CardSession } from '../apdu/session.ts';
 import { CardError } from '../apdu/session.ts';
 import { SW, describeSw, isOk, triesLeft, type StatusWord } from '../apdu/status-words.ts';
 import { derObjectSize } from '../tlv/ber.ts';
+import { EC_CURVES, type EcCurve } from './key-algorithm.ts';
 
 export const JPKI_AP_AID = fromHex('D392F000260100000001');
 
@@ -123,9 +124,25 @@ export class JpkiClient {
     return r.data;
   }
 
+  /**
+   * COMPUTE DIGITAL SIGNATURE with an ECDSA key: over a hash the harness computed (P1 00) or a message the card
+   * hashes itself (P1 03). The answer is r || s, each the field's length (BSI TR-03111 plain format).
+   */
+  async signEcdsa(curve: EcCurve, input: { hash: Uint8Array } | { message: Uint8Array }): Promise<Uint8Array> {
+    await this.selectEf(EF.USER_AUTH_KEY);
+    const byHash = 'hash' in input;
+    const r = await this.session.send({ cla: 0x80, ins: 0x2a, p1: byHash ? 0x00 : 0x03, p2: 0x80, data: byHash ? input.hash : input.message, le: 256 },
+      { name: `COMPUTE DIGITAL SIGNATURE (ECDSA, ${byHash ? 'hash' : 'message'})` });
+    const expected = 2 * EC_CURVES[curve].fieldBytes;
+    if (r.data.length !== expected) {
+      throw new Error(`COMPUTE DIGITAL SIGNATURE returned ${r.data.length} bytes, expected r || s of ${expected} for ${curve}`);
+    }
+    return r.data;
+  }
+
   /** Sends COMPUTE DIGITAL SIGNATURE as is and returns the status word (for negative tests). */
-  async trySign(digestInfo: Uint8Array): Promise<StatusWord> {
-    const r = await this.session.transmit({ cla: 0x80, ins: 0x2a, p1: 0x00, p2: 0x80, data: digestInfo, le: 256 },
+  async trySign(digestInfo: Uint8Array, p1 = 0x00): Promise<StatusWord> {
+    const r = await this.session.transmit({ cla: 0x80, ins: 0x2a, p1, p2: 0x80, data: digestInfo, le: 256 },
       { name: 'COMPUTE DIGITAL SIGNATURE' });
     return r.sw;
   }

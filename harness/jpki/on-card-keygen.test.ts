@@ -60,6 +60,7 @@ describe('on-card key generation', () => {
     await sendDgis(domainSender(ch), pinDgis('1234', 3), { final: false });
     await jpki.selectAp();
     const pub = await generateKeyOnCard(jpki);
+    if (pub.kind !== 'rsa') throw new Error('expected an RSA key');
     expect(pub.n.length).toBe(256);
     expect(hex(pub.e)).toBe('010001');
     certDer = issueUserAuthCertificate(await loadTestCa(VECTORS), pub, { subjectId: 'SIMCERT-ONCARD-0001', serial: '3001', notBefore: new Date(Date.UTC(2026, 0, 1)) });

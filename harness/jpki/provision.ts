@@ -11,6 +11,8 @@ import type { SecureChannel } from '../gp/secure-channel.ts';
 import { parseTlvs, readTlv } from '../tlv/ber.ts';
 import { parseAnswer } from '../gp/card-content.ts';
 import type { JpkiClient } from './client.ts';
+import { assertOnCurve } from './ecdsa-check.ts';
+import { EC_CURVES, installParameters, type EcCurve, type KeyAlgorithm } from './key-algorithm.ts';
 
 /** EF the reference applet puts a generated public key in (lab/applets/jpki/README.md). */
 export const EF_GENERATED_PUBLIC_KEY = 0x0021;
@@ -22,6 +24,8 @@ export const DGI = {
   RSA_DP: 0x8203,
   RSA_Q: 0x8204,
   RSA_P: 0x8205,
+  /** EC private scalar d (the project's numbering: EMV CPS has no EC key DGI). */
+  EC_PRIVATE: 0x8301,
   PIN: 0x8010,
   PIN_TRY: 0x9010,
   /** Binary EF contents: A000 | FID (the project's own numbering). */
@@ -34,9 +38,11 @@ const P1_LAST = 0x80;
 /** STORE DATA P1 b7-b6 = 11: the data is encrypted (GPCS 2.3.1 table 11-89). */
 const P1_ENCRYPTED = 0x60;
 
-export async function createApplet(session: CardSession, aid: Uint8Array): Promise<void> {
-  // jCardSim's format: aidLen AID, then an empty control field and empty application data, GP install layout.
-  const r = await session.send({ cla: 0x80, ins: 0xb8, p1: 0, p2: 0, data: concat(Uint8Array.of(aid.length), aid, Uint8Array.of(0, 0)) },
+/** jCardSim's CREATE APPLET; the key algorithm goes in the application data as the reference applet reads it. */
+export async function createApplet(session: CardSession, aid: Uint8Array, algorithm: KeyAlgorithm = 'rsa2048'): Promise<void> {
+  // jCardSim's format: aidLen AID, then an empty control field and the application data, GP install layout.
+  const params = installParameters(algorithm);
+  const r = await session.send({ cla: 0x80, ins: 0xb8, p1: 0, p2: 0, data: concat(Uint8Array.of(aid.length), aid, Uint8Array.of(0, params.length), params) },
     { name: 'CREATE APPLET (jCardSim)' });
   if (!equalBytes(r.data, aid)) {
     throw new Error(`CREATE APPLET answered instance AID ${hex(r.data)}, expected ${hex(aid)}`);
@@ -72,8 +78,16 @@ export async function personalizeFixture(session: CardSession, v: JpkiVectors, p
   return blocks.length;
 }
 
+/**
+ * The fixture with an EC key instead of the RSA one: the scalar d of vectors/jpki/ec-keys.json, the PIN, and the
+ * given EF contents (the certificate must certify that key: the RSA fixture's certificate does not).
+ */
+export function ecFixtureDgis(d: Uint8Array, pin: string, tryLimit: number, files: Map<string, Uint8Array>): Dgi[] {
+  return [{ id: DGI.EC_PRIVATE, data: d }, ...pinDgis(pin, tryLimit), ...fileDgis(files)];
+}
+
 /** The DGIs whose values are secret: sent encrypted under the domain's DEK when personalizing through it. */
-const SENSITIVE = new Set<number>([DGI.RSA_QINV, DGI.RSA_DQ, DGI.RSA_DP, DGI.RSA_Q, DGI.RSA_P, DGI.PIN]);
+const SENSITIVE = new Set<number>([DGI.RSA_QINV, DGI.RSA_DQ, DGI.RSA_DP, DGI.RSA_Q, DGI.RSA_P, DGI.EC_PRIVATE, DGI.PIN]);
 
 /**
  * Personalizes through the security domain after INSTALL [for personalization] (GPCS 11.11): key components and
@@ -137,30 +151,53 @@ export async function sendDgis(sender: DgiSender, dgis: Dgi[], opts: { final: bo
 }
 
 export interface RsaPublicKey {
+  kind: 'rsa';
   n: Uint8Array;
   e: Uint8Array;
 }
 
-/**
- * GENERATE ASYMMETRIC KEY PAIR (00 46 00 00, ISO/IEC 7816-8) in the selected JPKI AP, then the public key it
- * exported to EF 0021 as 7F49 { 81 modulus, 82 exponent }.
- */
-export async function generateKeyOnCard(jpki: JpkiClient): Promise<RsaPublicKey> {
-  await jpki.session.send({ cla: 0x00, ins: 0x46, p1: 0x00, p2: 0x00 }, { name: 'GENERATE ASYMMETRIC KEY PAIR' });
-  const tlv = await jpki.readEf(EF_GENERATED_PUBLIC_KEY);
-  return parseAnswer('READ BINARY of EF 0021 (generated public key)', tlv, parsePublicKeyTemplate);
+export interface EcPublicKey {
+  kind: 'ec';
+  curve: EcCurve;
+  /** Uncompressed point 04 || X || Y. */
+  point: Uint8Array;
 }
 
-/** 7F49 { 81 modulus, 82 exponent } (ISO/IEC 7816-8 public key data object) for an RSA key. */
-export function parsePublicKeyTemplate(tlv: Uint8Array): RsaPublicKey {
+export type CardPublicKey = RsaPublicKey | EcPublicKey;
+
+/**
+ * GENERATE ASYMMETRIC KEY PAIR (00 46 00 00, ISO/IEC 7816-8) in the selected JPKI AP, then the public key it
+ * exported to EF 0021 as a 7F49 template, checked against the key type the instance was installed for.
+ */
+export async function generateKeyOnCard(jpki: JpkiClient, expected: KeyAlgorithm = 'rsa2048'): Promise<CardPublicKey> {
+  await jpki.session.send({ cla: 0x00, ins: 0x46, p1: 0x00, p2: 0x00 }, { name: 'GENERATE ASYMMETRIC KEY PAIR' });
+  const tlv = await jpki.readEf(EF_GENERATED_PUBLIC_KEY);
+  const key = parseAnswer('READ BINARY of EF 0021 (generated public key)', tlv, parsePublicKeyTemplate);
+  const got = key.kind === 'rsa' ? 'rsa2048' : key.curve;
+  if (got !== expected) throw new Error(`GENERATE ASYMMETRIC KEY PAIR made a ${got} key; the instance was installed for ${expected}`);
+  return key;
+}
+
+/**
+ * The ISO/IEC 7816-8 public key data object: 7F49 { 81 modulus, 82 exponent } for RSA, 7F49 { 86 point } for EC
+ * (uncompressed, its length naming the curve; the point must lie on it).
+ */
+export function parsePublicKeyTemplate(tlv: Uint8Array): CardPublicKey {
   const outer = readTlv(tlv);
   if (outer.tag !== '7F49') throw new Error(`tag ${outer.tag}, not a 7F49 public key template`);
   const inner = parseTlvs(outer.value);
+  const point = inner.find((t) => t.tag === '86')?.value;
+  if (point) {
+    const curve = (Object.keys(EC_CURVES) as EcCurve[]).find((c) => point.length === 1 + 2 * EC_CURVES[c].fieldBytes);
+    if (!curve || point[0] !== 0x04) throw new Error(`an EC point of ${point.length} bytes starting ${hex(point.subarray(0, 1))}: not an uncompressed P-256 or P-384 point`);
+    assertOnCurve(curve, point);
+    return { kind: 'ec', curve, point };
+  }
   const n = inner.find((t) => t.tag === '81')?.value;
   const e = inner.find((t) => t.tag === '82')?.value;
-  if (!n || !e) throw new Error('the 7F49 public key template has no modulus (81) or exponent (82)');
+  if (!n || !e) throw new Error('the 7F49 public key template has no modulus (81) or exponent (82), nor an EC point (86)');
   if (n.length < 128 || e.length === 0 || e.length > 8) throw new Error(`an implausible RSA key: ${n.length}-byte modulus, ${e.length}-byte exponent`);
-  return { n, e };
+  return { kind: 'rsa', n, e };
 }
 
 /** The DGIs of a personalization without the private key: the PIN and its tries. */

@@ -3,10 +3,24 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromHex } from '../bytes.ts';
 import type { HashName } from './digest-info.ts';
+import type { EcCurve } from './key-algorithm.ts';
 
 export interface RsaCrtKey {
   n: Uint8Array; e: Uint8Array; d: Uint8Array;
   p: Uint8Array; q: Uint8Array; dp: Uint8Array; dq: Uint8Array; qinv: Uint8Array;
+  source: string;
+}
+
+/** An EC test key with a published signature over a published message (vectors/jpki/ec-keys.json, RFC 6979). */
+export interface EcTestKey {
+  curve: EcCurve;
+  d: Uint8Array;
+  /** Uncompressed public point 04 || X || Y. */
+  point: Uint8Array;
+  message: Uint8Array;
+  hash: HashName;
+  /** The RFC's deterministic signature, r || s. */
+  signature: Uint8Array;
   source: string;
 }
 
@@ -34,6 +48,7 @@ export interface JpkiVectors {
   files: Map<string, Uint8Array>;
   pin: string;
   pinTryLimit: number;
+  ecKeys: Record<EcCurve, EcTestKey>;
 }
 
 async function json<T>(dir: string, name: string): Promise<T> {
@@ -67,5 +82,18 @@ export async function loadJpkiVectors(dir: string): Promise<JpkiVectors> {
     files.set(fid.toUpperCase(), /^[0-9A-Fa-f\s]+$/.test(content) && !content.includes('.') ? fromHex(content) : new Uint8Array(await readFile(join(dir, content))));
   }
   const pin = await json<{ pin: string; tryLimit: number }>(dir, 'pin.json');
-  return { dir, key, digestInfos, signatures, files, pin: pin.pin, pinTryLimit: pin.tryLimit };
+  const ec = await json<Record<string, unknown>>(dir, 'ec-keys.json');
+  const ecKey = (curve: EcCurve): EcTestKey => {
+    const e = ec[curve] as Record<string, string> | undefined;
+    const f = (name: string): string => {
+      const v = e?.[name];
+      if (typeof v !== 'string') throw new Error(`${join(dir, 'ec-keys.json')}: missing "${curve}.${name}"`);
+      return v;
+    };
+    return {
+      curve, d: fromHex(f('d')), point: fromHex(`04${f('qx')}${f('qy')}`), message: fromHex(f('messageHex')),
+      hash: f('hash') as HashName, signature: fromHex(`${f('r')}${f('s')}`), source: String(ec.source ?? ''),
+    };
+  };
+  return { dir, key, digestInfos, signatures, files, pin: pin.pin, pinTryLimit: pin.tryLimit, ecKeys: { p256: ecKey('p256'), p384: ecKey('p384') } };
 }

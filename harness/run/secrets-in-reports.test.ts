@@ -49,6 +49,7 @@ describe('secrets in reports', () => {
     const secrets: [string, Uint8Array][] = [
       ['PIN', new TextEncoder().encode(v.pin)],
       ...(['p', 'q', 'dp', 'dq', 'qinv', 'd'] as const).map((k) => [`key ${k}`, v.key[k].subarray(0, 16)] as [string, Uint8Array]),
+      ...(['p256', 'p384'] as const).map((c) => [`EC ${c} scalar d`, v.ecKeys[c].d.subarray(0, 16)] as [string, Uint8Array]),
       ['service provider ENC key', Buffer.from('000102030405060708090A0B0C0D0E0F', 'hex')],
       ['service provider MAC key', Buffer.from('101112131415161718191A1B1C1D1E1F', 'hex')],
       ['service provider DEK', Buffer.from('202122232425262728292A2B2C2D2E2F', 'hex')],

@@ -32,7 +32,7 @@ const JAVA_LANG_SUBSET = new Set([
 ].map((c) => `java/lang/${c}`));
 
 /** Public classes of the simulator that sit in API packages but are not part of the API. */
-const SIMULATOR_INTERNALS = new Set(['javacard/security/Rsa']);
+const SIMULATOR_INTERNALS = new Set(['javacard/security/Rsa', 'javacard/security/Ec']);
 
 /** Descriptor letters of types Java Card lacks (it has boolean, byte, short and optionally int; we allow no int). */
 const FORBIDDEN_TYPES: Record<string, string> = { J: 'long', F: 'float', D: 'double', I: 'int', C: 'char' };

@@ -1,6 +1,6 @@
 package javacard.security;
 
-/** Key factory of the Java Card 3.0.5 API; this simulator builds the RSA key types. */
+/** Key factory of the Java Card 3.0.5 API; this simulator builds the RSA key types and EC keys over P-256 / P-384. */
 public class KeyBuilder {
     public static final byte TYPE_DES_TRANSIENT_RESET = 1;
     public static final byte TYPE_DES_TRANSIENT_DESELECT = 2;
@@ -8,6 +8,8 @@ public class KeyBuilder {
     public static final byte TYPE_RSA_PUBLIC = 4;
     public static final byte TYPE_RSA_PRIVATE = 5;
     public static final byte TYPE_RSA_CRT_PRIVATE = 6;
+    public static final byte TYPE_EC_FP_PUBLIC = 11;
+    public static final byte TYPE_EC_FP_PRIVATE = 12;
     public static final byte TYPE_AES = 15;
 
     public static final short LENGTH_DES = 64;
@@ -19,6 +21,8 @@ public class KeyBuilder {
     public static final short LENGTH_RSA_2048 = 2048;
     public static final short LENGTH_RSA_3072 = 3072;
     public static final short LENGTH_RSA_4096 = 4096;
+    public static final short LENGTH_EC_FP_256 = 256;
+    public static final short LENGTH_EC_FP_384 = 384;
     public static final short LENGTH_AES_128 = 128;
     public static final short LENGTH_AES_192 = 192;
     public static final short LENGTH_AES_256 = 256;
@@ -39,6 +43,12 @@ public class KeyBuilder {
                 return new RsaKeyImpl(TYPE_RSA_PRIVATE, keyLength);
             case TYPE_RSA_CRT_PRIVATE:
                 return new RsaPrivateCrtKeyImpl(keyLength);
+            case TYPE_EC_FP_PUBLIC:
+            case TYPE_EC_FP_PRIVATE:
+                if (keyLength != LENGTH_EC_FP_256 && keyLength != LENGTH_EC_FP_384) {
+                    CryptoException.throwIt(CryptoException.NO_SUCH_ALGORITHM); // the JDK's provider has these two prime curves
+                }
+                return new EcKeyImpl(keyType, keyLength);
             default:
                 CryptoException.throwIt(CryptoException.NO_SUCH_ALGORITHM);
                 return null;

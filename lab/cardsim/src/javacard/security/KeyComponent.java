@@ -27,6 +27,24 @@ final class KeyComponent {
         value = v;
     }
 
+    /** Keeps the bytes as given, leading zeros included: EC components have fixed lengths (points, scalars). */
+    void setExact(byte[] buffer, short offset, short length, short maxBytes) {
+        if (buffer == null || offset < 0 || length <= 0 || length > maxBytes || offset + length > buffer.length) {
+            CryptoException.throwIt(CryptoException.ILLEGAL_VALUE);
+        }
+        byte[] v = new byte[length];
+        System.arraycopy(buffer, offset, v, 0, length);
+        org.simcert.cardsim.CardRuntime.current().memory().persistentWrite(null);
+        value = v;
+    }
+
+    byte[] bytes() {
+        if (value == null) {
+            CryptoException.throwIt(CryptoException.UNINITIALIZED_KEY);
+        }
+        return value.clone();
+    }
+
     void setBig(BigInteger n) {
         byte[] b = n.toByteArray();
         set(b, (short) 0, (short) b.length, (short) b.length);

@@ -7,11 +7,15 @@ import javacard.framework.ISOException;
 import javacard.framework.JCSystem;
 import javacard.framework.OwnerPIN;
 import javacard.framework.Util;
+import javacard.security.ECKey;
+import javacard.security.ECPrivateKey;
+import javacard.security.ECPublicKey;
 import javacard.security.KeyBuilder;
 import javacard.security.KeyPair;
 import javacard.security.RSAPublicKey;
 import javacard.security.MessageDigest;
 import javacard.security.RSAPrivateCrtKey;
+import javacard.security.Signature;
 import javacardx.apdu.ExtendedLength;
 import javacardx.crypto.Cipher;
 import org.globalplatform.Application;
@@ -21,9 +25,10 @@ import org.globalplatform.SecureChannel;
 /**
  * Reference implementation of the JPKI user-authentication application (JPKI AP, AID D3 92 F0 00 26 01 00 00
  * 00 01) as My Number cards and phone secure elements expose it: SELECT of the AP and its EFs, READ BINARY of the
- * certificates and token info, VERIFY of the 4-digit PIN, COMPUTE DIGITAL SIGNATURE with the RSA-2048 key.
- * Command bytes and status words follow ../shared/reference/jpki-card-interface.md. Until it is PERSONALIZED the
- * applet takes only SELECT and STORE DATA (DGIs, see README.md).
+ * certificates and token info, VERIFY of the 4-digit PIN, COMPUTE DIGITAL SIGNATURE with the user-authentication
+ * key: RSA-2048 as today's cards, or ECDSA P-384 (the next-generation card's choice) or P-256, fixed per instance by
+ * its install parameters. Command bytes and status words follow ../shared/reference/jpki-card-interface.md. Until it
+ * is PERSONALIZED the applet takes only SELECT, STORE DATA (DGIs) and GENERATE ASYMMETRIC KEY PAIR (README.md).
  */
 public final class JpkiApplet extends Applet implements ExtendedLength, Application, Personalization.DgiSink {
     // File identifiers of the JPKI AP.
@@ -58,6 +63,8 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
     private static final short DGI_RSA_DP1 = (short) 0x8203;
     private static final short DGI_RSA_Q = (short) 0x8204;
     private static final short DGI_RSA_P = (short) 0x8205;
+    /** EC private key: the scalar d (this project's numbering; EMV CPS defines no EC key DGI). */
+    private static final short DGI_EC_PRIVATE = (short) 0x8301;
     private static final short DGI_PIN = (short) 0x8010;
     private static final short DGI_PIN_TRIES = (short) 0x9010;
     private static final short DGI_EF_MASK = (short) 0xA000;
@@ -71,7 +78,15 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
     private static final short GOT_PIN = 0x20;
     private static final short GOT_TRIES = 0x40;
     private static final short GOT_CERT = 0x80;
-    private static final short GOT_ALL = 0xFF;
+    private static final short GOT_EC_D = 0x100;
+    private static final short GOT_RSA_KEY = GOT_P | GOT_Q | GOT_DP1 | GOT_DQ1 | GOT_PQ;
+    private static final short GOT_REST = GOT_PIN | GOT_TRIES | GOT_CERT;
+
+    /** Install parameter (application data) `80 01 alg` choosing the instance's key; absent: RSA-2048. */
+    private static final byte INSTALL_TAG_KEY_ALGORITHM = (byte) 0x80;
+    static final byte ALG_RSA_2048 = 0x01;
+    static final byte ALG_EC_P256 = 0x02;
+    static final byte ALG_EC_P384 = 0x03;
 
     /** ISO/IEC 7816-4 6981: command incompatible with file structure (no constant in ISO7816). */
     private static final short SW_INCOMPATIBLE_FILE_STRUCTURE = 0x6981;
@@ -91,8 +106,16 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
     };
 
     private final ElementaryFile[] files;
+    private final byte keyAlgorithm;
+    /** The user-authentication key: RSA (with `cipher`) or EC (with `ecdsa`), as `keyAlgorithm` says. */
     private RSAPrivateCrtKey key;
     private final Cipher cipher;
+    private final ECPrivateKey ecKey;
+    private final ECPublicKey ecPublic;
+    private final KeyPair ecPair;
+    private final Signature ecdsa;
+    /** Bytes of the EC field (32 for P-256, 48 for P-384), which is also the length of its hash (SHA-256 / SHA-384). */
+    private final short ecFieldBytes;
     private final MessageDigest sha256;
     private final Personalization personalization;
     private OwnerPIN pin;
@@ -116,13 +139,34 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
     private static final byte EF_KEY = -2;
     private static final byte EF_PIN = -3;
 
-    private JpkiApplet() {
+    private JpkiApplet(byte algorithm) {
         files = new ElementaryFile[] {
             new ElementaryFile(FID_USER_AUTH_CERT), new ElementaryFile(FID_USER_AUTH_CA_CERT),
             new ElementaryFile(FID_TOKEN_INFO), new ElementaryFile(FID_CERT_PRESENCE), new ElementaryFile(FID_GENERATED_PUBLIC_KEY)
         };
-        key = (RSAPrivateCrtKey) KeyBuilder.buildKey(KeyBuilder.TYPE_RSA_CRT_PRIVATE, KeyBuilder.LENGTH_RSA_2048, false);
-        cipher = Cipher.getInstance(Cipher.ALG_RSA_PKCS1, false);
+        keyAlgorithm = algorithm;
+        if (algorithm == ALG_RSA_2048) {
+            key = (RSAPrivateCrtKey) KeyBuilder.buildKey(KeyBuilder.TYPE_RSA_CRT_PRIVATE, KeyBuilder.LENGTH_RSA_2048, false);
+            cipher = Cipher.getInstance(Cipher.ALG_RSA_PKCS1, false);
+            ecKey = null;
+            ecPublic = null;
+            ecPair = null;
+            ecdsa = null;
+            ecFieldBytes = 0;
+        } else {
+            boolean p384 = algorithm == ALG_EC_P384;
+            short bits = p384 ? KeyBuilder.LENGTH_EC_FP_384 : KeyBuilder.LENGTH_EC_FP_256;
+            ecKey = (ECPrivateKey) KeyBuilder.buildKey(KeyBuilder.TYPE_EC_FP_PRIVATE, bits, false);
+            ecPublic = (ECPublicKey) KeyBuilder.buildKey(KeyBuilder.TYPE_EC_FP_PUBLIC, bits, false);
+            setDomain(ecKey, p384);
+            setDomain(ecPublic, p384);
+            // Keys allocated once: a card has no garbage collector, so GENERATE reuses them.
+            ecPair = new KeyPair(ecPublic, ecKey);
+            ecdsa = Signature.getInstance(p384 ? Signature.ALG_ECDSA_SHA_384 : Signature.ALG_ECDSA_SHA_256, false);
+            ecFieldBytes = (short) (p384 ? 48 : 32);
+            key = null;
+            cipher = null;
+        }
         sha256 = MessageDigest.getInstance(MessageDigest.ALG_SHA_256, false);
         pinScratch = new byte[PIN_MAX_SIZE];
         scratch = JCSystem.makeTransientByteArray(KEY_BYTES, JCSystem.CLEAR_ON_DESELECT);
@@ -131,9 +175,60 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
         personalization = new Personalization(this);
     }
 
-    /** Install parameters as jCardSim and GlobalPlatform pass them: bArray[bOffset] is the instance AID length. */
+    private static void setDomain(ECKey k, boolean p384) {
+        byte[] field = p384 ? Curves.P384_FIELD : Curves.P256_FIELD;
+        byte[] a = p384 ? Curves.P384_A : Curves.P256_A;
+        byte[] b = p384 ? Curves.P384_B : Curves.P256_B;
+        byte[] g = p384 ? Curves.P384_G : Curves.P256_G;
+        byte[] r = p384 ? Curves.P384_R : Curves.P256_R;
+        k.setFieldFP(field, (short) 0, (short) field.length);
+        k.setA(a, (short) 0, (short) a.length);
+        k.setB(b, (short) 0, (short) b.length);
+        k.setG(g, (short) 0, (short) g.length);
+        k.setR(r, (short) 0, (short) r.length);
+        k.setK(p384 ? Curves.P384_K : Curves.P256_K);
+    }
+
+    /**
+     * Install parameters as jCardSim and GlobalPlatform pass them: LV instance AID, LV privileges, LV application
+     * data (C9). The application data may hold `80 01 alg` (01 RSA-2048, 02 ECDSA P-256, 03 ECDSA P-384); anything
+     * else there is refused with 6A80, so a mistyped parameter never yields an instance with the wrong key type.
+     */
     public static void install(byte[] bArray, short bOffset, byte bLength) {
-        new JpkiApplet().register(bArray, (short) (bOffset + 1), bArray[bOffset]);
+        short aidOff = (short) (bOffset + 1);
+        byte aidLen = bArray[bOffset];
+        short privOff = (short) (aidOff + aidLen);
+        byte algorithm = ALG_RSA_2048;
+        short end = (short) (bOffset + bLength);
+        if (privOff < end) {
+            short paramsLenOff = (short) (privOff + 1 + bArray[privOff]);
+            if (paramsLenOff < end) {
+                algorithm = keyAlgorithm(bArray, (short) (paramsLenOff + 1), (short) (bArray[paramsLenOff] & 0xFF));
+            }
+        }
+        new JpkiApplet(algorithm).register(bArray, aidOff, aidLen);
+    }
+
+    private static byte keyAlgorithm(byte[] b, short off, short len) {
+        if (len == 0) {
+            return ALG_RSA_2048;
+        }
+        if (len != 3 || b[off] != INSTALL_TAG_KEY_ALGORITHM || b[(short) (off + 1)] != 1) {
+            ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+        }
+        byte alg = b[(short) (off + 2)];
+        if (alg != ALG_RSA_2048 && alg != ALG_EC_P256 && alg != ALG_EC_P384) {
+            ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+        }
+        return alg;
+    }
+
+    private boolean isEc() {
+        return keyAlgorithm != ALG_RSA_2048;
+    }
+
+    private short requiredKeyBits() {
+        return isEc() ? GOT_EC_D : GOT_RSA_KEY;
     }
 
     /** Selecting the AP starts from scratch: no current EF, PIN not verified, personalization stream at block 00. */
@@ -323,8 +418,9 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
     // ---- GENERATE ASYMMETRIC KEY PAIR (on-card key generation, before personalization) ----
 
     /**
-     * 00 46 00 00: generates the RSA-2048 user-authentication key pair inside the card. The private key stays in
-     * the card; the public key is put in EF 0021 as 7F49 { 81 modulus, 82 exponent } for the CA to certify.
+     * 00 46 00 00: generates the user-authentication key pair inside the card. The private key stays in the card;
+     * the public key is put in EF 0021 for the CA to certify, as 7F49 { 81 modulus, 82 exponent } (RSA) or
+     * 7F49 { 86 04 || X || Y } (EC), the ISO/IEC 7816-8 public key data objects.
      */
     private void generateKeyPair(APDU apdu) {
         byte[] buf = apdu.getBuffer();
@@ -333,6 +429,10 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
         }
         if (buf[ISO7816.OFFSET_P1] != 0x00 || buf[ISO7816.OFFSET_P2] != 0x00) {
             ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
+        }
+        if (isEc()) {
+            generateEcKeyPair();
+            return;
         }
         KeyPair kp = new KeyPair(KeyPair.ALG_RSA_CRT, KeyBuilder.LENGTH_RSA_2048);
         kp.genKeyPair();
@@ -356,7 +456,24 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
         Util.arrayCopy(scratch, (short) 0, out, (short) (11 + KEY_BYTES), expLen);
         Util.arrayFillNonAtomic(scratch, (short) 0, KEY_BYTES, (byte) 0);
         f.complete((short) (5 + inner));
-        received |= (short) (GOT_P | GOT_Q | GOT_DP1 | GOT_DQ1 | GOT_PQ);
+        received |= GOT_RSA_KEY;
+    }
+
+    private void generateEcKeyPair() {
+        ecPair.genKeyPair();
+        // 7F49 LL | 86 LL 04 X Y: at most 2 + 97 bytes, so one-byte lengths (< 128) suffice.
+        short w = (short) (1 + 2 * ecFieldBytes);
+        short inner = (short) (2 + w);
+        ElementaryFile f = efFor(FID_GENERATED_PUBLIC_KEY);
+        byte[] out = f.prepare((short) (3 + inner));
+        out[0] = 0x7F;
+        out[1] = 0x49;
+        out[2] = (byte) inner;
+        out[3] = (byte) 0x86;
+        out[4] = (byte) w;
+        ecPublic.getW(out, (short) 5);
+        f.complete((short) (3 + inner));
+        received |= GOT_EC_D;
     }
 
     // ---- VERIFY / CHANGE REFERENCE DATA ----
@@ -447,6 +564,10 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
             ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
         }
         short off = apdu.getOffsetCdata();
+        if (isEc()) {
+            computeEcdsa(apdu, buf[ISO7816.OFFSET_P1], off, lc);
+            return;
+        }
         short inLen;
         switch (buf[ISO7816.OFFSET_P1]) {
             case 0x00: // DigestInfo given: pad and sign as is
@@ -477,6 +598,33 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
         apdu.setOutgoing();
         apdu.setOutgoingLength(sigLen);
         apdu.sendBytesLong(scratch, (short) 0, sigLen);
+    }
+
+    /**
+     * ECDSA with the instance's curve and its hash (SHA-256 for P-256, SHA-384 for P-384). P1 00: the hash is given
+     * (exactly the hash's length); 03: the message is given and hashed in the card. The answer is r || s, each the
+     * field's length (the plain format of BSI TR-03111 section 5.2.1), converted from the API's DER.
+     */
+    private void computeEcdsa(APDU apdu, byte p1, short off, short lc) {
+        byte[] buf = apdu.getBuffer();
+        ecdsa.init(ecKey, Signature.MODE_SIGN);
+        short derLen;
+        if (p1 == 0x00) {
+            if (lc != ecFieldBytes) {
+                ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+            }
+            derLen = ecdsa.signPreComputedHash(buf, off, lc, scratch, (short) 0);
+        } else if (p1 == 0x03) {
+            derLen = ecdsa.sign(buf, off, lc, scratch, (short) 0);
+        } else {
+            ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
+            return;
+        }
+        short plainLen = PlainSignature.fromDer(scratch, derLen, buf, ecFieldBytes);
+        Util.arrayFillNonAtomic(scratch, (short) 0, derLen, (byte) 0);
+        apdu.setOutgoing();
+        apdu.setOutgoingLength(plainLen);
+        apdu.sendBytesLong(buf, (short) 0, plainLen);
     }
 
     // ---- STORE DATA (personalization) ----
@@ -594,7 +742,16 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
             case DGI_RSA_DP1:
             case DGI_RSA_DQ1:
             case DGI_RSA_PQ:
+                if (isEc()) {
+                    ISOException.throwIt(ISO7816.SW_WRONG_DATA); // a key of the other type than the instance's
+                }
                 max = HALF_KEY_BYTES;
+                break;
+            case DGI_EC_PRIVATE:
+                if (!isEc()) {
+                    ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+                }
+                max = ecFieldBytes;
                 break;
             case DGI_PIN:
                 max = blockEncrypted[0] != 0 ? (short) 16 : PIN_LENGTH;
@@ -625,6 +782,8 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
                 return GOT_DQ1;
             case DGI_RSA_PQ:
                 return GOT_PQ;
+            case DGI_EC_PRIVATE:
+                return GOT_EC_D;
             case DGI_PIN:
                 return GOT_PIN;
             case DGI_PIN_TRIES:
@@ -639,10 +798,14 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
      * zero bytes stripped, and a card's key setters are only guaranteed to take the full component length.
      */
     private void leftPadComponent(short length) {
-        if (length > HALF_KEY_BYTES) {
+        leftPad(length, HALF_KEY_BYTES);
+    }
+
+    private void leftPad(short length, short size) {
+        if (length > size) {
             ISOException.throwIt(ISO7816.SW_WRONG_DATA);
         }
-        short pad = (short) (HALF_KEY_BYTES - length);
+        short pad = (short) (size - length);
         if (pad > 0) {
             Util.arrayCopyNonAtomic(scratch, (short) 0, scratch, pad, length); // overlapping copy is defined
             Util.arrayFillNonAtomic(scratch, (short) 0, pad, (byte) 0);
@@ -684,6 +847,10 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
             case DGI_RSA_PQ:
                 leftPadComponent(length);
                 key.setPQ(scratch, (short) 0, HALF_KEY_BYTES);
+                break;
+            case DGI_EC_PRIVATE:
+                leftPad(length, ecFieldBytes);
+                ecKey.setS(scratch, (short) 0, ecFieldBytes);
                 break;
             case DGI_PIN:
                 if (length != PIN_LENGTH || !allDigits(scratch, (short) 0, length)) {
@@ -742,7 +909,7 @@ public final class JpkiApplet extends Applet implements ExtendedLength, Applicat
         if (personalization.inMiddleOfDgi()) {
             ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
         }
-        if (received != GOT_ALL || !key.isInitialized()) {
+        if (received != (short) (requiredKeyBits() | GOT_REST) || !(isEc() ? ecKey.isInitialized() : key.isInitialized())) {
             ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
         }
         JCSystem.beginTransaction();
