@@ -4,6 +4,7 @@
 import * as allure from 'allure-js-commons';
 import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAnswer } from '../harness/apdu/answer.ts';
 import { SW, describeSw } from '../harness/apdu/status-words.ts';
 import { equalBytes, hex } from '../harness/bytes.ts';
 import { EF, JpkiClient } from '../harness/jpki/client.ts';
@@ -58,8 +59,9 @@ describe(`JPKI signing — ${profile.name}`, () => {
     await jpki.selectAp();
     const certDer = await allure.step('read EF 000A (user-authentication certificate)', () => jpki.readEf(EF.USER_AUTH_CERT));
     const caDer = await allure.step('read EF 000B (CA certificate)', () => jpki.readEf(EF.USER_AUTH_CA_CERT));
-    const cert = forge.pki.certificateFromAsn1(forge.asn1.fromDer(toBinary(certDer)));
-    const ca = forge.pki.certificateFromAsn1(forge.asn1.fromDer(toBinary(caDer)));
+    const x509 = (d: Uint8Array) => forge.pki.certificateFromAsn1(forge.asn1.fromDer(toBinary(d)));
+    const cert = parseAnswer('EF 000A (user-authentication certificate)', certDer, x509);
+    const ca = parseAnswer('EF 000B (CA certificate)', caDer, x509);
     await allure.attachment('user-auth certificate (PEM)', forge.pki.certificateToPem(cert), { contentType: 'application/x-pem-file' });
     expect(ca.verify(cert), 'the CA certificate on the card must have issued the user-auth certificate').toBe(true);
     const ku = cert.getExtension('keyUsage') as { digitalSignature?: boolean; critical?: boolean } | null;
@@ -121,7 +123,7 @@ describe(`JPKI signing — ${profile.name}`, () => {
       const state = await jpki.verifyPin(pin);
       expect(state).toEqual({ verified: true });
       const sig = await allure.step('COMPUTE DIGITAL SIGNATURE', () => jpki.sign(v.digestInfo));
-      expect(hex(sig)).toBe(hex(expected.signature));
+      expect(hex(sig), `the card's signature differs from the known answer (${expected.source})`).toBe(hex(expected.signature));
       const cert = userCert;
       if (!cert) throw new Error('no certificate was read from the card (see the certificate test)');
       const pub = cert.publicKey as forge.pki.rsa.PublicKey;

@@ -4,20 +4,11 @@ import { hex } from '../bytes.ts';
 import type { CardSession } from '../apdu/session.ts';
 import { isOk } from '../apdu/status-words.ts';
 import { CardError } from '../apdu/session.ts';
+import { parseAnswer } from '../apdu/answer.ts';
 import { parseTlvs } from '../tlv/ber.ts';
 import type { SecureChannel } from './secure-channel.ts';
 
 /** The card answered 9000 with data this harness cannot read as what the command returns. */
-export class MalformedAnswerError extends Error {}
-
-/** Parses a card's answer, naming the command and what was wrong when it does not parse. */
-export function parseAnswer<T>(command: string, data: Uint8Array, parse: (d: Uint8Array) => T): T {
-  try {
-    return parse(data);
-  } catch (err) {
-    throw new MalformedAnswerError(`${command}: the card's answer (${data.length} bytes) is malformed: ${(err as Error).message}`);
-  }
-}
 
 export interface Cplc {
   raw: Uint8Array;

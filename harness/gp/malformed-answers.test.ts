@@ -6,7 +6,8 @@ import { fromHex } from '../bytes.ts';
 import { JpkiClient } from '../jpki/client.ts';
 import { generateKeyOnCard, parsePublicKeyTemplate } from '../jpki/provision.ts';
 import type { Transport } from '../transport/transport.ts';
-import { getStatus, MalformedAnswerError, readCplc } from './card-content.ts';
+import { MalformedAnswerError } from '../apdu/answer.ts';
+import { getStatus, readCplc } from './card-content.ts';
 import type { SecureChannel } from './secure-channel.ts';
 import { checkedSend } from './secure-channel.ts';
 

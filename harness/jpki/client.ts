@@ -6,6 +6,7 @@ import type { CardSession } from '../apdu/session.ts';
 import { CardError } from '../apdu/session.ts';
 import { SW, describeSw, isOk, triesLeft, type StatusWord } from '../apdu/status-words.ts';
 import { derObjectSize } from '../tlv/ber.ts';
+import { parseAnswer } from '../apdu/answer.ts';
 import { EC_CURVES, type EcCurve } from './key-algorithm.ts';
 
 export const JPKI_AP_AID = fromHex('D392F000260100000001');
@@ -61,7 +62,7 @@ export class JpkiClient {
     const first = await this.readBinary(0, chunk);
     if (!isOk(first.sw)) throw new CardError(`READ BINARY of EF ${fid.toString(16).padStart(4, '0')}`, `00 B0 00 00`, first.sw);
     let size: number | undefined;
-    if (first.data[0] === 0x30 && first.data.length >= 4) size = derObjectSize(first.data);
+    if (first.data[0] === 0x30 && first.data.length >= 4) size = parseAnswer(`READ BINARY of EF ${fid.toString(16).padStart(4, '0')}`, first.data, derObjectSize);
     const parts = [first.data];
     let have = first.data.length;
     while (size === undefined ? first.data.length === chunk : have < size) {

@@ -9,7 +9,7 @@ import type { JpkiVectors } from './vectors.ts';
 import { pad80 } from '../gp/crypto.ts';
 import type { SecureChannel } from '../gp/secure-channel.ts';
 import { parseTlvs, readTlv } from '../tlv/ber.ts';
-import { parseAnswer } from '../gp/card-content.ts';
+import { parseAnswer } from '../apdu/answer.ts';
 import type { JpkiClient } from './client.ts';
 import { assertOnCurve } from './ecdsa-check.ts';
 import { EC_CURVES, installParameters, type EcCurve, type KeyAlgorithm } from './key-algorithm.ts';

@@ -66,8 +66,14 @@ function at(p: ProfileProblem): string {
   return `${p.line}:${p.column} ${p.field}`;
 }
 
+/** An ixit.gp section (lines 12-15) whose load file is the given CAP; the jpki section follows it. */
+function withCap(cap: string): string {
+  return `  gp:\n    sd: A000000151000000\n    keys: { value: "404142434445464748494A4B4C4D4E4F" }\n    loadFile: { cap: ${cap} }\n  jpki:\n`;
+}
+
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'simcert-profile-'));
+  await writeFile(join(dir, 'garbage.cap'), 'this is a text file, not a CAP file\n');
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -151,6 +157,10 @@ describe('malformed profiles point at the line, column and field', () => {
       expect: [['12:29 ixit.atr.mask', 'the mask has 3 bytes, the ATR 2']] },
     { name: 'an applet codebase that does not exist', text: () => edit({ 25: '      codebase: nosuch' }),
       expect: [['25:17 sim.applets[0].codebase', 'no applet sources at lab/applets/nosuch/src']] },
+    { name: 'a CAP file that is not a CAP file', text: () => edit({}).replace('  jpki:\n', withCap(join(dir, 'garbage.cap'))),
+      expect: [['15:22 ixit.gp.loadFile.cap', 'garbage.cap: not a CAP file (not a ZIP archive)']] },
+    { name: 'a CAP file that does not exist', text: () => edit({}).replace('  jpki:\n', withCap(join(dir, 'missing.cap'))),
+      expect: [['15:22 ixit.gp.loadFile.cap', 'no such CAP file']] },
     { name: 'an empty file', text: () => '# nothing here\n',
       expect: [['1:1 ', 'the profile is empty']] },
     { name: 'a list instead of a mapping', text: () => '- name: x\n',

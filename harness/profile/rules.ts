@@ -1,7 +1,8 @@
 // Checks a schema-valid profile for what JSON Schema cannot say well: cross-field consistency, files that must
 // exist, and the secret-handling rules. Every rule names the field it concerns.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { readCapFile } from '../gp/cap-file.ts';
 import { repoRoot } from '../paths.ts';
 import type { Profile, SecretRef } from './types.ts';
 
@@ -103,7 +104,20 @@ export function checkRules(p: Profile, opts: RuleOptions): RuleProblem[] {
       if (!existsSync(src)) add(['ixit', 'gp', 'loadFile', 'codebase'], `no applet sources at lab/applets/${lf.codebase}/src`);
       if (!p.card.emulated) add(['ixit', 'gp', 'loadFile', 'codebase'], 'a load file built from lab/ is a JAR for the simulator; a real card needs { cap: FILE }');
     }
-    if (lf && 'cap' in lf && !existsSync(lf.cap)) add(['ixit', 'gp', 'loadFile', 'cap'], `no such CAP file: ${lf.cap}`);
+    if (lf && 'cap' in lf) {
+      // Read the CAP now, so a broken or wrong load file is refused before any card is touched.
+      if (!existsSync(lf.cap)) add(['ixit', 'gp', 'loadFile', 'cap'], `no such CAP file: ${lf.cap}`);
+      else {
+        try {
+          const cap = readCapFile(new Uint8Array(readFileSync(lf.cap)));
+          if (!cap.appletAids.includes(ixit.jpki.aid.toUpperCase())) {
+            add(['ixit', 'gp', 'loadFile', 'cap'], `${lf.cap} holds applets ${cap.appletAids.join(', ') || '(none)'}, not the JPKI AP ${ixit.jpki.aid}`);
+          }
+        } catch (err) {
+          add(['ixit', 'gp', 'loadFile', 'cap'], `${lf.cap}: ${(err as Error).message}`);
+        }
+      }
+    }
   }
   if (ixit.jpki.install === 'gp' && !gp?.loadFile) {
     add(['ixit', 'jpki', 'install'], 'install: gp needs ixit.gp with a loadFile (package AID and codebase)');

@@ -30,8 +30,10 @@ export interface SimSettings {
   faults?: {
     removeAfterApdus?: number;
     tearAtWrite?: number;
-    hostile?: 'truncated' | 'overlong' | 'unknown-sw' | 'loop-61' | 'loop-6c' | 'silence';
+    hostile?: 'truncated' | 'overlong' | 'unknown-sw' | 'loop-61' | 'loop-6c' | 'silence' | 'corrupt-data' | 'bad-length';
     hostileAfter?: number;
+    /** Only commands starting with these bytes (hex) get hostile answers. */
+    hostileCommand?: string;
   };
 }
 

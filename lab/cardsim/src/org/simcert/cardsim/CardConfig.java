@@ -47,10 +47,16 @@ public final class CardConfig {
     /**
      * Fault injection: a hostile card, from the APDU after hostileAfter on: truncated (one byte, no status word),
      * overlong (300 bytes more than asked), unknown-sw (status word 6F42), loop-61 (61FF for ever), loop-6c (6C10
-     * for ever), silence (no answer at all).
+     * for ever), silence (no answer at all); and in the content, for answers with data and 9000: corrupt-data (the
+     * last data byte's low bit flipped: a signature that does not verify) and bad-length (the second data byte, the
+     * length octet of a TLV or DER object, set to 85: a length the encodings forbid).
      */
     public static final String HOSTILE = "simcert.cardsim.hostile";
     public static final String HOSTILE_AFTER = "simcert.cardsim.hostileAfter";
+    /** Restricts the hostile answers to commands starting with these bytes (hex CLA INS [P1 [P2]], e.g. 802A). */
+    public static final String HOSTILE_COMMAND = "simcert.cardsim.hostileCommand";
+    public static final java.util.List<String> HOSTILE_MODES = java.util.Arrays.asList(
+            "truncated", "overlong", "unknown-sw", "loop-61", "loop-6c", "silence", "corrupt-data", "bad-length");
     /** Fault injection: power is cut at this persistent write (counted from power-up of the first session, from 1). */
     public static final String TEAR_AT_WRITE = "simcert.cardsim.tearAtWrite";
     /** jCardSim's default ATR. */
@@ -81,6 +87,8 @@ public final class CardConfig {
     public final int tearAtWrite;
     public final String hostile;
     public final int hostileAfter;
+    /** Command prefix the hostile answers are limited to; null: every command. */
+    public final byte[] hostileCommand;
     /** Upper-case hex AID -> applet class name, in the config's index order. */
     public final Map<String, String> applets;
 
@@ -116,10 +124,15 @@ public final class CardConfig {
         this.removeAfterApdus = intProperty(p, REMOVE_AFTER_APDUS, 0, 0, Integer.MAX_VALUE);
         this.tearAtWrite = intProperty(p, TEAR_AT_WRITE, 0, 0, Integer.MAX_VALUE);
         this.hostile = p.getProperty(HOSTILE);
-        if (hostile != null && !java.util.Arrays.asList("truncated", "overlong", "unknown-sw", "loop-61", "loop-6c", "silence").contains(hostile)) {
-            throw new IllegalArgumentException(HOSTILE + " must be truncated, overlong, unknown-sw, loop-61, loop-6c or silence, not " + hostile);
+        if (hostile != null && !HOSTILE_MODES.contains(hostile)) {
+            throw new IllegalArgumentException(HOSTILE + " must be one of " + String.join(", ", HOSTILE_MODES) + ", not " + hostile);
         }
         this.hostileAfter = intProperty(p, HOSTILE_AFTER, 0, 0, Integer.MAX_VALUE);
+        String cmd = p.getProperty(HOSTILE_COMMAND);
+        if (cmd != null && !cmd.matches("([0-9A-Fa-f]{2}){1,4}")) {
+            throw new IllegalArgumentException(HOSTILE_COMMAND + " must be 1 to 4 bytes of hex (CLA INS P1 P2), not " + cmd);
+        }
+        this.hostileCommand = cmd == null ? null : Hex.decode(cmd, HOSTILE_COMMAND);
         TreeMap<Integer, String[]> byIndex = new TreeMap<>();
         for (String key : p.stringPropertyNames()) {
             Matcher m = APPLET_AID.matcher(key);

@@ -150,7 +150,7 @@ public final class VSmartCard {
                     System.err.println("cardsim: " + e.getMessage() + " (fault injection); waiting to be inserted again");
                     return Ending.TORN;
                 }
-                if (config.hostile != null && apdus > config.hostileAfter) {
+                if (config.hostile != null && apdus > config.hostileAfter && startsWith(payload, config.hostileCommand)) {
                     response = hostile(config.hostile, payload, response);
                     if (response == null) {
                         continue; // silence: the reader waits for an answer that never comes
@@ -188,9 +188,42 @@ public final class VSmartCard {
                 return new byte[] {0x6C, 0x10};
             case "silence":
                 return null;
+            case "corrupt-data":
+            case "bad-length": {
+                int dataLength = honest.length - 2;
+                boolean ok = honest[dataLength] == (byte) 0x90 && honest[dataLength + 1] == 0;
+                if (!ok || dataLength < 2) {
+                    return honest;
+                }
+                byte[] r = honest.clone();
+                if (mode.equals("corrupt-data")) {
+                    r[dataLength - 1] ^= 0x01;
+                } else {
+                    r[1] = (byte) 0x85; // BER/DER: a five-byte length, which X.690 and ISO/IEC 7816-4 never allow here
+                }
+                return r;
+            }
             default:
                 return honest;
         }
+    }
+
+    private static boolean startsWith(byte[] command, byte[] prefix) {
+        if (prefix == null) {
+            return true;
+        }
+        if (command.length < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            // The logical channel bits of CLA do not count: a channel-1 READ BINARY is still a READ BINARY.
+            byte c = i == 0 ? (byte) (command[0] & 0xFC) : command[i];
+            byte p = i == 0 ? (byte) (prefix[0] & 0xFC) : prefix[i];
+            if (c != p) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** One write per frame, so Nagle never holds half a frame back. */
