@@ -3,13 +3,15 @@
 // comparing every signature byte for byte and verifying it against the certificate read from the card.
 import * as allure from 'allure-js-commons';
 import forge from 'node-forge';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { parseAnswer } from '../harness/apdu/answer.ts';
+import { openLogicalChannel } from '../harness/apdu/logical-channel.ts';
 import { SW, describeSw } from '../harness/apdu/status-words.ts';
 import { equalBytes, hex } from '../harness/bytes.ts';
 import { EF, JpkiClient } from '../harness/jpki/client.ts';
 import { loadJpkiVectors, type JpkiVectors } from '../harness/jpki/vectors.ts';
 import { emsaPkcs1v15, rsaPublicOp } from '../harness/jpki/rsa-check.ts';
+import { applicableTest } from './support/applicability.ts';
 import { loadSuiteProfile, onCard, openJpkiCard, type CardContext } from './support/card-context.ts';
 import { provisionJpki } from './support/provision.ts';
 
@@ -32,8 +34,9 @@ function toBinary(bytes: Uint8Array): string {
   return forge.util.binary.raw.encode(bytes);
 }
 
-function cardTest(name: string, body: () => Promise<void>): void {
-  it(name, async () => {
+/** A test on the card; `when` (ICS mnemonics) and `skip` (a reason) record it as not applicable or skipped. */
+function cardTest(name: string, body: () => Promise<void>, opts: { when?: string; skip?: string } = {}): void {
+  applicableTest(profile, SUITE, name, opts, async () => {
     await allure.epic('JPKI user authentication on the SIM');
     await allure.feature('signing');
     await onCard(ctx, SUITE, body);
@@ -107,12 +110,7 @@ describe(`JPKI signing — ${profile.name}`, () => {
 
   const vectors: JpkiVectors['digestInfos'] = fixture?.digestInfos ?? [];
   for (const v of vectors) {
-    const applies = v.hash !== 'sha1' || profile.ics.sha1DigestInfo;
     const title = `signs DigestInfo ${v.id} (${v.hash}) byte-exact and verifiably`;
-    if (!applies) {
-      it.skip(`${title} — not applicable: the profile does not claim sha1DigestInfo`, () => undefined);
-      continue;
-    }
     cardTest(title, async () => {
       requireProvisioned();
       const expected = fixture!.signatures.find((s) => s.digestInfoId === v.id);
@@ -132,7 +130,26 @@ describe(`JPKI signing — ${profile.name}`, () => {
       expect(pub.verify(toBinary(v.digest), toBinary(sig)), 'node-forge RSASSA-PKCS1-v1_5 verify').toBe(true);
       const recovered = rsaPublicOp(pub, sig);
       expect(hex(recovered)).toBe(hex(emsaPkcs1v15(v.digestInfo, 256)));
-    });
+    }, { when: v.hash === 'sha1' ? 'rsa2048 and sha1_digestinfo' : 'rsa2048' });
   }
+
+  // Android's Open Mobile API reaches SIM applets on a logical channel, the basic one being the modem's.
+  cardTest('signs on a logical channel, as a phone\'s Open Mobile API reaches the applet', async () => {
+    requireProvisioned();
+    const v = fixture?.digestInfos.find((d) => d.hash === 'sha256');
+    const expected = v && fixture!.signatures.find((s) => s.digestInfoId === v.id);
+    if (!v || !expected) throw new Error('the fixture has no SHA-256 DigestInfo with a known signature');
+    const lc = await allure.step('MANAGE CHANNEL (open)', () => openLogicalChannel(ctx.card.session, profile.ics.extendedLength));
+    await allure.parameter('logical channel', String(lc.session.channel));
+    try {
+      const onChannel = new JpkiClient(lc.session, jpki.aid);
+      await onChannel.selectAp();
+      expect(await onChannel.verifyPin(pin)).toEqual({ verified: true });
+      const sig = await allure.step('COMPUTE DIGITAL SIGNATURE on the channel', () => onChannel.sign(v.digestInfo));
+      expect(hex(sig), `the card's signature differs from the known answer (${expected.source})`).toBe(hex(expected.signature));
+    } finally {
+      await lc.close();
+    }
+  }, { when: 'channels and rsa2048' });
 });
 

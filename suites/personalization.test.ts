@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import * as allure from 'allure-js-commons';
 import forge from 'node-forge';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { SW, describeSw } from '../harness/apdu/status-words.ts';
 import { hex } from '../harness/bytes.ts';
 import { issueUserAuthCertificate, loadTestCa } from '../harness/ca/test-ca.ts';
@@ -20,7 +20,8 @@ import { emsaPkcs1v15, rsaPublicOp } from '../harness/jpki/rsa-check.ts';
 import { loadJpkiVectors, type JpkiVectors } from '../harness/jpki/vectors.ts';
 import { loadSuiteProfile, onCard, openJpkiCard, type CardContext } from './support/card-context.ts';
 import type { JpkiClient } from '../harness/jpki/client.ts';
-import { jpkiLoadFile, openDomain } from './support/gp.ts';
+import { jpkiInstallSpec, jpkiLoadFile, openDomain } from './support/gp.ts';
+import { applicableTest } from './support/applicability.ts';
 
 const SUITE = 'personalization';
 const profile = await loadSuiteProfile();
@@ -52,7 +53,7 @@ async function freshInstance(run: string, alg: KeyAlgorithm): Promise<void> {
     await deleteAid(ch, aid);
     const lf = await jpkiLoadFile(profile);
     if (!(await getStatus(ch, 0x20)).some((f) => f.aid === lf.packageAid.toUpperCase())) await loadLoadFile(ch, lf.packageAid, lf.bytes);
-    await installAndMakeSelectable(ch, { loadFileAid: lf.packageAid, moduleAid: aid, instanceAid: aid, applicationData: installParameters(alg) });
+    await installAndMakeSelectable(ch, jpkiInstallSpec(profile, lf.packageAid, installParameters(alg)));
   });
 }
 
@@ -113,17 +114,15 @@ async function checkSignatures(certDer: Uint8Array, expected?: JpkiVectors): Pro
 /** Timings are kept per run (mode and algorithm), so the side-by-side table compares like with like. */
 const runName = (mode: string, alg: KeyAlgorithm): string => `${mode} ${alg}`;
 
+/** What each mode and algorithm needs from the card, as ICS mnemonics (harness/profile/applicability.ts). */
+const NEEDS: Record<'inject' | 'on-card', Record<KeyAlgorithm, string>> = {
+  inject: { rsa2048: 'key_injection and rsa2048', p256: 'key_injection and ec_p256', p384: 'key_injection and ec_p384' },
+  'on-card': { rsa2048: 'rsa2048_keygen', p256: 'ec_p256_keygen', p384: 'ec_p384_keygen' },
+};
+
 function modeTest(mode: 'inject' | 'on-card', alg: KeyAlgorithm, body: () => Promise<void>): void {
-  const claimed = mode === 'inject' ? profile.ics.keyInjection : profile.ics.onCardKeyGeneration;
-  const algClaimed = alg === 'rsa2048' ? profile.ics.rsa2048 : alg === 'p256' ? profile.ics.ecP256 : profile.ics.ecP384;
-  const why = noGp ?? noVectors ?? (!claimed ? `the profile's ICS does not claim ${mode === 'inject' ? 'keyInjection' : 'onCardKeyGeneration'}`
-    : !algClaimed ? `the profile's ICS does not claim ${alg === 'p256' ? 'ecP256' : alg === 'p384' ? 'ecP384' : 'rsa2048'}` : undefined);
   const name = `${mode === 'inject' ? 'injects a centrally generated' : 'generates on the card a'} ${alg} key`;
-  if (why) {
-    it.skip(`${name} — skipped: ${why}`, () => undefined);
-    return;
-  }
-  it(name, async () => {
+  applicableTest(profile, SUITE, name, { when: NEEDS[mode][alg], skip: noGp ?? noVectors }, async () => {
     await allure.epic('JPKI user authentication on the SIM');
     await allure.feature('personalization');
     await allure.parameter('mode', mode);
@@ -195,7 +194,7 @@ describe(`personalization — ${profile.name}`, () => {
     });
   }
 
-  (noGp || noVectors ? it.skip : it)('sets the two modes side by side', async () => {
+  applicableTest(profile, SUITE, 'sets the two modes side by side', { skip: noGp ?? noVectors }, async () => {
     await allure.epic('JPKI user authentication on the SIM');
     await allure.feature('personalization');
     const rows = Object.entries(timings).map(([run, steps]) => {

@@ -58,10 +58,35 @@ export interface BenchResult {
   /** One duration per measured iteration, warm-up excluded, in measurement order. */
   samplesNs: Ns[];
   transportSamplesNs?: Ns[];
+  /** The same minimal APDU as transportSamplesNs, straight through the transport (no APDU layer, no trace). */
+  bareTransportSamplesNs?: Ns[];
   baselineSamplesNs?: Ns[];
+  /** Checks of the public keys a keygen run made the card generate (no key material: counts and fingerprints). */
+  keyQuality?: KeyQualitySummary;
   /** The run stopped early (Ctrl-C, card removed); samplesNs holds what was measured. */
   interrupted: boolean;
   notes: string[];
+}
+
+export interface KeyQualitySummary {
+  algorithm: Algorithm;
+  keys: number;
+  distinct: number;
+  duplicates: number;
+  /** RSA only: what the modulus and exponent should be, and how many keys missed. */
+  expectedBits?: number;
+  /** Decimal. */
+  expectedExponent?: string;
+  wrongSize?: number;
+  wrongExponent?: number;
+  smallFactors?: number;
+  sharedFactors?: number;
+  /** Keys with the ROCA fingerprint (CVE-2017-15361). */
+  rocaVulnerable?: number;
+  ok: boolean;
+  problems: string[];
+  /** One entry per key in generation order: what the checks saw and a SHA-256 of the public value (modulus or point). */
+  perKey: Array<{ bits: number; exponent?: string; roca?: boolean; sha256: string }>;
 }
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });

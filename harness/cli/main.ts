@@ -1,6 +1,8 @@
 // The simcert command line: run suites against profiles, check profiles, list readers.
 import { relative } from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { stringify } from 'yaml';
+import { registerBenchCommands } from './bench-commands.ts';
 import { hex } from '../bytes.ts';
 import { profileMatches, surveyReaders } from '../card/find-card.ts';
 import { checkProfiles, formatProblem, loadProfile, ProfileError } from '../profile/index.ts';
@@ -51,6 +53,16 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = results.some((r) => r.problems.length > 0) ? 2 : 0;
     });
 
+  profile
+    .command('show')
+    .description('print the resolved profile (extends merged, defaults filled in, paths absolute) as YAML')
+    .argument('<FILE>', 'profile file')
+    .action(async (file: string) => {
+      const p = await loadProfile(file, { knownSuites: await knownSuites() });
+      const { file: _file, ...rest } = p;
+      console.log(`# ${relative(process.cwd(), p.file) || p.file}, resolved\n${stringify(rest, { lineWidth: 0 })}`);
+    });
+
   program
     .command('readers')
     .description('list PC/SC readers, card state and ATR; with --profile, read each card\'s ICCID and say which profiles it is')
@@ -79,6 +91,10 @@ export async function main(argv: string[]): Promise<number> {
         console.log(`${r.name}\tATR ${hex(c.atr)}${c.iccid ? `\tICCID ${c.iccid}` : ''}\t${matches.length ? `is: ${matches.join(', ')}` : 'matches no profile'}`);
       }
     });
+
+  registerBenchCommands(program, (code) => {
+    exitCode = code;
+  });
 
   try {
     await program.parseAsync(argv);

@@ -40,11 +40,20 @@ export interface InstallSpec {
   privileges?: string;
   /** Application data for install(), sent as C9 in the install parameters. */
   applicationData?: Uint8Array;
+  /** Memory quotas in bytes, sent as system parameters EF { C8 non-volatile, C7 volatile } (GPCS 2.3.1 table 11-49). */
+  quota?: { nonVolatile?: number; volatile?: number };
+}
+
+function systemParameters(quota: InstallSpec['quota']): Uint8Array {
+  const q = (tag: number, n: number | undefined): number[] => (n === undefined ? [] : [tag, 2, n >> 8, n & 0xff]);
+  const inner = [...q(0xc8, quota?.nonVolatile), ...q(0xc7, quota?.volatile)];
+  return inner.length === 0 ? new Uint8Array(0) : Uint8Array.of(0xef, inner.length, ...inner);
 }
 
 /** The INSTALL [for install and make selectable] command (P1 0C). */
 export function installCommand(spec: InstallSpec) {
-  const params = concat(Uint8Array.of(0xc9), encodeLength(spec.applicationData?.length ?? 0), spec.applicationData ?? new Uint8Array(0));
+  const params = concat(Uint8Array.of(0xc9), encodeLength(spec.applicationData?.length ?? 0), spec.applicationData ?? new Uint8Array(0),
+    systemParameters(spec.quota));
   const data = concat(lv(fromHex(spec.loadFileAid)), lv(fromHex(spec.moduleAid)), lv(fromHex(spec.instanceAid)),
     lv(fromHex(spec.privileges ?? '00')), lv(params), lv(new Uint8Array(0)));
   return { cla: 0x80, ins: 0xe6, p1: 0x0c, p2: 0x00, data, le: 256 };

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+const JAR_DATE = '2026-01-01T00:00:00Z';
 
 export interface JarLoadFileSpec {
   /** Folder of the compiled package (e.g. lab/build/applets/jpki). */
@@ -24,7 +25,8 @@ export async function buildJarLoadFile(spec: JarLoadFileSpec): Promise<Uint8Arra
     await writeFile(join(dir, 'MANIFEST.MF'), `${manifest.join('\n')}\n`);
     const jar = join(dir, 'load-file.jar');
     // The class files go in unchanged: jar only zips them (no compression options that would matter to a card).
-    await run('jar', ['--create', '--file', jar, '--manifest', join(dir, 'MANIFEST.MF'), '-C', spec.classesDir, '.']);
+    // A fixed entry date makes the same classes give the same bytes, so every profile of a run gets one load file.
+    await run('jar', ['--create', '--file', jar, `--date=${JAR_DATE}`, '--manifest', join(dir, 'MANIFEST.MF'), '-C', spec.classesDir, '.']);
     return new Uint8Array(await readFile(jar));
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -161,6 +161,16 @@ describe('malformed profiles point at the line, column and field', () => {
       expect: [['15:22 ixit.gp.loadFile.cap', 'garbage.cap: not a CAP file (not a ZIP archive)']] },
     { name: 'a CAP file that does not exist', text: () => edit({}).replace('  jpki:\n', withCap(join(dir, 'missing.cap'))),
       expect: [['15:22 ixit.gp.loadFile.cap', 'no such CAP file']] },
+    { name: 'an SCP version the GlobalPlatform specifications do not have', text: () => edit({ 9: '  extendedLength: true\n  scp: "04"' }),
+      expect: [['10:8 ics.scp', 'must be 02 or 03']] },
+    { name: 'a memory quota beyond two bytes', text: () => edit({}).replace('  jpki:\n', withCap(join(dir, 'missing.cap')).replace('    loadFile:', '    quota: { nonVolatile: 70000 }\n    loadFile:')),
+      expect: [['15:27 ixit.gp.quota.nonVolatile', '70000 is out of range (maximum 65535)']] }, // schema problems come first; rules wait for them
+    { name: 'a timing model with an unknown distribution', text: () => edit({ 21: '  apduBufferSize: 2048\n  timingModel: { keygen: { distribution: normal, medianMs: 10 } }' }),
+      expect: [['22:42 sim.timingModel.keygen.distribution', 'must be fixed (always the median) or lognormal']] },
+    { name: 'a hostile command that is not hex', text: () => edit({ 21: '  apduBufferSize: 2048\n  faults: { hostile: corrupt-data, hostileCommand: 80ZZ }' }),
+      expect: [['22:52 sim.faults.hostileCommand', '"80ZZ" is not the start of the commands to answer with hostility']] },
+    { name: 'an ICS that disagrees with the simulated card', text: () => edit({ 9: '  extendedLength: true\n  logicalChannels: 2' }),
+      expect: [['10:20 ics.logicalChannels', 'the ICS claims 2 logical channel(s) but the simulator has 4']] },
     { name: 'an empty file', text: () => '# nothing here\n',
       expect: [['1:1 ', 'the profile is empty']] },
     { name: 'a list instead of a mapping', text: () => '- name: x\n',
@@ -178,6 +188,10 @@ describe('malformed profiles point at the line, column and field', () => {
     });
   }
 
+  it('has a corpus of at least 30 malformed profiles', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(30);
+  });
+
   it('says a missing file is missing, in one line', async () => {
     const [r] = await checkProfiles([join(dir, 'nope.yaml')], { knownSuites });
     expect(r!.problems.map(formatProblem)).toEqual([`${join(dir, 'nope.yaml')}: cannot read the profile: no such file`]);
@@ -193,3 +207,61 @@ describe('malformed profiles point at the line, column and field', () => {
     ]);
   });
 });
+
+// A carrier's file holds only its differences from a base; a problem is reported in the file that set the value.
+describe('profiles that extend a base profile', () => {
+  let base: string;
+  beforeAll(async () => {
+    base = join(dir, 'base.yaml');
+    await writeFile(base, edit({ 19: '  atr: 3B0', 21: '  apduBufferSize: 2048' }));
+  });
+
+  it('merges mappings field by field, replaces the rest, and resolves paths against the base', async () => {
+    await writeFile(base, edit({}));
+    const child = await write(['extends: base.yaml', 'name: Child', 'ics:', '  extendedLength: false', '  t0: true', 'sim:', '  protocol: T=0', '  extendedLength: false', '  apduBufferSize: 261', ''].join('\n'));
+    const p = await loadProfile(child, { knownSuites });
+    expect(p.name).toBe('Child');
+    expect(p.card.carrier).toBe('test'); // from the base
+    expect(p.ics).toMatchObject({ t0: true, t1: true, extendedLength: false });
+    expect(p.sim).toMatchObject({ protocol: 'T=0', atr: '3B00', apduBufferSize: 261 });
+    expect(p.ixit.jpki.personalization).toEqual({ source: 'fixture', vectors: VECTORS });
+    expect(p.file).toBe(child);
+  });
+
+  it('removes an inherited field set to null', async () => {
+    await writeFile(base, edit({}, ['description: inherited']));
+    const p = await loadProfile(await write('extends: base.yaml\ndescription: null\n'), { knownSuites });
+    expect(p.description).toBeUndefined();
+  });
+
+  it('reports a bad value set in the base at the base file\'s line, and one set in the child at the child\'s', async () => {
+    await writeFile(base, edit({ 21: '  apduBufferSize: big' }));
+    const child = await write('extends: base.yaml\nname: Child\nsim:\n  atr: XYZ\n');
+    const got = await problems(await readFileText(child));
+    const r = await checkProfiles([child], { knownSuites });
+    const ps = r[0]!.problems.map((p) => `${p.file === base ? 'base' : 'child'}:${p.line}:${p.column} ${p.field}`);
+    expect(ps.sort()).toEqual(['base:21:19 sim.apduBufferSize', 'child:4:8 sim.atr']);
+    expect(got.length).toBeGreaterThan(0);
+  });
+
+  it('points at the extends line when the base cannot be read', async () => {
+    const child = await write('name: Child\nextends: nowhere.yaml\n');
+    const [r] = await checkProfiles([child], { knownSuites });
+    expect(r!.problems.map((p) => `${p.line}:${p.column} ${p.field} | ${p.message}`)).toEqual([`2:10 extends | cannot read the profile: no such file: ${join(dir, 'nowhere.yaml')}`]);
+  });
+
+  it('refuses a cycle of extends', async () => {
+    const a = join(dir, 'cycle-a.yaml');
+    const b = join(dir, 'cycle-b.yaml');
+    await writeFile(a, 'extends: cycle-b.yaml\n');
+    await writeFile(b, 'extends: cycle-a.yaml\n');
+    const [r] = await checkProfiles([a], { knownSuites });
+    expect(r!.problems).toHaveLength(1);
+    expect(r!.problems[0]).toMatchObject({ file: b, line: 1, column: 10, field: 'extends' });
+    expect(r!.problems[0]!.message).toContain('a cycle');
+  });
+});
+
+async function readFileText(f: string): Promise<string> {
+  return (await import('node:fs/promises')).readFile(f, 'utf8');
+}

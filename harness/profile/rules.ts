@@ -142,6 +142,16 @@ export function checkRules(p: Profile, opts: RuleOptions): RuleProblem[] {
     if (sim.protocol === 'T=0' && !ics.t0) add(['sim', 'protocol'], 'the simulator would speak T=0 but ics.t0 is false');
     if (sim.protocol === 'T=1' && !ics.t1) add(['sim', 'protocol'], 'the simulator would speak T=1 but ics.t1 is false');
     if (ics.extendedLength && !sim.extendedLength) add(['ics', 'extendedLength'], 'the ICS claims extended length but sim.extendedLength is false');
+    // The emulated card must be the card the ICS describes, or the run tests the lab's typo instead of the variant.
+    if (ics.logicalChannels !== sim.logicalChannels) {
+      add(['ics', 'logicalChannels'], `the ICS claims ${ics.logicalChannels} logical channel(s) but the simulator has ${sim.logicalChannels} (sim.logicalChannels)`);
+    }
+    const simScp = sim.isd?.scp ?? '03';
+    if (ics.scp !== simScp) add(['ics', 'scp'], `the ICS claims SCP${ics.scp} but the simulated domain speaks SCP${simScp} (sim.isd.scp)`);
+    if (sim.ec === false && (ics.ecP256 || ics.ecP384)) add(['sim', 'ec'], 'the simulated card has no elliptic curves but the ICS claims ecP256 or ecP384');
+    if (ics.persistentMemory !== undefined && sim.persistentMemory !== undefined && ics.persistentMemory !== sim.persistentMemory) {
+      add(['ics', 'persistentMemory'], `the ICS states ${ics.persistentMemory} bytes free but the simulator has ${sim.persistentMemory} (sim.persistentMemory)`);
+    }
     if (sim.extendedLength && sim.apduBufferSize < 2048) {
       add(['sim', 'apduBufferSize'], 'extended length needs an APDU buffer of at least 2048 bytes to carry a certificate read');
     }

@@ -27,6 +27,12 @@ export interface SimSettings {
   /** ICCID the simulated card serves from EF ICCID (2FE2). */
   iccid?: string;
   /** Fault injection for testing the harness: the card is pulled out after this many APDUs. */
+  /** A declared timing model for benchmark checks (off by default; never card timing). */
+  timingModel?: { seed?: number; keygen?: TimingDistribution; sign?: TimingDistribution };
+  /** False emulates a card without elliptic curves. */
+  ec?: boolean;
+  /** Bytes of non-volatile memory the simulated card has free for load files and instances. */
+  persistentMemory?: number;
   faults?: {
     removeAfterApdus?: number;
     tearAtWrite?: number;
@@ -35,6 +41,12 @@ export interface SimSettings {
     /** Only commands starting with these bytes (hex) get hostile answers. */
     hostileCommand?: string;
   };
+}
+
+export interface TimingDistribution {
+  distribution: 'fixed' | 'lognormal';
+  medianMs: number;
+  cv: number;
 }
 
 export interface Profile {
@@ -60,6 +72,15 @@ export interface Profile {
     onCardKeyGeneration: boolean;
     ecP256: boolean;
     ecP384: boolean;
+    javaCard: string;
+    globalPlatform: string;
+    scp: '02' | '03';
+    /** SCP i parameter, hex. */
+    scpI: string;
+    supplementaryDomains: boolean;
+    delegatedManagement: boolean;
+    /** Bytes of non-volatile memory free for applications, when the card states it. */
+    persistentMemory?: number;
   };
   ixit: {
     transport: 'sim' | 'vpcd' | 'pcsc';
@@ -89,6 +110,8 @@ export interface Profile {
       /** The applet package: built from lab/ (emulated cards) or a CAP file (absolute path after loading). */
       loadFile?: { packageAid: string; codebase: string } | { cap: string };
       existingInstanceSw: string;
+      /** Memory quotas for the JPKI instance (INSTALL system parameters C8 / C7). */
+      quota?: { nonVolatile?: number; volatile?: number };
       /** The service provider's supplementary security domain and its keys (the SP/carrier split). */
       serviceProvider?: { sd: string; kvn: number; keys: SecretRef };
     };

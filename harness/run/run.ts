@@ -9,6 +9,7 @@ import { checkProfiles, formatProblem, loadProfile } from '../profile/index.ts';
 import type { Profile } from '../profile/types.ts';
 import { repoRoot } from '../paths.ts';
 import { generateReport } from '../report/allure.ts';
+import { PORTABILITY_SUITES, writePortabilityReport } from '../report/portability.ts';
 import { knownSuites, suiteFile } from './suites.ts';
 
 export interface RunOptions {
@@ -47,8 +48,14 @@ export async function runSuites(opts: RunOptions): Promise<number> {
   const files = await expandProfileArgs(opts.profiles);
   const suitesAvailable = await knownSuites();
   for (const s of opts.suites ?? []) {
-    if (!suitesAvailable.includes(s)) throw new UsageError(`--suite ${s}: no such suite (suites: ${suitesAvailable.join(', ')})`);
+    if (!suitesAvailable.includes(s) && s !== 'portability') {
+      throw new UsageError(`--suite ${s}: no such suite (suites: ${[...suitesAvailable, 'portability'].join(', ')})`);
+    }
   }
+  // `portability` runs the install, personalization and signing suites on every profile and writes the matrix.
+  const portability = opts.suites?.includes('portability') === true;
+  const requested = opts.suites?.flatMap((s) => (s === 'portability' ? [...PORTABILITY_SUITES] : [s]));
+  const suitesToRun = requested ? [...new Set(requested)] : undefined;
   const checked = await checkProfiles(files, { knownSuites: suitesAvailable });
   const problems = checked.flatMap((c) => c.problems);
   if (problems.length > 0) {
@@ -68,7 +75,7 @@ export async function runSuites(opts: RunOptions): Promise<number> {
 
   let failed = false;
   for (const profile of profiles) {
-    const suites = opts.suites ?? profile.suites;
+    const suites = suitesToRun ?? profile.suites;
     if (suites.length === 0) {
       opts.log(`${relative(process.cwd(), profile.file)}: enables no suites; nothing to run`);
       continue;
@@ -83,6 +90,10 @@ export async function runSuites(opts: RunOptions): Promise<number> {
   try {
     const index = await generateReport(resultsDir, reportDir);
     opts.log(`\nAllure report: ${relative(process.cwd(), index)}`);
+    if (portability) {
+      const m = await writePortabilityReport(resultsDir, out);
+      opts.log(`Portability matrix: ${relative(process.cwd(), m.html)} and ${relative(process.cwd(), m.md)}`);
+    }
   } catch (err) {
     opts.log((err as Error).message);
     return 1;

@@ -41,6 +41,16 @@ export function simulatorConfig(sim: SimSettings, host: string, port: number): s
   if (sim.faults?.hostileCommand) lines.push(`simcert.cardsim.hostileCommand=${sim.faults.hostileCommand}`);
   if (sim.faults?.tearAtWrite) lines.push(`simcert.cardsim.tearAtWrite=${sim.faults.tearAtWrite}`);
   if (sim.faults?.removeAfterApdus) lines.push(`simcert.cardsim.removeAfterApdus=${sim.faults.removeAfterApdus}`);
+  if (sim.persistentMemory !== undefined) lines.push(`simcert.cardsim.persistentMemory=${sim.persistentMemory}`);
+  if (sim.ec === false) lines.push('simcert.cardsim.ec=false');
+  const tm = sim.timingModel;
+  if (tm) {
+    if (tm.seed !== undefined) lines.push(`simcert.cardsim.timing.seed=${tm.seed}`);
+    for (const op of ['keygen', 'sign'] as const) {
+      const d = tm[op];
+      if (d) lines.push(`simcert.cardsim.timing.${op}=${d.distribution},${d.medianMs},${d.cv ?? 0}`);
+    }
+  }
   sim.applets.forEach((a, i) => {
     lines.push(`com.licel.jcardsim.card.applet.${i}.AID=${a.aid}`, `com.licel.jcardsim.card.applet.${i}.Class=${a.class}`);
   });

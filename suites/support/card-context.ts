@@ -4,7 +4,9 @@ import * as allure from 'allure-js-commons';
 import { fromHex, hex } from '../../harness/bytes.ts';
 import { JpkiClient } from '../../harness/jpki/client.ts';
 import { openCard, type OpenCard } from '../../harness/card/open-card.ts';
-import { loadProfile, resolveSecret } from '../../harness/profile/index.ts';
+import { relative } from 'node:path';
+import { inspectProfile, ProfileError, resolveSecret } from '../../harness/profile/index.ts';
+import type { LayeredSourceMap } from '../../harness/profile/layers.ts';
 import type { Profile } from '../../harness/profile/types.ts';
 import { knownSuites } from '../../harness/run/suites.ts';
 
@@ -15,10 +17,23 @@ export interface CardContext {
 
 export const PROFILE_ENV = 'SIMCERT_PROFILE';
 
+const sources = new WeakMap<Profile, LayeredSourceMap>();
+
 export async function loadSuiteProfile(): Promise<Profile> {
   const file = process.env[PROFILE_ENV];
   if (!file) throw new Error(`${PROFILE_ENV} is not set: run suites through \`simcert run --profile FILE\``);
-  return loadProfile(file, { knownSuites: await knownSuites() });
+  const r = await inspectProfile(file, { knownSuites: await knownSuites() });
+  if (!r.profile) throw new ProfileError(r.problems);
+  if (r.sources) sources.set(r.profile, r.sources);
+  return r.profile;
+}
+
+/** `file:line:column` of the profile line that set a field (with `extends`, possibly in a base profile). */
+export function profileLine(profile: Profile, path: readonly (string | number)[]): string {
+  const map = sources.get(profile);
+  if (!map) return relative(process.cwd(), profile.file);
+  const at = map.valuePos(path);
+  return `${relative(process.cwd(), at.file)}:${at.line}:${at.column}`;
 }
 
 export async function openCardContext(profile: Profile): Promise<CardContext> {
@@ -39,12 +54,18 @@ export async function secret(profile: Profile): Promise<string> {
  * Runs a test body with the Allure labels every card test carries, and attaches the APDU exchanges the test
  * made (already redacted by the trace) whether it passed or failed.
  */
-export async function onCard(ctx: CardContext, suite: string, body: () => Promise<void>): Promise<void> {
-  const { profile, card } = ctx;
+/** The labels every test carries, run or not: they place it in the report and in the portability matrix. */
+export async function profileLabels(profile: Profile, suite: string): Promise<void> {
   // The report is grouped by SIM variant, then by what is being certified (harness/report/allurerc.mjs).
   await allure.label('variant', `${profile.card.carrier} / ${profile.card.variant}`);
   await allure.label('conformance suite', suite);
   await allure.parameter('profile', profile.name);
+  await allure.parameter('profile file', relative(process.cwd(), profile.file), { excluded: true });
+}
+
+export async function onCard(ctx: CardContext, suite: string, body: () => Promise<void>): Promise<void> {
+  const { profile, card } = ctx;
+  await profileLabels(profile, suite);
   await allure.parameter('ATR', hex(card.session.atr, ' '));
   await allure.parameter('reader', card.reader, { excluded: true });
   await allure.label('host', profile.ixit.transport);

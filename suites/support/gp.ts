@@ -6,6 +6,7 @@ import type { CommandApdu, ResponseApdu } from '../../harness/apdu/apdu.ts';
 import { describeSw } from '../../harness/apdu/status-words.ts';
 import { fromHex } from '../../harness/bytes.ts';
 import { readCapFile } from '../../harness/gp/cap-file.ts';
+import type { InstallSpec } from '../../harness/gp/content.ts';
 import { buildJarLoadFile } from '../../harness/gp/load-file.ts';
 import { parseKeySpec } from '../../harness/gp/keys-spec.ts';
 import { AuthLedger } from '../../harness/gp/ledger.ts';
@@ -63,6 +64,16 @@ export function reported(ch: SecureChannel): SecureChannel {
       return r;
     }));
   return { ...ch, transmit, send: checkedSend(transmit) };
+}
+
+/**
+ * INSTALL [for install] of the JPKI applet as the profile's IXIT asks for it: its AID, the memory quotas, and the
+ * key type in the application data.
+ */
+export function jpkiInstallSpec(profile: Profile, loadFileAid: string, applicationData?: Uint8Array): InstallSpec {
+  const aid = profile.ixit.jpki.aid;
+  const quota = profile.ixit.gp?.quota;
+  return { loadFileAid, moduleAid: aid, instanceAid: aid, ...(applicationData ? { applicationData } : {}), ...(quota ? { quota } : {}) };
 }
 
 const loadFiles = new Map<string, Promise<{ packageAid: string; bytes: Uint8Array }>>();

@@ -8,7 +8,7 @@ import { createApplet, personalizeFixture, personalizeThroughDomain } from '../.
 import type { JpkiVectors } from '../../harness/jpki/vectors.ts';
 import type { CardContext } from './card-context.ts';
 import { installAndMakeSelectable, installForPersonalization, loadLoadFile } from '../../harness/gp/content.ts';
-import { jpkiLoadFile, openDomain } from './gp.ts';
+import { jpkiInstallSpec, jpkiLoadFile, openDomain } from './gp.ts';
 
 export async function provisionJpki(ctx: CardContext, jpki: JpkiClient, pin: string, fixture: JpkiVectors | undefined): Promise<void> {
   const jp = ctx.profile.ixit.jpki;
@@ -21,7 +21,7 @@ export async function provisionJpki(ctx: CardContext, jpki: JpkiClient, pin: str
       const lf = await jpkiLoadFile(ctx.profile);
       const ch = await openDomain(ctx);
       await loadLoadFile(ch, lf.packageAid, lf.bytes);
-      await installAndMakeSelectable(ch, { loadFileAid: lf.packageAid, moduleAid: jp.aid, instanceAid: jp.aid });
+      await installAndMakeSelectable(ch, jpkiInstallSpec(ctx.profile, lf.packageAid));
     });
   }
   if (fixture && jp.install === 'gp') {

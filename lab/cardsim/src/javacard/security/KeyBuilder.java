@@ -27,6 +27,9 @@ public class KeyBuilder {
     public static final short LENGTH_AES_192 = 192;
     public static final short LENGTH_AES_256 = 256;
 
+    /** Simulator setting: false emulates a card whose Java Card platform has no EC. */
+    private static final String EC_SWITCH = "simcert.cardsim.ec";
+
     private KeyBuilder() {
     }
 
@@ -45,6 +48,11 @@ public class KeyBuilder {
                 return new RsaPrivateCrtKeyImpl(keyLength);
             case TYPE_EC_FP_PUBLIC:
             case TYPE_EC_FP_PRIVATE:
+                // A card without elliptic curves (simcert.cardsim.ec=false, copied into the system properties as
+                // jCardSim does with every key) answers as such a card does: no such algorithm.
+                if ("false".equals(System.getProperty(EC_SWITCH))) {
+                    CryptoException.throwIt(CryptoException.NO_SUCH_ALGORITHM);
+                }
                 if (keyLength != LENGTH_EC_FP_256 && keyLength != LENGTH_EC_FP_384) {
                     CryptoException.throwIt(CryptoException.NO_SUCH_ALGORITHM); // the JDK's provider has these two prime curves
                 }

@@ -47,6 +47,10 @@ public final class KeyPair {
 
     /** Generates a new pair; a public exponent already set in the public key is kept, else 65537 is used. */
     public final void genKeyPair() throws CryptoException {
+        org.simcert.cardsim.TimingModel.pace(org.simcert.cardsim.TimingModel.Op.KEYGEN, this::generate);
+    }
+
+    private void generate() {
         if (algorithm == ALG_EC_FP) {
             genEcKeyPair();
             return;

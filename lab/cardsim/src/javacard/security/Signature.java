@@ -111,7 +111,7 @@ public abstract class Signature {
                 CryptoException.throwIt(CryptoException.INVALID_INIT);
             }
             int k = Rsa.modulusBytes(key);
-            byte[] s = Rsa.op(key, Rsa.pad(encodedDigestInfo(inBuff, inOffset, inLength), k, 1));
+            byte[] s = org.simcert.cardsim.TimingModel.paced(org.simcert.cardsim.TimingModel.Op.SIGN, () -> Rsa.op(key, Rsa.pad(encodedDigestInfo(inBuff, inOffset, inLength), k, 1)));
             System.arraycopy(s, 0, sigBuff, sigOffset, s.length);
             return (short) s.length;
         }
@@ -127,7 +127,7 @@ public abstract class Signature {
             byte[] di = new byte[prefix.length + hashLength];
             System.arraycopy(prefix, 0, di, 0, prefix.length);
             System.arraycopy(hashBuff, hashOffset, di, prefix.length, hashLength);
-            byte[] sig = Rsa.op(key, Rsa.pad(di, Rsa.modulusBytes(key), 1));
+            byte[] sig = org.simcert.cardsim.TimingModel.paced(org.simcert.cardsim.TimingModel.Op.SIGN, () -> Rsa.op(key, Rsa.pad(di, Rsa.modulusBytes(key), 1)));
             System.arraycopy(sig, 0, sigBuff, sigOffset, sig.length);
             digest.reset();
             return (short) sig.length;
@@ -231,7 +231,7 @@ public abstract class Signature {
             if (key == null || mode != MODE_SIGN) {
                 CryptoException.throwIt(CryptoException.INVALID_INIT);
             }
-            return signHash(finish(inBuff, inOffset, inLength), sigBuff, sigOffset);
+            return org.simcert.cardsim.TimingModel.paced(org.simcert.cardsim.TimingModel.Op.SIGN, () -> signHash(finish(inBuff, inOffset, inLength), sigBuff, sigOffset));
         }
 
         public short signPreComputedHash(byte[] hashBuff, short hashOffset, short hashLength, byte[] sigBuff, short sigOffset) {
@@ -244,7 +244,7 @@ public abstract class Signature {
             byte[] h = new byte[hashLength];
             System.arraycopy(hashBuff, hashOffset, h, 0, hashLength);
             digest.reset();
-            return signHash(h, sigBuff, sigOffset);
+            return org.simcert.cardsim.TimingModel.paced(org.simcert.cardsim.TimingModel.Op.SIGN, () -> signHash(h, sigBuff, sigOffset));
         }
 
         public boolean verify(byte[] inBuff, short inOffset, short inLength, byte[] sigBuff, short sigOffset, short sigLength) {

@@ -45,6 +45,11 @@ public final class CardConfig {
     /** Fault injection: the card is pulled out of its reader after this many command APDUs (0: never). */
     public static final String REMOVE_AFTER_APDUS = "simcert.cardsim.removeAfterApdus";
     /**
+     * Non-volatile memory free for content, in bytes (0: unlimited): LOAD spends the load file's size, INSTALL the
+     * instance's non-volatile quota (C8 in the install parameters, else DEFAULT_INSTANCE_QUOTA); DELETE gives it back.
+     */
+    public static final String PERSISTENT_MEMORY = "simcert.cardsim.persistentMemory";
+    /**
      * Fault injection: a hostile card, from the APDU after hostileAfter on: truncated (one byte, no status word),
      * overlong (300 bytes more than asked), unknown-sw (status word 6F42), loop-61 (61FF for ever), loop-6c (6C10
      * for ever), silence (no answer at all); and in the content, for answers with data and 9000: corrupt-data (the
@@ -84,6 +89,7 @@ public final class CardConfig {
     public final boolean isdDefaultSelected;
     public final byte[] cplc;
     public final int removeAfterApdus;
+    public final int persistentMemory;
     public final int tearAtWrite;
     public final String hostile;
     public final int hostileAfter;
@@ -91,6 +97,8 @@ public final class CardConfig {
     public final byte[] hostileCommand;
     /** Upper-case hex AID -> applet class name, in the config's index order. */
     public final Map<String, String> applets;
+    /** simcert.cardsim.timing.* (TimingModel): off unless configured; put in force for the process when read. */
+    public final TimingModel timingModel;
 
     public CardConfig(Properties p) {
         this.properties = p;
@@ -122,6 +130,7 @@ public final class CardConfig {
             throw new IllegalArgumentException(CPLC + " must be 42 bytes");
         }
         this.removeAfterApdus = intProperty(p, REMOVE_AFTER_APDUS, 0, 0, Integer.MAX_VALUE);
+        this.persistentMemory = intProperty(p, PERSISTENT_MEMORY, 0, 0, Integer.MAX_VALUE);
         this.tearAtWrite = intProperty(p, TEAR_AT_WRITE, 0, 0, Integer.MAX_VALUE);
         this.hostile = p.getProperty(HOSTILE);
         if (hostile != null && !HOSTILE_MODES.contains(hostile)) {
@@ -133,6 +142,8 @@ public final class CardConfig {
             throw new IllegalArgumentException(HOSTILE_COMMAND + " must be 1 to 4 bytes of hex (CLA INS P1 P2), not " + cmd);
         }
         this.hostileCommand = cmd == null ? null : Hex.decode(cmd, HOSTILE_COMMAND);
+        this.timingModel = TimingModel.parse(p);
+        TimingModel.use(timingModel);
         TreeMap<Integer, String[]> byIndex = new TreeMap<>();
         for (String key : p.stringPropertyNames()) {
             Matcher m = APPLET_AID.matcher(key);

@@ -62,6 +62,8 @@ public final class CardRuntime {
     private final byte[] buffer;
     private final UiccFiles files;
     private final CardManager cardManager;
+    /** Non-volatile memory for load files and instances, shared by every security domain. */
+    private final org.simcert.cardsim.gp.ContentMemory contentMemory;
 
     private APDU currentApdu;
     private byte currentChannel;
@@ -85,6 +87,7 @@ public final class CardRuntime {
         this.buffer = new byte[config.apduBufferSize];
         this.files = new UiccFiles(config.iccid, config.logicalChannels);
         current = this;
+        this.contentMemory = new org.simcert.cardsim.gp.ContentMemory(config.persistentMemory);
         this.cardManager = new CardManager(config.isdAid, config.isdScp, config.isdEnc, config.isdMac, config.isdDek, config.isdKvn,
                 config.isdSequenceCounter, config.isdScp02CardChallenge, config.cplc, config.isdMaxFailures, this);
         installed.add(new Installed(cardManager.aid(), cardManager));
@@ -653,5 +656,9 @@ public final class CardRuntime {
         r[data.length] = (byte) (sw >> 8);
         r[data.length + 1] = (byte) sw;
         return r;
+    }
+
+    public org.simcert.cardsim.gp.ContentMemory contentMemory() {
+        return contentMemory;
     }
 }

@@ -276,6 +276,10 @@ public final class CardManager extends Applet {
                 ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
             }
             byte[] appData = applicationData(f[4]);
+            String instanceKey = LoadFile.hex(instance);
+            if (!runtime.contentMemory().reserve(instanceKey, nonVolatileQuota(f[4]))) {
+                ISOException.throwIt(SW_NOT_ENOUGH_MEMORY);
+            }
             // install() parameters as a card builds them: LV(instance AID) LV(privileges) LV(application data).
             byte[] bArray = Scp03.concat(new byte[] {(byte) instance.length}, instance, new byte[] {(byte) f[3].length}, f[3],
                     new byte[] {(byte) appData.length}, appData);
@@ -283,10 +287,12 @@ public final class CardManager extends Applet {
             try {
                 cls = lf.moduleClass(f[1]);
             } catch (ClassNotFoundException | LinkageError e) {
+                runtime.contentMemory().release(instanceKey);
                 ISOException.throwIt((short) 0x6A88);
                 return null;
             }
             if (!runtime.instantiate(cls, instance, bArray, (short) 0, (byte) bArray.length)) {
+                runtime.contentMemory().release(instanceKey);
                 ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
             }
             privileges.put(LoadFile.hex(instance), f[3].length == 0 ? new byte[3] : f[3].clone());
@@ -409,6 +415,41 @@ public final class CardManager extends Applet {
     }
 
     /** The value of the C9 (application specific parameters) TLV of the install parameters, or nothing. */
+    /** GPCS 2.3.1 section 11.1.2 / table 11-49: 6A84, not enough memory space. */
+    private static final short SW_NOT_ENOUGH_MEMORY = 0x6A84;
+
+    /**
+     * The non-volatile quota an INSTALL asks for: C8 (2 or 4 bytes) inside the system parameters EF of the install
+     * parameters (GPCS 2.3.1 table 11-49), or the default footprint when there is none.
+     */
+    private static int nonVolatileQuota(byte[] params) {
+        int p = 0;
+        while (p + 2 <= params.length) {
+            int tag = params[p] & 0xFF;
+            int len = params[p + 1] & 0xFF;
+            int v = p + 2;
+            if (v + len > params.length) {
+                break;
+            }
+            if (tag == 0xEF) {
+                for (int q = v; q + 2 <= v + len;) {
+                    int t = params[q] & 0xFF;
+                    int l = params[q + 1] & 0xFF;
+                    if (t == 0xC8 && (l == 2 || l == 4) && q + 2 + l <= v + len) {
+                        int n = 0;
+                        for (int i = 0; i < l; i++) {
+                            n = (n << 8) | (params[q + 2 + i] & 0xFF);
+                        }
+                        return n;
+                    }
+                    q += 2 + l;
+                }
+            }
+            p = v + len;
+        }
+        return ContentMemory.DEFAULT_INSTANCE_QUOTA;
+    }
+
     private static byte[] applicationData(byte[] params) {
         if (params.length >= 2 && params[0] == (byte) 0xC9 && 2 + (params[1] & 0xFF) <= params.length) {
             return Arrays.copyOfRange(params, 2, 2 + (params[1] & 0xFF));
@@ -438,6 +479,9 @@ public final class CardManager extends Applet {
         LoadFile lf = LoadFile.parse(lfdb, target, why);
         if (lf == null) {
             ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+        }
+        if (!runtime.contentMemory().reserve(LoadFile.hex(target), lfdb.length)) {
+            ISOException.throwIt(SW_NOT_ENOUGH_MEMORY);
         }
         loadFiles.put(LoadFile.hex(target), lf);
     }
@@ -476,6 +520,7 @@ public final class CardManager extends Applet {
             runtime.removeInstance(target);
             privileges.remove(key);
             instanceOf.remove(key);
+            runtime.contentMemory().release(key);
             return new byte[] {0x00};
         }
         if (loadFiles.containsKey(key)) {
@@ -492,8 +537,10 @@ public final class CardManager extends Applet {
                 runtime.removeInstance(hexToBytes(i));
                 privileges.remove(i);
                 instanceOf.remove(i);
+                runtime.contentMemory().release(i);
             }
             loadFiles.remove(key);
+            runtime.contentMemory().release(key);
             return new byte[] {0x00};
         }
         ISOException.throwIt((short) 0x6A88);

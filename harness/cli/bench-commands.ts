@@ -1,0 +1,175 @@
+// The benchmark commands of the simcert CLI: `bench` (time one operation on the card each profile describes, one
+// JSON result per profile) and `compare` (bench results side by side as an HTML page and a markdown table).
+// Exit codes: 0 done; 1 a card or harness error (samples measured before it are still written); 2 bad usage or
+// input; 3 a loop run whose baseline could not be subtracted (no per-operation figure); 130 interrupted (Ctrl-C).
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { glob } from 'tinyglobby';
+import { buildComparison, renderHtml, renderMarkdown } from '../bench/compare.ts';
+import { progressOn } from '../bench/progress.ts';
+import { loadBenchResult, type Algorithm, type BenchResult, type OperationName } from '../bench/result.ts';
+import { ALGORITHMS, BenchUsageError, describeResult, OPERATIONS, runBench } from '../bench/run.ts';
+import { loadProfile } from '../profile/index.ts';
+import type { Profile } from '../profile/types.ts';
+import { expandProfileArgs } from '../run/run.ts';
+import { knownSuites } from '../run/suites.ts';
+
+export const EXIT_REFUSED = 3;
+export const EXIT_INTERRUPTED = 130;
+
+function wholeNumber(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`a whole number >= ${min}`);
+    return n;
+  };
+}
+
+function shown(file: string): string {
+  return relative(process.cwd(), file) || file;
+}
+
+interface BenchCliOptions {
+  profile: string[];
+  op: OperationName;
+  alg?: Algorithm;
+  iterations?: number;
+  warmup?: number;
+  loop?: number;
+  transportIterations?: number;
+  out?: string;
+}
+
+export function registerBenchCommands(program: Command, setExitCode: (code: number) => void): void {
+  program
+    .command('bench')
+    .description('time one operation on the card each profile describes; statistics on stdout, one JSON result per profile under reports/bench/')
+    .requiredOption('-p, --profile <FILE...>', 'profile YAML files or globs')
+    .addOption(new Option('--op <OP>', 'what to time').choices([...OPERATIONS]).makeOptionMandatory())
+    .addOption(new Option('--alg <ALG>', 'key algorithm (sign, keygen)').choices([...ALGORITHMS]))
+    .option('-n, --iterations <N>', 'timed samples (default: keygen 20, sign 50, verify-pin 50, select 100, apdu-echo 500)', wholeNumber(1))
+    .option('-w, --warmup <K>', 'untimed iterations first (default: keygen 1, sign 5, ...)', wholeNumber(0))
+    .option('--loop <N>', 'run N operations inside one APDU with the benchmark applet and subtract a zero-iteration baseline (JCAlgTest method; sign and keygen, rsa2048 or p256)', wholeNumber(1))
+    .option('--transport-iterations <N>', 'minimal-APDU round trips per path (harness and bare transport), 0 to skip', wholeNumber(0))
+    .option('-o, --out <DIR>', 'folder for the JSON results', 'reports/bench')
+    .action(async (o: BenchCliOptions) => {
+      setExitCode(await benchCommand(o));
+    });
+
+  program
+    .command('compare')
+    .description('put bench results side by side: a standalone HTML page and a markdown table')
+    .argument('<FILE...>', 'bench result JSON files or globs')
+    .option('--html <FILE>', 'HTML page to write', 'reports/bench/compare.html')
+    .option('--md <FILE>', 'markdown table to write', 'reports/bench/compare.md')
+    .option('--title <TEXT>', 'page title')
+    .action(async (files: string[], o: { html: string; md: string; title?: string }) => {
+      setExitCode(await compareCommand(files, o));
+    });
+}
+
+async function benchCommand(o: BenchCliOptions): Promise<number> {
+  const files = await expandProfileArgs(o.profile);
+  const known = await knownSuites();
+  // Every profile is loaded (and so checked) before the first card is touched.
+  const profiles: Array<{ arg: string; profile: Profile }> = [];
+  for (const f of files) profiles.push({ arg: shown(f), profile: await loadProfile(f, { knownSuites: known }) });
+
+  const abort = new AbortController();
+  let signals = 0;
+  const onSigint = (): void => {
+    signals++;
+    if (signals > 1) process.exit(EXIT_INTERRUPTED);
+    process.stderr.write('\ninterrupted: stopping after the APDU in flight and writing the samples so far (Ctrl-C again quits without writing)\n');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  let code = 0;
+  try {
+    for (const { arg, profile } of profiles) {
+      if (abort.signal.aborted) break;
+      const opts = {
+        profile,
+        profilePath: arg,
+        op: o.op,
+        outDir: resolve(o.out ?? 'reports/bench'),
+        signal: abort.signal,
+        progress: progressOn(process.stderr),
+        ...(o.alg !== undefined ? { alg: o.alg } : {}),
+        ...(o.iterations !== undefined ? { iterations: o.iterations } : {}),
+        ...(o.warmup !== undefined ? { warmup: o.warmup } : {}),
+        ...(o.loop !== undefined ? { loop: o.loop } : {}),
+        ...(o.transportIterations !== undefined ? { transportIterations: o.transportIterations } : {}),
+      };
+      let outcome;
+      try {
+        outcome = await runBench(opts);
+      } catch (err) {
+        if (err instanceof BenchUsageError) {
+          console.error(`simcert: ${err.message}`);
+          return 2;
+        }
+        console.error(`simcert: ${profile.name}: ${(err as Error).message}`);
+        code = Math.max(code, 1);
+        continue;
+      }
+      console.log(describeResult(outcome.result).join('\n'));
+      console.log(`  wrote ${shown(outcome.file)}${outcome.result.interrupted ? ' (interrupted: the samples measured so far)' : ''}\n`);
+      if (outcome.error) {
+        console.error(`simcert: ${profile.name}: ${outcome.error.message}`);
+        code = Math.max(code, 1);
+      } else if (outcome.refused) {
+        code = Math.max(code, EXIT_REFUSED);
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  return abort.signal.aborted ? EXIT_INTERRUPTED : code;
+}
+
+async function compareCommand(args: string[], o: { html: string; md: string; title?: string }): Promise<number> {
+  const files: string[] = [];
+  for (const a of args) {
+    if (/[*?[{]/.test(a)) {
+      const hits = (await glob(a, { absolute: true, onlyFiles: true })).sort();
+      if (hits.length === 0) {
+        console.error(`simcert: ${a}: the pattern matches no file`);
+        return 2;
+      }
+      files.push(...hits);
+    } else {
+      files.push(resolve(a));
+    }
+  }
+  const results: BenchResult[] = [];
+  const errors: string[] = [];
+  for (const f of [...new Set(files)]) {
+    try {
+      const v = await loadBenchResult(f);
+      if (v.ok) results.push(v.result);
+      else errors.push(...v.errors.map((e) => e.replace(f, shown(f))));
+    } catch (err) {
+      errors.push(`${shown(f)}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+  if (errors.length > 0) {
+    for (const e of errors) console.error(e);
+    console.error(`simcert: ${errors.length} problem(s) in the bench results; nothing written`);
+    return 2;
+  }
+  const comparison = buildComparison(results);
+  const title = o.title !== undefined ? { title: o.title } : {};
+  for (const [file, text] of [
+    [o.html, renderHtml(comparison, { ...title, generatedAt: new Date().toISOString() })],
+    [o.md, renderMarkdown(comparison, title)],
+  ] as const) {
+    await mkdir(dirname(resolve(file)), { recursive: true });
+    await writeFile(resolve(file), text);
+  }
+  console.log(`compared ${results.length} result(s) in ${comparison.sections.length} section(s)`);
+  console.log(`wrote ${shown(resolve(o.html))}`);
+  console.log(`wrote ${shown(resolve(o.md))}`);
+  return 0;
+}

@@ -1,0 +1,95 @@
+// The portability run over the five emulated variants under profiles/emulated/variants: one command, every
+// profile, and a matrix whose differences are exactly the ones the variants were written to have. The
+// expectations below are those of the variants' own files (their comments say what each differs in); the
+// suites themselves hold none, they read everything from the profiles.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../paths.ts';
+import type { Cell, Matrix } from '../report/portability.ts';
+import { buildMatrix } from '../report/portability.ts';
+import { runSuites } from './run.ts';
+
+const VARIANTS = join(repoRoot, 'profiles', 'emulated', 'variants');
+const A = 'Variant A: T=0, short APDUs only';
+const B = 'Variant B: SCP02, ISD only';
+const C = 'Variant C: RSA only, no on-card key generation';
+const D = 'Variant D: 20 KB free memory';
+const E = 'Variant E: one logical channel';
+
+let dir: string;
+let code: number;
+let matrix: Matrix;
+let html: string;
+let md: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'simcert-portability-'));
+  code = await runSuites({ profiles: [join(VARIANTS, '*.yaml')], suites: ['portability'], out: dir, log: () => undefined, runnerOutput: 'drop' });
+  matrix = await buildMatrix(join(dir, 'allure-results'));
+  html = await readFile(join(dir, 'portability.html'), 'utf8');
+  md = await readFile(join(dir, 'portability.md'), 'utf8');
+}, 300_000);
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function column(profile: string): { check: string; suite: string; cell: Cell }[] {
+  const i = matrix.profiles.findIndex((p) => p.name === profile);
+  expect(i, `${profile} is a column`).toBeGreaterThanOrEqual(0);
+  return matrix.rows.map((r) => ({ check: r.check, suite: r.suite, cell: r.cells[i]! }));
+}
+
+const notPassed = (profile: string) => column(profile).filter((x) => x.cell.status !== 'passed');
+
+describe('portability across the emulated SIM variants', () => {
+  it('runs every variant in one command, installs the same load file on each, and writes the matrix', () => {
+    expect(matrix.profiles.map((p) => p.name).sort()).toEqual([A, B, C, D, E]);
+    const loadFiles = new Set(matrix.profiles.map((p) => p.loadFile));
+    expect(loadFiles.size).toBe(1);
+    expect([...loadFiles][0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(code).toBe(1); // variant D's finding fails the run
+    expect(md).toContain(`| ${A} |`);
+  });
+
+  it('T=0 with short APDUs only: everything passes through GET RESPONSE', () => {
+    expect(notPassed(A)).toEqual([]);
+  });
+
+  it('SCP02 with the ISD only: the service-provider checks are not applicable, because of ics.supplementaryDomains', () => {
+    const na = notPassed(B);
+    expect(na.length).toBeGreaterThan(0);
+    for (const x of na) {
+      expect(x.cell.status, x.check).toBe('not applicable');
+      expect(x.cell.detail).toMatch(/ssd is false .*ics\.supplementaryDomains at profiles\/emulated\/variants\/scp02-isd-only\.yaml:\d+:\d+/);
+    }
+  });
+
+  it('no EC, no on-card generation: exactly the EC and on-card personalization checks are not applicable', () => {
+    const na = notPassed(C);
+    expect(na.map((x) => x.check).sort()).toEqual([
+      'generates on the card a p256 key', 'generates on the card a p384 key', 'generates on the card a rsa2048 key',
+      'injects a centrally generated p256 key', 'injects a centrally generated p384 key',
+    ]);
+    expect(na.every((x) => x.cell.status === 'not applicable')).toBe(true);
+  });
+
+  it('small memory: the instance does not fit, and the failure names the INSTALL and 6A84', () => {
+    const install = column(D).find((x) => x.check === 'installs the applet and makes it selectable')!;
+    expect(['failed', 'broken']).toContain(install.cell.status);
+    expect(install.cell.detail).toMatch(/INSTALL \[for install and make selectable\]: card answered 6A84/);
+    expect(install.cell.trace).toMatch(/INSTALL \[for install and make selectable\].*\n  > 84 E6 0C 00/); // as it went to the card, under the secure channel
+    expect(html).toContain(`id="${install.cell.anchor}"`);
+    expect(html).toContain(`href="#${install.cell.anchor}"`);
+    // The load file itself fits: the variant's limit is the instance, as its profile says.
+    expect(column(D).find((x) => x.check === 'loads the applet load file')!.cell.status).toBe('passed');
+  });
+
+  it('one logical channel: only the Open Mobile API check is not applicable', () => {
+    const na = notPassed(E);
+    expect(na.map((x) => [x.check, x.cell.status])).toEqual([['signs on a logical channel, as a phone\'s Open Mobile API reaches the applet', 'not applicable']]);
+    expect(na[0]!.cell.detail).toContain('channels is false');
+  });
+});
