@@ -7,13 +7,15 @@ import type { Profile } from './types.ts';
 const ics: Profile['ics'] = {
   t0: true, t1: false, extendedLength: false, logicalChannels: 1, rsa2048: true, sha1DigestInfo: false, keyInjection: true,
   onCardKeyGeneration: false, ecP256: true, ecP384: false, javaCard: '3.0.4', globalPlatform: '2.2.1', scp: '02', scpI: '55',
-  supplementaryDomains: false, delegatedManagement: false,
+  supplementaryDomains: false, delegatedManagement: false, araM: true, araMUpdate: false, applicationLocking: true,
 };
 
 describe('applicability expressions', () => {
   it.each([
     ['rsa2048', true],
     ['rsa2048_keygen', false],
+    ['ara_m and app_lock', true],
+    ['ara_m_update', false],
     ['not t0', false],
     ['rsa2048 and not t0', false],
     ['key_injection and (ec_p256 or ec_p384)', true],

@@ -9,7 +9,7 @@ import { repoRoot } from '../paths.ts';
 import { checkProfiles, formatProblem, loadProfile, ProfileError, resolveSecret, type ProfileProblem } from './index.ts';
 
 const VECTORS = process.env.FAKEVEC ?? join(repoRoot, 'vectors', 'jpki');
-const knownSuites = ['jpki-signing', 'handset-swap', 'applet-install', 'personalization'];
+const knownSuites = ['jpki-signing', 'handset-swap', 'applet-install', 'personalization', 'service-lifecycle'];
 
 // Line numbers on the right; cases below replace whole lines by number.
 const BASE = [
@@ -93,7 +93,7 @@ describe('a valid profile', () => {
   it('resolves relative paths against the profile, not the working directory', async () => {
     const p = await loadProfile(join(repoRoot, 'profiles', 'emulated', 'reference.yaml'), { knownSuites });
     expect(p.ixit.jpki.personalization).toEqual({ source: 'fixture', vectors: VECTORS });
-    expect(p.suites).toEqual(['jpki-signing', 'handset-swap', 'applet-install', 'personalization']);
+    expect(p.suites).toEqual(['jpki-signing', 'handset-swap', 'applet-install', 'personalization', 'service-lifecycle']);
   });
 
   it('hands out a PIN from the environment only when asked, and says which variable is missing', async () => {
@@ -142,7 +142,7 @@ describe('malformed profiles point at the line, column and field', () => {
     { name: 'a PIN file inside the repository', text: () => edit({ 13: `    pin: { file: ${join(repoRoot, 'README.md')} }` }),
       expect: [['13:18 ixit.jpki.pin.file', 'must live outside the repository']] },
     { name: 'an unknown suite', text: () => edit({ 26: 'suites: [jpki-signing, nonsense]' }),
-      expect: [['26:24 suites[1]', 'no suite named "nonsense" (suites: jpki-signing, handset-swap, applet-install, personalization)']] },
+      expect: [['26:24 suites[1]', 'no suite named "nonsense" (suites: jpki-signing, handset-swap, applet-install, personalization, service-lifecycle)']] },
     { name: 'a vectors folder without vectors', text: () => edit({ 17: '      vectors: /nonexistent/jpki' }),
       expect: [['17:16 ixit.jpki.personalization.vectors', '/nonexistent/jpki holds no JPKI vectors']] },
     { name: 'a T=0 simulator for a T=1 extended-length ICS', text: () => edit({ 20: '  protocol: T=0' }),
@@ -265,3 +265,34 @@ describe('profiles that extend a base profile', () => {
 async function readFileText(f: string): Promise<string> {
   return (await import('node:fs/promises')).readFile(f, 'utf8');
 }
+
+describe('the profiles shipped with the project', () => {
+  const all = ['jpki-signing', 'handset-swap', 'applet-install', 'personalization', 'service-lifecycle'];
+
+  it('the README\'s real-card example names its missing secrets at their lines, and is valid once they are set', async () => {
+    const file = join(repoRoot, 'profiles', 'examples', 'real-card.yaml');
+    delete process.env.SIMCERT_JPKI_PIN;
+    delete process.env.SIMCERT_GP_KEYS;
+    const [missing] = await checkProfiles([file], { knownSuites: all });
+    expect(missing!.problems.map((p) => [p.field, p.message])).toEqual([
+      ['ixit.jpki.pin.env', 'environment variable SIMCERT_JPKI_PIN is not set'],
+      ['ixit.gp.keys.env', 'environment variable SIMCERT_GP_KEYS is not set'],
+    ]);
+    process.env.SIMCERT_JPKI_PIN = '1234';
+    process.env.SIMCERT_GP_KEYS = '404142434445464748494A4B4C4D4E4F';
+    try {
+      const [ok] = await checkProfiles([file], { knownSuites: all });
+      expect(ok!.problems).toEqual([]);
+    } finally {
+      delete process.env.SIMCERT_JPKI_PIN;
+      delete process.env.SIMCERT_GP_KEYS;
+    }
+  });
+
+  it('every emulated profile and variant is valid', async () => {
+    const { glob } = await import('tinyglobby');
+    const files = await glob('profiles/emulated/**/*.yaml', { cwd: repoRoot, absolute: true });
+    expect(files.length).toBeGreaterThanOrEqual(8);
+    for (const r of await checkProfiles(files, { knownSuites: all })) expect(r.problems.map(formatProblem), r.file).toEqual([]);
+  });
+});

@@ -136,6 +136,11 @@ export function checkRules(p: Profile, opts: RuleOptions): RuleProblem[] {
     add(['ixit', 'jpki', 'install'], "create-applet is jCardSim's simulator command; real cards install through GlobalPlatform");
   }
 
+  if (ics.araM && !ixit.accessControl) {
+    add(['ics', 'araM'], 'the ICS claims an ARA-M: ixit.accessControl must list the apps approved to reach the JPKI AP');
+  }
+  if (ics.araMUpdate && !ics.araM) add(['ics', 'araMUpdate'], 'araMUpdate needs araM: true');
+
   if (p.sim) {
     const sim = p.sim;
     if (sim.protocol === 'T=0' && sim.extendedLength) add(['sim', 'extendedLength'], 'T=0 cannot carry extended-length APDUs');
@@ -163,6 +168,10 @@ export function checkRules(p: Profile, opts: RuleOptions): RuleProblem[] {
       const src = resolve(repoRoot, 'lab', 'applets', a.codebase, 'src');
       if (!existsSync(src) || !statSync(src).isDirectory()) add(['sim', 'applets', i, 'codebase'], `no applet sources at lab/applets/${a.codebase}/src`);
     });
+    if (sim.araM && !ics.araM) add(['sim', 'araM'], 'the simulated card gets an ARA-M but ics.araM is false');
+    if (ics.araM && !sim.araM) add(['ics', 'araM'], 'the ICS claims an ARA-M but the simulator has none (sim.araM with its rules)');
+    const araAid = (ixit.accessControl?.araM ?? 'A00000015141434C00').toUpperCase();
+    if (sim.araM && !aids.has(araAid)) add(['sim', 'araM'], `the simulated ARA-M needs its applet in sim.applets (AID ${araAid}, class org.simcert.applets.aram.AraM, codebase ara-m)`);
     if (ixit.jpki.install === 'create-applet' && !aids.has(ixit.jpki.aid.toUpperCase())) {
       add(['ixit', 'jpki', 'aid'], `create-applet needs an applet with AID ${ixit.jpki.aid} in sim.applets`);
     }

@@ -33,6 +33,8 @@ export interface SimSettings {
   ec?: boolean;
   /** Bytes of non-volatile memory the simulated card has free for load files and instances. */
   persistentMemory?: number;
+  /** The rules the carrier provisioned into the simulated ARA-M (AID or 'all', certificate hash or 'all'). */
+  araM?: { rules: SimAccessRule[] };
   faults?: {
     removeAfterApdus?: number;
     tearAtWrite?: number;
@@ -41,6 +43,12 @@ export interface SimSettings {
     /** Only commands starting with these bytes (hex) get hostile answers. */
     hostileCommand?: string;
   };
+}
+
+export interface SimAccessRule {
+  aid: string;
+  app: string;
+  apdu: 'always' | 'never';
 }
 
 export interface TimingDistribution {
@@ -81,6 +89,12 @@ export interface Profile {
     delegatedManagement: boolean;
     /** Bytes of non-volatile memory free for applications, when the card states it. */
     persistentMemory?: number;
+    /** An ARA-M (GlobalPlatform SEAC) holds the rules Android applies to the card's applets. */
+    araM: boolean;
+    /** The ARA-M takes new rules through STORE DATA from the profile's security domain. */
+    araMUpdate: boolean;
+    /** The profile's security domain may lock and unlock the JPKI application (SET STATUS). */
+    applicationLocking: boolean;
   };
   ixit: {
     transport: 'sim' | 'vpcd' | 'pcsc';
@@ -98,7 +112,11 @@ export interface Profile {
       install: 'create-applet' | 'gp' | 'none';
       /** For a fixture, `vectors` is an absolute path. */
       personalization: Personalization;
+      /** Status word (hex) of SELECT of the JPKI AP while it is LOCKED. */
+      lockedSelectSw: string;
     };
+    /** What the ARA-M must grant: the JPKI AP reachable by these apps only (hash of the signing certificate, hex). */
+    accessControl?: { araM: string; approvedApps: { name: string; hash: string }[] };
     timeouts: { connectMs: number; apduMs: number };
     gp?: {
       sd: string;

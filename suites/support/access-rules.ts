@@ -1,0 +1,67 @@
+// The ARA-M side of the service-lifecycle suite: the rules of an emulated card put in place as its carrier would
+// have (jCardSim's CREATE APPLET, then STORE DATA), read back with GET DATA [All]/[Next], and described for the
+// report. Real cards arrive with their carrier's rules; nothing here writes to them except the suite's own,
+// reversible rule change.
+import { concat, fromHex, hex } from '../../harness/bytes.ts';
+import type { CardSession } from '../../harness/apdu/session.ts';
+import { describeSw } from '../../harness/apdu/status-words.ts';
+import { encodeStoreRules, readAllRules, storeDataCommand, type AidRef, type RefArDo } from '../../harness/gp/ara-m.ts';
+import type { Profile, SimAccessRule } from '../../harness/profile/types.ts';
+
+export const DEFAULT_ARA_M_AID = 'A00000015141434C00';
+
+export function araMAid(profile: Profile): string {
+  return (profile.ixit.accessControl?.araM ?? DEFAULT_ARA_M_AID).toUpperCase();
+}
+
+/** A rule as the profile's sim.araM states it, in the harness's rule model. */
+export function ruleFromProfile(r: SimAccessRule): RefArDo {
+  const aid: AidRef = r.aid === 'all' ? { kind: 'all-se-apps' } : { kind: 'aid', aid: fromHex(r.aid) };
+  const deviceAppId = r.app === 'all' ? new Uint8Array(0) : fromHex(r.app);
+  return { ref: { aid, deviceAppId }, ar: { apdu: { kind: r.apdu } } };
+}
+
+export async function selectAraM(session: CardSession, aid: string): Promise<void> {
+  const r = await session.transmit({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: fromHex(aid), le: 256 }, { name: 'SELECT ARA-M' });
+  if (r.sw !== 0x9000 && r.sw >> 8 !== 0x61) throw new Error(`SELECT ARA-M ${aid} (00 A4 04 00): the card answered ${describeSw(r.sw)}`);
+}
+
+/** Installs the emulated card's ARA-M and stores the carrier's rules from sim.araM, one STORE DATA per rule. */
+export async function provisionSimAraM(session: CardSession, profile: Profile): Promise<number> {
+  const aid = fromHex(araMAid(profile));
+  const create = await session.transmit({ cla: 0x80, ins: 0xb8, p1: 0, p2: 0, data: concat(Uint8Array.of(aid.length), aid, Uint8Array.of(0, 0)) },
+    { name: 'CREATE APPLET ARA-M (jCardSim)' });
+  if (create.sw !== 0x9000) throw new Error(`CREATE APPLET of the ARA-M ${hex(aid)} (80 B8): the card answered ${describeSw(create.sw)}`);
+  await selectAraM(session, hex(aid));
+  const rules = (profile.sim?.araM?.rules ?? []).map(ruleFromProfile);
+  for (const rule of rules) {
+    const r = await session.transmit(storeDataCommand(encodeStoreRules([rule])), { name: 'STORE DATA (ARA-M rule)' });
+    if (r.sw !== 0x9000) throw new Error(`STORE DATA of an ARA-M rule (80 E2 90 00): the card answered ${describeSw(r.sw)}`);
+  }
+  return rules.length;
+}
+
+export async function readRules(session: CardSession, aid: string): Promise<{ data: Uint8Array; rules: RefArDo[] }> {
+  await selectAraM(session, aid);
+  return readAllRules((cmd) => session.transmit(cmd, { name: cmd.p2 === 0x40 ? 'GET DATA [All]' : 'GET DATA [Next]' }));
+}
+
+function aidText(a: AidRef | undefined): string {
+  if (!a) return '(none: a carrier-privilege rule)';
+  if (a.kind === 'all-se-apps') return 'every applet';
+  if (a.kind === 'default-selected') return 'the default-selected applet';
+  return hex(a.aid);
+}
+
+/** One line per rule, for the report: which applet, which app, what access. */
+export function describeRules(rules: RefArDo[], names: Map<string, string>): string {
+  if (rules.length === 0) return '(no rules)';
+  const lines = ['| applet | app (certificate hash) | APDU access | NFC |', '|---|---|---|---|'];
+  for (const { ref, ar } of rules) {
+    const h = ref.deviceAppId ? hex(ref.deviceAppId) : '';
+    const app = !ref.deviceAppId ? '(none)' : h === '' ? 'every app' : `${h}${names.has(h) ? ` (${names.get(h)})` : ''}`;
+    const apdu = !ar.apdu ? 'none' : ar.apdu.kind === 'filters' ? `filters ${ar.apdu.filters.map((f) => `${hex(f.header)}/${hex(f.mask)}`).join(', ')}` : ar.apdu.kind;
+    lines.push(`| ${aidText(ref.aid)} | ${app} | ${apdu} | ${ar.nfc ?? '-'} |`);
+  }
+  return lines.join('\n');
+}
