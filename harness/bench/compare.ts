@@ -69,7 +69,8 @@ export interface Comparison {
 function rowIdentity(r: BenchResult): { key: string; label: string } {
   const source = timingSource(r);
   const base = `${r.card.vendor} ${r.card.variant} (${r.card.carrier})`;
-  const tag = source === 'emulated' ? ' [emulated]' : source === 'model' ? ` [model: ${r.card.timingModel ?? ''}]` : '';
+  // Both tags when both hold: a timing-model run and a plain run of one emulated card are two rows, and must read so.
+  const tag = (r.card.emulated ? ' [emulated]' : '') + (r.card.timingModel !== undefined ? ` [model: ${r.card.timingModel}]` : '');
   const key = JSON.stringify([r.card.vendor, r.card.variant, r.card.carrier, source, r.card.timingModel ?? '']);
   return { key, label: base + tag };
 }
@@ -257,6 +258,12 @@ export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
+/** The box plots' own styles: in the page's stylesheet, and inside the SVG when it stands alone (an attachment). */
+const SVG_CSS = `svg text{font:12px system-ui,sans-serif;fill:#222}
+.box rect{fill:#cfe3f7;stroke:#1f5f99}.box line{stroke:#1f5f99}.box .median{stroke:#0b2e4f;stroke-width:2}
+.box circle{fill:none;stroke:#c0392b}.box.emulated rect{fill:#eee;stroke:#888;stroke-dasharray:4 3}
+.axis line{stroke:#888}`;
+
 const CSS = `
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222;padding:0 1em}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}
@@ -265,10 +272,7 @@ th:first-child,td:first-child,th.text,td.text{text-align:left}
 .banner{background:#fff3cd;border:1px solid #e0b000;padding:.5em .8em;margin:.6em 0;font-weight:600}
 .banner.emulated{background:#fde2e2;border-color:#c0392b}
 .sig{font-weight:700;color:#a00}
-svg{display:block;margin:.5em 0}svg text{font:12px system-ui,sans-serif;fill:#222}
-.box rect{fill:#cfe3f7;stroke:#1f5f99}.box line{stroke:#1f5f99}.box .median{stroke:#0b2e4f;stroke-width:2}
-.box circle{fill:none;stroke:#c0392b}.box.emulated rect{fill:#eee;stroke:#888;stroke-dasharray:4 3}
-.axis line{stroke:#888}
+svg{display:block;margin:.5em 0}${SVG_CSS}
 `;
 
 export function renderHtml(c: Comparison, options: { title?: string; generatedAt?: string } = {}): string {
@@ -377,4 +381,9 @@ export function boxPlotSvg(s: OperationSection): string {
   }
   parts.push('</g>', '</svg>');
   return parts.join('\n');
+}
+
+/** The box plots as an SVG file of their own: namespaced and carrying their styles, for an image viewer or a report. */
+export function standaloneBoxPlotSvg(s: OperationSection): string {
+  return boxPlotSvg(s).replace(/^<svg /, '<svg xmlns="http://www.w3.org/2000/svg" ').replace(/^(<svg[^>]*>)/, `$1<style>${SVG_CSS}</style>`);
 }

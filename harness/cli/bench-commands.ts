@@ -3,10 +3,12 @@
 // Exit codes: 0 done; 1 a card or harness error (samples measured before it are still written); 2 bad usage or
 // input; 3 a loop run whose baseline could not be subtracted (no per-operation figure); 130 interrupted (Ctrl-C).
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { glob } from 'tinyglobby';
+import { writeBenchAllureResult } from '../bench/allure-result.ts';
 import { buildComparison, renderHtml, renderMarkdown } from '../bench/compare.ts';
+import { generateReport } from '../report/allure.ts';
 import { progressOn } from '../bench/progress.ts';
 import { loadBenchResult, type Algorithm, type BenchResult, type OperationName } from '../bench/result.ts';
 import { ALGORITHMS, BenchUsageError, describeResult, OPERATIONS, runBench } from '../bench/run.ts';
@@ -39,6 +41,8 @@ interface BenchCliOptions {
   loop?: number;
   transportIterations?: number;
   out?: string;
+  /** Folder whose allure-results / allure-report get the run; false with --no-report. */
+  report: string | false;
 }
 
 export function registerBenchCommands(program: Command, setExitCode: (code: number) => void): void {
@@ -53,6 +57,8 @@ export function registerBenchCommands(program: Command, setExitCode: (code: numb
     .option('--loop <N>', 'run N operations inside one APDU with the benchmark applet and subtract a zero-iteration baseline (JCAlgTest method; sign and keygen, rsa2048 or p256)', wholeNumber(1))
     .option('--transport-iterations <N>', 'minimal-APDU round trips per path (harness and bare transport), 0 to skip', wholeNumber(0))
     .option('-o, --out <DIR>', 'folder for the JSON results', 'reports/bench')
+    .option('--report <DIR>', 'add each run to the Allure results and report in DIR (allure-results/, allure-report/)', 'reports')
+    .option('--no-report', 'write the JSON results only')
     .action(async (o: BenchCliOptions) => {
       setExitCode(await benchCommand(o));
     });
@@ -86,6 +92,7 @@ async function benchCommand(o: BenchCliOptions): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   let code = 0;
+  let reported = 0;
   try {
     for (const { arg, profile } of profiles) {
       if (abort.signal.aborted) break;
@@ -114,7 +121,13 @@ async function benchCommand(o: BenchCliOptions): Promise<number> {
         code = Math.max(code, 1);
         continue;
       }
-      console.log(describeResult(outcome.result).join('\n'));
+      const described = describeResult(outcome.result);
+      console.log(described.join('\n'));
+      if (o.report !== false) {
+        await writeBenchAllureResult({ result: outcome.result, file: outcome.file, describe: described,
+          ...(outcome.refused ? { refused: outcome.refused } : {}), ...(outcome.error ? { error: outcome.error } : {}) }, join(resolve(o.report), 'allure-results'));
+        reported++;
+      }
       console.log(`  wrote ${shown(outcome.file)}${outcome.result.interrupted ? ' (interrupted: the samples measured so far)' : ''}\n`);
       if (outcome.error) {
         console.error(`simcert: ${profile.name}: ${outcome.error.message}`);
@@ -125,6 +138,11 @@ async function benchCommand(o: BenchCliOptions): Promise<number> {
     }
   } finally {
     process.off('SIGINT', onSigint);
+  }
+  if (reported > 0 && o.report !== false) {
+    // The report is rebuilt from every result in the folder: conformance runs and earlier bench runs stay in it.
+    const index = await generateReport(join(resolve(o.report), 'allure-results'), join(resolve(o.report), 'allure-report'));
+    console.log(`Allure report: ${shown(index)}`);
   }
   return abort.signal.aborted ? EXIT_INTERRUPTED : code;
 }
