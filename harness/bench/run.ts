@@ -222,12 +222,15 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     notes.push(`timed: ${op.description}`);
 
     progress.phase('warm-up', warmup);
+    let warmedUp = 0;
     for (let i = 0; i < warmup && !aborted(); i++) {
       if (op.baseline) await op.baseline();
       await op.sample();
       await op.afterSample?.();
+      warmedUp++;
       progress.update(i + 1);
     }
+    if (warmedUp < warmup) notes.push(`interrupted during warm-up: ${warmedUp} of ${warmup} warm-up iteration(s) ran`);
 
     // The same command both ways, alternating, so both paths see the same card and machine state.
     const minimal = op.minimal;
