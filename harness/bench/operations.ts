@@ -20,6 +20,7 @@ import { EC_CURVES, isEc, type KeyAlgorithm } from '../jpki/key-algorithm.ts';
 import { createApplet, directSender, ecFixtureDgis, EF_GENERATED_PUBLIC_KEY, parsePublicKeyTemplate, personalizeFixture, sendDgis } from '../jpki/provision.ts';
 import { loadJpkiVectors } from '../jpki/vectors.ts';
 import { repoRoot } from '../paths.ts';
+import { createAppletInstance } from '../sim/create-applet.ts';
 import type { Profile, SimApplet, SimSettings } from '../profile/types.ts';
 import type { Algorithm, KeyQualitySummary, OperationName } from './result.ts';
 import { checkKeyQuality } from './roca.ts';
@@ -237,7 +238,7 @@ const ECHO_MINIMAL = { cmd: { cla: 0x80, ins: BENCH.ECHO, p1: 0, p2: 0 } as Comm
 
 async function selectBenchApplet(card: CardUnderTest, why: string): Promise<void> {
   const aid = fromHex(BENCH_APPLET.aid);
-  if (card.provisionable) await createApplet(card.session, aid);
+  if (card.provisionable) await createAppletInstance(card.session, aid); // the benchmark applet takes no install parameters
   const r = await card.session.transmit({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: aid }, { name: 'SELECT benchmark applet' });
   if (!isOk(r.sw)) {
     throw new Error(`${why} needs the benchmark applet (lab/applets/bench, AID ${BENCH_APPLET.aid}) on the card; SELECT answered ${describeSw(r.sw)}`);

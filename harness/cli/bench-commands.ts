@@ -10,8 +10,8 @@ import { writeBenchAllureResult } from '../bench/allure-result.ts';
 import { buildComparison, renderHtml, renderMarkdown } from '../bench/compare.ts';
 import { generateReport } from '../report/allure.ts';
 import { progressOn } from '../bench/progress.ts';
-import { loadBenchResult, type Algorithm, type BenchResult, type OperationName } from '../bench/result.ts';
-import { ALGORITHMS, BenchUsageError, describeResult, OPERATIONS, runBench } from '../bench/run.ts';
+import { loadBenchResult, type BenchResult } from '../bench/result.ts';
+import { ALGORITHMS, BenchUsageError, describeResult, OPERATIONS, runBench, type BenchOptions } from '../bench/run.ts';
 import { loadProfile } from '../profile/index.ts';
 import type { Profile } from '../profile/types.ts';
 import { expandProfileArgs } from '../run/run.ts';
@@ -32,18 +32,13 @@ function shown(file: string): string {
   return relative(process.cwd(), file) || file;
 }
 
-interface BenchCliOptions {
+/** The run's own options as runBench takes them, plus what the command line adds around the runs. */
+type BenchCliOptions = Pick<BenchOptions, 'op' | 'alg' | 'iterations' | 'warmup' | 'loop' | 'transportIterations'> & {
   profile: string[];
-  op: OperationName;
-  alg?: Algorithm;
-  iterations?: number;
-  warmup?: number;
-  loop?: number;
-  transportIterations?: number;
   out?: string;
   /** Folder whose allure-results / allure-report get the run; false with --no-report. */
   report: string | false;
-}
+};
 
 export function registerBenchCommands(program: Command, setExitCode: (code: number) => void): void {
   program

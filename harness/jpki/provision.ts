@@ -1,7 +1,7 @@
 // Gets the JPKI applet onto an emulated card and personalizes it with the test fixture from vectors/jpki: with
 // jCardSim's CREATE APPLET and DGIs sent straight to the applet, or through the security domain (INSTALL [for
 // personalization], key DGIs encrypted under the DEK). The applet accepts DGIs only before it is PERSONALIZED.
-import { concat, equalBytes, hex } from '../bytes.ts';
+import { concat, hex } from '../bytes.ts';
 import type { CardSession } from '../apdu/session.ts';
 import { CardError } from '../apdu/session.ts';
 import { encodeDgi, splitIntoBlocks, type Dgi } from '../tlv/dgi.ts';
@@ -12,6 +12,7 @@ import { parseTlvs, readTlv } from '../tlv/ber.ts';
 import { parseAnswer } from '../apdu/answer.ts';
 import type { JpkiClient } from './client.ts';
 import { assertOnCurve } from './ecdsa-check.ts';
+import { createAppletInstance } from '../sim/create-applet.ts';
 import { EC_CURVES, installParameters, type EcCurve, type KeyAlgorithm } from './key-algorithm.ts';
 
 /** EF the reference applet puts a generated public key in (lab/applets/jpki/README.md). */
@@ -40,13 +41,7 @@ const P1_ENCRYPTED = 0x60;
 
 /** jCardSim's CREATE APPLET; the key algorithm goes in the application data as the reference applet reads it. */
 export async function createApplet(session: CardSession, aid: Uint8Array, algorithm: KeyAlgorithm = 'rsa2048'): Promise<void> {
-  // jCardSim's format: aidLen AID, then an empty control field and the application data, GP install layout.
-  const params = installParameters(algorithm);
-  const r = await session.send({ cla: 0x80, ins: 0xb8, p1: 0, p2: 0, data: concat(Uint8Array.of(aid.length), aid, Uint8Array.of(0, params.length), params) },
-    { name: 'CREATE APPLET (jCardSim)' });
-  if (!equalBytes(r.data, aid)) {
-    throw new Error(`CREATE APPLET answered instance AID ${hex(r.data)}, expected ${hex(aid)}`);
-  }
+  await createAppletInstance(session, aid, installParameters(algorithm));
 }
 
 export function fixtureDgis(v: JpkiVectors, pin: string, tryLimit: number): Dgi[] {

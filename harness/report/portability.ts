@@ -9,7 +9,8 @@ import { Eta } from 'eta';
 /** The suites a portability run covers: the same load file installed, personalized and used on every profile. */
 export const PORTABILITY_SUITES = ['applet-install', 'personalization', 'jpki-signing'] as const;
 
-interface AllureResult {
+/** The fields of an Allure result file the harness reads. */
+export interface AllureResult {
   uuid: string;
   start?: number;
   name: string;

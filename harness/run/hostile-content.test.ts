@@ -1,19 +1,13 @@
 // A card that answers 9000 with wrong content: a signature with one bit flipped, a certificate whose DER length is
 // impossible. The suites must report exactly the checks that depend on that content as failed (with what was
 // wrong), keep every other result, never crash, and the run must exit non-zero with its report written.
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../paths.ts';
+import { readAllureResults, type AllureResult } from '../report/portability.ts';
 import { runSuites } from './run.ts';
-
-interface AllureResult {
-  name: string;
-  status: string;
-  statusDetails?: { message?: string };
-  parameters?: { name: string; value: string }[];
-}
 
 let dir: string;
 let code: number;
@@ -46,11 +40,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'a.yaml'), profile(SIGNATURE_CORRUPTED, 'corrupt-data', '802A'));
   await writeFile(join(dir, 'b.yaml'), profile(CERTIFICATE_MALFORMED, 'bad-length', '00B0'));
   code = await runSuites({ profiles: [join(dir, 'a.yaml'), join(dir, 'b.yaml')], out: join(dir, 'out'), log: () => undefined, runnerOutput: 'drop' });
-  const resultsDir = join(dir, 'out', 'allure-results');
-  results = [];
-  for (const f of await readdir(resultsDir)) {
-    if (f.endsWith('-result.json')) results.push(JSON.parse(await readFile(join(resultsDir, f), 'utf8')) as AllureResult);
-  }
+  results = await readAllureResults(join(dir, 'out', 'allure-results'));
 }, 240_000);
 
 afterAll(async () => {

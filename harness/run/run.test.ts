@@ -1,19 +1,13 @@
 // A card pulled out in the middle of a run: the test that was running is reported broken with the last APDU, the
 // suite's remaining tests end quickly instead of hanging, the next profile still runs, the report is written,
 // and the exit code says something failed. The simulator's fault injection pulls the card after N APDUs.
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../paths.ts';
+import { readAllureResults, type AllureResult } from '../report/portability.ts';
 import { runSuites } from './run.ts';
-
-interface AllureResult {
-  name: string;
-  status: string;
-  statusDetails?: { message?: string };
-  parameters?: { name: string; value: string }[];
-}
 
 let dir: string;
 let code: number;
@@ -46,11 +40,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'a-faulty.yaml'), faulty);
   await writeFile(join(dir, 'b-clean.yaml'), clean);
   code = await runSuites({ profiles: [join(dir, 'a-faulty.yaml'), join(dir, 'b-clean.yaml')], out: join(dir, 'out'), log: () => undefined, runnerOutput: 'drop' });
-  const resultsDir = join(dir, 'out', 'allure-results');
-  results = [];
-  for (const f of await readdir(resultsDir)) {
-    if (f.endsWith('-result.json')) results.push(JSON.parse(await readFile(join(resultsDir, f), 'utf8')) as AllureResult);
-  }
+  results = await readAllureResults(join(dir, 'out', 'allure-results'));
 }, 240_000);
 
 afterAll(async () => {

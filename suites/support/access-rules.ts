@@ -2,11 +2,12 @@
 // have (jCardSim's CREATE APPLET, then STORE DATA), read back with GET DATA [All]/[Next], and described for the
 // report. Real cards arrive with their carrier's rules; nothing here writes to them except the suite's own,
 // reversible rule change.
-import { concat, fromHex, hex } from '../../harness/bytes.ts';
+import { fromHex, hex } from '../../harness/bytes.ts';
 import type { CardSession } from '../../harness/apdu/session.ts';
 import { describeSw } from '../../harness/apdu/status-words.ts';
 import { encodeStoreRules, readAllRules, storeDataCommand, type AidRef, type RefArDo } from '../../harness/gp/ara-m.ts';
 import type { Profile, SimAccessRule } from '../../harness/profile/types.ts';
+import { createAppletInstance } from '../../harness/sim/create-applet.ts';
 
 export const DEFAULT_ARA_M_AID = 'A00000015141434C00';
 
@@ -29,9 +30,8 @@ export async function selectAraM(session: CardSession, aid: string): Promise<voi
 /** Installs the emulated card's ARA-M and stores the carrier's rules from sim.araM, one STORE DATA per rule. */
 export async function provisionSimAraM(session: CardSession, profile: Profile): Promise<number> {
   const aid = fromHex(araMAid(profile));
-  const create = await session.transmit({ cla: 0x80, ins: 0xb8, p1: 0, p2: 0, data: concat(Uint8Array.of(aid.length), aid, Uint8Array.of(0, 0)) },
-    { name: 'CREATE APPLET ARA-M (jCardSim)' });
-  if (create.sw !== 0x9000) throw new Error(`CREATE APPLET of the ARA-M ${hex(aid)} (80 B8): the card answered ${describeSw(create.sw)}`);
+  // No application data: the ARA-M's default rule store.
+  await createAppletInstance(session, aid);
   await selectAraM(session, hex(aid));
   const rules = (profile.sim?.araM?.rules ?? []).map(ruleFromProfile);
   for (const rule of rules) {
