@@ -9,7 +9,10 @@ import javacard.framework.OwnerPIN;
 import javacard.framework.Util;
 import javacard.security.RandomData;
 
-/** Probes the runtime's transaction, transient-memory, PIN and channel behaviour (see README.md). */
+/**
+ * Probes the runtime's transaction, transient-memory, PIN and channel behaviour, and the Java Card 3.0.5 API rules
+ * the runtime must enforce (APDU state machine, transaction exceptions): see README.md.
+ */
 public final class RuntimeProbe extends Applet {
     private final byte[] persistent = new byte[4];
     private final byte[] nonAtomic = new byte[4];
@@ -19,6 +22,7 @@ public final class RuntimeProbe extends Applet {
     private final OwnerPIN pin;
     private final RandomData random;
     private byte[] nothing;
+    private final Outcome outcome;
 
     private RuntimeProbe() {
         clearOnReset = JCSystem.makeTransientByteArray((short) 4, JCSystem.CLEAR_ON_RESET);
@@ -27,6 +31,7 @@ public final class RuntimeProbe extends Applet {
         byte[] value = {'1', '2', '3', '4'};
         pin.update(value, (short) 0, (byte) 4);
         random = RandomData.getInstance(RandomData.ALG_SECURE_RANDOM);
+        outcome = new Outcome(JCSystem.makeTransientByteArray(Outcome.LENGTH, JCSystem.CLEAR_ON_RESET));
     }
 
     public static void install(byte[] bArray, short bOffset, byte bLength) {
@@ -101,8 +106,58 @@ public final class RuntimeProbe extends Applet {
             case 0x26:
                 nothing[0] = 1;
                 return;
+            case 0x40:
+                outcome.clear();
+                try {
+                    ApduRules.run(p1, apdu, outcome);
+                } catch (ISOException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    outcome.threw(e, apdu);
+                }
+                return;
+            case 0x42:
+                Util.arrayCopyNonAtomic(outcome.bytes(), (short) 0, buf, (short) 0, Outcome.LENGTH);
+                apdu.setOutgoingAndSend((short) 0, Outcome.LENGTH);
+                return;
+            case 0x44:
+                outcome.clear();
+                try {
+                    transactionRule(p1, apdu);
+                } catch (RuntimeException e) {
+                    outcome.threw(e, apdu);
+                    if (JCSystem.getTransactionDepth() != 0) {
+                        JCSystem.abortTransaction();
+                    }
+                }
+                return;
             default:
                 ISOException.throwIt(ISO7816.SW_INS_NOT_SUPPORTED);
         }
+    }
+
+    /** The transaction rules of JCSystem (Java Card 3.0.5 API), one case per P1; see README.md. */
+    private void transactionRule(byte rule, APDU apdu) {
+        switch (rule) {
+            case 0x01: // abortTransaction, then read in the same process(): the values from before the transaction
+                JCSystem.beginTransaction();
+                write((byte) (field + 1));
+                JCSystem.abortTransaction();
+                outcome.returned(apdu, Util.makeShort(persistent[0], field));
+                return;
+            case 0x02: // beginTransaction inside a transaction: IN_PROGRESS
+                JCSystem.beginTransaction();
+                JCSystem.beginTransaction();
+                break;
+            case 0x03: // commitTransaction with none open: NOT_IN_PROGRESS
+                JCSystem.commitTransaction();
+                break;
+            case 0x04: // abortTransaction with none open: NOT_IN_PROGRESS
+                JCSystem.abortTransaction();
+                break;
+            default:
+                ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
+        }
+        outcome.returned(apdu, JCSystem.getTransactionDepth());
     }
 }
