@@ -143,7 +143,7 @@ describe('strict runtime, T=1', () => {
     it('an applet that sends fewer bytes than it promised: the runtime completes them with zeros, then the status word', async () => {
       const r = await rule(card.s, 0x19, { le: 4 });
       expect(r).toMatchObject({ kind: KIND.NONE, state: STATE.PARTIAL_OUTGOING });
-      expect({ data: r.data, sw: r.sw }).toEqual({ data: 'aabb0000', sw: 0x9000 });
+      expect({ data: r.data, sw: r.sw }).toEqual({ data: 'AABB0000', sw: 0x9000 });
     });
     it('getCurrentState follows INITIAL, FULL_INCOMING, OUTGOING, OUTGOING_LENGTH_KNOWN, FULL_OUTGOING; getProtocol is T=1', async () => {
       const r = await rule(card.s, 0x1b, { data: '01', le: 5 });
@@ -234,6 +234,6 @@ describe('strict runtime, T=0', () => {
   });
   it('a response completed with zeros reaches the terminal through GET RESPONSE', async () => {
     const r = await rule(card.s, 0x19, { le: 4 });
-    expect({ data: r.data, sw: r.sw }).toEqual({ data: 'aabb0000', sw: 0x9000 });
+    expect({ data: r.data, sw: r.sw }).toEqual({ data: 'AABB0000', sw: 0x9000 });
   });
 });

@@ -5,7 +5,8 @@ import org.simcert.cardsim.CardRuntime;
 
 /**
  * The APDU object of the Java Card 3.0.5 API: the applet's view of one command and its response. The runtime
- * creates one per command; its buffer is reused across commands as on a card.
+ * creates one per command; its buffer is reused across commands as on a card. The state machine and the
+ * exceptions each method documents are enforced by {@link ApduExchange}.
  */
 public final class APDU {
     public static final byte STATE_INITIAL = 0;
@@ -37,11 +38,11 @@ public final class APDU {
     }
 
     public static short getInBlockSize() {
-        return getProtocol() == PROTOCOL_T0 ? (short) 1 : (short) 254;
+        return ApduExchange.inBlockSize(getProtocol());
     }
 
     public static short getOutBlockSize() {
-        return getProtocol() == PROTOCOL_T0 ? (short) 258 : (short) 254;
+        return ApduExchange.outBlockSize(getProtocol());
     }
 
     public static byte getProtocol() {
@@ -53,11 +54,11 @@ public final class APDU {
     }
 
     public short setOutgoing() throws APDUException {
-        return exchange.setOutgoing();
+        return exchange.setOutgoing(false);
     }
 
     public short setOutgoingNoChaining() throws APDUException {
-        return exchange.setOutgoing();
+        return exchange.setOutgoing(true);
     }
 
     public void setOutgoingLength(short len) throws APDUException {
@@ -73,17 +74,15 @@ public final class APDU {
     }
 
     public void sendBytes(short bOff, short len) throws APDUException {
-        exchange.send(exchange.buffer, bOff, len);
+        exchange.sendBytes(bOff, len);
     }
 
     public void sendBytesLong(byte[] outData, short bOff, short len) throws APDUException {
-        exchange.send(outData, bOff, len);
+        exchange.sendBytesLong(outData, bOff, len);
     }
 
     public void setOutgoingAndSend(short bOff, short len) throws APDUException {
-        exchange.setOutgoing();
-        exchange.setOutgoingLength(len);
-        exchange.send(exchange.buffer, bOff, len);
+        exchange.setOutgoingAndSend(bOff, len);
     }
 
     public byte getCurrentState() {
@@ -102,8 +101,9 @@ public final class APDU {
         return CardRuntime.current().currentChannel();
     }
 
+    /** "ILLEGAL_USE if setOutgoingNoChaining() previously invoked"; otherwise nothing to do over vpcd. */
     public static void waitExtension() throws APDUException {
-        // vpcd carries no waiting-time extension; every command is answered in one piece.
+        getCurrentAPDU().exchange.waitExtension();
     }
 
     public boolean isCommandChainingCLA() {

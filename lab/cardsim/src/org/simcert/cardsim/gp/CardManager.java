@@ -556,9 +556,9 @@ public final class CardManager extends Applet {
     }
 
     private static byte[] receive(APDU apdu) {
-        short lc = apdu.getIncomingLength();
         byte[] buf = apdu.getBuffer();
-        short got = apdu.setIncomingAndReceive();
+        short got = apdu.setIncomingAndReceive(); // first: getIncomingLength is ILLEGAL_USE until it is called
+        short lc = apdu.getIncomingLength();
         byte[] data = new byte[lc];
         System.arraycopy(buf, apdu.getOffsetCdata(), data, 0, got);
         int have = got;
