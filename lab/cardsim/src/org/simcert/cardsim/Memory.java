@@ -153,7 +153,11 @@ public final class Memory {
         }
     }
 
-    /** Power-on or reset: every transient array goes back to its default value. */
+    /**
+     * Power-on or reset: every transient array goes back to its default value. JCSystem.CLEAR_ON_RESET: "cleared
+     * to the default value on card reset (or power on) event"; CLEAR_ON_DESELECT: "on applet deselection event or
+     * in CLEAR_ON_RESET cases". A card moved to another reader loses power, so it passes here too.
+     */
     void clearOnReset() {
         synchronized (transients) {
             for (Object a : transients.keySet()) {
@@ -162,7 +166,10 @@ public final class Memory {
         }
     }
 
-    /** The applet's CLEAR_ON_DESELECT arrays, when it is no longer selected on any channel. */
+    /**
+     * The applet's CLEAR_ON_DESELECT arrays ("cleared to the default value on applet deselection event"), when it
+     * is no longer selected on any channel.
+     */
     void clearOnDeselect(Applet owner) {
         synchronized (transients) {
             for (Map.Entry<Object, TransientInfo> e : transients.entrySet()) {
@@ -189,6 +196,7 @@ public final class Memory {
         return (byte) (inTransaction ? 1 : 0);
     }
 
+    /** JCSystem.beginTransaction: "TransactionException.IN_PROGRESS if a transaction is already in progress". */
     public void beginTransaction() {
         if (inTransaction) {
             TransactionException.throwIt(TransactionException.IN_PROGRESS);
@@ -213,6 +221,7 @@ public final class Memory {
         inTransaction = true;
     }
 
+    /** JCSystem.commitTransaction: "TransactionException.NOT_IN_PROGRESS if a transaction is not in progress". */
     public void commitTransaction() {
         if (!inTransaction) {
             TransactionException.throwIt(TransactionException.NOT_IN_PROGRESS);
@@ -221,6 +230,11 @@ public final class Memory {
         end();
     }
 
+    /**
+     * JCSystem.abortTransaction: "Aborts the atomic transaction. The contents of the commit buffer is discarded",
+     * at once, so the applet reads the old values right after in the same process(); "NOT_IN_PROGRESS if a
+     * transaction is not in progress".
+     */
     public void abortTransaction() {
         if (!inTransaction) {
             TransactionException.throwIt(TransactionException.NOT_IN_PROGRESS);
