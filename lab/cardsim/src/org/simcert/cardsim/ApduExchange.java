@@ -30,7 +30,8 @@ public final class ApduExchange {
     /** setOutgoing, setOutgoingNoChaining or setOutgoingAndSend has been called. */
     private boolean outgoing;
     private boolean noChaining;
-    private boolean sentAndSet;
+    /** setOutgoingAndSend has been called: nothing more can be sent. */
+    private boolean setOutgoingAndSendCalled;
     private int outgoingLength = -1;
     private final ByteArrayOutputStream response = new ByteArrayOutputStream();
 
@@ -148,7 +149,7 @@ public final class ApduExchange {
      * answer reaches the terminal through GET RESPONSE in T=0.
      */
     public void setOutgoingLength(short len) {
-        if (!outgoing || sentAndSet || outgoingLength >= 0) {
+        if (!outgoing || setOutgoingAndSendCalled || outgoingLength >= 0) {
             APDUException.throwIt(APDUException.ILLEGAL_USE);
         }
         int max = extendedLengthApplet ? 32767 : 256;
@@ -207,7 +208,7 @@ public final class ApduExchange {
             state = before;
             throw e;
         }
-        sentAndSet = true;
+        setOutgoingAndSendCalled = true;
         state = APDU.STATE_FULL_OUTGOING;
     }
 
@@ -219,7 +220,7 @@ public final class ApduExchange {
     }
 
     private void checkSend(short len) {
-        if (outgoingLength < 0 || sentAndSet || (len > 0 && response.size() + len > outgoingLength)) {
+        if (outgoingLength < 0 || setOutgoingAndSendCalled || (len > 0 && response.size() + len > outgoingLength)) {
             APDUException.throwIt(APDUException.ILLEGAL_USE);
         }
     }
