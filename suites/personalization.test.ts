@@ -122,7 +122,7 @@ const NEEDS: Record<'inject' | 'on-card', Record<KeyAlgorithm, string>> = {
 
 function modeTest(mode: 'inject' | 'on-card', alg: KeyAlgorithm, body: () => Promise<void>): void {
   const name = `${mode === 'inject' ? 'injects a centrally generated' : 'generates on the card a'} ${alg} key`;
-  applicableTest(profile, SUITE, name, { when: NEEDS[mode][alg], skip: noGp ?? noVectors }, async () => {
+  applicableTest(profile, SUITE, name, { when: NEEDS[mode][alg], routeLacks: noGp, skip: noVectors }, async () => {
     await allure.epic('JPKI user authentication on the SIM');
     await allure.feature('personalization');
     await allure.parameter('mode', mode);
@@ -194,7 +194,7 @@ describe(`personalization — ${profile.name}`, () => {
     });
   }
 
-  applicableTest(profile, SUITE, 'sets the two modes side by side', { skip: noGp ?? noVectors }, async () => {
+  applicableTest(profile, SUITE, 'sets the two modes side by side', { routeLacks: noGp, skip: noVectors }, async () => {
     await allure.epic('JPKI user authentication on the SIM');
     await allure.feature('personalization');
     const rows = Object.entries(timings).map(([run, steps]) => {

@@ -42,11 +42,22 @@ export function checkRules(p: Profile, opts: RuleOptions): RuleProblem[] {
       }
       break;
     case 'vpcd':
+      if (ixit.vpcd.port === 0 && !p.sim) add(['ixit', 'vpcd', 'port'], 'port 0 (a free port) is only for the bundled simulator (a sim section): a card started by the lab must be told its port');
       break;
   }
   const attached = ixit.transport === 'pcsc' && p.sim?.vpcdReaders !== undefined;
-  if (p.sim && ixit.transport !== 'sim' && !attached) {
-    add(['sim'], `the sim section is used with transport sim, or with pcsc plus sim.vpcdReaders (this profile uses ${ixit.transport})`);
+  // With vpcd, a sim section starts the bundled simulator in jCardSim's place, dialling in to ixit.vpcd.
+  if (p.sim && ixit.transport === 'pcsc' && !attached) {
+    add(['sim'], 'the sim section is used with transport sim or vpcd, or with pcsc plus sim.vpcdReaders');
+  }
+  if (p.sim && ixit.transport === 'vpcd' && !p.card.emulated) add(['card', 'emulated'], 'a sim section with transport vpcd starts the bundled simulator: set card.emulated: true');
+  if (p.sim?.globalPlatform === false) {
+    // jCardSim has no card manager: nothing can be installed, locked or personalized through a domain.
+    if (ixit.gp) add(['ixit', 'gp'], 'the simulated card has no GlobalPlatform card manager (sim.globalPlatform: false), so no security domain to reach');
+    if (ixit.jpki.install === 'gp') add(['ixit', 'jpki', 'install'], 'install gp needs a card manager, but sim.globalPlatform is false: use create-applet');
+    for (const claim of ['araMUpdate', 'applicationLocking', 'supplementaryDomains', 'delegatedManagement'] as const) {
+      if (ics[claim]) add(['ics', claim], `${claim} needs a GlobalPlatform card manager, but sim.globalPlatform is false`);
+    }
   }
   if (p.sim?.vpcdReaders && ixit.transport !== 'pcsc') add(['sim', 'vpcdReaders'], 'vpcdReaders are pcscd readers: they need transport pcsc');
   if (attached && !p.card.emulated) add(['card', 'emulated'], 'the simulator is inserted into pcscd: set card.emulated: true');

@@ -43,6 +43,7 @@ export function simulatorConfig(sim: SimSettings, host: string, port: number): s
   if (sim.faults?.removeAfterApdus) lines.push(`simcert.cardsim.removeAfterApdus=${sim.faults.removeAfterApdus}`);
   if (sim.persistentMemory !== undefined) lines.push(`simcert.cardsim.persistentMemory=${sim.persistentMemory}`);
   if (sim.ec === false) lines.push('simcert.cardsim.ec=false');
+  if (sim.globalPlatform === false) lines.push('simcert.cardsim.globalPlatform=false');
   const tm = sim.timingModel;
   if (tm) {
     if (tm.seed !== undefined) lines.push(`simcert.cardsim.timing.seed=${tm.seed}`);
@@ -146,8 +147,13 @@ function sendControl(child: ChildProcess, line: string): Promise<void> {
 }
 
 /** Starts the simulator and waits for it to connect to a vpcd reader of the harness's own. */
-export async function startSimulator(sim: SimSettings, opts: { connectTimeoutMs: number; apduTimeoutMs: number }): Promise<RunningSimulator> {
-  let listener = await VpcdListener.listen({ host: '127.0.0.1', port: 0 });
+export async function startSimulator(sim: SimSettings, opts: {
+  connectTimeoutMs: number;
+  apduTimeoutMs: number;
+  /** Where the harness listens for the card, as it would for jCardSim (ixit.vpcd); default a free loopback port. */
+  listen?: { host: string; port: number };
+}): Promise<RunningSimulator> {
+  let listener = await VpcdListener.listen(opts.listen ?? { host: '127.0.0.1', port: 0 });
   let spawned: Spawned;
   try {
     spawned = await spawnSimulator(sim, listener.host, listener.port);

@@ -28,12 +28,24 @@ function recordedSkip(profile: Profile, suite: string, name: string, kind: 'not 
   });
 }
 
+export interface Applicability {
+  /** An expression over ICS mnemonics that must hold. */
+  when?: string;
+  /**
+   * Why the way the lab reaches this card (its IXIT route) cannot carry the test at all, e.g. no security domain
+   * to install through, or a vpcd card the harness cannot move: recorded as not applicable, like an ICS reason.
+   */
+  routeLacks?: string;
+  /** A reason outside the card's statement (a risk the lab did not accept, ...): recorded as skipped. */
+  skip?: string;
+}
+
 /**
- * Registers `body` as a test when the expression holds for the profile's ICS and `skip` gives no reason; otherwise
- * records it as not applicable (ICS) or skipped (the reason given).
+ * Registers `body` as a test when the expression holds for the profile's ICS, the route carries it and `skip`
+ * gives no reason; otherwise records it as not applicable (ICS or route) or skipped (the reason given).
  */
-export function applicableTest(profile: Profile, suite: string, name: string, opts: { when?: string; skip?: string }, body: () => Promise<void>): void {
-  const na = opts.when ? notApplicable(profile, opts.when) : undefined;
+export function applicableTest(profile: Profile, suite: string, name: string, opts: Applicability, body: () => Promise<void>): void {
+  const na = (opts.when ? notApplicable(profile, opts.when) : undefined) ?? opts.routeLacks;
   if (na) recordedSkip(profile, suite, name, 'not applicable', na);
   else if (opts.skip) recordedSkip(profile, suite, name, 'skipped', opts.skip);
   else it(name, body);

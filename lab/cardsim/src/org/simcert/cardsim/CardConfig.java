@@ -37,6 +37,11 @@ public final class CardConfig {
     public static final String ISD_SEQUENCE_COUNTER = "simcert.cardsim.isd.sequenceCounter";
     public static final String ISD_MAX_FAILURES = "simcert.cardsim.isd.maxAuthFailures";
     public static final String ISD_DEFAULT_SELECTED = "simcert.cardsim.isd.defaultSelected";
+    /**
+     * false: no GlobalPlatform card manager, as in jCardSim, which has none (the ISD's AID selects nothing and
+     * applets are created with CREATE APPLET only). Default true.
+     */
+    public static final String GLOBAL_PLATFORM = "simcert.cardsim.globalPlatform";
     public static final String CPLC = "simcert.cardsim.cplc";
     /** GlobalPlatform's well-known test key, for emulated cards only. */
     public static final String TEST_KEY = "404142434445464748494A4B4C4D4E4F";
@@ -87,6 +92,7 @@ public final class CardConfig {
     public final int isdSequenceCounter;
     public final int isdMaxFailures;
     public final boolean isdDefaultSelected;
+    public final boolean globalPlatform;
     public final byte[] cplc;
     public final int removeAfterApdus;
     public final int persistentMemory;
@@ -124,6 +130,10 @@ public final class CardConfig {
         this.isdSequenceCounter = intProperty(p, ISD_SEQUENCE_COUNTER, 0, 0, 0xFFFFFE);
         this.isdMaxFailures = intProperty(p, ISD_MAX_FAILURES, 10, 1, 255);
         this.isdDefaultSelected = Boolean.parseBoolean(p.getProperty(ISD_DEFAULT_SELECTED, "false"));
+        this.globalPlatform = Boolean.parseBoolean(p.getProperty(GLOBAL_PLATFORM, "true"));
+        if (!globalPlatform && isdDefaultSelected) {
+            throw new IllegalArgumentException(ISD_DEFAULT_SELECTED + " needs a card manager (" + GLOBAL_PLATFORM + "=true)");
+        }
         // CPLC (GPCS table H-5, 42 bytes); the default has only an IC serial number (bytes 12-15).
         this.cplc = Hex.decode(p.getProperty(CPLC, "000000000000000000000000000000010000000000000000000000000000000000000000000000000000"), CPLC);
         if (cplc.length != 42) {
