@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     include: ['harness/**/*.test.ts'],
     pool: 'forks',
+    setupFiles: ['harness/testing/require-assertions.ts'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
   },

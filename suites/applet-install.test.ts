@@ -1,20 +1,24 @@
 // Suite applet-install: can the carrier's security domain take the JPKI applet the GlobalPlatform way? Opens the
 // profile's secure channel, loads and installs the applet, checks the registry at each step, deletes and
 // reinstalls, and checks the safety and security behaviour the provisioning chain relies on.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as allure from 'allure-js-commons';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { SW, describeSw } from '../harness/apdu/status-words.ts';
-import { fromHex, hex } from '../harness/bytes.ts';
+import type { CommandApdu } from '../harness/apdu/apdu.ts';
+import { equalBytes, fromHex, hex } from '../harness/bytes.ts';
 import { getStatus } from '../harness/gp/card-content.ts';
 import { deleteAid, installAndMakeSelectable, installCommand, loadLoadFile } from '../harness/gp/content.ts';
+import { diversify } from '../harness/gp/diversify.ts';
+import { scp02Cryptograms, scp02SessionKeys, Scp02Wrapper } from '../harness/gp/scp02.ts';
+import { scp03Cryptograms, scp03SessionKeys, Scp03Wrapper } from '../harness/gp/scp03.ts';
 import type { SecureChannel } from '../harness/gp/secure-channel.ts';
-import { WrongKeysError } from '../harness/gp/secure-channel.ts';
+import { parseInitializeUpdate, WrongKeysError } from '../harness/gp/secure-channel.ts';
 import { applicableTest } from './support/applicability.ts';
 import { loadSuiteProfile, onCard, openCardContext, type CardContext } from './support/card-context.ts';
 import { kcvAes } from '../harness/gp/crypto.ts';
 import { putKeyCommand } from '../harness/gp/put-key.ts';
-import { domainKeys, jpkiInstallSpec, type GpSettings, jpkiLoadFile, openDomain, serviceProviderKeys } from './support/gp.ts';
+import { domainKeys, jpkiInstallSpec, jpkiLoadFile, openDomain, serviceProviderKeys, type GpSettings } from './support/gp.ts';
 
 const SUITE = 'applet-install';
 const profile = await loadSuiteProfile();
@@ -42,6 +46,53 @@ async function channel(): Promise<SecureChannel> {
   const ch = await openDomain(ctx);
   await allure.parameter('secure channel', `SCP0${ch.scp}, level ${gp.level}`);
   return ch;
+}
+
+/** The profile's security domain opened at another security level than the profile's. */
+async function channelAt(level: GpSettings['level']): Promise<SecureChannel> {
+  const ch = await openDomain({ ...ctx, profile: { ...profile, ixit: { ...profile.ixit, gp: { ...gp, level } } } });
+  await allure.parameter('secure channel', `SCP0${ch.scp}, level ${level}`);
+  return ch;
+}
+
+const GET_STATUS_SD: CommandApdu = { cla: 0x80, ins: 0xf2, p1: 0x80, p2: 0x02, data: fromHex('4F00'), le: 256 };
+
+/**
+ * INITIALIZE UPDATE with the profile's keys; the card cryptogram must match them (else nothing more is sent); then
+ * EXTERNAL AUTHENTICATE at level 01 with the host cryptogram's first bit flipped and the C-MAC computed over that
+ * wrong value. Returns the card's status word. Spends one authentication attempt.
+ */
+async function wrongHostCryptogramUnderValidCmac(): Promise<number> {
+  const s = ctx.card.session;
+  const master = await domainKeys(profile);
+  await s.send({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: fromHex(gp.sd), le: 256 }, { name: 'SELECT security domain' });
+  const host = new Uint8Array(randomBytes(8));
+  const iu = await s.transmit({ cla: 0x80, ins: 0x50, p1: master.kvn ?? 0, p2: 0, data: host, le: 256 }, { name: 'INITIALIZE UPDATE', redact: 'both' });
+  expect(describeSw(iu.sw)).toBe(describeSw(SW.OK));
+  const r = parseInitializeUpdate(iu.data);
+  const keys = gp.diversification && gp.diversification !== 'none' ? diversify(master, r.kdd, gp.diversification) : master;
+  let c: { card: Uint8Array; host: Uint8Array };
+  let wrapper: Scp02Wrapper | Scp03Wrapper;
+  if (r.scp === 3) {
+    const sk = scp03SessionKeys(keys, host, r.cardChallenge);
+    for (const k of [keys.enc, keys.mac, keys.dek, sk.enc, sk.mac, sk.rmac]) s.trace.registerSecret(k);
+    c = scp03Cryptograms(sk.mac, host, r.cardChallenge);
+    wrapper = new Scp03Wrapper(sk, 0x01);
+  } else {
+    const sk = scp02SessionKeys(keys, r.sequenceCounter);
+    for (const k of [keys.enc, keys.mac, keys.dek, sk.enc, sk.mac, sk.rmac, sk.dek]) s.trace.registerSecret(k);
+    c = scp02Cryptograms(sk.enc, host, r.sequenceCounter, r.cardChallenge);
+    wrapper = new Scp02Wrapper(sk, 0x01);
+  }
+  if (!equalBytes(c.card, r.cardCryptogram)) {
+    throw new WrongKeysError('the card cryptogram does not match the profile\'s keys: EXTERNAL AUTHENTICATE was not sent');
+  }
+  const wrong = Uint8Array.from(c.host);
+  wrong[0]! ^= 0x01;
+  s.trace.registerSecret(c.host);
+  s.trace.registerSecret(wrong);
+  const ea = await s.transmit(wrapper.externalAuthenticate(wrong), { name: 'EXTERNAL AUTHENTICATE (host cryptogram wrong, C-MAC right)', redact: 'command-data' });
+  return ea.sw;
 }
 
 beforeAll(async () => {
@@ -110,24 +161,30 @@ describe(`applet install — ${profile.name}`, () => {
     await channel();
   });
 
-  cardTest('refuses a command whose C-MAC is corrupted, and ends the session', async () => {
-    const ch = await channel();
-    const forged = await ctx.card.session.transmit({ cla: 0x84, ins: 0xf2, p1: 0x80, p2: 0x02, data: fromHex('4F000000000000000000'), le: 256 },
+  // At level 01 the C-MAC is the only protection of the command: at 03 the forged command would fail C-DECRYPTION
+  // first, and a card that never checks MACs would pass.
+  cardTest('refuses a command whose C-MAC is forged at level 01 (C-MAC only), and ends the session', async () => {
+    const ch = await channelAt('01');
+    const before = await ch.transmit(GET_STATUS_SD, 'GET STATUS, rightly MACed');
+    expect(describeSw(before.sw)).toBe(describeSw(SW.OK));
+    const forged = await ctx.card.session.transmit({ ...GET_STATUS_SD, cla: 0x84, data: fromHex('4F000000000000000000') },
       { name: 'GET STATUS with a forged C-MAC' });
     expect(describeSw(forged.sw)).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
-    const after = await ch.transmit({ cla: 0x80, ins: 0xf2, p1: 0x80, p2: 0x02, data: fromHex('4F00'), le: 256 }, 'GET STATUS after the forged MAC');
+    const after = await ch.transmit(GET_STATUS_SD, 'GET STATUS after the forged MAC');
     expect(describeSw(after.sw)).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
+  }, {
+    skip: mayCostAttempts || gp.level === '01' ? undefined
+      : `a domain that does not allow level 01 (the profile uses ${gp.level}) may refuse EXTERNAL AUTHENTICATE, which spends one of a real card's authentication attempts`,
   });
 
+  // The C-MAC of this EXTERNAL AUTHENTICATE is right for the (wrong) cryptogram it carries, so only the host
+  // cryptogram check can refuse it.
   cardTest(
-    'answers a wrong host cryptogram with 6300',
+    'answers a wrong host cryptogram under a valid C-MAC with 6300, and the right keys still open the domain',
     async () => {
-      const s = ctx.card.session;
-      await s.send({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: fromHex(gp.sd), le: 256 }, { name: 'SELECT security domain' });
-      const iu = await s.transmit({ cla: 0x80, ins: 0x50, p1: gp.kvn, p2: 0, data: new Uint8Array(8), le: 256 }, { name: 'INITIALIZE UPDATE', redact: 'both' });
-      expect(describeSw(iu.sw)).toBe(describeSw(SW.OK));
-      const ea = await s.transmit({ cla: 0x84, ins: 0x82, p1: 0x01, p2: 0, data: new Uint8Array(16) }, { name: 'EXTERNAL AUTHENTICATE (deliberately wrong)', redact: 'command-data' });
-      expect(hex(Uint8Array.of(ea.sw >> 8, ea.sw & 0xff))).toBe('6300');
+      const ea = await allure.step('INITIALIZE UPDATE, then EXTERNAL AUTHENTICATE with one bit of the host cryptogram flipped',
+        () => wrongHostCryptogramUnderValidCmac());
+      expect(hex(Uint8Array.of(ea >> 8, ea & 0xff))).toBe('6300');
       await channel(); // one failure does not lock the domain
     },
     { skip: mayCostAttempts ? undefined : 'it spends one of a real card\'s authentication attempts' },

@@ -12,6 +12,7 @@ import { EF, JpkiClient } from '../harness/jpki/client.ts';
 import { loadJpkiVectors } from '../harness/jpki/vectors.ts';
 import { applicableTest } from './support/applicability.ts';
 import { loadSuiteProfile, onCard, openJpkiCard, type CardContext } from './support/card-context.ts';
+import { expectProvisioned } from './support/provisioned.ts';
 import { getStatus } from '../harness/gp/card-content.ts';
 import { openDomain } from './support/gp.ts';
 import { provisionJpki } from './support/provision.ts';
@@ -138,6 +139,7 @@ describe(`handset swap — ${profile.name}`, () => {
     await allure.feature('persistence across a handset swap');
     await onCard(ctx, SUITE, async () => {
       await provisionJpki(ctx, jpki, pin, fixture);
+      await expectProvisioned(profile, jpki, fixture);
       ready = true;
     });
   });

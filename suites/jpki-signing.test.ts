@@ -13,6 +13,7 @@ import { loadJpkiVectors, type JpkiVectors } from '../harness/jpki/vectors.ts';
 import { emsaPkcs1v15, rsaPublicOp } from '../harness/jpki/rsa-check.ts';
 import { applicableTest } from './support/applicability.ts';
 import { loadSuiteProfile, onCard, openJpkiCard, type CardContext } from './support/card-context.ts';
+import { expectProvisioned } from './support/provisioned.ts';
 import { provisionJpki } from './support/provision.ts';
 
 const SUITE = 'jpki-signing';
@@ -54,6 +55,7 @@ afterAll(async () => {
 describe(`JPKI signing — ${profile.name}`, () => {
   cardTest('the JPKI applet is installed and personalized', async () => {
     await provisionJpki(ctx, jpki, pin, fixture);
+    await expectProvisioned(profile, jpki, fixture);
     provisioned = undefined;
   });
 

@@ -21,6 +21,7 @@ import { loadJpkiVectors, type JpkiVectors } from '../harness/jpki/vectors.ts';
 import { araMAid, describeRules, provisionSimAraM, readRules } from './support/access-rules.ts';
 import { applicableTest, type Applicability } from './support/applicability.ts';
 import { loadSuiteProfile, onCard, openJpkiCard, type CardContext } from './support/card-context.ts';
+import { expectProvisioned } from './support/provisioned.ts';
 import { jpkiInstallSpec, jpkiLoadFile, openDomain } from './support/gp.ts';
 import { provisionJpki } from './support/provision.ts';
 import type { JpkiClient } from '../harness/jpki/client.ts';
@@ -85,10 +86,13 @@ describe(`service lifecycle — ${profile.name}`, () => {
   // The title promises only what the card claims: no ARA-M in the ICS, no ARA-M checked or named.
   cardTest(`the card is as its carrier ships it: JPKI applet personalized${profile.ics.araM ? ', ARA-M rules in place' : ''}`, 'provisioning', async () => {
     await provisionJpki(ctx, jpki, pin, fixture);
+    await expectProvisioned(profile, jpki, fixture);
     if (profile.card.emulated && profile.sim?.araM) {
       const n = await allure.step('install the ARA-M and store the carrier\'s rules (sim.araM; CREATE APPLET + STORE DATA)',
         () => provisionSimAraM(ctx.card.session, profile));
       await allure.parameter('ARA-M rules provisioned', String(n));
+      const { rules } = await allure.step('GET DATA [All] from the ARA-M', () => readRules(ctx.card.session, araMAid(profile)));
+      expect(rules, 'the ARA-M holds one rule per sim.araM rule').toHaveLength(profile.sim.araM.rules.length);
     }
     if (profile.ics.araM) {
       const { rules } = await allure.step('GET DATA [All] from the ARA-M: it answers with its rules', () => readRules(ctx.card.session, araMAid(profile)));

@@ -17,7 +17,7 @@ export default defineConfig({
     sequence: { concurrent: false },
     testTimeout: 300_000,
     hookTimeout: 300_000,
-    setupFiles: ['allure-vitest/setup'],
+    setupFiles: ['allure-vitest/setup', 'harness/testing/require-assertions.ts'],
     reporters: [
       'default',
       [

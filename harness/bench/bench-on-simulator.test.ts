@@ -77,6 +77,27 @@ function recorder(abortAfter?: { count: number; controller: AbortController }): 
   return rec;
 }
 
+/**
+ * A loop run reports either a per-operation time or a refusal that says why, never both and never neither: the
+ * outcome, the stored notes, the summary and the printed report agree on which of the two it was.
+ */
+function expectOneBaselineVerdict(outcome: BenchOutcome, r: BenchResult): void {
+  const b = summarize(r).baseline;
+  expect(b, 'a loop run has a baseline summary').toBeDefined();
+  const printed = describeResult(r);
+  if (outcome.refused !== undefined) {
+    expect(b!.ok).toBe(false);
+    if (!b!.ok) expect(outcome.refused).toBe(`${b!.reason}: ${b!.message}`);
+    expect(r.notes).toContain(`no per-operation time reported: ${outcome.refused}`);
+    expect(printed.some((l) => l.startsWith('  per operation: NOT REPORTED ('))).toBe(true);
+  } else {
+    expect(b!.ok).toBe(true);
+    if (b!.ok) expect(Number.isFinite(b!.perOperationNs)).toBe(true);
+    expect(r.notes.some((n) => n.startsWith('no per-operation time reported'))).toBe(false);
+    expect(printed.some((l) => l.startsWith('  per operation, baseline subtracted'))).toBe(true);
+  }
+}
+
 const results: { select?: BenchResult; keygen?: BenchResult; loop?: BenchResult } = {};
 
 describe('a run writes one result file that validates', () => {
@@ -197,20 +218,7 @@ describe('loop mode (the benchmark applet, JCAlgTest method)', () => {
     expect(r.baselineSamplesNs!.every(wholeNs)).toBe(true);
     expect(r.notes).toContain('timed: RUN (80 20) of the benchmark applet: sign p256 4 time(s) in one APDU, against the same APDU with 0');
 
-    // The outcome, the stored notes, the summary and the printed report agree on which of the two it was.
-    const b = summarize(r).baseline!;
-    const printed = describeResult(r);
-    if (outcome.refused !== undefined) {
-      expect(b.ok).toBe(false);
-      if (!b.ok) expect(outcome.refused).toBe(`${b.reason}: ${b.message}`);
-      expect(r.notes).toContain(`no per-operation time reported: ${outcome.refused}`);
-      expect(printed.some((l) => l.startsWith('  per operation: NOT REPORTED ('))).toBe(true);
-    } else {
-      expect(b.ok).toBe(true);
-      if (b.ok) expect(Number.isFinite(b.perOperationNs)).toBe(true);
-      expect(r.notes.some((n) => n.startsWith('no per-operation time reported'))).toBe(false);
-      expect(printed.some((l) => l.startsWith('  per operation, baseline subtracted'))).toBe(true);
-    }
+    expectOneBaselineVerdict(outcome, r);
     results.loop = r;
   }, SIM_TEST_MS);
 
@@ -220,7 +228,7 @@ describe('loop mode (the benchmark applet, JCAlgTest method)', () => {
     expect(r.operation).toEqual({ name: 'keygen', algorithm: 'p256', iterations: 3, warmup: 1, operationsPerSample: 2 });
     expect(r.baselineSamplesNs).toHaveLength(3);
     expect(r.keyQuality).toMatchObject({ algorithm: 'p256', keys: 4, distinct: 4, ok: true });
-    expect(typeof outcome.refused === 'string' || outcome.refused === undefined).toBe(true);
+    expectOneBaselineVerdict(outcome, r);
   }, SIM_TEST_MS);
 });
 

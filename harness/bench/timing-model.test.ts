@@ -1,5 +1,6 @@
 // The issue's acceptance test for the simulator's timing model: with a timing model of known median, `simcert bench`
-// recovers that median within 2 % over 50 samples; and a result made with the model says so (result.card.timingModel,
+// recovers that median within 2 % over 50 samples, and with one of known spread, its interquartile range within
+// three standard errors; and a result made with the model says so (result.card.timingModel,
 // the notes, the printed report), while the same run without the model, or with a model that does not pace the
 // operation, carries no such label but still the emulated card's "functional only" caveat.
 //
@@ -18,6 +19,7 @@ import { buildLab } from '../sim/build.ts';
 import { buildComparison, renderMarkdown } from './compare.ts';
 import { EMULATED_BANNER, loadBenchResult, summarize } from './result.ts';
 import { describeResult, runBench, type BenchOutcome } from './run.ts';
+import { tukeyFences } from './stats.ts';
 
 const REFERENCE = join(repoRoot, 'profiles', 'emulated', 'reference.yaml');
 
@@ -40,9 +42,30 @@ const ITERATIONS = 50;
 const WARMUP = 3;
 const MODEL_LABEL = `sign lognormal median ${MEDIAN_MS} ms cv ${CV}; seed ${SEED}`;
 
+// The spread, checked with a model of its own: the model above has an IQR of only 6.7 ms, no more than what the
+// host's wake-up latency adds on a loaded machine, so a model that ignored cv could pass a check there. A
+// lognormal's quartiles are q1,3 = median * exp(-/+ z * sigma), z = 0.6745: at median 100 ms and cv 1 (sigma
+// 0.833) the IQR is 118.3 ms. Sample quartiles of n draws have the asymptotic variances p(1 - p) / (n f(q)^2) and
+// covariance p1 (1 - p3) / (n f(q1) f(q3)), with f(q) = phi(z) / (q sigma) for a lognormal; so the sample IQR's
+// standard error is sigma / phi(z) * sqrt((0.1875 (q1^2 + q3^2) - 0.125 q1 q3) / n), 26.5 ms for n = 50, and the
+// tolerance is three of them, 67 % (38.7 to 197.9 ms). A model that ignored cv (every draw the median) leaves only
+// the unpaced overhead's variation: about 1 ms on a quiet machine, 10 and 31 ms in two runs with the load average
+// at 19-20 on two cores, all below 38.7 ms; a model with twice the sigma has an IQR of 274.9 ms, above 197.9.
+const SPREAD_MEDIAN_MS = 100;
+const SPREAD_CV = 1;
+const Z_QUARTILE = 0.6744897501960817;
+const PHI_Z = Math.exp(-(Z_QUARTILE ** 2) / 2) / Math.sqrt(2 * Math.PI);
+const SPREAD_SIGMA = Math.sqrt(Math.log1p(SPREAD_CV ** 2));
+const Q1 = SPREAD_MEDIAN_MS * Math.exp(-Z_QUARTILE * SPREAD_SIGMA);
+const Q3 = SPREAD_MEDIAN_MS * Math.exp(Z_QUARTILE * SPREAD_SIGMA);
+const SPREAD_IQR_MS = Q3 - Q1;
+const IQR_STANDARD_ERROR_MS = (SPREAD_SIGMA / PHI_Z) * Math.sqrt((0.1875 * (Q1 ** 2 + Q3 ** 2) - 0.125 * Q1 * Q3) / ITERATIONS);
+const IQR_TOLERANCE_MS = 3 * IQR_STANDARD_ERROR_MS;
+
 let dir: string;
 let modelProfile: Profile;
 let plainProfile: Profile;
+let spreadProfile: Profile;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'simcert-timing-model-'));
@@ -64,9 +87,25 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
+  const spread = join(dir, 'spread.yaml');
+  await writeFile(
+    spread,
+    [
+      'extends: reference.yaml',
+      'name: Reference with a wide test timing model',
+      'card:',
+      '  variant: reference-test-timing-spread',
+      'sim:',
+      '  timingModel:',
+      `    seed: ${SEED}`,
+      `    sign: { distribution: lognormal, medianMs: ${SPREAD_MEDIAN_MS}, cv: ${SPREAD_CV} }`,
+      '',
+    ].join('\n'),
+  );
   const suites = await knownSuites();
   modelProfile = await loadProfile(model, { knownSuites: suites });
   plainProfile = await loadProfile(plain, { knownSuites: suites });
+  spreadProfile = await loadProfile(spread, { knownSuites: suites });
   await buildLab(); // compiled once here, under the hook's timeout, rather than inside the timed run
 });
 
@@ -110,6 +149,22 @@ describe('the simulator timing model', () => {
     expect(loaded.ok).toBe(true);
     if (loaded.ok) expect(loaded.result.samplesNs).toEqual(r.samplesNs);
   }, 60_000);
+
+  it(`recovers a model's spread: IQR ${SPREAD_IQR_MS.toFixed(1)} ms within ${IQR_TOLERANCE_MS.toFixed(1)} ms over ${ITERATIONS} samples (lognormal median ${SPREAD_MEDIAN_MS} ms, cv ${SPREAD_CV})`, async () => {
+    const o = await runBench({
+      profile: spreadProfile,
+      op: 'sign',
+      alg: 'p256',
+      iterations: ITERATIONS,
+      warmup: WARMUP,
+      transportIterations: 0,
+      outDir: join(dir, 'spread'),
+    });
+    expect(o.error).toBeUndefined();
+    expect(o.result.samplesNs).toHaveLength(ITERATIONS);
+    const iqrMs = tukeyFences(o.result.samplesNs).iqr / 1e6;
+    expect(Math.abs(iqrMs - SPREAD_IQR_MS), `IQR ${iqrMs.toFixed(2)} ms against the model's ${SPREAD_IQR_MS.toFixed(2)} ms`).toBeLessThan(IQR_TOLERANCE_MS);
+  }, 90_000);
 
   it('labels that result as the timing model\'s, not a card\'s', () => {
     const r = withModel.result;

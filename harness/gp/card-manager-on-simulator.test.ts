@@ -1,13 +1,21 @@
 // The simulator's issuer security domain against the harness's GlobalPlatform client: an SCP03 channel at every
 // security level, GET STATUS and CPLC, and the safety rules on the card side (a bad host cryptogram costs an
-// attempt, the domain blocks after the configured number, a MAC error ends the session).
+// attempt, the domain blocks after the configured number, a MAC error ends the session). The C-MAC and host
+// cryptogram checks are each probed alone: a forged C-MAC at level 01 (no C-DECRYPTION that could refuse the
+// command first) and a wrong host cryptogram under a valid C-MAC; a deliberately broken card manager that skips
+// one of them (sim.faults.skipCmacCheck, skipHostCryptogramCheck) shows that each probe catches exactly its check.
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CommandApdu } from '../apdu/apdu.ts';
 import { CardSession } from '../apdu/session.ts';
 import { fromHex, hex } from '../bytes.ts';
-import { startSimulator, type RunningSimulator } from '../sim/launch.ts';
+import { startSimulator, type RunningSimulator, type SimSettings } from '../sim/launch.ts';
 import { getStatus, readCardRecognition, readCplc } from './card-content.ts';
 import { diversify } from './diversify.ts';
-import { openSecureChannel, WrongKeysError } from './secure-channel.ts';
+import type { StaticKeys } from './keys.ts';
+import { scp02Cryptograms, scp02SessionKeys, Scp02Wrapper } from './scp02.ts';
+import { scp03Cryptograms, scp03SessionKeys, Scp03Wrapper } from './scp03.ts';
+import { openSecureChannel, parseInitializeUpdate, WrongKeysError } from './secure-channel.ts';
 
 const ISD = 'A000000151000000';
 const JPKI = 'D392F000260100000001';
@@ -17,8 +25,64 @@ const keys = { enc: TEST_KEY, mac: TEST_KEY, dek: TEST_KEY, kvn: 0x30 };
 let sim: RunningSimulator;
 let s: CardSession;
 
-async function selectIsd(): Promise<void> {
-  expect((await s.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0, data: fromHex(ISD) })).sw).toBe(0x9000);
+async function selectIsd(cs: CardSession = s): Promise<void> {
+  expect((await cs.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0, data: fromHex(ISD) })).sw).toBe(0x9000);
+}
+
+const GET_STATUS_ISD: CommandApdu = { cla: 0x80, ins: 0xf2, p1: 0x80, p2: 0x02, data: fromHex('4F00'), le: 256 };
+
+/**
+ * In a session at level 01 (C-MAC only), GET STATUS with a C-MAC of zeros instead of the right one, sent around the
+ * channel's wrapper: the status word the card gives it (nothing but the MAC check can refuse it here), and the one
+ * it gives the next command, wrapped right.
+ */
+async function forgedCmacAtLevel01(cs: CardSession, k: StaticKeys = keys): Promise<{ forged: number; next: number }> {
+  await selectIsd(cs);
+  const ch = await openSecureChannel(cs, k, { level: 0x01 });
+  expect((await ch.transmit(GET_STATUS_ISD)).sw).toBe(0x9000);
+  const forged = (await cs.transmit({ ...GET_STATUS_ISD, cla: 0x84, data: fromHex('4F000000000000000000') })).sw;
+  return { forged, next: (await ch.transmit(GET_STATUS_ISD)).sw };
+}
+
+/**
+ * INITIALIZE UPDATE with the right keys (the card cryptogram is checked first), then EXTERNAL AUTHENTICATE at level
+ * 01 whose host cryptogram has one bit flipped and whose C-MAC is right for it: the status word the card gives it.
+ * Nothing but the host cryptogram check can refuse it. Costs one of the domain's authentication attempts.
+ */
+async function wrongHostCryptogramUnderValidCmac(cs: CardSession, k: StaticKeys = keys): Promise<number> {
+  await selectIsd(cs);
+  const host = new Uint8Array(randomBytes(8));
+  const iu = await cs.transmit({ cla: 0x80, ins: 0x50, p1: k.kvn ?? 0, p2: 0, data: host, le: 256 });
+  expect(iu.sw).toBe(0x9000);
+  const r = parseInitializeUpdate(iu.data);
+  let c: { card: Uint8Array; host: Uint8Array };
+  let wrapper: Scp02Wrapper | Scp03Wrapper;
+  if (r.scp === 3) {
+    const sk = scp03SessionKeys(k, host, r.cardChallenge);
+    c = scp03Cryptograms(sk.mac, host, r.cardChallenge);
+    wrapper = new Scp03Wrapper(sk, 0x01);
+  } else {
+    const sk = scp02SessionKeys(k, r.sequenceCounter);
+    c = scp02Cryptograms(sk.enc, host, r.sequenceCounter, r.cardChallenge);
+    wrapper = new Scp02Wrapper(sk, 0x01);
+  }
+  expect(hex(c.card), 'the keys are right: only the host cryptogram will be wrong').toBe(hex(r.cardCryptogram));
+  const wrong = Uint8Array.from(c.host);
+  wrong[0]! ^= 0x01;
+  return (await cs.transmit(wrapper.externalAuthenticate(wrong))).sw;
+}
+
+const BARE_CARD: SimSettings = { atr: '3B00', protocol: 'T=1', extendedLength: false, apduBufferSize: 261, logicalChannels: 1, applets: [] };
+
+/** A fresh simulated card with the given settings, its session, and its end. */
+async function withCard(settings: SimSettings, body: (cs: CardSession) => Promise<void>): Promise<void> {
+  const card = await startSimulator(settings, { connectTimeoutMs: 30_000, apduTimeoutMs: 30_000 });
+  try {
+    await card.transport.connect();
+    await body(new CardSession(card.transport, { extendedLength: settings.extendedLength }));
+  } finally {
+    await card.stop();
+  }
 }
 
 beforeAll(async () => {
@@ -64,13 +128,16 @@ describe('issuer security domain of the simulator', () => {
     expect((await s.transmit({ cla: 0x80, ins: 0xf2, p1: 0x40, p2: 0x02, data: fromHex('4F00'), le: 256 })).sw).toBe(0x6982);
   });
 
-  it('ends the session on a MAC error', async () => {
+  it('refuses a forged C-MAC at level 01 with 6982, and ends the session', async () => {
+    // The session is over: the next command, rightly MACed, is refused too.
+    expect(await forgedCmacAtLevel01(s)).toEqual({ forged: 0x6982, next: 0x6982 });
+  });
+
+  it('refuses a wrong host cryptogram under a valid C-MAC with 6300, and the right one then opens the domain', async () => {
+    expect(await wrongHostCryptogramUnderValidCmac(s)).toBe(0x6300);
     await selectIsd();
     const ch = await openSecureChannel(s, keys, { level: 0x01 });
-    expect((await ch.transmit({ cla: 0x80, ins: 0xf2, p1: 0x80, p2: 0x02, data: fromHex('4F00'), le: 256 })).sw).toBe(0x9000);
-    // A command with a forged MAC, sent around the wrapper.
-    expect((await s.transmit({ cla: 0x84, ins: 0xf2, p1: 0x80, p2: 0x02, data: fromHex('4F000000000000000000'), le: 256 })).sw).toBe(0x6982);
-    expect((await ch.transmit({ cla: 0x80, ins: 0xf2, p1: 0x80, p2: 0x02, data: fromHex('4F00'), le: 256 })).sw).toBe(0x6982);
+    expect((await ch.transmit(GET_STATUS_ISD)).sw).toBe(0x9000);
   });
 
   it('with wrong keys, stops at the card cryptogram: no attempt spent, the domain stays open', async () => {
@@ -93,6 +160,36 @@ describe('issuer security domain of the simulator', () => {
     }
     await selectIsd();
     expect((await s.transmit({ cla: 0x80, ins: 0x50, p1: 0x30, p2: 0, data: new Uint8Array(8), le: 256 })).sw).toBe(0x6983);
+  });
+});
+
+describe('a deliberately broken card manager fails the probes above, each its own', () => {
+  it('one that skips the C-MAC check takes the forged C-MAC, and still refuses a wrong host cryptogram', async () => {
+    await withCard({ ...BARE_CARD, faults: { skipCmacCheck: true } }, async (cs) => {
+      expect((await forgedCmacAtLevel01(cs)).forged).toBe(0x9000);
+      expect(await wrongHostCryptogramUnderValidCmac(cs)).toBe(0x6300);
+    });
+  });
+
+  it('one that skips the host cryptogram check takes the wrong cryptogram, and still refuses a forged C-MAC', async () => {
+    await withCard({ ...BARE_CARD, faults: { skipHostCryptogramCheck: true } }, async (cs) => {
+      expect(await wrongHostCryptogramUnderValidCmac(cs)).toBe(0x9000);
+      expect(await forgedCmacAtLevel01(cs)).toEqual({ forged: 0x6982, next: 0x6982 });
+    });
+  });
+
+  it('an SCP02 one that skips either check is caught the same way', async () => {
+    const k = { ...keys, kvn: 0x20 };
+    await withCard({ ...BARE_CARD, isd: { scp: '02', kvn: 0x20 } }, async (cs) => {
+      expect(await forgedCmacAtLevel01(cs, k)).toEqual({ forged: 0x6982, next: 0x6982 });
+      expect(await wrongHostCryptogramUnderValidCmac(cs, k)).toBe(0x6300);
+    });
+    await withCard({ ...BARE_CARD, isd: { scp: '02', kvn: 0x20 }, faults: { skipCmacCheck: true } }, async (cs) => {
+      expect((await forgedCmacAtLevel01(cs, k)).forged).toBe(0x9000);
+    });
+    await withCard({ ...BARE_CARD, isd: { scp: '02', kvn: 0x20 }, faults: { skipHostCryptogramCheck: true } }, async (cs) => {
+      expect(await wrongHostCryptogramUnderValidCmac(cs, k)).toBe(0x9000);
+    });
   });
 });
 

@@ -44,6 +44,9 @@ export interface SimSettings {
     hostileAfter?: number;
     /** Only commands starting with these bytes (hex) get hostile answers. */
     hostileCommand?: string;
+    /** A broken security domain that takes any C-MAC / any host cryptogram: shows that the suites catch one. */
+    skipCmacCheck?: boolean;
+    skipHostCryptogramCheck?: boolean;
   };
 }
 

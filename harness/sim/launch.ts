@@ -39,6 +39,8 @@ export function simulatorConfig(sim: SimSettings, host: string, port: number): s
   if (isd.cplc) lines.push(`simcert.cardsim.cplc=${isd.cplc}`);
   if (sim.faults?.hostile) lines.push(`simcert.cardsim.hostile=${sim.faults.hostile}`, `simcert.cardsim.hostileAfter=${sim.faults.hostileAfter ?? 0}`);
   if (sim.faults?.hostileCommand) lines.push(`simcert.cardsim.hostileCommand=${sim.faults.hostileCommand}`);
+  if (sim.faults?.skipCmacCheck) lines.push('simcert.cardsim.isd.skipCmacCheck=true');
+  if (sim.faults?.skipHostCryptogramCheck) lines.push('simcert.cardsim.isd.skipHostCryptogramCheck=true');
   if (sim.faults?.tearAtWrite) lines.push(`simcert.cardsim.tearAtWrite=${sim.faults.tearAtWrite}`);
   if (sim.faults?.removeAfterApdus) lines.push(`simcert.cardsim.removeAfterApdus=${sim.faults.removeAfterApdus}`);
   if (sim.persistentMemory !== undefined) lines.push(`simcert.cardsim.persistentMemory=${sim.persistentMemory}`);

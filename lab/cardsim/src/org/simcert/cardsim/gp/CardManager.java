@@ -71,6 +71,8 @@ public final class CardManager extends Applet {
     private final int scp;
     private final byte[] fixedCardChallenge;
     private final java.security.SecureRandom random = new java.security.SecureRandom();
+    /** Checks this domain deliberately skips (fault injection for testing the harness's tests); none by default. */
+    private SkippedChecks skipped = SkippedChecks.NONE;
 
     /**
      * @param scp 2 or 3
@@ -96,6 +98,11 @@ public final class CardManager extends Applet {
 
     public byte[] aid() {
         return aid.clone();
+    }
+
+    /** Makes this a deliberately broken card manager that skips the given checks, from the next session on. */
+    public void skipChecks(SkippedChecks checks) {
+        this.skipped = checks;
     }
 
     /** Power loss, SELECT and channel close end a session (Amendment D 5.6). */
@@ -595,7 +602,7 @@ public final class CardManager extends Applet {
             if (fixedCardChallenge == null) {
                 random.nextBytes(challenge);
             }
-            Scp02 s2 = new Scp02(keys, host, seq2, challenge);
+            Scp02 s2 = new Scp02(keys, host, seq2, challenge, skipped);
             session = s2;
             return Scp03.concat(kdd, new byte[] {(byte) keys.kvn, 0x02}, seq2, challenge, s2.cardCryptogram());
         }
@@ -605,7 +612,7 @@ public final class CardManager extends Applet {
         sequenceCounter++;
         byte[] seq = {(byte) (sequenceCounter >> 16), (byte) (sequenceCounter >> 8), (byte) sequenceCounter};
         byte[] cardChallenge = Scp03.kdf(keys.enc, 0x02, Scp03.concat(seq, aid), 64);
-        Scp03 s3 = new Scp03(keys, host, cardChallenge);
+        Scp03 s3 = new Scp03(keys, host, cardChallenge, skipped);
         session = s3;
         return Scp03.concat(kdd, new byte[] {(byte) keys.kvn, 0x03, (byte) SCP03_I}, cardChallenge, s3.cardCryptogram(), seq);
     }

@@ -15,8 +15,10 @@ final class Scp02 implements SecureSession {
     private final byte[] card;
     private byte[] lastMac;
     private int level = -1;
+    private final SkippedChecks skipped;
 
-    Scp02(KeySet keys, byte[] hostChallenge, byte[] sequenceCounter, byte[] cardChallenge) {
+    Scp02(KeySet keys, byte[] hostChallenge, byte[] sequenceCounter, byte[] cardChallenge, SkippedChecks skipped) {
+        this.skipped = skipped;
         this.host = hostChallenge.clone();
         this.seq = sequenceCounter.clone();
         this.card = cardChallenge.clone();
@@ -54,7 +56,7 @@ final class Scp02 implements SecureSession {
         byte[] icv = lastMac == null ? new byte[8] : Des.desEcb(cMac, lastMac);
         byte[] input = Scp03.concat(new byte[] {cla, ins, p1, p2, (byte) (plain.length + 8)}, plain);
         byte[] want = Des.retailMac(cMac, Aes.pad80(input, 8), icv);
-        if (!Arrays.equals(want, mac)) {
+        if (!Arrays.equals(want, mac) && !skipped.cmac) {
             return false;
         }
         lastMac = want;
@@ -71,7 +73,7 @@ final class Scp02 implements SecureSession {
         if (!verifyMac(cla, (byte) 0x82, p1, (byte) 0, crypto, Arrays.copyOfRange(data, 8, 16))) {
             return false;
         }
-        if (!Arrays.equals(crypto, hostCryptogram())) {
+        if (!Arrays.equals(crypto, hostCryptogram()) && !skipped.hostCryptogram) {
             return false;
         }
         level = l;
