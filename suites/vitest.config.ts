@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { arch, platform, release } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { SuiteOrder } from './support/suite-order.ts';
 
 const resultsDir = process.env.SIMCERT_ALLURE_RESULTS ?? 'reports/allure-results';
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -14,10 +15,12 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: false,
     maxWorkers: 1,
-    sequence: { concurrent: false },
+    // Suites others depend on run first (support/outcomes.ts), in the same order every run.
+    sequence: { concurrent: false, sequencer: SuiteOrder },
     testTimeout: 300_000,
     hookTimeout: 300_000,
     setupFiles: ['allure-vitest/setup'],
+    globalSetup: ['suites/support/outcomes-setup.ts'],
     reporters: [
       'default',
       [
