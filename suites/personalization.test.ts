@@ -22,6 +22,7 @@ import { loadSuiteProfile, onCard, openJpkiCard, type CardContext } from './supp
 import type { JpkiClient } from '../harness/jpki/client.ts';
 import { jpkiInstallSpec, jpkiLoadFile, openDomain } from './support/gp.ts';
 import { applicableTest } from './support/applicability.ts';
+import { APPLET_INSTALLED } from './support/provision.ts';
 
 const SUITE = 'personalization';
 const profile = await loadSuiteProfile();
@@ -122,7 +123,8 @@ const NEEDS: Record<'inject' | 'on-card', Record<KeyAlgorithm, string>> = {
 
 function modeTest(mode: 'inject' | 'on-card', alg: KeyAlgorithm, body: () => Promise<void>): void {
   const name = `${mode === 'inject' ? 'injects a centrally generated' : 'generates on the card a'} ${alg} key`;
-  applicableTest(profile, SUITE, name, { when: NEEDS[mode][alg], skip: noGp ?? noVectors }, async () => {
+  // Each mode installs a fresh instance, as applet-install does first: if that failed, so would this (blocked).
+  applicableTest(profile, SUITE, name, { when: NEEDS[mode][alg], skip: noGp ?? noVectors, dependsOn: APPLET_INSTALLED }, async () => {
     await allure.epic('JPKI user authentication on the SIM');
     await allure.feature('personalization');
     await allure.parameter('mode', mode);
@@ -194,7 +196,7 @@ describe(`personalization — ${profile.name}`, () => {
     });
   }
 
-  applicableTest(profile, SUITE, 'sets the two modes side by side', { skip: noGp ?? noVectors }, async () => {
+  applicableTest(profile, SUITE, 'sets the two modes side by side', { skip: noGp ?? noVectors, dependsOn: APPLET_INSTALLED }, async () => {
     await allure.epic('JPKI user authentication on the SIM');
     await allure.feature('personalization');
     const rows = Object.entries(timings).map(([run, steps]) => {

@@ -19,10 +19,10 @@ import { EF } from '../harness/jpki/client.ts';
 import { personalizeThroughDomain } from '../harness/jpki/provision.ts';
 import { loadJpkiVectors, type JpkiVectors } from '../harness/jpki/vectors.ts';
 import { araMAid, describeRules, provisionSimAraM, readRules } from './support/access-rules.ts';
-import { applicableTest } from './support/applicability.ts';
+import { applicableTest, type TestOptions } from './support/applicability.ts';
 import { loadSuiteProfile, onCard, openJpkiCard, type CardContext } from './support/card-context.ts';
 import { jpkiInstallSpec, jpkiLoadFile, openDomain } from './support/gp.ts';
-import { provisionJpki } from './support/provision.ts';
+import { provisionJpki, provisioningDependsOn } from './support/provision.ts';
 import type { JpkiClient } from '../harness/jpki/client.ts';
 
 const SUITE = 'service-lifecycle';
@@ -43,8 +43,11 @@ function requireProvisioned(): void {
   if (provisioned) throw new Error(`the card is not ready: ${provisioned}`);
 }
 
-function cardTest(name: string, feature: string, body: () => Promise<void>, opts: { when?: string; skip?: string } = {}): void {
-  applicableTest(profile, SUITE, name, opts, async () => {
+/** Every test starts from the card as the first test provisions it (dependsOn, suites/support/outcomes.ts). */
+const PROVISIONING = 'the card is as its carrier ships it: JPKI applet personalized, ARA-M rules in place';
+
+function cardTest(name: string, feature: string, body: () => Promise<void>, opts: TestOptions = {}): void {
+  applicableTest(profile, SUITE, name, { dependsOn: name === PROVISIONING ? provisioningDependsOn(profile) : PROVISIONING, ...opts }, async () => {
     await allure.epic('JPKI user authentication on the SIM');
     await allure.feature(feature);
     await onCard(ctx, SUITE, body);
