@@ -18,7 +18,7 @@ import { verifyEcdsa } from '../harness/jpki/ecdsa-check.ts';
 import { EC_CURVES, installParameters, isEc, type KeyAlgorithm } from '../harness/jpki/key-algorithm.ts';
 import { emsaPkcs1v15, rsaPublicOp } from '../harness/jpki/rsa-check.ts';
 import { loadJpkiVectors, type JpkiVectors } from '../harness/jpki/vectors.ts';
-import { loadSuiteProfile, onCard, openJpkiCard, type CardContext } from './support/card-context.ts';
+import { loadSuiteProfile, onCard, openJpkiCard, profileLabels, type CardContext } from './support/card-context.ts';
 import type { JpkiClient } from '../harness/jpki/client.ts';
 import { jpkiInstallSpec, jpkiLoadFile, openDomain } from './support/gp.ts';
 import { applicableTest } from './support/applicability.ts';
@@ -197,6 +197,7 @@ describe(`personalization — ${profile.name}`, () => {
   }
 
   applicableTest(profile, SUITE, 'sets the two modes side by side', { skip: noGp ?? noVectors, dependsOn: APPLET_INSTALLED }, async () => {
+    await profileLabels(profile, SUITE); // the report and the matrix place it by profile, like every other test
     await allure.epic('JPKI user authentication on the SIM');
     await allure.feature('personalization');
     const rows = Object.entries(timings).map(([run, steps]) => {
