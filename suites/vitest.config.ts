@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { arch, platform, release } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { allure2Categories } from '../harness/report/verdict-categories.mjs';
 import { SuiteOrder } from './support/suite-order.ts';
 
 const resultsDir = process.env.SIMCERT_ALLURE_RESULTS ?? 'reports/allure-results';
@@ -32,15 +33,9 @@ export default defineConfig({
             node: process.version,
             os: `${platform()} ${release()} ${arch()}`,
           },
-          // Sorts failures by cause so a lab manager sees "the card said no" apart from "the harness broke".
-          categories: [
-            { name: 'Card refused a command', messageRegex: '.*card answered [0-9A-F]{4}.*' },
-            { name: 'Card answered malformed data', messageRegex: ".*(is malformed|no status word|more than the .* asked for|kept answering 61xx|6Cxx twice).*" },
-            { name: 'Card went away or stopped answering', messageRegex: '.*(went away|did not answer|stopped answering|no card connected).*' },
-            { name: 'Wrong card or profile', messageRegex: '.*(does not match the profile|ATR).*' },
-            { name: 'PIN safety stop', messageRegex: '.*(refusing to VERIFY|PIN is blocked).*' },
-            { name: 'Result differs from the known answer', matchedStatuses: ['failed'] },
-          ],
+          // Sorts results by verdict and cause so a lab manager sees "the card said no" apart from "the bench
+          // broke" (the taxonomy, harness/report/verdict-categories.mjs; the report's config has the same list).
+          categories: allure2Categories(),
         },
       ],
     ],
