@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { arch, platform, release } from 'node:os';
 import { defineConfig } from 'vitest/config';
-import { allure2Categories } from '../harness/report/verdict-categories.mjs';
+import { allure2Categories } from './support/verdict-categories.mjs';
 import { SuiteOrder } from './support/suite-order.ts';
 
 const resultsDir = process.env.SIMCERT_ALLURE_RESULTS ?? 'reports/allure-results';
@@ -34,7 +34,7 @@ export default defineConfig({
             os: `${platform()} ${release()} ${arch()}`,
           },
           // Sorts results by verdict and cause so a lab manager sees "the card said no" apart from "the bench
-          // broke" (the taxonomy, harness/report/verdict-categories.mjs; the report's config has the same list).
+          // broke" (the taxonomy, support/verdict-categories.mjs; the report's config uses the same list).
           categories: allure2Categories(),
         },
       ],

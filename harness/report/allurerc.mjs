@@ -2,11 +2,11 @@
 // grouped by SIM variant, then by feature (signing, handset swap, applet installation). Output paths are given
 // on the command line by `simcert run`.
 import { defineConfig } from 'allure';
-import { allureCategoryRules } from './verdict-categories.mjs';
+import { allureCategoryRules } from '../../suites/support/verdict-categories.mjs';
 
 export default defineConfig({
   name: 'simcert — JPKI on SIM conformance',
-  // failed (the card), broken (the bench), blocked (an earlier failure): verdict-categories.mjs
+  // failed (the card), broken (the bench), blocked (an earlier failure): suites/support/verdict-categories.mjs
   categories: allureCategoryRules(),
   plugins: {
     awesome: {

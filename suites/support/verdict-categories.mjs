@@ -1,8 +1,8 @@
 // The verdict taxonomy as Allure categories, one list for both places Allure reads them: the report's config
-// (allurerc.mjs, Allure 3 rules, which can match labels) and the categories.json allure-vitest writes beside the
-// results (suites/vitest.config.ts, the Allure 2 form, which matches status and message only). First match wins.
-// failed = the card's answer (harness/apdu/card-fault.ts); broken = the bench; blocked = skipped because a test it
-// depends on failed (suites/support/outcomes.ts), labelled `applicability: blocked`.
+// (harness/report/allurerc.mjs: Allure 3 rules, which can match labels) and the categories.json allure-vitest
+// writes beside the results (suites/vitest.config.ts: the Allure 2 form, status and message only). First match
+// wins. failed = the card's answer (harness/apdu/card-fault.ts); broken = the bench; blocked = skipped because a
+// test it depends on failed (outcomes.ts), labelled `applicability: blocked`.
 // Plain JavaScript so that the Allure CLI can load it with the config; its types are in verdict-categories.d.mts.
 
 export const VERDICT_CATEGORIES = [
