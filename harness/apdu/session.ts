@@ -13,14 +13,18 @@ import { ApduTrace, type Redaction, type TraceEntry } from './trace.ts';
  * file or application not found". A finding about the card, so the test that meets it has failed.
  */
 export class CardError extends CardFault {
+  /** The command's header only: its data may be a PIN or key material, and errors travel into reports and logs. */
+  readonly command: ApduHeader;
+
   constructor(
     /** The caller's name for the command, when it has one. */
     readonly what: string | undefined,
-    readonly command: ApduHeader,
+    command: ApduHeader,
     readonly sw: StatusWord,
     accepted: readonly StatusWord[] = [0x9000],
   ) {
     super(describeAnswer(command, sw, what), accepted.map(swHex).join(' or '), swHex(sw));
+    this.command = { cla: command.cla, ins: command.ins, p1: command.p1, p2: command.p2 };
   }
 }
 

@@ -72,6 +72,16 @@ describe('the card\'s answer as a sentence', () => {
   });
 });
 
+describe('card errors carry no command data', () => {
+  it('keeps only the header of a command whose data is a PIN, since vitest serializes every property of an error', () => {
+    const pin = Uint8Array.from(Buffer.from('271828'));
+    const verify = { cla: 0x00, ins: 0x20, p1: 0x00, p2: 0x80, data: pin };
+    const err = new CardError('VERIFY', verify, 0x63c2);
+    expect(err.command).toEqual({ cla: 0x00, ins: 0x20, p1: 0x00, p2: 0x80 });
+    expect(JSON.stringify({ ...err })).not.toContain('"data"');
+  });
+});
+
 describe('verdicts as Allure classes them', () => {
   // allure-vitest gets the error as vitest serialized it from the worker: own properties, no prototype.
   const serialized = (e: Error): object => JSON.parse(JSON.stringify({ ...e, message: e.message, name: e.name, stack: e.stack })) as object;
