@@ -16,6 +16,8 @@ export class CardFault extends Error {
 
   constructor(message: string, expected: string, actual: string) {
     super(message);
+    // "CardError: INSTALL ... answered 6A84" in the runner's output, rather than a bare "Error:".
+    this.name = new.target.name;
     this.expected = expected;
     this.actual = actual;
   }
