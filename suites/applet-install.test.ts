@@ -14,7 +14,7 @@ import { scp02Cryptograms, scp02SessionKeys, Scp02Wrapper } from '../harness/gp/
 import { scp03Cryptograms, scp03SessionKeys, Scp03Wrapper } from '../harness/gp/scp03.ts';
 import type { SecureChannel } from '../harness/gp/secure-channel.ts';
 import { parseInitializeUpdate, WrongKeysError } from '../harness/gp/secure-channel.ts';
-import { applicableTest } from './support/applicability.ts';
+import { applicableTest, type TestOptions } from './support/applicability.ts';
 import { loadSuiteProfile, onCard, openCardContext, type CardContext } from './support/card-context.ts';
 import { kcvAes } from '../harness/gp/crypto.ts';
 import { putKeyCommand } from '../harness/gp/put-key.ts';
@@ -30,12 +30,20 @@ const gp = profile.ixit.gp as GpSettings;
 const jpkiAid = profile.ixit.jpki.aid.toUpperCase();
 const mayCostAttempts = profile.card.emulated || profile.card.testCard;
 
+// What later tests need (dependsOn, suites/support/outcomes.ts): every test opens the secure channel the first
+// one checks; the others need what an earlier test set up.
+const AUTHENTICATES = 'authenticates to the security domain';
+const LOADED = 'loads the applet load file';
+const INSTALLED = 'installs the applet and makes it selectable';
+const SP_DOMAIN = 'the carrier creates the service provider\'s domain and puts the service provider\'s keys into it';
+const SP_INSTALLED = 'the service provider installs the applet through its own domain, with only its keys';
+
 let ctx: CardContext;
 let lf: { packageAid: string; bytes: Uint8Array };
 
 /** A test on the card; `when` (ICS mnemonics) and `skip` (a reason) record it as not applicable or skipped. */
-function cardTest(name: string, body: () => Promise<void>, opts: { when?: string; skip?: string } = {}): void {
-  applicableTest(profile, SUITE, name, { ...opts, routeLacks: noDomain }, async () => {
+function cardTest(name: string, body: () => Promise<void>, opts: TestOptions = {}): void {
+  applicableTest(profile, SUITE, name, { dependsOn: name === AUTHENTICATES ? [] : AUTHENTICATES, ...opts, routeLacks: noDomain }, async () => {
     await allure.epic('JPKI user authentication on the SIM');
     await allure.feature('applet installation (GlobalPlatform)');
     await onCard(ctx, SUITE, body);
@@ -129,13 +137,13 @@ describe(`applet install — ${profile.name}`, () => {
     expect(apps).toContainEqual({ aid: jpkiAid, lifeCycle: 0x07, privileges: '00' });
     const sel = await ctx.card.session.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0x0c, data: fromHex(jpkiAid) }, { name: 'SELECT JPKI AP' });
     expect(describeSw(sel.sw)).toBe(describeSw(SW.OK));
-  });
+  }, { dependsOn: LOADED });
 
   cardTest('refuses a second instance with the AID already in use', async () => {
     const ch = await channel();
     const r = await ch.transmit(installCommand(jpkiInstallSpec(profile, lf.packageAid)), 'INSTALL (existing AID)');
     expect(hex(Uint8Array.of(r.sw >> 8, r.sw & 0xff))).toBe(gp.existingInstanceSw.toUpperCase());
-  });
+  }, { dependsOn: INSTALLED });
 
   cardTest('deletes the applet, which is then gone, and installs it again', async () => {
     let ch = await channel();
@@ -147,7 +155,7 @@ describe(`applet install — ${profile.name}`, () => {
     await allure.step('INSTALL again from the same load file', () =>
       installAndMakeSelectable(ch, jpkiInstallSpec(profile, lf.packageAid)));
     expect((await getStatus(ch, 0x40)).map((e) => e.aid)).toContain(jpkiAid);
-  });
+  }, { dependsOn: INSTALLED });
 
   cardTest('stops before EXTERNAL AUTHENTICATE when the keys are wrong, and the right keys still work', async () => {
     const keys = await domainKeys(profile);
@@ -194,11 +202,11 @@ describe(`applet install — ${profile.name}`, () => {
     const ch = await channel();
     expect(describeSw(await deleteAid(ch, lf.packageAid, { related: true }))).toBe(describeSw(SW.OK));
     expect((await getStatus(ch, 0x20)).map((e) => e.aid)).not.toContain(lf.packageAid.toUpperCase());
-  });
+  }, { dependsOn: LOADED });
 
   const sp = profile.ixit.gp?.serviceProvider;
-  const spTest = (name: string, body: () => Promise<void>): void =>
-    cardTest(name, body, { when: 'ssd', skip: sp ? undefined : 'the profile names no service provider domain (ixit.gp.serviceProvider)' });
+  const spTest = (name: string, body: () => Promise<void>, dependsOn: string[] = []): void =>
+    cardTest(name, body, { when: 'ssd', skip: sp ? undefined : 'the profile names no service provider domain (ixit.gp.serviceProvider)', dependsOn: [AUTHENTICATES, ...dependsOn] });
 
   spTest('the carrier creates the service provider\'s domain and puts the service provider\'s keys into it', async () => {
     const spKeys = await serviceProviderKeys(profile);
@@ -218,7 +226,7 @@ describe(`applet install — ${profile.name}`, () => {
     await allure.step('INSTALL [for load] into the service provider domain, LOAD', () => loadLoadFile(ssd, lf.packageAid, lf.bytes, { sdAid: sp!.sd }));
     await installAndMakeSelectable(ssd, jpkiInstallSpec(profile, lf.packageAid));
     expect((await getStatus(ssd, 0x40)).map((e) => e.aid)).toContain(jpkiAid);
-  });
+  }, [SP_DOMAIN, INSTALLED]);
 
   spTest('the service provider\'s keys neither load into the issuer domain nor open it', async () => {
     const spKeys = await serviceProviderKeys(profile);
@@ -228,7 +236,7 @@ describe(`applet install — ${profile.name}`, () => {
       'INSTALL [for load] into the issuer domain');
     expect(describeSw(r.sw)).not.toBe(describeSw(SW.OK));
     await expect(openDomain(ctx, spKeys)).rejects.toBeInstanceOf(WrongKeysError);
-  });
+  }, [SP_DOMAIN]);
 
   spTest('the carrier removes the service provider domain and everything in it', async () => {
     const ssd = await openDomain(ctx, await serviceProviderKeys(profile), sp!.sd);
@@ -236,5 +244,5 @@ describe(`applet install — ${profile.name}`, () => {
     const isd = await channel();
     expect(describeSw(await deleteAid(isd, sp!.sd))).toBe(describeSw(SW.OK));
     expect((await getStatus(isd, 0x40)).map((e) => e.aid)).not.toContain(sp!.sd.toUpperCase());
-  });
+  }, [SP_INSTALLED]);
 });

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import * as allure from 'allure-js-commons';
 import forge from 'node-forge';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { SW, describeSw } from '../harness/apdu/status-words.ts';
 import { fromHex, hex } from '../harness/bytes.ts';
 import { EF, JpkiClient } from '../harness/jpki/client.ts';
@@ -15,7 +15,7 @@ import { loadSuiteProfile, onCard, openJpkiCard, type CardContext } from './supp
 import { expectProvisioned } from './support/provisioned.ts';
 import { getStatus } from '../harness/gp/card-content.ts';
 import { openDomain } from './support/gp.ts';
-import { provisionJpki } from './support/provision.ts';
+import { provisionJpki, provisioningDependsOn } from './support/provision.ts';
 
 const SUITE = 'handset-swap';
 const profile = await loadSuiteProfile();
@@ -109,8 +109,11 @@ async function checkAfter(before: Before): Promise<void> {
   }
 }
 
+/** Every swap starts from the applet the first test provisions (dependsOn, suites/support/outcomes.ts). */
+const PROVISIONING = 'the JPKI applet is installed and personalized';
+
 function swapTest(name: string, event: () => Promise<void>, routeLacks?: string): void {
-  applicableTest(profile, SUITE, name, { routeLacks }, async () => {
+  applicableTest(profile, SUITE, name, { dependsOn: PROVISIONING, routeLacks }, async () => {
     await allure.epic('JPKI user authentication on the SIM');
     await allure.feature('persistence across a handset swap');
     await onCard(ctx, SUITE, async () => {
@@ -134,7 +137,7 @@ afterAll(async () => {
 });
 
 describe(`handset swap — ${profile.name}`, () => {
-  it('the JPKI applet is installed and personalized', async () => {
+  applicableTest(profile, SUITE, PROVISIONING, { dependsOn: provisioningDependsOn(profile) }, async () => {
     await allure.epic('JPKI user authentication on the SIM');
     await allure.feature('persistence across a handset swap');
     await onCard(ctx, SUITE, async () => {

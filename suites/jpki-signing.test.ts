@@ -11,10 +11,10 @@ import { equalBytes, hex } from '../harness/bytes.ts';
 import { EF, JpkiClient } from '../harness/jpki/client.ts';
 import { loadJpkiVectors, type JpkiVectors } from '../harness/jpki/vectors.ts';
 import { emsaPkcs1v15, rsaPublicOp } from '../harness/jpki/rsa-check.ts';
-import { applicableTest } from './support/applicability.ts';
+import { applicableTest, type TestOptions } from './support/applicability.ts';
 import { loadSuiteProfile, onCard, openJpkiCard, type CardContext } from './support/card-context.ts';
 import { expectProvisioned } from './support/provisioned.ts';
-import { provisionJpki } from './support/provision.ts';
+import { provisionJpki, provisioningDependsOn } from './support/provision.ts';
 
 const SUITE = 'jpki-signing';
 const profile = await loadSuiteProfile();
@@ -36,8 +36,11 @@ function toBinary(bytes: Uint8Array): string {
 }
 
 /** A test on the card; `when` (ICS mnemonics) and `skip` (a reason) record it as not applicable or skipped. */
-function cardTest(name: string, body: () => Promise<void>, opts: { when?: string; skip?: string } = {}): void {
-  applicableTest(profile, SUITE, name, opts, async () => {
+/** Every test signs with the applet the first test provisions (dependsOn, suites/support/outcomes.ts). */
+const PROVISIONING = 'the JPKI applet is installed and personalized';
+
+function cardTest(name: string, body: () => Promise<void>, opts: TestOptions = {}): void {
+  applicableTest(profile, SUITE, name, { dependsOn: name === PROVISIONING ? provisioningDependsOn(profile) : PROVISIONING, ...opts }, async () => {
     await allure.epic('JPKI user authentication on the SIM');
     await allure.feature('signing');
     await onCard(ctx, SUITE, body);

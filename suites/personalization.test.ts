@@ -18,10 +18,11 @@ import { verifyEcdsa } from '../harness/jpki/ecdsa-check.ts';
 import { EC_CURVES, installParameters, isEc, type KeyAlgorithm } from '../harness/jpki/key-algorithm.ts';
 import { emsaPkcs1v15, rsaPublicOp } from '../harness/jpki/rsa-check.ts';
 import { loadJpkiVectors, type JpkiVectors } from '../harness/jpki/vectors.ts';
-import { loadSuiteProfile, onCard, openJpkiCard, type CardContext } from './support/card-context.ts';
+import { loadSuiteProfile, onCard, openJpkiCard, profileLabels, type CardContext } from './support/card-context.ts';
 import type { JpkiClient } from '../harness/jpki/client.ts';
 import { jpkiInstallSpec, jpkiLoadFile, openDomain } from './support/gp.ts';
 import { applicableTest } from './support/applicability.ts';
+import { APPLET_INSTALLED } from './support/provision.ts';
 
 const SUITE = 'personalization';
 const profile = await loadSuiteProfile();
@@ -122,7 +123,8 @@ const NEEDS: Record<'inject' | 'on-card', Record<KeyAlgorithm, string>> = {
 
 function modeTest(mode: 'inject' | 'on-card', alg: KeyAlgorithm, body: () => Promise<void>): void {
   const name = `${mode === 'inject' ? 'injects a centrally generated' : 'generates on the card a'} ${alg} key`;
-  applicableTest(profile, SUITE, name, { when: NEEDS[mode][alg], routeLacks: noGp, skip: noVectors }, async () => {
+  // Each mode installs a fresh instance, as applet-install does first: if that failed, so would this (blocked).
+  applicableTest(profile, SUITE, name, { when: NEEDS[mode][alg], routeLacks: noGp, skip: noVectors, dependsOn: APPLET_INSTALLED }, async () => {
     await allure.epic('JPKI user authentication on the SIM');
     await allure.feature('personalization');
     await allure.parameter('mode', mode);
@@ -194,7 +196,8 @@ describe(`personalization — ${profile.name}`, () => {
     });
   }
 
-  applicableTest(profile, SUITE, 'sets the two modes side by side', { routeLacks: noGp, skip: noVectors }, async () => {
+  applicableTest(profile, SUITE, 'sets the two modes side by side', { routeLacks: noGp, skip: noVectors, dependsOn: APPLET_INSTALLED }, async () => {
+    await profileLabels(profile, SUITE); // the report and the matrix place it by profile, like every other test
     await allure.epic('JPKI user authentication on the SIM');
     await allure.feature('personalization');
     const rows = Object.entries(timings).map(([run, steps]) => {

@@ -19,11 +19,11 @@ import { EF } from '../harness/jpki/client.ts';
 import { personalizeThroughDomain } from '../harness/jpki/provision.ts';
 import { loadJpkiVectors, type JpkiVectors } from '../harness/jpki/vectors.ts';
 import { araMAid, describeRules, provisionSimAraM, readRules } from './support/access-rules.ts';
-import { applicableTest, type Applicability } from './support/applicability.ts';
+import { applicableTest, type TestOptions } from './support/applicability.ts';
 import { loadSuiteProfile, onCard, openJpkiCard, type CardContext } from './support/card-context.ts';
 import { expectProvisioned } from './support/provisioned.ts';
 import { jpkiInstallSpec, jpkiLoadFile, openDomain } from './support/gp.ts';
-import { provisionJpki } from './support/provision.ts';
+import { provisionJpki, provisioningDependsOn } from './support/provision.ts';
 import type { JpkiClient } from '../harness/jpki/client.ts';
 
 const SUITE = 'service-lifecycle';
@@ -46,8 +46,14 @@ function requireProvisioned(): void {
   if (provisioned) throw new Error(`the card is not ready: ${provisioned}`);
 }
 
-function cardTest(name: string, feature: string, body: () => Promise<void>, opts: Applicability = {}): void {
-  applicableTest(profile, SUITE, name, opts, async () => {
+/**
+ * Every test starts from the card as the first test provisions it (dependsOn, suites/support/outcomes.ts). Its
+ * title promises only what the card claims: no ARA-M in the ICS, no ARA-M checked or named.
+ */
+const PROVISIONING = `the card is as its carrier ships it: JPKI applet personalized${profile.ics.araM ? ', ARA-M rules in place' : ''}`;
+
+function cardTest(name: string, feature: string, body: () => Promise<void>, opts: TestOptions = {}): void {
+  applicableTest(profile, SUITE, name, { dependsOn: name === PROVISIONING ? provisioningDependsOn(profile) : PROVISIONING, ...opts }, async () => {
     await allure.epic('JPKI user authentication on the SIM');
     await allure.feature(feature);
     await onCard(ctx, SUITE, body);
@@ -83,8 +89,7 @@ afterAll(async () => {
 });
 
 describe(`service lifecycle — ${profile.name}`, () => {
-  // The title promises only what the card claims: no ARA-M in the ICS, no ARA-M checked or named.
-  cardTest(`the card is as its carrier ships it: JPKI applet personalized${profile.ics.araM ? ', ARA-M rules in place' : ''}`, 'provisioning', async () => {
+  cardTest(PROVISIONING, 'provisioning', async () => {
     await provisionJpki(ctx, jpki, pin, fixture);
     await expectProvisioned(profile, jpki, fixture);
     if (profile.card.emulated && profile.sim?.araM) {

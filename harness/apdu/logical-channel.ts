@@ -1,7 +1,8 @@
 // Logical channels (ISO/IEC 7816-4 sections 5.4.1 and 11.1.2): how Android's Open Mobile API reaches an applet on
 // a SIM while the modem keeps the basic channel. A channel session sends every command with the channel number
 // in its class byte; GET RESPONSE follows on the same channel (session.ts).
-import { CardSession, CardError } from './session.ts';
+import { CardSession } from './session.ts';
+import { MalformedAnswerError } from './answer.ts';
 import type { CommandApdu, ResponseApdu } from './apdu.ts';
 import type { SendOptions } from './session.ts';
 
@@ -32,7 +33,7 @@ export async function openLogicalChannel(base: CardSession, extendedLength: bool
   const r = await base.send({ cla: 0x00, ins: 0x70, p1: 0x00, p2: 0x00, le: 1 }, { name: 'MANAGE CHANNEL (open)' });
   const n = r.data[0];
   if (r.data.length !== 1 || n === undefined || n < 1 || n > 19) {
-    throw new CardError('MANAGE CHANNEL (open)', '00 70 00 00', r.sw);
+    throw new MalformedAnswerError(`MANAGE CHANNEL (open) (00 70 00 00): the card's answer (${r.data.length} bytes) is malformed: not one byte with a channel number 1..19`);
   }
   const session = new LogicalChannelSession(base, n, extendedLength);
   return {

@@ -81,12 +81,12 @@ describe('CardSession', () => {
     expect(r.sw).toBe(0x9000);
   });
 
-  it('send() throws a CardError naming the command, the APDU and the status word meaning', async () => {
+  it('send() throws a CardError naming the command, its header and the status word meaning', async () => {
     const card = new ScriptedCard([['00A4020C020017', '6A82']]);
     const s = new CardSession(card, { extendedLength: false });
     const err = await s.send({ cla: 0, ins: 0xa4, p1: 2, p2: 0x0c, data: fromHex('0017') }, { name: 'SELECT EF 0017' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CardError);
-    expect((err as Error).message).toBe('SELECT EF 0017: card answered 6A82: file or application not found to 00 A4 02 0C 02 00 17');
+    expect((err as Error).message).toBe('SELECT EF 0017 (00 A4 02 0C) answered 6A82: file or application not found');
   });
 
   it('never records redacted command data or registered secrets in the trace', async () => {

@@ -3,22 +3,43 @@
 import { concat, hex } from '../bytes.ts';
 import { CardGoneError, CardTimeoutError, type Transport } from '../transport/transport.ts';
 import { decodeResponse, encodeCommand, headerText, needsExtended, type CommandApdu, type ResponseApdu } from './apdu.ts';
-import { describeSw, isOk, type StatusWord } from './status-words.ts';
+import { CardFault } from './card-fault.ts';
+import type { ApduHeader } from './command-names.ts';
+import { describeAnswer, describeSw, isOk, swHex, type StatusWord } from './status-words.ts';
 import { ApduTrace, type Redaction, type TraceEntry } from './trace.ts';
 
-/** A card answered with a status word the caller did not accept. */
-export class CardError extends Error {
+/**
+ * A card answered with a status word the caller did not accept: "SELECT EF 0017 (00 A4 02 0C) answered 6A82:
+ * file or application not found". A finding about the card, so the test that meets it has failed.
+ */
+export class CardError extends CardFault {
+  /** The command's header only: its data may be a PIN or key material, and errors travel into reports and logs. */
+  readonly command: ApduHeader;
+
   constructor(
-    readonly what: string,
-    readonly command: string,
+    /** The caller's name for the command, when it has one. */
+    readonly what: string | undefined,
+    command: ApduHeader,
     readonly sw: StatusWord,
+    accepted: readonly StatusWord[] = [0x9000],
   ) {
-    super(`${what}: card answered ${describeSw(sw)} to ${command}`);
+    super(describeAnswer(command, sw, what), accepted.map(swHex).join(' or '), swHex(sw));
+    this.command = { cla: command.cla, ins: command.ins, p1: command.p1, p2: command.p2 };
   }
 }
 
-/** The card broke the transmission protocol (endless 61xx, repeated 6Cxx, a response without status word). */
-export class ApduProtocolError extends Error {}
+/**
+ * The card broke the transmission protocol (endless 61xx, repeated 6Cxx, a response without status word or
+ * longer than Le): the card's fault, so the test has failed.
+ */
+export class ApduProtocolError extends CardFault {
+  constructor(message: string) {
+    super(message, 'an answer by ISO/IEC 7816-3/-4 rules', 'an answer that breaks them');
+  }
+}
+
+/** The command cannot be sent to this card as the profile describes it: a harness or profile problem (broken). */
+export class CommandTooLongError extends Error {}
 
 export interface SendOptions {
   /** What this command does, for the trace and error messages. */
@@ -81,7 +102,7 @@ export class CardSession {
       }
     }
     if (needsExtended(cmd) && !this.extendedLength) {
-      throw new ApduProtocolError(`${name}: needs an extended-length APDU but the profile says the card has none`);
+      throw new CommandTooLongError(`${name}: needs an extended-length APDU but the profile says the card has none`);
     }
     return this.exchange(cmd, name, opts.redact);
   }
@@ -90,13 +111,9 @@ export class CardSession {
   async send(cmd: CommandApdu, opts: SendOptions = {}): Promise<ResponseApdu> {
     const r = await this.transmit(cmd, opts);
     if (!isOk(r.sw) && !(opts.accept ?? []).includes(r.sw)) {
-      throw new CardError(opts.name ?? headerText(cmd), this.lastCommandText(), r.sw);
+      throw new CardError(opts.name, cmd, r.sw, [0x9000, ...(opts.accept ?? [])]);
     }
     return r;
-  }
-
-  private lastCommandText(): string {
-    return this.trace.last()?.command ?? '?';
   }
 
   /** One command plus the GET RESPONSE / re-send rounds T=0 needs. */

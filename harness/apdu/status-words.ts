@@ -1,7 +1,11 @@
-// Meanings of status words, so every card error a person reads says what the card meant.
-// Source: ISO/IEC 7816-4:2013 section 5.6 (tables 5 and 6); GlobalPlatform Card Specification v2.3.1
-// section 11.1.3 (the 6A88/6985/6999/6D00 uses in card content management); 6444 is jCardSim's
-// "applet creation failed" (licel/jcardsim SimulatorSystem.SW_APPLET_CREATION_FAILED).
+// Meanings of status words, so every card error a person reads says what the card meant, in the words of the
+// specification of the command that got it.
+// Sources: ISO/IEC 7816-4:2013 section 5.6 (tables 5 and 6); GlobalPlatform Card Specification v2.3.1
+// section 11.1.3 (general error conditions) and the error conditions each command lists in its own subsection
+// (11.2 DELETE, 11.3 GET DATA, 11.4 GET STATUS, 11.5 INSTALL, 11.6 LOAD, 11.8 PUT KEY, 11.10 SET STATUS,
+// 11.11 STORE DATA; appendix E and Amendment D for INITIALIZE UPDATE and EXTERNAL AUTHENTICATE); 6444 is
+// jCardSim's "applet creation failed" (licel/jcardsim SimulatorSystem.SW_APPLET_CREATION_FAILED).
+import { commandName, isGlobalPlatformCommand, type ApduHeader } from './command-names.ts';
 
 /** A two-byte status word, SW1 || SW2, as a number 0x0000..0xFFFF. */
 export type StatusWord = number & { readonly __brand?: 'StatusWord' };
@@ -71,9 +75,64 @@ const exact: Record<number, string> = {
   0x6f00: 'no precise diagnosis',
 };
 
-/** A status word's meaning in words, e.g. "63C2: verification failed, 2 tries left". */
-export function describeSw(sw: StatusWord): string {
-  return `${swHex(sw)}: ${meaning(sw)}`;
+// GlobalPlatform gives some status words a meaning of its own for its commands: 6A84 on INSTALL is "not enough
+// memory space" (for the applet), not ISO's "not enough memory space in the file". GPCS v2.3.1 11.1.3 holds the
+// ones common to every command, each command's subsection the rest.
+const gpGeneral: Record<number, string> = {
+  0x6400: 'no specific diagnosis',
+  0x6700: 'wrong length in Lc',
+  0x6881: 'logical channel not supported or not active',
+  0x6982: 'security status not satisfied',
+  0x6985: 'conditions of use not satisfied',
+  0x6a86: 'incorrect P1 P2',
+  0x6a88: 'referenced data not found',
+  0x6d00: 'invalid instruction',
+  0x6e00: 'invalid class',
+};
+
+const gpByCommand: Record<string, Record<number, string>> = {
+  DELETE: { 0x6581: 'memory failure', 0x6a80: 'incorrect values in the command data', 0x6a82: 'application not found', 0x6a88: 'referenced data not found' },
+  'GET DATA': { 0x6a88: 'referenced data not found' },
+  'GET STATUS': { 0x6310: 'more data available', 0x6a80: 'incorrect values in the command data', 0x6a88: 'referenced data not found' },
+  INSTALL: { 0x6581: 'memory failure', 0x6a80: 'incorrect parameters in the data field', 0x6a84: 'not enough memory space', 0x6a88: 'referenced data not found' },
+  LOAD: { 0x6581: 'memory failure', 0x6a84: 'not enough memory space' },
+  'PUT KEY': { 0x6581: 'memory failure', 0x6a80: 'wrong data', 0x6a84: 'not enough memory space', 0x6a88: 'referenced data not found', 0x9484: 'algorithm not supported', 0x9485: 'invalid key check value' },
+  'SET STATUS': { 0x6a80: 'incorrect values in the command data', 0x6a88: 'referenced data not found' },
+  'STORE DATA': { 0x6a80: 'incorrect values in the command data', 0x6a84: 'not enough memory space', 0x6a88: 'referenced data not found' },
+  'INITIALIZE UPDATE': { 0x6a88: 'referenced data not found (no such key set)' },
+  'EXTERNAL AUTHENTICATE': { 0x6300: 'authentication of the host cryptogram failed' },
+};
+
+/**
+ * A status word's meaning in words, e.g. "63C2: verification failed, 2 tries left"; given the command, in the
+ * words of the specification that defines it (GlobalPlatform for its commands, else ISO/IEC 7816-4).
+ */
+export function describeSw(sw: StatusWord, command?: ApduHeader): string {
+  return `${swHex(sw)}: ${command ? meaningFor(sw, command) : meaning(sw)}`;
+}
+
+function meaningFor(sw: StatusWord, command: ApduHeader): string {
+  if (isGlobalPlatformCommand(command)) {
+    const name = commandName(command).replace(/ \[.*$/, ''); // every kind of INSTALL shares one table
+    const own = gpByCommand[name]?.[sw] ?? gpGeneral[sw];
+    if (own) return own;
+  }
+  return meaning(sw);
+}
+
+/**
+ * The card's answer to a command as a sentence: "INSTALL [for install and make selectable] (80 E6 0C 00) answered
+ * 6A84: not enough memory space". Only the header is shown: command data may be a PIN or key material. `what` is
+ * the caller's name for it, if any.
+ */
+export function describeAnswer(command: ApduHeader, sw: StatusWord, what?: string): string {
+  const header = [command.cla, command.ins, command.p1, command.p2].map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ');
+  const name = commandName(command);
+  // The caller's name for the command is kept when it says more ("SELECT EF 0017", "STORE DATA block 3 of 5"),
+  // and added after the sentence when it says something else ("INSTALL (existing AID)").
+  const label = what?.startsWith(name) ? what : name;
+  const context = what && !what.startsWith(name) ? ` (${what})` : '';
+  return `${label} (${header}) answered ${describeSw(sw, command)}${context}`;
 }
 
 export function swHex(sw: StatusWord): string {

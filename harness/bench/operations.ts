@@ -9,7 +9,7 @@
 // the key-quality checks happens after the clock stops.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { encodeCommand, type CommandApdu, type ResponseApdu } from '../apdu/apdu.ts';
+import { type CommandApdu, type ResponseApdu } from '../apdu/apdu.ts';
 import { CardError, type CardSession } from '../apdu/session.ts';
 import { describeSw, isOk } from '../apdu/status-words.ts';
 import { equalBytes, fromHex, hex } from '../bytes.ts';
@@ -83,7 +83,7 @@ export function benchSimSettings(sim: SimSettings, jpkiAid: string): SimSettings
 /** A command the card must answer with 9000 (and, when given, exactly `length` data bytes). */
 async function must(session: CardSession, cmd: CommandApdu, name: string, length?: number): Promise<ResponseApdu> {
   const r = await session.transmit(cmd, { name });
-  if (!isOk(r.sw)) throw new CardError(name, hex(encodeCommand(cmd).subarray(0, 4), ' '), r.sw);
+  if (!isOk(r.sw)) throw new CardError(name, cmd, r.sw);
   if (length !== undefined && r.data.length !== length) throw new Error(`${name}: ${r.data.length} data bytes in the answer, expected ${length}`);
   return r;
 }
@@ -188,7 +188,7 @@ async function verifyPinOperation(card: CardUnderTest): Promise<TimedOperation> 
     description: 'VERIFY (00 20 00 80) of the user-authentication PIN, EF 0018 current',
     sample: async () => {
       const r = await card.session.transmit(cmd, { name: 'VERIFY user-auth PIN', redact: 'command-data' });
-      if (!isOk(r.sw)) throw new CardError('VERIFY user-auth PIN (stopping: a PIN is never presented again after a refusal)', '00 20 00 80', r.sw);
+      if (!isOk(r.sw)) throw new CardError('VERIFY user-auth PIN (stopping: a PIN is never presented again after a refusal)', cmd, r.sw);
     },
     minimal: JPKI_MINIMAL,
   };
@@ -216,9 +216,9 @@ async function keygenOperation(card: CardUnderTest, alg: KeyAlgorithm): Promise<
     sample: async () => {
       const r = await card.session.transmit(cmd, { name: 'GENERATE ASYMMETRIC KEY PAIR' });
       if (r.sw === 0x6985 && first) {
-        throw new CardError('GENERATE ASYMMETRIC KEY PAIR: the JPKI AP refuses (it is personalized); keygen needs an instance before personalization', '00 46 00 00', r.sw);
+        throw new CardError('GENERATE ASYMMETRIC KEY PAIR: the JPKI AP refuses (it is personalized); keygen needs an instance before personalization', cmd, r.sw);
       }
-      if (!isOk(r.sw)) throw new CardError('GENERATE ASYMMETRIC KEY PAIR', '00 46 00 00', r.sw);
+      if (!isOk(r.sw)) throw new CardError('GENERATE ASYMMETRIC KEY PAIR', cmd, r.sw);
       first = false;
     },
     afterSample: async () => {

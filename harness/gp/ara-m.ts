@@ -3,7 +3,8 @@
 // objects, the GET DATA [All] / [Next] reading loop, and the resolution a phone's Access Control Enforcer makes
 // (seek-for-android AccessRuleCache.findAccessRule). Byte layouts: ../shared/reference/globalplatform.md section 5.
 import type { CommandApdu, ResponseApdu } from '../apdu/apdu.ts';
-import { describeSw } from '../apdu/status-words.ts';
+import { CardFault } from '../apdu/card-fault.ts';
+import { describeSw, swHex } from '../apdu/status-words.ts';
 import { concat, equalBytes, fromHex, hex } from '../bytes.ts';
 import { encodeLength, readTlv, TlvError, type Tlv } from '../tlv/ber.ts';
 
@@ -12,13 +13,13 @@ export const ARA_M_AID = fromHex('A00000015141434C00');
 /** Rule data that breaks the SEAC / Android encoding; the message says which object and what is wrong. */
 export class AraMFormatError extends Error {}
 
-/** The ARA-M answered a status word the operation cannot go on with. */
-export class AraMCardError extends Error {
+/** The ARA-M answered a status word the operation cannot go on with: a finding about the card (failed). */
+export class AraMCardError extends CardFault {
   constructor(
     readonly what: string,
     readonly sw: number,
   ) {
-    super(`${what}: ARA-M answered ${describeSw(sw)}`);
+    super(`${what}: ARA-M answered ${describeSw(sw)}`, '9000', swHex(sw));
   }
 }
 

@@ -50,7 +50,7 @@ export interface RegistryEntry {
 export async function getStatusLegacy(channel: SecureChannel, p1: 0x80 | 0x40 | 0x20): Promise<RegistryEntry[]> {
   const r = await channel.transmit({ cla: 0x80, ins: 0xf2, p1, p2: 0x00, data: Uint8Array.of(0x4f, 0x00), le: 256 }, `GET STATUS ${p1.toString(16)} (legacy)`);
   if (r.sw === 0x6a88) return [];
-  if (!isOk(r.sw)) throw new CardError('GET STATUS (legacy)', `80 F2 ${p1.toString(16).toUpperCase()} 00`, r.sw);
+  if (!isOk(r.sw)) throw new CardError('GET STATUS (legacy)', { cla: 0x80, ins: 0xf2, p1, p2: 0x00 }, r.sw);
   const out: RegistryEntry[] = [];
   for (let p = 0; p < r.data.length;) {
     const len = r.data[p]!;
@@ -68,7 +68,7 @@ export async function getStatus(channel: SecureChannel, p1: 0x80 | 0x40 | 0x20):
   for (let round = 0; round < 64; round++) {
     const r = await channel.transmit({ cla: 0x80, ins: 0xf2, p1, p2, data: Uint8Array.of(0x4f, 0x00), le: 256 }, `GET STATUS ${p1.toString(16)}`);
     if (r.sw === 0x6a88) return out; // nothing (more) matches
-    if (!isOk(r.sw) && r.sw !== 0x6310) throw new CardError('GET STATUS', `80 F2 ${p1.toString(16).toUpperCase()} ${p2.toString(16).padStart(2, '0')}`, r.sw);
+    if (!isOk(r.sw) && r.sw !== 0x6310) throw new CardError('GET STATUS', { cla: 0x80, ins: 0xf2, p1, p2 }, r.sw, [0x9000, 0x6310]);
     out.push(...parseAnswer(`GET STATUS ${p1.toString(16).toUpperCase()}`, r.data, (d) => parseTlvs(d).filter((t) => t.tag === 'E3').map((e) => {
       const inner = parseTlvs(e.value);
       const get = (tag: string): Uint8Array => inner.find((t) => t.tag === tag)?.value ?? new Uint8Array(0);

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { hex, equalBytes } from '../bytes.ts';
 import type { CommandApdu, ResponseApdu } from '../apdu/apdu.ts';
 import { CardError, type CardSession } from '../apdu/session.ts';
-import { describeSw, isOk } from '../apdu/status-words.ts';
+import { CardFault } from '../apdu/card-fault.ts';
+import { describeAnswer, isOk, swHex } from '../apdu/status-words.ts';
 import { diversify, type Diversification } from './diversify.ts';
 import { AuthLedger, CardMayLockError } from './ledger.ts';
 import { SecureChannelError, SecurityLevel, type StaticKeys } from './keys.ts';
@@ -17,8 +18,15 @@ import { scp03Cryptograms, scp03SessionKeys, Scp03Wrapper } from './scp03.ts';
 /** The keys do not match the card: found from the card cryptogram, before any authentication attempt. */
 export class WrongKeysError extends Error {}
 
-/** EXTERNAL AUTHENTICATE was refused: one of the card's limited attempts is spent; not retried. */
-export class AuthenticationFailedError extends Error {}
+/**
+ * EXTERNAL AUTHENTICATE was refused: one of the card's limited attempts is spent; not retried. The card's answer
+ * to a command the test needed, so a finding (failed), unlike WrongKeysError, which the harness sees first.
+ */
+export class AuthenticationFailedError extends CardFault {
+  constructor(message: string, sw: number) {
+    super(message, '9000', swHex(sw));
+  }
+}
 
 export interface InitializeUpdateResponse {
   kdd: Uint8Array;
@@ -81,7 +89,7 @@ type Transmit = SecureChannel['transmit'];
 export function checkedSend(transmit: Transmit): SecureChannel['send'] {
   return async (cmd, name, o) => {
     const res = await transmit(cmd, name, o);
-    if (!isOk(res.sw)) throw new CardError(name ?? 'command', hex(Uint8Array.of(cmd.cla, cmd.ins, cmd.p1, cmd.p2), ' '), res.sw);
+    if (!isOk(res.sw)) throw new CardError(name, cmd, res.sw);
     return res;
   };
 }
@@ -92,7 +100,7 @@ export async function openSecureChannel(session: CardSession, masterKeys: Static
   const host = opts.hostChallenge ?? new Uint8Array(randomBytes(8));
   const iu = await session.transmit({ cla: 0x80, ins: 0x50, p1: keys.kvn ?? 0, p2: 0x00, data: host, le: 256 },
     { name: 'INITIALIZE UPDATE', redact: 'both' });
-  if (!isOk(iu.sw)) throw new CardError('INITIALIZE UPDATE', `80 50 ${hex(Uint8Array.of(keys.kvn ?? 0))} 00`, iu.sw);
+  if (!isOk(iu.sw)) throw new CardError('INITIALIZE UPDATE', { cla: 0x80, ins: 0x50, p1: keys.kvn ?? 0, p2: 0x00 }, iu.sw);
   const r = parseInitializeUpdate(iu.data);
   if (opts.diversification && opts.diversification !== 'none') {
     keys = diversify(masterKeys, r.kdd, opts.diversification);
@@ -141,12 +149,14 @@ export async function openSecureChannel(session: CardSession, masterKeys: Static
   }
   session.trace.registerSecret(hostCryptogram);
 
-  const ea = await session.transmit(wrapper.externalAuthenticate(hostCryptogram), { name: 'EXTERNAL AUTHENTICATE', redact: 'command-data' });
+  const eaCommand = wrapper.externalAuthenticate(hostCryptogram);
+  const ea = await session.transmit(eaCommand, { name: 'EXTERNAL AUTHENTICATE', redact: 'command-data' });
   if (!isOk(ea.sw)) {
     if (opts.ledger && ledgerKey) await opts.ledger.ledger.recordFailure(ledgerKey);
     throw new AuthenticationFailedError(
-      `EXTERNAL AUTHENTICATE refused: ${describeSw(ea.sw)}. One of the card's authentication attempts is spent; ` +
+      `${describeAnswer(eaCommand, ea.sw)}. One of the card's authentication attempts is spent; ` +
         'simcert does not retry. Check the keys before trying again: the domain locks after a few failures.',
+      ea.sw,
     );
   }
 

@@ -60,7 +60,7 @@ export class JpkiClient {
     const chunk = opts.chunk ?? 256;
     await this.selectEf(fid);
     const first = await this.readBinary(0, chunk);
-    if (!isOk(first.sw)) throw new CardError(`READ BINARY of EF ${fid.toString(16).padStart(4, '0')}`, `00 B0 00 00`, first.sw);
+    if (!isOk(first.sw)) throw new CardError(`READ BINARY of EF ${fid.toString(16).padStart(4, '0')}`, { cla: 0x00, ins: 0xb0, p1: 0x00, p2: 0x00 }, first.sw);
     let size: number | undefined;
     if (first.data[0] === 0x30 && first.data.length >= 4) size = parseAnswer(`READ BINARY of EF ${fid.toString(16).padStart(4, '0')}`, first.data, derObjectSize);
     const parts = [first.data];
@@ -69,7 +69,7 @@ export class JpkiClient {
       const want = size === undefined ? chunk : Math.min(chunk, size - have);
       const r = await this.readBinary(have, want);
       if (r.sw === SW.WRONG_P1P2 && size === undefined) break; // end of file reached exactly at a chunk boundary
-      if (!isOk(r.sw) && r.sw !== 0x6282) throw new CardError(`READ BINARY of EF ${fid.toString(16).padStart(4, '0')} at ${have}`, `00 B0`, r.sw);
+      if (!isOk(r.sw) && r.sw !== 0x6282) throw new CardError(`READ BINARY of EF ${fid.toString(16).padStart(4, '0')} at ${have}`, { cla: 0x00, ins: 0xb0, p1: have >> 8, p2: have & 0xff }, r.sw, [0x9000, 0x6282]);
       if (r.data.length === 0) break;
       parts.push(r.data);
       have += r.data.length;
@@ -154,7 +154,7 @@ export function interpretPinStatus(sw: StatusWord): PinState {
   const n = triesLeft(sw);
   if (n === 0 || sw === SW.REFERENCE_DATA_NOT_USABLE || sw === SW.AUTH_METHOD_BLOCKED) return { verified: false, blocked: true };
   if (n !== undefined) return { verified: false, triesLeft: n };
-  throw new CardError('VERIFY', '00 20 00 80', sw);
+  throw new CardError('VERIFY', { cla: 0x00, ins: 0x20, p1: 0x00, p2: 0x80 }, sw);
 }
 
 export { describeSw };

@@ -160,7 +160,7 @@ export async function personalize(session: CardSession, p: JpkiPersonalization, 
     const last = i === blocks.length - 1;
     const r = await session.transmit({ cla: 0x80, ins: 0xe2, p1: P1_DGI | (last ? P1_LAST : 0), p2: i & 0xff, data: blocks[i] },
       { name: `STORE DATA block ${i}${last ? ' (last)' : ''}`, redact: 'command-data' });
-    if (r.sw !== 0x9000) throw new CardError(`STORE DATA block ${i} of ${blocks.length}`, `80 E2 .. ${(i & 0xff).toString(16).padStart(2, '0')}`, r.sw);
+    if (r.sw !== 0x9000) throw new CardError(`STORE DATA block ${i} of ${blocks.length}`, { cla: 0x80, ins: 0xe2, p1: P1_DGI | (last ? P1_LAST : 0), p2: i & 0xff }, r.sw);
   }
   return blocks.length;
 }
@@ -213,7 +213,7 @@ export function directSender(session: CardSession): DgiSender {
   return {
     send: async (p1, p2, data, name) => {
       const r = await session.transmit({ cla: 0x80, ins: 0xe2, p1, p2, data }, { name, redact: 'command-data' });
-      if (r.sw !== 0x9000) throw new CardError(name, `80 E2 ${hex(Uint8Array.of(p1, p2), ' ')}`, r.sw);
+      if (r.sw !== 0x9000) throw new CardError(name, { cla: 0x80, ins: 0xe2, p1, p2 }, r.sw);
     },
   };
 }

@@ -3,9 +3,12 @@
 // grouped by SIM variant, then by feature (signing, handset swap, applet installation). Output paths are given
 // on the command line by `simcert run`.
 import { defineConfig } from 'allure';
+import { allureCategoryRules } from '../../suites/support/verdict-categories.mjs';
 
 export default defineConfig({
   name: 'simcert — JPKI on SIM conformance',
+  // failed (the card), broken (the bench), blocked (an earlier failure): suites/support/verdict-categories.mjs
+  categories: allureCategoryRules(),
   plugins: {
     awesome: {
       options: {

@@ -1,7 +1,13 @@
 // The portability matrix: one row per check, one column per SIM variant profile, read from the Allure results of
 // a `simcert run --suite portability`. Written as a standalone HTML page and a markdown table a lab can send to a
 // carrier: every failed cell leads to the failure message and the APDU trace, every not-applicable or skipped cell
-// says which profile line decided it. Built from results, so it shows exactly what ran, never what was expected.
+// says which profile line decided it, every blocked cell leads to the failed test that kept it from running. Built
+// from results, so it shows exactly what ran, never what was expected.
+//
+// The verdicts, apart: failed (the card refused a command or answered wrongly: a finding about the card), broken
+// (the harness or the bench could not run the test), blocked (not run because a test it depends on failed: one
+// root cause is one red cell), not applicable (the profile's ICS says the card does not claim it), skipped (the
+// lab setup does not allow it), passed.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Eta } from 'eta';
@@ -33,7 +39,7 @@ function findAttachment(r: { attachments?: { name: string; source: string }[]; s
   return r.attachments?.find((a) => a.name === name) ?? r.steps?.map((s) => findAttachment(s, name)).find((a) => a !== undefined);
 }
 
-export type CellStatus = 'passed' | 'failed' | 'broken' | 'not applicable' | 'skipped' | 'not run';
+export type CellStatus = 'passed' | 'failed' | 'broken' | 'blocked' | 'not applicable' | 'skipped' | 'not run';
 
 export interface Cell {
   status: CellStatus;
@@ -43,6 +49,9 @@ export interface Cell {
   trace?: string;
   /** Anchor of the detail section (HTML). */
   anchor?: string;
+  /** For a blocked cell: the test that blocked it (`suite › check`), and its cell's anchor when it is in the matrix. */
+  blockedBy?: string;
+  blockedByAnchor?: string;
 }
 
 export interface Matrix {
@@ -93,6 +102,10 @@ export async function buildMatrix(resultsDir: string, suites: readonly string[] 
         const r = results.find((x) => label(x, 'conformance suite') === suite && x.name.replace(SUFFIX, '') === check && param(x, 'profile') === p.name);
         if (!r) return { status: 'not run' };
         const applicability = label(r, 'applicability');
+        const blockedBy = param(r, 'blocked by');
+        if (r.status === 'skipped' && applicability === 'blocked' && blockedBy) {
+          return { status: 'blocked', detail: `blocked by ${blockedBy}`, blockedBy };
+        }
         if (r.status === 'skipped') {
           const kind: CellStatus = applicability === 'not applicable' ? 'not applicable' : 'skipped';
           return { status: kind, detail: param(r, 'not applicable because') ?? param(r, 'skipped because') ?? 'skipped' };
@@ -110,15 +123,49 @@ export async function buildMatrix(resultsDir: string, suites: readonly string[] 
       rows.push({ suite, check, cells });
     }
   }
+  // A blocked cell links to the cell of the test that blocked it, in the same column.
+  for (const row of rows) {
+    row.cells.forEach((c, i) => {
+      if (c.status !== 'blocked' || !c.blockedBy) return;
+      const root = rows.find((r) => `${r.suite} › ${r.check}` === c.blockedBy)?.cells[i];
+      if (root?.anchor) c.blockedByAnchor = root.anchor;
+    });
+  }
   return { profiles, rows };
 }
 
+/** How many cells of each verdict a profile's column has, for the column's summary. */
+export function columnSummary(m: Matrix, column: number): Record<CellStatus, number> {
+  const n: Record<CellStatus, number> = { passed: 0, failed: 0, broken: 0, blocked: 0, 'not applicable': 0, skipped: 0, 'not run': 0 };
+  for (const r of m.rows) {
+    const c = r.cells[column];
+    if (c) n[c.status]++;
+  }
+  return n;
+}
+
 const SYMBOL: Record<CellStatus, string> = {
-  passed: 'pass', failed: 'FAIL', broken: 'BROKEN', 'not applicable': 'n/a', skipped: 'skipped', 'not run': '—',
+  passed: 'pass', failed: 'FAIL', broken: 'BROKEN', blocked: 'blocked', 'not applicable': 'n/a', skipped: 'skipped', 'not run': '—',
 };
+
+/** What each symbol means, for the legend of both renderings. */
+export const LEGEND: [CellStatus, string][] = [
+  ['passed', 'passed'],
+  ['failed', 'failed: the card refused a command or gave a wrong answer (a finding about the card)'],
+  ['broken', 'broken: the harness or the bench could not run the test (transport, simulator, timeout, profile); fix the bench and run again'],
+  ['blocked', 'skipped, blocked by an earlier failure: a test it needs failed (named in the details), so it did not run'],
+  ['not applicable', 'not applicable: the profile\'s ICS says the card does not claim what the check needs'],
+  ['skipped', 'skipped: the lab setup (IXIT) does not allow it'],
+  ['not run', 'not run'],
+];
 
 function mdEscape(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function summaryText(n: Record<CellStatus, number>): string {
+  return (['failed', 'broken', 'blocked', 'passed', 'not applicable', 'skipped', 'not run'] as const)
+    .filter((s) => n[s] > 0).map((s) => `${n[s]} ${s}`).join(', ');
 }
 
 export function renderMatrixMarkdown(m: Matrix): string {
@@ -128,9 +175,9 @@ export function renderMatrixMarkdown(m: Matrix): string {
     `| suite | check | ${m.profiles.map((p) => mdEscape(p.name)).join(' | ')} |`,
     `|---|---|${m.profiles.map(() => '---').join('|')}|`,
     ...m.rows.map((r) => `| ${r.suite} | ${mdEscape(r.check)} | ${r.cells.map((c) => SYMBOL[c.status]).join(' | ')} |`),
+    `| | **summary** | ${m.profiles.map((_, i) => summaryText(columnSummary(m, i))).join(' | ')} |`,
     '',
-    'pass: passed; FAIL: the card gave a wrong result; BROKEN: the test could not complete; n/a: the profile\'s ICS says the card does not',
-    'claim what the check needs; skipped: the lab setup (IXIT) does not allow it; —: not run.',
+    ...LEGEND.map(([s, text]) => `- ${SYMBOL[s]}: ${text}`),
     '',
   ];
   const notes = m.rows.flatMap((r) => r.cells.map((c, i) => ({ r, c, p: m.profiles[i]! })).filter((x) => x.c.detail));
@@ -145,7 +192,8 @@ export function renderMatrixMarkdown(m: Matrix): string {
 const eta = new Eta({ views: join(import.meta.dirname, 'templates'), autoEscape: true, cache: true });
 
 export function renderMatrixHtml(m: Matrix, generatedAt: Date): string {
-  return eta.render('portability', { m, symbol: SYMBOL, generatedAt: generatedAt.toISOString() });
+  const summaries = m.profiles.map((_, i) => summaryText(columnSummary(m, i)));
+  return eta.render('portability', { m, symbol: SYMBOL, legend: LEGEND, summaries, generatedAt: generatedAt.toISOString() });
 }
 
 /** Writes portability.html and portability.md into `outDir`; returns their paths. */

@@ -76,15 +76,32 @@ describe('portability across the emulated SIM variants', () => {
     expect(na.every((x) => x.cell.status === 'not applicable')).toBe(true);
   });
 
-  it('small memory: the instance does not fit, and the failure names the INSTALL and 6A84', () => {
+  it('small memory: the instance does not fit; one failed cell names the INSTALL and 6A84, everything that needed it is blocked by it', () => {
     const install = column(D).find((x) => x.check === 'installs the applet and makes it selectable')!;
-    expect(['failed', 'broken']).toContain(install.cell.status);
-    expect(install.cell.detail).toMatch(/INSTALL \[for install and make selectable\]: card answered 6A84/);
+    // A refusal by the card is a finding (failed), not a harness fault (broken), and reads as a sentence (GPCS 2.3.1 11.5).
+    expect(install.cell.status).toBe('failed');
+    expect(install.cell.detail).toBe('INSTALL [for install and make selectable] (80 E6 0C 00) answered 6A84: not enough memory space');
     expect(install.cell.trace).toMatch(/INSTALL \[for install and make selectable\].*\n  > 84 E6 0C 00/); // as it went to the card, under the secure channel
     expect(html).toContain(`id="${install.cell.anchor}"`);
     expect(html).toContain(`href="#${install.cell.anchor}"`);
     // The load file itself fits: the variant's limit is the instance, as its profile says.
     expect(column(D).find((x) => x.check === 'loads the applet load file')!.cell.status).toBe('passed');
+    // One root cause, one red cell: every other check that did not pass is blocked by that INSTALL, or not applicable.
+    const red = column(D).filter((x) => x.cell.status === 'failed' || x.cell.status === 'broken');
+    expect(red.map((x) => `${x.suite} › ${x.check}`)).toEqual(['applet-install › installs the applet and makes it selectable']);
+    const others = notPassed(D).filter((x) => x.check !== install.check);
+    for (const x of others) expect(x.cell.status, `${x.suite} › ${x.check}`).toMatch(/^(blocked|not applicable)$/);
+    const blocked = others.filter((x) => x.cell.status === 'blocked');
+    // Its dependents in all three suites: the rest of applet-install, every personalization mode, all of signing.
+    expect(new Set(blocked.map((x) => x.suite))).toEqual(new Set(['applet-install', 'personalization', 'jpki-signing']));
+    expect(blocked.filter((x) => x.suite === 'jpki-signing').length).toBe(column(D).filter((x) => x.suite === 'jpki-signing').length);
+    for (const x of blocked) {
+      expect(x.cell.blockedBy).toBe('applet-install › installs the applet and makes it selectable');
+      expect(x.cell.blockedByAnchor).toBe(install.cell.anchor);
+    }
+    expect(md).toContain('| Variant D: 20 KB free memory |');
+    expect(md).toContain(`/ jpki-signing / reads the user-authentication certificate and its CA certificate — blocked: blocked by applet-install › installs the applet and makes it selectable`);
+    expect(md).toMatch(/\| 1 failed, \d+ blocked, \d+ passed/);
   });
 
   it('one logical channel: only the Open Mobile API check is not applicable', () => {

@@ -4,7 +4,7 @@
 // reversible rule change.
 import { fromHex, hex } from '../../harness/bytes.ts';
 import type { CardSession } from '../../harness/apdu/session.ts';
-import { describeSw } from '../../harness/apdu/status-words.ts';
+import { CardError } from '../../harness/apdu/session.ts';
 import { encodeStoreRules, readAllRules, storeDataCommand, type AidRef, type RefArDo } from '../../harness/gp/ara-m.ts';
 import type { Profile, SimAccessRule } from '../../harness/profile/types.ts';
 import { createAppletInstance } from '../../harness/sim/create-applet.ts';
@@ -23,8 +23,9 @@ export function ruleFromProfile(r: SimAccessRule): RefArDo {
 }
 
 export async function selectAraM(session: CardSession, aid: string): Promise<void> {
-  const r = await session.transmit({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: fromHex(aid), le: 256 }, { name: 'SELECT ARA-M' });
-  if (r.sw !== 0x9000 && r.sw >> 8 !== 0x61) throw new Error(`SELECT ARA-M ${aid} (00 A4 04 00): the card answered ${describeSw(r.sw)}`);
+  const select = { cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: fromHex(aid), le: 256 };
+  const r = await session.transmit(select, { name: 'SELECT ARA-M' });
+  if (r.sw !== 0x9000) throw new CardError(`SELECT ARA-M ${aid}`, select, r.sw);
 }
 
 /** Installs the emulated card's ARA-M and stores the carrier's rules from sim.araM, one STORE DATA per rule. */
@@ -35,8 +36,9 @@ export async function provisionSimAraM(session: CardSession, profile: Profile): 
   await selectAraM(session, hex(aid));
   const rules = (profile.sim?.araM?.rules ?? []).map(ruleFromProfile);
   for (const rule of rules) {
-    const r = await session.transmit(storeDataCommand(encodeStoreRules([rule])), { name: 'STORE DATA (ARA-M rule)' });
-    if (r.sw !== 0x9000) throw new Error(`STORE DATA of an ARA-M rule (80 E2 90 00): the card answered ${describeSw(r.sw)}`);
+    const store = storeDataCommand(encodeStoreRules([rule]));
+    const r = await session.transmit(store, { name: 'STORE DATA (ARA-M rule)' });
+    if (r.sw !== 0x9000) throw new CardError('STORE DATA of an ARA-M rule', store, r.sw);
   }
   return rules.length;
 }

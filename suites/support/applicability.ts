@@ -1,16 +1,36 @@
-// How a suite declares which tests apply to a card: an expression over the profile's ICS mnemonics
-// (harness/profile/applicability.ts). A test that does not apply is recorded as not applicable, with the
-// expression and the profile lines that decided it; one that cannot run for a reason outside the ICS (no load
-// file in the IXIT, a risk the lab did not accept) is recorded as skipped with that reason. Both carry the
-// profile's labels, so the report and the portability matrix place them per card.
+// How a suite declares which tests apply to a card, and what each test needs: an expression over the profile's
+// ICS mnemonics (harness/profile/applicability.ts), and the tests it depends on (outcomes.ts). A test that does
+// not apply is recorded as not applicable, with the expression and the profile lines that decided it; one that
+// cannot run for a reason outside the ICS (no load file in the IXIT, a risk the lab did not accept) is recorded as
+// skipped with that reason; one whose precondition failed is recorded as skipped, "blocked by <suite> › <test>",
+// so the failure shows once, where it happened. All carry the profile's labels, so the report and the
+// portability matrix place them per card.
 import * as allure from 'allure-js-commons';
 import { it } from 'vitest';
 import { decide, explain } from '../../harness/profile/applicability.ts';
 import type { Profile } from '../../harness/profile/types.ts';
 import { profileLabels, profileLine } from './card-context.ts';
+import { blockedBy, declareTest, recordOutcome } from './outcomes.ts';
 
-/** Label the portability matrix reads: `not applicable` or `skipped`. */
+/** Label the portability matrix reads: `not applicable`, `skipped` or `blocked`. */
 export const APPLICABILITY_LABEL = 'applicability';
+
+/** Parameter (excluded from the test's identity) naming the failed test that kept a test from running. */
+export const BLOCKED_BY_PARAMETER = 'blocked by';
+
+export interface TestOptions {
+  /** ICS expression the card must claim for the test to apply. */
+  when?: string;
+  /**
+   * Why the way the lab reaches this card (its IXIT route) cannot carry the test at all, e.g. no security domain
+   * to install through, or a vpcd card the harness cannot move: recorded as not applicable, like an ICS reason.
+   */
+  routeLacks?: string | undefined;
+  /** A reason outside the ICS not to run the test (a risk the lab did not accept, ...). */
+  skip?: string | undefined;
+  /** Tests that must have passed first: a title in this suite, or `suite › title` for a suite that runs earlier. */
+  dependsOn?: string | readonly string[];
+}
 
 /** Undefined when the test applies; otherwise the sentence that says why not, with profile lines. */
 export function notApplicable(profile: Profile, expression: string): string | undefined {
@@ -24,29 +44,41 @@ function recordedSkip(profile: Profile, suite: string, name: string, kind: 'not 
     await allure.label(APPLICABILITY_LABEL, kind);
     await allure.parameter(kind === 'skipped' ? 'skipped because' : 'not applicable because', why);
     await allure.description(`${kind}: ${why}`);
+    recordOutcome(suite, name, 'not run', `${kind}: ${why}`);
     ctx.skip(why);
   });
 }
 
-export interface Applicability {
-  /** An expression over ICS mnemonics that must hold. */
-  when?: string;
-  /**
-   * Why the way the lab reaches this card (its IXIT route) cannot carry the test at all, e.g. no security domain
-   * to install through, or a vpcd card the harness cannot move: recorded as not applicable, like an ICS reason.
-   */
-  routeLacks?: string;
-  /** A reason outside the card's statement (a risk the lab did not accept, ...): recorded as skipped. */
-  skip?: string;
-}
-
 /**
  * Registers `body` as a test when the expression holds for the profile's ICS, the route carries it and `skip`
- * gives no reason; otherwise records it as not applicable (ICS or route) or skipped (the reason given).
+ * gives no reason; otherwise records it as not applicable (ICS or route) or skipped (the reason given). A test
+ * that runs is skipped as blocked when a test it depends on failed (or was blocked) earlier in this run.
  */
-export function applicableTest(profile: Profile, suite: string, name: string, opts: Applicability, body: () => Promise<void>): void {
+export function applicableTest(profile: Profile, suite: string, name: string, opts: TestOptions, body: () => Promise<void>): void {
+  const dependsOn = opts.dependsOn === undefined ? [] : typeof opts.dependsOn === 'string' ? [opts.dependsOn] : opts.dependsOn;
+  declareTest(suite, name, dependsOn);
   const na = (opts.when ? notApplicable(profile, opts.when) : undefined) ?? opts.routeLacks;
   if (na) recordedSkip(profile, suite, name, 'not applicable', na);
   else if (opts.skip) recordedSkip(profile, suite, name, 'skipped', opts.skip);
-  else it(name, body);
+  else {
+    it(name, async (ctx) => {
+      const root = blockedBy(suite, dependsOn);
+      if (root) {
+        await profileLabels(profile, suite);
+        await allure.label(APPLICABILITY_LABEL, 'blocked');
+        await allure.parameter(BLOCKED_BY_PARAMETER, root, { excluded: true });
+        await allure.description(`blocked by ${root}: that test failed, and this one needs what it checks`);
+        recordOutcome(suite, name, 'blocked', root);
+        ctx.skip(`blocked by ${root}`);
+        return;
+      }
+      try {
+        await body();
+      } catch (err) {
+        recordOutcome(suite, name, 'failed');
+        throw err;
+      }
+      recordOutcome(suite, name, 'passed');
+    });
+  }
 }

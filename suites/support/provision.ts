@@ -10,6 +10,14 @@ import type { CardContext } from './card-context.ts';
 import { installAndMakeSelectable, installForPersonalization, loadLoadFile } from '../../harness/gp/content.ts';
 import { jpkiInstallSpec, jpkiLoadFile, openDomain } from './gp.ts';
 
+/** The applet-install test a suite's own GlobalPlatform install of the applet repeats: if it failed, theirs is blocked. */
+export const APPLET_INSTALLED = 'applet-install › installs the applet and makes it selectable';
+
+/** What a suite's provisioning test depends on: the applet-install check, when the profile installs through GP. */
+export function provisioningDependsOn(profile: CardContext['profile']): string[] {
+  return profile.ixit.jpki.install === 'gp' ? [APPLET_INSTALLED] : [];
+}
+
 export async function provisionJpki(ctx: CardContext, jpki: JpkiClient, pin: string, fixture: JpkiVectors | undefined): Promise<void> {
   const jp = ctx.profile.ixit.jpki;
   const s = ctx.card.session;
