@@ -24,6 +24,8 @@ function resolvePaths(p: Profile, map: LayeredSourceMap): void {
   if (pers.source === 'fixture') pers.vectors = at(['ixit', 'jpki', 'personalization', 'vectors'], pers.vectors);
   const pin = p.ixit.jpki.pin;
   if ('file' in pin) pin.file = at(['ixit', 'jpki', 'pin', 'file'], pin.file);
+  const signingPin = p.ixit.jpki.signingPin;
+  if (signingPin && 'file' in signingPin) signingPin.file = at(['ixit', 'jpki', 'signingPin', 'file'], signingPin.file);
   const gpKeys = p.ixit.gp?.keys;
   if (gpKeys && 'file' in gpKeys) gpKeys.file = at(['ixit', 'gp', 'keys', 'file'], gpKeys.file);
   const spKeys = p.ixit.gp?.serviceProvider?.keys;

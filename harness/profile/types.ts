@@ -109,6 +109,9 @@ export interface Profile {
       aid: string;
       pin: SecretRef;
       pinTryLimit: number;
+      /** The signing password (EF 001B); absent on a real card whose lab does not test the signing half. */
+      signingPin?: SecretRef;
+      signingPinTryLimit: number;
       install: 'create-applet' | 'gp' | 'none';
       /** For a fixture, `vectors` is an absolute path. */
       personalization: Personalization;

@@ -26,6 +26,7 @@ beforeAll(async () => {
     '  transport: sim',
     '  jpki:',
     '    pin: { value: "1234" }',
+    '    signingPin: { value: "SIMCERT1" }',
     '    install: create-applet',
     `    personalization: { source: fixture, vectors: ${join(repoRoot, 'vectors', 'jpki')} }`,
     'sim:',
