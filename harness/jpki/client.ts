@@ -27,14 +27,14 @@ export const EF = {
 } as const;
 
 /** The two halves of the JPKI AP: user authentication (PIN 0018, key 0017) and digital signature (001B, 001A). */
-export type JpkiHalf = 'auth' | 'signing';
+export type JpkiHalf = 'userAuth' | 'signing';
 
 /**
  * Per half: the PIN EF and its P2 without SELECT (80 | SFI), the key EF and its P2 without SELECT (97 / 9A), and
  * the PIN's name in messages. P2 forms: the reference (single source), JPKI-CONTRACT.md.
  */
 export const HALF: Record<JpkiHalf, { pinEf: number; pinP2: number; keyEf: number; keyP2: number; pinName: string; cert: number; caCert: number }> = {
-  auth: { pinEf: EF.USER_AUTH_PIN, pinP2: 0x98, keyEf: EF.USER_AUTH_KEY, keyP2: 0x97, pinName: 'user-auth PIN', cert: EF.USER_AUTH_CERT, caCert: EF.USER_AUTH_CA_CERT },
+  userAuth: { pinEf: EF.USER_AUTH_PIN, pinP2: 0x98, keyEf: EF.USER_AUTH_KEY, keyP2: 0x97, pinName: 'user-auth PIN', cert: EF.USER_AUTH_CERT, caCert: EF.USER_AUTH_CA_CERT },
   signing: { pinEf: EF.SIGNING_PIN, pinP2: 0x9b, keyEf: EF.SIGNING_KEY, keyP2: 0x9a, pinName: 'signing password', cert: EF.SIGNING_CERT, caCert: EF.SIGNING_CA_CERT },
 };
 
@@ -139,7 +139,7 @@ export class JpkiClient {
   }
 
   /** Bare VERIFY (no data, no Le): asks how many tries remain without spending one. */
-  async pinState(half: JpkiHalf = 'auth', addressing: Addressing = 'select'): Promise<PinState> {
+  async pinState(half: JpkiHalf = 'userAuth', addressing: Addressing = 'select'): Promise<PinState> {
     const p2 = await this.pinP2(half, addressing);
     const r = await this.session.transmit({ cla: 0x00, ins: 0x20, p1: 0x00, p2 }, { name: `VERIFY (${HALF[half].pinName} tries left)` });
     return interpretPinStatus(r.sw, `VERIFY ${HALF[half].pinName}`, `00 20 00 ${p2.toString(16).toUpperCase()}`);
@@ -150,7 +150,7 @@ export class JpkiClient {
    * and never retries on its own.
    */
   async verifyPin(pin: string, opts: VerifyOptions = {}): Promise<PinState> {
-    return this.verify('auth', pin, opts);
+    return this.verify('userAuth', pin, opts);
   }
 
   /** VERIFY the signing password (001B), with the same safety rules as the user-auth PIN. */
@@ -167,7 +167,7 @@ export class JpkiClient {
     if ('blocked' in before) throw new PinSafetyError(`the ${name} is blocked (6984); not sending VERIFY`);
     if (!before.verified && before.triesLeft <= 1 && !opts.allowLastTry) {
       throw new PinSafetyError(
-        `only ${before.triesLeft} ${half === 'auth' ? 'PIN' : name} try left; refusing to VERIFY because a wrong ${name} would block the card (allowLastTry overrides)`,
+        `only ${before.triesLeft} ${half === 'userAuth' ? 'PIN' : name} try left; refusing to VERIFY because a wrong ${name} would block the card (allowLastTry overrides)`,
       );
     }
     // The bare VERIFY above left the PIN EF selected (or used the P2 form): the same P2 carries the value.
@@ -192,7 +192,7 @@ export class JpkiClient {
 
   /** Selects the key EF (or not, for the P2 form) and gives the P2 COMPUTE DIGITAL SIGNATURE then uses. */
   private async keyP2(opts: SignOptions): Promise<number> {
-    const half = opts.key ?? 'auth';
+    const half = opts.key ?? 'userAuth';
     if (opts.addressing === 'p2') return HALF[half].keyP2;
     await this.selectEf(HALF[half].keyEf);
     return 0x80;

@@ -93,7 +93,7 @@ describe('JPKI command bytes against OpenSC card-jpki.c', () => {
     const t = new RecordingTransport(() => Uint8Array.of(0x63, 0xc5));
     const c = client(t);
     expect(await c.pinState('signing', 'p2')).toEqual({ verified: false, triesLeft: 5 });
-    expect(await c.pinState('auth', 'p2')).toEqual({ verified: false, triesLeft: 5 });
+    expect(await c.pinState('userAuth', 'p2')).toEqual({ verified: false, triesLeft: 5 });
     expect(t.sent).toEqual(['0020009B', '00200098']);
   });
 
@@ -117,7 +117,7 @@ describe('JPKI command bytes against OpenSC card-jpki.c', () => {
     const t = new RecordingTransport();
     const c = client(t);
     expect(await c.changeReferenceData('signing', 'NEWPASS2')).toBe(0x9000);
-    expect(await c.changeReferenceData('auth', '4321', { addressing: 'p2' })).toBe(0x9000);
+    expect(await c.changeReferenceData('userAuth', '4321', { addressing: 'p2' })).toBe(0x9000);
     expect(t.sent).toEqual(['00A4020C02001B', '00240180084E45575041535332', '002401980434333231']);
   });
 
@@ -127,7 +127,7 @@ describe('JPKI command bytes against OpenSC card-jpki.c', () => {
     const digestInfo = fromHex('3031300D060960864801650304020105000420BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD');
     await c.sign(digestInfo, { key: 'signing' });
     await c.sign(digestInfo, { key: 'signing', addressing: 'p2' });
-    await c.sign(digestInfo, { key: 'auth', addressing: 'p2' });
+    await c.sign(digestInfo, { key: 'userAuth', addressing: 'p2' });
     const body = `33${hex(digestInfo)}00`;
     expect(t.sent).toEqual(['00A4020C02001A', `802A0080${body}`, `802A009A${body}`, `802A0097${body}`]);
   });
