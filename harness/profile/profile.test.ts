@@ -154,6 +154,8 @@ describe('malformed profiles point at the line, column and field', () => {
       expect: [['14:25 ixit.jpki.signingPin.file', 'must live outside the repository']] },
     { name: 'an applet the harness personalizes without a signing password', text: () => edit({ 14: null }),
       expect: [['12:3 ixit.jpki', 'give the signing password as ixit.jpki.signingPin']] },
+    { name: 'a trusted CA certificate that does not exist', text: () => edit({ 15: '    trustedCa: { signing: no-such-ca.der }' }),
+      expect: [['15:27 ixit.jpki.trustedCa.signing', 'no such CA certificate file: ']] },
     { name: 'a signing try limit out of range', text: () => edit({ 15: '    signingPinTryLimit: 0' }),
       expect: [['15:25 ixit.jpki.signingPinTryLimit', '0 is out of range (minimum 1)']] },
     { name: 'a PIN file inside the repository', text: () => edit({ 13: `    pin: { file: ${join(repoRoot, 'README.md')} }` }),

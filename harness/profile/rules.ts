@@ -104,6 +104,11 @@ export function checkRules(p: Profile, opts: RuleOptions): RuleProblem[] {
     add(['ixit', 'jpki'], 'the harness installs or personalizes the JPKI AP, which needs both PINs: give the signing password as ixit.jpki.signingPin ({ value: ... } on emulated/test cards, { env: VARIABLE } or { file: PATH })');
   }
 
+  for (const half of ['userAuth', 'signing'] as const) {
+    const f = ixit.jpki.trustedCa?.[half];
+    if (f && !existsSync(f)) add(['ixit', 'jpki', 'trustedCa', half], `no such CA certificate file: ${f}`);
+  }
+
   const gp = ixit.gp;
   if (gp) {
     checkKeys(['ixit', 'gp', 'keys'], gp.keys);
