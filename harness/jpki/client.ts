@@ -64,6 +64,8 @@ export interface SignOptions {
 }
 
 const fidText = (fid: number): string => fid.toString(16).padStart(4, '0').toUpperCase();
+/** How READ BINARY errors have always named the EF (reports and tests match on it). */
+const efText = (fid: number): string => fid.toString(16).padStart(4, '0');
 
 export class JpkiClient {
   constructor(
@@ -94,16 +96,16 @@ export class JpkiClient {
     const chunk = opts.chunk ?? 256;
     await this.selectEf(fid);
     const first = await this.readBinary(0, chunk);
-    if (!isOk(first.sw)) throw new CardError(`READ BINARY of EF ${fidText(fid)}`, `00 B0 00 00`, first.sw);
+    if (!isOk(first.sw)) throw new CardError(`READ BINARY of EF ${efText(fid)}`, `00 B0 00 00`, first.sw);
     let size: number | undefined;
-    if (first.data[0] === 0x30 && first.data.length >= 4) size = parseAnswer(`READ BINARY of EF ${fidText(fid)}`, first.data, derObjectSize);
+    if (first.data[0] === 0x30 && first.data.length >= 4) size = parseAnswer(`READ BINARY of EF ${efText(fid)}`, first.data, derObjectSize);
     const parts = [first.data];
     let have = first.data.length;
     while (size === undefined ? first.data.length === chunk : have < size) {
       const want = size === undefined ? chunk : Math.min(chunk, size - have);
       const r = await this.readBinary(have, want);
       if (r.sw === SW.WRONG_P1P2 && size === undefined) break; // end of file reached exactly at a chunk boundary
-      if (!isOk(r.sw) && r.sw !== 0x6282) throw new CardError(`READ BINARY of EF ${fidText(fid)} at ${have}`, `00 B0`, r.sw);
+      if (!isOk(r.sw) && r.sw !== 0x6282) throw new CardError(`READ BINARY of EF ${efText(fid)} at ${have}`, `00 B0`, r.sw);
       if (r.data.length === 0) break;
       parts.push(r.data);
       have += r.data.length;
@@ -116,7 +118,7 @@ export class JpkiClient {
       off += p.length;
     }
     if (size !== undefined && all.length < size) {
-      throw new Error(`EF ${fidText(fid)}: DER header says ${size} bytes, card returned ${all.length}`);
+      throw new Error(`EF ${efText(fid)}: DER header says ${size} bytes, card returned ${all.length}`);
     }
     return size === undefined ? all : all.subarray(0, size);
   }
