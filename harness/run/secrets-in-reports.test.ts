@@ -1,7 +1,6 @@
 // Nothing secret leaves the card session: after a full run of every suite on the reference profile, neither the
 // report tree nor the console output holds the PIN, the signing password, any private-key component of either key,
-// or the security domains' keys,
-// in any of the spellings the harness writes bytes in.
+// or the security domains' keys, in any of the spellings the harness writes bytes in.
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
