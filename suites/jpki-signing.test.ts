@@ -212,6 +212,33 @@ describe(`JPKI signing — ${profile.name}`, () => {
     expect(await jpki.pinState('signing')).toEqual({ verified: false, triesLeft: jp.signingPinTryLimit });
   }, { skip: noPassword });
 
+  // A change that is undone at once; still, only on cards the lab may change (emulated or test cards).
+  cardTest('changes the signing password only after verifying it, only to a well-formed one, and back (CHANGE REFERENCE DATA)', async () => {
+    requireProvisioned();
+    const password = requirePassword();
+    const other = password === 'SIMCERT2' ? 'SIMCERT3' : 'SIMCERT2';
+    await jpki.selectAp();
+    await allure.step('refused before the password is verified (6982)', async () => {
+      expect(describeSw(await jpki.changeReferenceData('signing', other))).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
+    });
+    expect(await jpki.verifySigningPin(password)).toEqual({ verified: true });
+    await allure.step('a new password outside 6..16 of A-Z 0-9 (lower case) is refused (6A80)', async () => {
+      expect(describeSw(await jpki.changeReferenceData('signing', other.toLowerCase()))).toBe(describeSw(0x6a80));
+    });
+    await allure.step('changed to another password, which then verifies', async () => {
+      expect(describeSw(await jpki.changeReferenceData('signing', other))).toBe(describeSw(SW.OK));
+      await jpki.selectAp();
+      expect(await jpki.verifySigningPin(other)).toEqual({ verified: true });
+    });
+    await allure.step('changed back (P2 9B), and the try counter kept its limit', async () => {
+      expect(describeSw(await jpki.changeReferenceData('signing', password, { addressing: 'p2' }))).toBe(describeSw(SW.OK));
+      await jpki.selectAp();
+      expect(await jpki.verifySigningPin(password)).toEqual({ verified: true });
+      await jpki.selectAp();
+      expect(await jpki.pinState('signing')).toEqual({ verified: false, triesLeft: jp.signingPinTryLimit });
+    });
+  }, { skip: noPassword ?? (profile.card.emulated || profile.card.testCard ? undefined : 'a customer card: the harness does not change its signing password (card.testCard is false)') });
+
   // Without a fixture there is no known answer to compare with: the known-answer tests are reported with that
   // reason (never silently absent), and the tests after them sign and verify with the card's own certificates.
   const noKnownAnswers = fixture ? undefined
