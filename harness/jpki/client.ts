@@ -204,7 +204,7 @@ export class JpkiClient {
   async sign(digestInfo: Uint8Array, opts: SignOptions & { keySize?: number } = {}): Promise<Uint8Array> {
     const p2 = await this.keyP2(opts);
     const r = await this.session.send({ cla: 0x80, ins: 0x2a, p1: 0x00, p2, data: digestInfo, le: 256 },
-      { name: `COMPUTE DIGITAL SIGNATURE (${opts.key === 'signing' ? 'signing key' : 'user-auth key'})` });
+      { name: `COMPUTE DIGITAL SIGNATURE${opts.key === 'signing' ? ' (signing key)' : ''}` });
     const expected = opts.keySize ?? 256;
     if (r.data.length !== expected) {
       throw new Error(`COMPUTE DIGITAL SIGNATURE returned ${r.data.length} bytes, expected ${expected} for the key size`);
@@ -220,7 +220,7 @@ export class JpkiClient {
     const p2 = await this.keyP2(opts);
     const byHash = 'hash' in input;
     const r = await this.session.send({ cla: 0x80, ins: 0x2a, p1: byHash ? 0x00 : 0x03, p2, data: byHash ? input.hash : input.message, le: 256 },
-      { name: `COMPUTE DIGITAL SIGNATURE (ECDSA, ${byHash ? 'hash' : 'message'}, ${opts.key === 'signing' ? 'signing key' : 'user-auth key'})` });
+      { name: `COMPUTE DIGITAL SIGNATURE (ECDSA, ${byHash ? 'hash' : 'message'}${opts.key === 'signing' ? ', signing key' : ''})` });
     const expected = 2 * EC_CURVES[curve].fieldBytes;
     if (r.data.length !== expected) {
       throw new Error(`COMPUTE DIGITAL SIGNATURE returned ${r.data.length} bytes, expected r || s of ${expected} for ${curve}`);
