@@ -1,45 +1,57 @@
-// Suite handset-swap: a SIM moved to another phone loses power and is read by another terminal. Its applet, key,
-// certificate and PIN try counter must survive; everything transient (selection, PIN verification, current
-// file) must not. Checked for a move to the profile's other reader, a warm reset and a cold reset, each check
-// its own Allure step.
+// Suite handset-swap: a SIM moved to another phone loses power and is read by another terminal. Its applet, both
+// keys, both certificates and both PIN try counters must survive; everything transient (selection, the
+// verification of either PIN, current file) must not. Checked for a move to the profile's other reader, a warm
+// reset and a cold reset, each check its own Allure step. The keys are checked by signing before and after: the
+// same signature for RSA (deterministic), and for ECDSA a signature that verifies under the certificate's key with
+// an r never seen before in the run (harness/jpki/nonce-reuse.ts).
 import { createHash } from 'node:crypto';
 import * as allure from 'allure-js-commons';
-import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { SW, describeSw } from '../harness/apdu/status-words.ts';
-import { fromHex, hex } from '../harness/bytes.ts';
-import { EF, JpkiClient } from '../harness/jpki/client.ts';
+import { hex } from '../harness/bytes.ts';
+import { EF, HALF, JpkiClient, type JpkiHalf } from '../harness/jpki/client.ts';
 import { loadJpkiVectors } from '../harness/jpki/vectors.ts';
 import { applicableTest } from './support/applicability.ts';
-import { loadSuiteProfile, onCard, openJpkiCard, type CardContext } from './support/card-context.ts';
+import { loadSuiteProfile, noSigningPin, onCard, openJpkiCard, profileLine, type CardContext } from './support/card-context.ts';
 import { expectProvisioned } from './support/provisioned.ts';
 import { getStatus } from '../harness/gp/card-content.ts';
 import { openDomain } from './support/gp.ts';
 import { provisionJpki, provisioningDependsOn } from './support/provision.ts';
+import { ABC, cardCertificate, HALF_LABEL, signAndVerify } from './support/signatures.ts';
 
 const SUITE = 'handset-swap';
 const profile = await loadSuiteProfile();
 const jp = profile.ixit.jpki;
 const fixture = jp.personalization.source === 'fixture' ? await loadJpkiVectors(jp.personalization.vectors) : undefined;
+const noPassword = noSigningPin(profile);
 
 let ctx: CardContext;
 let jpki: JpkiClient;
 let pin: string;
+let signingPin: string | undefined;
 let ready = false;
 
-/** A DigestInfo to sign: the fixture's first vector, or SHA-256 of "abc" (FIPS 180-2 B.1) on a real card. */
-const digestInfo = fixture?.digestInfos.find((v) => v.hash === 'sha256')?.digestInfo
-  ?? fromHex('3031300D060960864801650304020105000420BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD');
+/** The halves this profile lets the suite check: the signing half needs the signing password. */
+const halves = (): JpkiHalf[] => (signingPin ? ['userAuth', 'signing'] : ['userAuth']);
+const secretOf = (half: JpkiHalf): string => (half === 'signing' ? signingPin! : pin);
+const limitOf = (half: JpkiHalf): number => (half === 'signing' ? jp.signingPinTryLimit : jp.pinTryLimit);
 
-function wrongPin(p: string): string {
-  const last = p.charCodeAt(p.length - 1);
-  return p.slice(0, -1) + String.fromCharCode(last === 0x39 ? 0x30 : last + 1);
+/** A wrong value of the right shape: the real one with its last character changed (digits stay digits). */
+function wrongValue(v: string): string {
+  const last = v.charCodeAt(v.length - 1);
+  const next = last === 0x39 ? 0x30 : last === 0x5a ? 0x41 : last + 1;
+  return v.slice(0, -1) + String.fromCharCode(next);
+}
+
+interface HalfBefore {
+  certDer: Uint8Array;
+  /** The signature over "abc" (RSA: compared byte for byte after the swap). */
+  signature: string;
+  triesLeft: number;
 }
 
 interface Before {
-  certSha256: string;
-  signature: string;
-  triesLeft: number;
+  halves: Partial<Record<JpkiHalf, HalfBefore>>;
   /** GET STATUS of the applications, when the profile gives a security domain to ask. */
   registry?: string;
 }
@@ -52,21 +64,35 @@ async function registry(): Promise<string | undefined> {
   });
 }
 
-/** Signs, then spends one PIN try and leaves a file selected: the state the swap must partly keep, partly lose. */
+/** Reads a half's certificate; the caller has verified that half's PIN (EF 0001 is readable only then). */
+async function readCertificate(half: JpkiHalf): Promise<Uint8Array> {
+  return jpki.readEf(HALF[half].cert);
+}
+
+/**
+ * For each half: verify, sign, read the certificate, then spend one try with a wrong value; finally leave a file
+ * selected. The state the swap must partly keep (keys, certificates, counters), partly lose (the rest).
+ */
 async function recordState(): Promise<Before> {
-  return allure.step('before: sign, read the certificate, spend one PIN try, leave EF 000A selected', async () => {
-    await jpki.selectAp();
-    expect(await jpki.verifyPin(pin)).toEqual({ verified: true });
-    const signature = hex(await jpki.sign(digestInfo));
-    const cert = await jpki.readEf(EF.USER_AUTH_CERT);
-    const wrong = await jpki.verifyPin(wrongPin(pin));
-    expect(wrong).toEqual({ verified: false, triesLeft: jp.pinTryLimit - 1 });
-    const reg = await registry();
-    // The registry read selected the security domain: leave the JPKI AP selected with a file, as a phone would.
-    await jpki.selectAp();
-    await jpki.selectEf(EF.USER_AUTH_CERT);
-    return { certSha256: createHash('sha256').update(cert).digest('hex'), signature, triesLeft: jp.pinTryLimit - 1, ...(reg ? { registry: reg } : {}) };
-  });
+  const out: Before = { halves: {} };
+  for (const half of halves()) {
+    await allure.step(`before: the ${HALF_LABEL[half]} key signs, its certificate is read, one ${HALF[half].pinName} try is spent`, async () => {
+      await jpki.selectAp();
+      expect(await jpki.verify(half, secretOf(half))).toEqual({ verified: true });
+      const certDer = await readCertificate(half);
+      const made = await signAndVerify(jpki, half, cardCertificate(certDer, `EF ${HALF[half].cert.toString(16).padStart(4, '0')}`), ABC);
+      await jpki.selectAp(); // clears the verification, so the wrong value below counts
+      const wrong = await jpki.verify(half, wrongValue(secretOf(half)));
+      expect(wrong).toEqual({ verified: false, triesLeft: limitOf(half) - 1 });
+      out.halves[half] = { certDer, signature: hex(made.signature), triesLeft: limitOf(half) - 1 };
+    });
+  }
+  const reg = await registry();
+  if (reg) out.registry = reg;
+  // The registry read selected the security domain: leave the JPKI AP selected with a file, as a phone would.
+  await jpki.selectAp();
+  await jpki.selectEf(EF.USER_AUTH_CERT);
+  return out;
 }
 
 async function checkAfter(before: Before): Promise<void> {
@@ -79,29 +105,39 @@ async function checkAfter(before: Before): Promise<void> {
     const r = await jpki.readBinary(0, 4);
     expect(describeSw(r.sw)).toBe(describeSw(SW.COMMAND_NOT_ALLOWED_NO_EF));
   });
-  await allure.step('the PIN try counter kept its value (not reset by the swap)', async () => {
-    expect(await jpki.pinState()).toEqual({ verified: false, triesLeft: before.triesLeft });
-  });
-  await allure.step('the PIN verification is gone: signing is refused (6982)', async () => {
-    await jpki.selectEf(EF.USER_AUTH_KEY);
-    expect(describeSw(await jpki.trySign(digestInfo))).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
-  });
-  let cert: Uint8Array = new Uint8Array(0);
-  await allure.step('still PERSONALIZED, with the same certificate', async () => {
-    cert = await jpki.readEf(EF.USER_AUTH_CERT);
-    expect(createHash('sha256').update(cert).digest('hex')).toBe(before.certSha256);
-  });
-  await allure.step('the right PIN gives the counter back, and the key signs as before', async () => {
-    expect(await jpki.verifyPin(pin)).toEqual({ verified: true });
-    const sig = await jpki.sign(digestInfo);
-    expect(hex(sig)).toBe(before.signature);
-    const c = forge.pki.certificateFromAsn1(forge.asn1.fromDer(forge.util.binary.raw.encode(cert)));
-    const digest = digestInfo.subarray(digestInfo.length - 32);
-    expect((c.publicKey as forge.pki.rsa.PublicKey).verify(forge.util.binary.raw.encode(digest), forge.util.binary.raw.encode(sig)),
-      'the signature verifies with the certificate read after the swap').toBe(true);
-    await jpki.selectAp();
-    expect(await jpki.pinState()).toEqual({ verified: false, triesLeft: jp.pinTryLimit });
-  });
+  for (const half of halves()) {
+    const b = before.halves[half]!;
+    const label = HALF_LABEL[half];
+    await allure.step(`the ${HALF[half].pinName} try counter kept its value (not reset by the swap)`, async () => {
+      expect(await jpki.pinState(half)).toEqual({ verified: false, triesLeft: b.triesLeft });
+    });
+    await allure.step(`the ${HALF[half].pinName} verification is gone: the ${label} key refuses to sign (6982)`, async () => {
+      await jpki.selectEf(HALF[half].keyEf);
+      expect(describeSw(await jpki.trySign(fixture?.digestInfos[0]?.digestInfo ?? new Uint8Array(51)))).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
+    });
+  }
+  if (signingPin) {
+    await allure.step('the signing certificate is closed again without the password (6982)', async () => {
+      await jpki.selectEf(EF.SIGNING_CERT);
+      expect(describeSw((await jpki.readBinary(0, 4)).sw)).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
+    });
+  }
+  for (const half of halves()) {
+    const b = before.halves[half]!;
+    const label = HALF_LABEL[half];
+    await allure.step(`the right ${HALF[half].pinName} gives the counter back; the same ${label} certificate, and the key signs as before`, async () => {
+      await jpki.selectAp();
+      expect(await jpki.verify(half, secretOf(half))).toEqual({ verified: true });
+      const certDer = await readCertificate(half);
+      expect(createHash('sha256').update(certDer).digest('hex'), `still PERSONALIZED, with the same ${label} certificate`)
+        .toBe(createHash('sha256').update(b.certDer).digest('hex'));
+      const cert = cardCertificate(certDer, `EF ${HALF[half].cert.toString(16).padStart(4, '0')}`);
+      const made = await signAndVerify(jpki, half, cert, ABC);
+      if (cert.key.kind === 'rsa') expect(hex(made.signature), `the ${label} key gives the signature it gave before the swap`).toBe(b.signature);
+      await jpki.selectAp();
+      expect(await jpki.pinState(half)).toEqual({ verified: false, triesLeft: limitOf(half) });
+    });
+  }
   if (before.registry) {
     await allure.step('GlobalPlatform content unchanged (GET STATUS)', async () => {
       expect(await registry()).toBe(before.registry);
@@ -116,6 +152,8 @@ function swapTest(name: string, event: () => Promise<void>, routeLacks?: string)
   applicableTest(profile, SUITE, name, { dependsOn: PROVISIONING, routeLacks }, async () => {
     await allure.epic('JPKI user authentication on the SIM');
     await allure.feature('persistence across a handset swap');
+    // The signing half is checked whenever the profile gives its password; otherwise the report says it was not.
+    await allure.parameter('halves checked', noPassword ? `user authentication only: ${noPassword}` : 'user authentication and signing');
     await onCard(ctx, SUITE, async () => {
       if (!ready) throw new Error('the JPKI applet is not ready: see the provisioning test');
       const before = await recordState();
@@ -129,7 +167,7 @@ function swapTest(name: string, event: () => Promise<void>, routeLacks?: string)
 }
 
 beforeAll(async () => {
-  ({ ctx, jpki, pin } = await openJpkiCard(profile));
+  ({ ctx, jpki, pin, signingPin } = await openJpkiCard(profile));
 });
 
 afterAll(async () => {
@@ -150,7 +188,7 @@ describe(`handset swap — ${profile.name}`, () => {
   swapTest('survives a move to another reader (new handset)', async () => {
     await allure.step('power off, move the card to the other reader, power on', () => ctx.card.moveToOtherReader());
   }, profile.ixit.transport === 'vpcd'
-    ? 'the card reaches the harness over vpcd (ixit.transport): it connected to the harness, which cannot move it to another reader'
+    ? `a card that connects to the harness over vpcd cannot be moved to another reader by it (ixit.transport at ${profileLine(profile, ['ixit', 'transport'])}); the resets below still run`
     : undefined);
 
   swapTest('survives a warm reset on the same reader', async () => {

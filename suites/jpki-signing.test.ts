@@ -1,41 +1,63 @@
-// Suite jpki-signing: can the card's JPKI user-authentication application produce signatures a relying party
-// accepts? Reads the certificates, exercises the PIN, and signs the known-answer DigestInfos in vectors/jpki,
-// comparing every signature byte for byte and verifying it against the certificate read from the card.
+// Suite jpki-signing: can the card's JPKI application produce signatures a relying party accepts, with both of its
+// keys? Reads the certificates (the signing certificate only after the signing password), exercises both PINs
+// (tries left, a wrong value counted down, the right one restoring the counter, never the last try spent), signs
+// the known-answer DigestInfos in vectors/jpki with both keys, comparing every signature byte for byte, and, on any
+// card, signs with each key and verifies against the certificate read from it and the CA the profile trusts.
 import * as allure from 'allure-js-commons';
-import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { parseAnswer } from '../harness/apdu/answer.ts';
 import { openLogicalChannel } from '../harness/apdu/logical-channel.ts';
 import { SW, describeSw } from '../harness/apdu/status-words.ts';
 import { equalBytes, hex } from '../harness/bytes.ts';
-import { EF, JpkiClient } from '../harness/jpki/client.ts';
+import { verifyUserAuthSignature } from '../harness/ca/verifier.ts';
+import { EF, HALF, JpkiClient, type JpkiHalf } from '../harness/jpki/client.ts';
 import { loadJpkiVectors, type JpkiVectors } from '../harness/jpki/vectors.ts';
 import { emsaPkcs1v15, rsaPublicOp } from '../harness/jpki/rsa-check.ts';
+import { readFile } from 'node:fs/promises';
+import forge from 'node-forge';
 import { applicableTest, type TestOptions } from './support/applicability.ts';
-import { loadSuiteProfile, onCard, openJpkiCard, type CardContext } from './support/card-context.ts';
+import { loadSuiteProfile, noSigningPin, onCard, openJpkiCard, profileLine, type CardContext } from './support/card-context.ts';
 import { expectProvisioned } from './support/provisioned.ts';
 import { provisionJpki, provisioningDependsOn } from './support/provision.ts';
+import { ABC, cardCertificate, HALF_LABEL, keyLabel, signAndVerify, type CardCertificate, type MadeSignature } from './support/signatures.ts';
 
 const SUITE = 'jpki-signing';
 const profile = await loadSuiteProfile();
 const jp = profile.ixit.jpki;
 const fixture = jp.personalization.source === 'fixture' ? await loadJpkiVectors(jp.personalization.vectors) : undefined;
+const noPassword = noSigningPin(profile);
 
 let ctx: CardContext;
 let jpki: JpkiClient;
 let pin: string;
+let signingPin: string | undefined;
 let provisioned: string | undefined = 'provisioning has not run';
-let userCert: forge.pki.Certificate | undefined;
+/** Certificates read from the card by the certificate tests, per half; the signing tests verify against them. */
+const certs: Partial<Record<JpkiHalf, CardCertificate>> = {};
+/** Signatures made and verified by the signing tests, per half; the relying-party tests take them to the CA. */
+const made: Partial<Record<JpkiHalf, MadeSignature>> = {};
 
 function requireProvisioned(): void {
   if (provisioned) throw new Error(`the JPKI applet is not ready: ${provisioned}`);
 }
 
-function toBinary(bytes: Uint8Array): string {
-  return forge.util.binary.raw.encode(bytes);
+function requireCert(half: JpkiHalf): CardCertificate {
+  const c = certs[half];
+  if (!c) throw new Error(`no certificate was read from the card (EF ${HALF[half].cert.toString(16).padStart(4, '0').toUpperCase()}: see the ${HALF_LABEL[half]} certificate test)`);
+  return c;
 }
 
-/** A test on the card; `when` (ICS mnemonics) and `skip` (a reason) record it as not applicable or skipped. */
+function requirePassword(): string {
+  if (!signingPin) throw new Error(noPassword ?? 'no signing password');
+  return signingPin;
+}
+
+/** A wrong value of the right shape: the real one with its last character changed (digits stay digits). */
+function wrongValue(v: string): string {
+  const last = v.charCodeAt(v.length - 1);
+  const next = last === 0x39 ? 0x30 : last === 0x5a ? 0x41 : last + 1;
+  return v.slice(0, -1) + String.fromCharCode(next);
+}
+
 /** Every test signs with the applet the first test provisions (dependsOn, suites/support/outcomes.ts). */
 const PROVISIONING = 'the JPKI applet is installed and personalized';
 
@@ -48,7 +70,7 @@ function cardTest(name: string, body: () => Promise<void>, opts: TestOptions = {
 }
 
 beforeAll(async () => {
-  ({ ctx, jpki, pin } = await openJpkiCard(profile));
+  ({ ctx, jpki, pin, signingPin } = await openJpkiCard(profile));
 });
 
 afterAll(async () => {
@@ -67,19 +89,60 @@ describe(`JPKI signing — ${profile.name}`, () => {
     await jpki.selectAp();
     const certDer = await allure.step('read EF 000A (user-authentication certificate)', () => jpki.readEf(EF.USER_AUTH_CERT));
     const caDer = await allure.step('read EF 000B (CA certificate)', () => jpki.readEf(EF.USER_AUTH_CA_CERT));
-    const x509 = (d: Uint8Array) => forge.pki.certificateFromAsn1(forge.asn1.fromDer(toBinary(d)));
-    const cert = parseAnswer('EF 000A (user-authentication certificate)', certDer, x509);
-    const ca = parseAnswer('EF 000B (CA certificate)', caDer, x509);
-    await allure.attachment('user-auth certificate (PEM)', forge.pki.certificateToPem(cert), { contentType: 'application/x-pem-file' });
-    expect(ca.verify(cert), 'the CA certificate on the card must have issued the user-auth certificate').toBe(true);
-    const ku = cert.getExtension('keyUsage') as { digitalSignature?: boolean; critical?: boolean } | null;
-    expect(ku?.digitalSignature, 'keyUsage must allow digitalSignature').toBe(true);
-    expect((cert.publicKey as forge.pki.rsa.PublicKey).n.bitLength()).toBe(2048);
+    const cert = cardCertificate(certDer, 'EF 000A (user-authentication certificate)');
+    await allure.parameter('user-authentication key', keyLabel(cert.key));
+    await allure.attachment('user-auth certificate (PEM)', pem(certDer), { contentType: 'application/x-pem-file' });
+    expect(cardCertificate(caDer, 'EF 000B (CA certificate)').parsed.subject, 'the CA certificate on the card names the issuer of the certificate')
+      .toEqual(cert.parsed.issuer);
     if (fixture) {
       expect(equalBytes(certDer, fixture.files.get('000A')!), 'certificate on the card = the one personalized').toBe(true);
       expect(equalBytes(caDer, fixture.files.get('000B')!), 'CA certificate on the card = the one personalized').toBe(true);
     }
-    userCert = cert;
+    certs.userAuth = cert;
+  });
+
+  cardTest('refuses the signing certificate (EF 0001) before the signing password, then reads it and its CA certificate', async () => {
+    requireProvisioned();
+    const password = requirePassword();
+    await jpki.selectAp();
+    await allure.step('READ BINARY of EF 0001 without the signing password: 6982', async () => {
+      await jpki.selectEf(EF.SIGNING_CERT);
+      const r = await jpki.readBinary(0, 4);
+      expect(r.data.length, 'no byte of the signing certificate before the password').toBe(0);
+      expect(describeSw(r.sw)).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
+    });
+    await allure.step('the user-authentication PIN does not open it either (6982)', async () => {
+      expect(await jpki.verifyPin(pin)).toEqual({ verified: true });
+      await jpki.selectEf(EF.SIGNING_CERT);
+      expect(describeSw((await jpki.readBinary(0, 4)).sw)).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
+    });
+    expect(await jpki.verifySigningPin(password)).toEqual({ verified: true });
+    const certDer = await allure.step('read EF 0001 (signing certificate) after the password', () => jpki.readEf(EF.SIGNING_CERT));
+    const caDer = await allure.step('read EF 0002 (signing CA certificate)', () => jpki.readEf(EF.SIGNING_CA_CERT));
+    const cert = cardCertificate(certDer, 'EF 0001 (signing certificate)');
+    await allure.parameter('signing key', keyLabel(cert.key));
+    await allure.attachment('signing certificate (PEM)', pem(certDer), { contentType: 'application/x-pem-file' });
+    expect(cardCertificate(caDer, 'EF 0002 (signing CA certificate)').parsed.subject, 'the signing CA certificate on the card names the issuer of the certificate')
+      .toEqual(cert.parsed.issuer);
+    if (fixture) {
+      expect(equalBytes(certDer, fixture.files.get('0001')!), 'signing certificate on the card = the one personalized').toBe(true);
+      expect(equalBytes(caDer, fixture.files.get('0002')!), 'signing CA certificate on the card = the one personalized').toBe(true);
+    }
+    certs.signing = cert;
+  }, { skip: noPassword });
+
+  cardTest('reads the token information (EF 0006) and which certificates are present (EF 0008)', async () => {
+    requireProvisioned();
+    await jpki.selectAp();
+    const info = await allure.step('read EF 0006 (token information, CK_TOKEN_INFO)', () => jpki.tokenInfo());
+    await allure.parameter('token label', info.label);
+    expect(info.label, 'the token label (OpenSC shows it as the PKCS #11 token name)').not.toBe('');
+    const presence = await allure.step('read EF 0008 (certificate presence)', () => jpki.certificatePresence());
+    await allure.parameter('EF 0008', hex(presence.bytes, ' '));
+    if (fixture) {
+      expect(equalBytes(await jpki.readEf(EF.TOKEN_INFO), fixture.files.get('0006')!), 'EF 0006 = the one personalized').toBe(true);
+      expect(hex(presence.bytes), 'both certificates present (8F 8F 00)').toBe(hex(fixture.files.get('0008')!));
+    }
   });
 
   cardTest('reports the PIN tries left without spending one', async () => {
@@ -91,6 +154,17 @@ describe(`JPKI signing — ${profile.name}`, () => {
     expect(second).toEqual(first);
   });
 
+  cardTest('reports the signing password tries left without spending one (EF 001B, and P2 9B without SELECT)', async () => {
+    requireProvisioned();
+    await jpki.selectAp();
+    const first = await allure.step('bare VERIFY after SELECT EF 001B', () => jpki.pinState('signing'));
+    const second = await allure.step('bare VERIFY with P2 9B', () => jpki.pinState('signing', 'p2'));
+    expect(first, `the signing password starts with its ${jp.signingPinTryLimit} tries (ixit.jpki.signingPinTryLimit)`)
+      .toEqual({ verified: false, triesLeft: jp.signingPinTryLimit });
+    expect(second).toEqual(first);
+    expect(await jpki.pinState('userAuth'), 'the user-authentication PIN counter is its own').toEqual({ verified: false, triesLeft: jp.pinTryLimit });
+  });
+
   cardTest('refuses to sign before the PIN is verified', async () => {
     requireProvisioned();
     await jpki.selectAp();
@@ -99,19 +173,84 @@ describe(`JPKI signing — ${profile.name}`, () => {
     expect(describeSw(sw)).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
   });
 
+  cardTest('refuses the signing key (001A) without the signing password, even with the user-authentication PIN verified (6982)', async () => {
+    requireProvisioned();
+    const probe = fixture?.signingSignatures[0]?.digestInfo ?? new Uint8Array(51);
+    await jpki.selectAp();
+    await allure.step('nothing verified: SELECT 001A, P2 80', async () => {
+      await jpki.selectEf(EF.SIGNING_KEY);
+      expect(describeSw(await jpki.trySign(probe))).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
+    });
+    await allure.step('the user-authentication PIN verified: SELECT 001A, P2 80 and P2 9A', async () => {
+      expect(await jpki.verifyPin(pin)).toEqual({ verified: true });
+      await jpki.selectEf(EF.SIGNING_KEY);
+      expect(describeSw(await jpki.trySign(probe))).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
+      expect(describeSw(await jpki.trySign(probe, 0x00, HALF.signing.keyP2))).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
+    });
+  });
+
   cardTest('counts a wrong PIN down, and the right PIN restores the counter', async () => {
     requireProvisioned();
     await jpki.selectAp();
-    // A wrong PIN of the right shape: the real PIN with its last digit changed.
-    const last = pin.charCodeAt(pin.length - 1);
-    const wrong = pin.slice(0, -1) + String.fromCharCode(last === 0x39 ? 0x30 : last + 1);
-    const afterWrong = await jpki.verifyPin(wrong);
+    const afterWrong = await jpki.verifyPin(wrongValue(pin));
     expect(afterWrong).toEqual({ verified: false, triesLeft: jp.pinTryLimit - 1 });
     expect(await jpki.pinState()).toEqual({ verified: false, triesLeft: jp.pinTryLimit - 1 });
     expect(await jpki.verifyPin(pin)).toEqual({ verified: true });
     await jpki.selectAp(); // re-selecting the AP clears the verification state
     expect(await jpki.pinState()).toEqual({ verified: false, triesLeft: jp.pinTryLimit });
   });
+
+  // One wrong password spends one of the 5 tries and shows the counter; the harness refuses to send a password
+  // when one try is left (harness/jpki/commands.test.ts), so no run of this suite can block the password.
+  cardTest('counts a wrong signing password down from its try limit, and the right one restores the counter', async () => {
+    requireProvisioned();
+    const password = requirePassword();
+    await jpki.selectAp();
+    expect(await jpki.pinState('signing')).toEqual({ verified: false, triesLeft: jp.signingPinTryLimit });
+    const afterWrong = await allure.step('VERIFY a wrong signing password', () => jpki.verifySigningPin(wrongValue(password)));
+    expect(afterWrong).toEqual({ verified: false, triesLeft: jp.signingPinTryLimit - 1 });
+    expect(await jpki.pinState('signing', 'p2'), 'P2 9B reads the same counter').toEqual({ verified: false, triesLeft: jp.signingPinTryLimit - 1 });
+    expect(await jpki.pinState('userAuth'), 'the user-authentication PIN is untouched').toEqual({ verified: false, triesLeft: jp.pinTryLimit });
+    expect(await jpki.verifySigningPin(password, { addressing: 'p2' })).toEqual({ verified: true });
+    await jpki.selectAp();
+    expect(await jpki.pinState('signing')).toEqual({ verified: false, triesLeft: jp.signingPinTryLimit });
+  }, { skip: noPassword });
+
+  // A change that is undone at once; still, only on cards the lab may change (emulated or test cards).
+  cardTest('changes the signing password only after verifying it, only to a well-formed one, and back (CHANGE REFERENCE DATA)', async () => {
+    requireProvisioned();
+    const password = requirePassword();
+    const other = password === 'SIMCERT2' ? 'SIMCERT3' : 'SIMCERT2';
+    await jpki.selectAp();
+    await allure.step('refused before the password is verified (6982)', async () => {
+      expect(describeSw(await jpki.changeReferenceData('signing', other))).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
+    });
+    expect(await jpki.verifySigningPin(password)).toEqual({ verified: true });
+    await allure.step('a new password outside 6..16 of A-Z 0-9 (lower case) is refused (6A80)', async () => {
+      expect(describeSw(await jpki.changeReferenceData('signing', other.toLowerCase()))).toBe(describeSw(0x6a80));
+    });
+    await allure.step('changed to another password, which then verifies', async () => {
+      expect(describeSw(await jpki.changeReferenceData('signing', other))).toBe(describeSw(SW.OK));
+      await jpki.selectAp();
+      expect(await jpki.verifySigningPin(other)).toEqual({ verified: true });
+    });
+    await allure.step('changed back (P2 9B), and the try counter kept its limit', async () => {
+      expect(describeSw(await jpki.changeReferenceData('signing', password, { addressing: 'p2' }))).toBe(describeSw(SW.OK));
+      await jpki.selectAp();
+      expect(await jpki.verifySigningPin(password)).toEqual({ verified: true });
+      await jpki.selectAp();
+      expect(await jpki.pinState('signing')).toEqual({ verified: false, triesLeft: jp.signingPinTryLimit });
+    });
+  }, { skip: noPassword ?? (profile.card.emulated || profile.card.testCard ? undefined : 'a customer card: the harness does not change its signing password (card.testCard is false)') });
+
+  // Without a fixture there is no known answer to compare with: the known-answer tests are reported with that
+  // reason (never silently absent), and the tests after them sign and verify with the card's own certificates.
+  const noKnownAnswers = fixture ? undefined
+    : `the profile personalizes no test fixture (ixit.jpki.personalization at ${profileLine(profile, ['ixit', 'jpki', 'personalization'])}): the card's keys are its own, so there is no known answer; the signatures are verified with the card's certificates below`;
+  if (noKnownAnswers) {
+    cardTest('signs DigestInfo known-answer vectors with the user-authentication key byte-exact', async () => undefined, { skip: noKnownAnswers });
+    cardTest('signs DigestInfo known-answer vectors with the signing key (001A) byte-exact', async () => undefined, { skip: noKnownAnswers });
+  }
 
   const vectors: JpkiVectors['digestInfos'] = fixture?.digestInfos ?? [];
   for (const v of vectors) {
@@ -127,34 +266,105 @@ describe(`JPKI signing — ${profile.name}`, () => {
       expect(state).toEqual({ verified: true });
       const sig = await allure.step('COMPUTE DIGITAL SIGNATURE', () => jpki.sign(v.digestInfo));
       expect(hex(sig), `the card's signature differs from the known answer (${expected.source})`).toBe(hex(expected.signature));
-      const cert = userCert;
-      if (!cert) throw new Error('no certificate was read from the card (see the certificate test)');
-      const pub = cert.publicKey as forge.pki.rsa.PublicKey;
-      // Two independent checks against the certificate read from the card: node-forge's PKCS#1 v1.5 verify, and
-      // the exact encoded message (00 01 FF.. 00 || DigestInfo) recovered with the public exponent.
-      expect(pub.verify(toBinary(v.digest), toBinary(sig)), 'node-forge RSASSA-PKCS1-v1_5 verify').toBe(true);
-      const recovered = rsaPublicOp(pub, sig);
-      expect(hex(recovered)).toBe(hex(emsaPkcs1v15(v.digestInfo, 256)));
+      checkRsaWithCertificate('userAuth', v.digest, v.digestInfo, sig);
     }, { when: v.hash === 'sha1' ? 'rsa2048 and sha1_digestinfo' : 'rsa2048' });
   }
 
+  for (const v of fixture?.signingSignatures ?? []) {
+    cardTest(`signs DigestInfo ${v.id} with the signing key (001A) after the signing password, byte-exact and verifiably`, async () => {
+      requireProvisioned();
+      const password = requirePassword();
+      await allure.parameter('vector', v.id);
+      await allure.parameter('expected signature source', v.source, { excluded: true });
+      await jpki.selectAp();
+      expect(await jpki.verifySigningPin(password)).toEqual({ verified: true });
+      const sig = await allure.step('COMPUTE DIGITAL SIGNATURE (SELECT 001A, P2 80)', () => jpki.sign(v.digestInfo, { key: 'signing' }));
+      expect(hex(sig), `the card's signature differs from the known answer (${v.source})`).toBe(hex(v.signature));
+      const direct = await allure.step('COMPUTE DIGITAL SIGNATURE (P2 9A)', () => jpki.sign(v.digestInfo, { key: 'signing', addressing: 'p2' }));
+      expect(hex(direct), `the card's signature differs from the known answer (${v.source}) with P2 9A`).toBe(hex(v.signature));
+      checkRsaWithCertificate('signing', v.digestInfo.subarray(v.digestInfo.length - 32), v.digestInfo, sig);
+    }, { when: 'rsa2048', skip: noPassword });
+  }
+
+  // Any card, fixture or not: the key signs, and the certificate read from the card verifies it. ECDSA signatures
+  // are made twice over one hash: their r must differ (a repeated nonce gives the private key away).
+  for (const half of ['userAuth', 'signing'] as const) {
+    const label = HALF_LABEL[half];
+    cardTest(`signs with the ${label} key (P2 80 and P2 ${HALF[half].keyP2.toString(16).toUpperCase()}), verified with the certificate read from the card`, async () => {
+      requireProvisioned();
+      const cert = requireCert(half);
+      await allure.parameter('key', keyLabel(cert.key));
+      await jpki.selectAp();
+      if (half === 'signing') expect(await jpki.verifySigningPin(requirePassword())).toEqual({ verified: true });
+      else expect(await jpki.verifyPin(pin)).toEqual({ verified: true });
+      const first = await signAndVerify(jpki, half, cert, ABC);
+      const second = await signAndVerify(jpki, half, cert, ABC, { addressing: 'p2' });
+      if (cert.key.kind === 'ec') {
+        const n = first.signature.length / 2;
+        expect(hex(second.signature.subarray(0, n)), 'two ECDSA signatures over one hash must differ in r').not.toBe(hex(first.signature.subarray(0, n)));
+      } else {
+        expect(hex(second.signature), 'RSA PKCS#1 v1.5 is deterministic: both forms give one signature').toBe(hex(first.signature));
+      }
+      made[half] = first;
+    }, { skip: half === 'signing' ? noPassword : undefined });
+  }
+
+  for (const half of ['userAuth', 'signing'] as const) {
+    const label = HALF_LABEL[half];
+    const anchor = jp.trustedCa?.[half];
+    const why = half === 'signing' && noPassword ? noPassword
+      : anchor ? undefined : `the profile names no ${label} CA to chain to (ixit.jpki.trustedCa.${half} in ${profileLine(profile, ['ixit', 'jpki'])})`;
+    cardTest(`a relying party that trusts the profile's ${label} CA accepts the card's certificate and signature`, async () => {
+      const cert = requireCert(half);
+      const sig = made[half];
+      if (!sig) throw new Error(`no verified ${label} signature was made (see the signing test)`);
+      const ca = new Uint8Array(await readFile(anchor!));
+      await allure.parameter('trusted CA', anchor!, { excluded: true });
+      const verdict = verifyUserAuthSignature({ userCert: cert.der, caCert: ca, at: new Date(), signed: sig.signed, signature: sig.signature });
+      expect(verdict.reasons, `the relying party refuses: ${verdict.reasons.join('; ')}`).toEqual([]);
+    }, { skip: why });
+  }
+
   // Android's Open Mobile API reaches SIM applets on a logical channel, the basic one being the modem's.
+  // With a fixture the signature is compared with its known answer; on any other card it is verified with the
+  // user-authentication certificate read from the card.
   cardTest('signs on a logical channel, as a phone\'s Open Mobile API reaches the applet', async () => {
     requireProvisioned();
     const v = fixture?.digestInfos.find((d) => d.hash === 'sha256');
     const expected = v && fixture!.signatures.find((s) => s.digestInfoId === v.id);
-    if (!v || !expected) throw new Error('the fixture has no SHA-256 DigestInfo with a known signature');
+    if (fixture && (!v || !expected)) throw new Error('the fixture has no SHA-256 DigestInfo with a known signature');
+    const cert = fixture ? undefined : requireCert('userAuth');
     const lc = await allure.step('MANAGE CHANNEL (open)', () => openLogicalChannel(ctx.card.session, profile.ics.extendedLength));
     await allure.parameter('logical channel', String(lc.session.channel));
     try {
       const onChannel = new JpkiClient(lc.session, jpki.aid);
       await onChannel.selectAp();
       expect(await onChannel.verifyPin(pin)).toEqual({ verified: true });
-      const sig = await allure.step('COMPUTE DIGITAL SIGNATURE on the channel', () => onChannel.sign(v.digestInfo));
-      expect(hex(sig), `the card's signature differs from the known answer (${expected.source})`).toBe(hex(expected.signature));
+      if (cert) {
+        await signAndVerify(onChannel, 'userAuth', cert, ABC);
+      } else {
+        const sig = await allure.step('COMPUTE DIGITAL SIGNATURE on the channel', () => onChannel.sign(v!.digestInfo));
+        expect(hex(sig), `the card's signature differs from the known answer (${expected!.source})`).toBe(hex(expected!.signature));
+      }
     } finally {
       await lc.close();
     }
-  }, { when: 'channels and rsa2048' });
+  }, { when: fixture ? 'channels and rsa2048' : 'channels' });
 });
 
+function pem(der: Uint8Array): string {
+  return `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
+}
+
+/**
+ * Two independent checks of an RSA signature against the certificate read from the card: node-forge's PKCS#1 v1.5
+ * verify, and the exact encoded message (00 01 FF.. 00 || DigestInfo) recovered with the public exponent.
+ */
+function checkRsaWithCertificate(half: JpkiHalf, digest: Uint8Array, di: Uint8Array, sig: Uint8Array): void {
+  const cert = requireCert(half);
+  if (cert.key.kind !== 'rsa') throw new Error(`the ${HALF_LABEL[half]} certificate holds a ${keyLabel(cert.key)} key, not the fixture's RSA key`);
+  const pub = forge.pki.setRsaPublicKey(new forge.jsbn.BigInteger(hex(cert.key.n), 16), new forge.jsbn.BigInteger(hex(cert.key.e), 16));
+  const raw = (b: Uint8Array): string => forge.util.binary.raw.encode(b);
+  expect(pub.verify(raw(digest), raw(sig)), 'node-forge RSASSA-PKCS1-v1_5 verify').toBe(true);
+  expect(hex(rsaPublicOp(pub, sig))).toBe(hex(emsaPkcs1v15(di, cert.key.n.length)));
+}

@@ -24,6 +24,13 @@ function resolvePaths(p: Profile, map: LayeredSourceMap): void {
   if (pers.source === 'fixture') pers.vectors = at(['ixit', 'jpki', 'personalization', 'vectors'], pers.vectors);
   const pin = p.ixit.jpki.pin;
   if ('file' in pin) pin.file = at(['ixit', 'jpki', 'pin', 'file'], pin.file);
+  const signingPin = p.ixit.jpki.signingPin;
+  if (signingPin && 'file' in signingPin) signingPin.file = at(['ixit', 'jpki', 'signingPin', 'file'], signingPin.file);
+  const ca = p.ixit.jpki.trustedCa;
+  for (const half of ['userAuth', 'signing'] as const) {
+    const f = ca?.[half];
+    if (ca && f) ca[half] = at(['ixit', 'jpki', 'trustedCa', half], f);
+  }
   const gpKeys = p.ixit.gp?.keys;
   if (gpKeys && 'file' in gpKeys) gpKeys.file = at(['ixit', 'gp', 'keys', 'file'], gpKeys.file);
   const spKeys = p.ixit.gp?.serviceProvider?.keys;

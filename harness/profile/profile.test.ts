@@ -26,19 +26,20 @@ const BASE = [
   '  transport: sim', //                                     11
   '  jpki:', //                                              12
   '    pin: { value: "1234" }', //                           13
-  '    install: create-applet', //                           14
-  '    personalization:', //                                 15
-  '      source: fixture', //                                16
-  `      vectors: ${VECTORS}`, //                            17
-  'sim:', //                                                 18
-  '  atr: 3B00', //                                          19
-  '  extendedLength: true', //                               20
-  '  apduBufferSize: 2048', //                               21
-  '  applets:', //                                           22
-  '    - aid: D392F000260100000001', //                      23
-  '      class: org.simcert.applets.jpki.JpkiApplet', //     24
-  '      codebase: jpki', //                                 25
-  'suites: [jpki-signing]', //                               26
+  '    signingPin: { value: "SIMCERT1" }', //                14
+  '    install: create-applet', //                           15
+  '    personalization:', //                                 16
+  '      source: fixture', //                                17
+  `      vectors: ${VECTORS}`, //                            18
+  'sim:', //                                                 19
+  '  atr: 3B00', //                                          20
+  '  extendedLength: true', //                               21
+  '  apduBufferSize: 2048', //                               22
+  '  applets:', //                                           23
+  '    - aid: D392F000260100000001', //                      24
+  '      class: org.simcert.applets.jpki.JpkiApplet', //     25
+  '      codebase: jpki', //                                 26
+  'suites: [jpki-signing]', //                               27
 ];
 
 function edit(changes: Record<number, string | null>, extra: string[] = []): string {
@@ -84,6 +85,8 @@ describe('a valid profile', () => {
     const p = await loadProfile(await write(edit({})), { knownSuites });
     expect(p.ixit.jpki.aid).toBe('D392F000260100000001');
     expect(p.ixit.jpki.pinTryLimit).toBe(3);
+    expect(p.ixit.jpki.signingPin).toEqual({ value: 'SIMCERT1' });
+    expect(p.ixit.jpki.signingPinTryLimit).toBe(5);
     expect(p.ixit.timeouts).toEqual({ connectMs: 20000, apduMs: 30000 });
     expect(p.ics).toMatchObject({ t0: false, t1: true, extendedLength: true, logicalChannels: 4, sha1DigestInfo: true });
     expect(p.sim).toMatchObject({ protocol: 'T=1', logicalChannels: 4 });
@@ -113,14 +116,14 @@ describe('a valid profile', () => {
 
 describe('malformed profiles point at the line, column and field', () => {
   const cases: { name: string; text: () => string; expect: [position: string, message: string][] }[] = [
-    { name: 'an AID too short', text: () => edit({ 23: '    - aid: D392F0' }),
-      expect: [['23:12 sim.applets[0].aid', '"D392F0" is not an AID: 5 to 16 bytes in hex']] },
-    { name: 'an AID with a non-hex digit', text: () => edit({ 23: '    - aid: D392F00026010000000G' }),
-      expect: [['23:12 sim.applets[0].aid', 'is not an AID']] },
-    { name: 'a misspelt field', text: () => edit({ 14: '    instal: create-applet' }),
-      expect: [['14:5 ixit.jpki.instal', 'unknown field "instal"']] },
-    { name: 'a word where a number belongs', text: () => edit({ 21: '  apduBufferSize: big' }),
-      expect: [['21:19 sim.apduBufferSize', 'must be a whole number, got string "big"']] },
+    { name: 'an AID too short', text: () => edit({ 24: '    - aid: D392F0' }),
+      expect: [['24:12 sim.applets[0].aid', '"D392F0" is not an AID: 5 to 16 bytes in hex']] },
+    { name: 'an AID with a non-hex digit', text: () => edit({ 24: '    - aid: D392F00026010000000G' }),
+      expect: [['24:12 sim.applets[0].aid', 'is not an AID']] },
+    { name: 'a misspelt field', text: () => edit({ 15: '    instal: create-applet' }),
+      expect: [['15:5 ixit.jpki.instal', 'unknown field "instal"']] },
+    { name: 'a word where a number belongs', text: () => edit({ 22: '  apduBufferSize: big' }),
+      expect: [['22:19 sim.apduBufferSize', 'must be a whole number, got string "big"']] },
     { name: 'an unknown transport', text: () => edit({ 11: '  transport: usb' }),
       expect: [['11:14 ixit.transport', 'must be one of sim (bundled simulator)']] },
     { name: 'a missing required field', text: () => edit({ 4: null }),
@@ -129,9 +132,9 @@ describe('malformed profiles point at the line, column and field', () => {
       expect: [['4:3 ', 'YAML: Map keys must be unique']] },
     { name: 'an unclosed flow mapping', text: () => edit({ 13: '    pin: { value: "1234"' }),
       expect: [['14:5 ', 'YAML:']] },
-    { name: 'a tab for indentation', text: () => edit({ 14: '\tinstall: create-applet' }),
-      expect: [['14:1 ', 'YAML:']] },
-    { name: 'an inline PIN for a real card', text: () => edit({ 5: '  emulated: false', 6: '  testCard: false', 11: '  transport: vpcd', 14: null, 16: '      source: none', 17: null, 18: null, 19: null, 20: null, 21: null, 22: null, 23: null, 24: null, 25: null }),
+    { name: 'a tab for indentation', text: () => edit({ 15: '\tinstall: create-applet' }),
+      expect: [['15:1 ', 'YAML:']] },
+    { name: 'an inline PIN for a real card', text: () => edit({ 5: '  emulated: false', 6: '  testCard: false', 11: '  transport: vpcd', 14: null, 15: null, 17: '      source: none', 18: null, 19: null, 20: null, 21: null, 22: null, 23: null, 24: null, 25: null, 26: null }),
       expect: [['13:19 ixit.jpki.pin.value', 'an inline PIN is allowed only for emulated or test cards']] },
     { name: 'a PIN that is not 4 digits', text: () => edit({ 13: '    pin: { value: "12345" }' }),
       expect: [['13:19 ixit.jpki.pin.value', 'the JPKI user-authentication PIN is 4 digits']] },
@@ -139,24 +142,40 @@ describe('malformed profiles point at the line, column and field', () => {
       expect: [['13:10 ixit.jpki.pin', 'must be { value: ... } (emulated/test cards only), { env: VARIABLE } or { file: PATH }']] },
     { name: 'a PIN from an unset variable', text: () => edit({ 13: '    pin: { env: SIMCERT_TEST_UNSET_PIN }' }),
       expect: [['13:17 ixit.jpki.pin.env', 'environment variable SIMCERT_TEST_UNSET_PIN is not set']] },
+    { name: 'a signing password that is not 6-16 of A-Z 0-9', text: () => edit({ 14: '    signingPin: { value: "simcert1" }' }),
+      expect: [['14:26 ixit.jpki.signingPin.value', 'the JPKI signing password is 6 to 16 characters of A-Z and 0-9']] },
+    { name: 'a signing password too short', text: () => edit({ 14: '    signingPin: { value: "ABC12" }' }),
+      expect: [['14:26 ixit.jpki.signingPin.value', 'the JPKI signing password is 6 to 16 characters of A-Z and 0-9']] },
+    { name: 'an inline signing password for a real card', text: () => edit({ 5: '  emulated: false', 6: '  testCard: false', 11: '  transport: vpcd', 13: '    pin: { env: HOME }', 15: null, 17: '      source: none', 18: null, 19: null, 20: null, 21: null, 22: null, 23: null, 24: null, 25: null, 26: null }),
+      expect: [['14:26 ixit.jpki.signingPin.value', 'an inline signing password is allowed only for emulated or test cards']] },
+    { name: 'a signing password from an unset variable', text: () => edit({ 14: '    signingPin: { env: SIMCERT_TEST_UNSET_SIGNING_PIN }' }),
+      expect: [['14:24 ixit.jpki.signingPin.env', 'environment variable SIMCERT_TEST_UNSET_SIGNING_PIN is not set']] },
+    { name: 'a signing password file inside the repository', text: () => edit({ 14: `    signingPin: { file: ${join(repoRoot, 'README.md')} }` }),
+      expect: [['14:25 ixit.jpki.signingPin.file', 'must live outside the repository']] },
+    { name: 'an applet the harness personalizes without a signing password', text: () => edit({ 14: null }),
+      expect: [['12:3 ixit.jpki', 'give the signing password as ixit.jpki.signingPin']] },
+    { name: 'a trusted CA certificate that does not exist', text: () => edit({ 15: '    trustedCa: { signing: no-such-ca.der }' }),
+      expect: [['15:27 ixit.jpki.trustedCa.signing', 'no such CA certificate file: ']] },
+    { name: 'a signing try limit out of range', text: () => edit({ 15: '    signingPinTryLimit: 0' }),
+      expect: [['15:25 ixit.jpki.signingPinTryLimit', '0 is out of range (minimum 1)']] },
     { name: 'a PIN file inside the repository', text: () => edit({ 13: `    pin: { file: ${join(repoRoot, 'README.md')} }` }),
       expect: [['13:18 ixit.jpki.pin.file', 'must live outside the repository']] },
-    { name: 'an unknown suite', text: () => edit({ 26: 'suites: [jpki-signing, nonsense]' }),
-      expect: [['26:24 suites[1]', 'no suite named "nonsense" (suites: jpki-signing, handset-swap, applet-install, personalization, service-lifecycle)']] },
-    { name: 'a vectors folder without vectors', text: () => edit({ 17: '      vectors: /nonexistent/jpki' }),
-      expect: [['17:16 ixit.jpki.personalization.vectors', '/nonexistent/jpki holds no JPKI vectors']] },
-    { name: 'a T=0 simulator for a T=1 extended-length ICS', text: () => edit({ 20: '  protocol: T=0' }),
-      expect: [['9:19 ics.extendedLength', 'claims extended length but sim.extendedLength is false'], ['20:13 sim.protocol', 'ics.t0 is false']] },
-    { name: 'a try limit out of range', text: () => edit({ 14: '    pinTryLimit: 99' }),
-      expect: [['14:18 ixit.jpki.pinTryLimit', '99 is out of range (maximum 15)']] },
-    { name: 'a personalization source that does not exist', text: () => edit({ 16: '      source: card' }),
-      expect: [['15:5 ixit.jpki.personalization', 'must be { source: fixture, vectors: DIR } or { source: none }']] },
+    { name: 'an unknown suite', text: () => edit({ 27: 'suites: [jpki-signing, nonsense]' }),
+      expect: [['27:24 suites[1]', 'no suite named "nonsense" (suites: jpki-signing, handset-swap, applet-install, personalization, service-lifecycle)']] },
+    { name: 'a vectors folder without vectors', text: () => edit({ 18: '      vectors: /nonexistent/jpki' }),
+      expect: [['18:16 ixit.jpki.personalization.vectors', '/nonexistent/jpki holds no JPKI vectors']] },
+    { name: 'a T=0 simulator for a T=1 extended-length ICS', text: () => edit({ 21: '  protocol: T=0' }),
+      expect: [['9:19 ics.extendedLength', 'claims extended length but sim.extendedLength is false'], ['21:13 sim.protocol', 'ics.t0 is false']] },
+    { name: 'a try limit out of range', text: () => edit({ 15: '    pinTryLimit: 99' }),
+      expect: [['15:18 ixit.jpki.pinTryLimit', '99 is out of range (maximum 15)']] },
+    { name: 'a personalization source that does not exist', text: () => edit({ 17: '      source: card' }),
+      expect: [['16:5 ixit.jpki.personalization', 'must be { source: fixture, vectors: DIR } or { source: none }']] },
     { name: 'a pcsc transport without a reader', text: () => edit({ 11: '  transport: pcsc' }),
-      expect: [['11:14 ixit.transport', 'transport pcsc needs ixit.reader'], ['18:1 sim', 'used with transport sim or vpcd, or with pcsc plus sim.vpcdReaders']] },
+      expect: [['11:14 ixit.transport', 'transport pcsc needs ixit.reader'], ['19:1 sim', 'used with transport sim or vpcd, or with pcsc plus sim.vpcdReaders']] },
     { name: 'an ATR mask of the wrong length', text: () => edit({}, []).replace('  jpki:\n', '  atr: { value: 3B00, mask: FFFFFF }\n  jpki:\n'),
       expect: [['12:29 ixit.atr.mask', 'the mask has 3 bytes, the ATR 2']] },
-    { name: 'an applet codebase that does not exist', text: () => edit({ 25: '      codebase: nosuch' }),
-      expect: [['25:17 sim.applets[0].codebase', 'no applet sources at lab/applets/nosuch/src']] },
+    { name: 'an applet codebase that does not exist', text: () => edit({ 26: '      codebase: nosuch' }),
+      expect: [['26:17 sim.applets[0].codebase', 'no applet sources at lab/applets/nosuch/src']] },
     { name: 'a CAP file that is not a CAP file', text: () => edit({}).replace('  jpki:\n', withCap(join(dir, 'garbage.cap'))),
       expect: [['15:22 ixit.gp.loadFile.cap', 'garbage.cap: not a CAP file (not a ZIP archive)']] },
     { name: 'a CAP file that does not exist', text: () => edit({}).replace('  jpki:\n', withCap(join(dir, 'missing.cap'))),
@@ -165,10 +184,10 @@ describe('malformed profiles point at the line, column and field', () => {
       expect: [['10:8 ics.scp', 'must be 02 or 03']] },
     { name: 'a memory quota beyond two bytes', text: () => edit({}).replace('  jpki:\n', withCap(join(dir, 'missing.cap')).replace('    loadFile:', '    quota: { nonVolatile: 70000 }\n    loadFile:')),
       expect: [['15:27 ixit.gp.quota.nonVolatile', '70000 is out of range (maximum 65535)']] }, // schema problems come first; rules wait for them
-    { name: 'a timing model with an unknown distribution', text: () => edit({ 21: '  apduBufferSize: 2048\n  timingModel: { keygen: { distribution: normal, medianMs: 10 } }' }),
-      expect: [['22:42 sim.timingModel.keygen.distribution', 'must be fixed (always the median) or lognormal']] },
-    { name: 'a hostile command that is not hex', text: () => edit({ 21: '  apduBufferSize: 2048\n  faults: { hostile: corrupt-data, hostileCommand: 80ZZ }' }),
-      expect: [['22:52 sim.faults.hostileCommand', '"80ZZ" is not the start of the commands to answer with hostility']] },
+    { name: 'a timing model with an unknown distribution', text: () => edit({ 22: '  apduBufferSize: 2048\n  timingModel: { keygen: { distribution: normal, medianMs: 10 } }' }),
+      expect: [['23:42 sim.timingModel.keygen.distribution', 'must be fixed (always the median) or lognormal']] },
+    { name: 'a hostile command that is not hex', text: () => edit({ 22: '  apduBufferSize: 2048\n  faults: { hostile: corrupt-data, hostileCommand: 80ZZ }' }),
+      expect: [['23:52 sim.faults.hostileCommand', '"80ZZ" is not the start of the commands to answer with hostility']] },
     { name: 'an ICS that disagrees with the simulated card', text: () => edit({ 9: '  extendedLength: true\n  logicalChannels: 2' }),
       expect: [['10:20 ics.logicalChannels', 'the ICS claims 2 logical channel(s) but the simulator has 4']] },
     { name: 'a jCardSim-mode card that claims application locking', text: () => edit({ 9: '  extendedLength: true\n  applicationLocking: true\n  supplementaryDomains: false', 21: '  apduBufferSize: 2048\n  globalPlatform: false' }),
@@ -202,12 +221,12 @@ describe('malformed profiles point at the line, column and field', () => {
   });
 
   it('formats problems as file:line:column: field: message and throws them all from loadProfile', async () => {
-    const file = await write(edit({ 11: '  transport: usb', 21: '  apduBufferSize: big' }));
+    const file = await write(edit({ 11: '  transport: usb', 22: '  apduBufferSize: big' }));
     const err = await loadProfile(file, { knownSuites }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProfileError);
     expect((err as ProfileError).message.split('\n')).toEqual([
       `${file}:11:14: ixit.transport: must be one of sim (bundled simulator), vpcd (a virtual card connects to us), pcsc (a reader)`,
-      `${file}:21:19: sim.apduBufferSize: must be a whole number, got string "big"`,
+      `${file}:22:19: sim.apduBufferSize: must be a whole number, got string "big"`,
     ]);
   });
 });
@@ -217,7 +236,7 @@ describe('profiles that extend a base profile', () => {
   let base: string;
   beforeAll(async () => {
     base = join(dir, 'base.yaml');
-    await writeFile(base, edit({ 19: '  atr: 3B0', 21: '  apduBufferSize: 2048' }));
+    await writeFile(base, edit({ 20: '  atr: 3B0', 22: '  apduBufferSize: 2048' }));
   });
 
   it('merges mappings field by field, replaces the rest, and resolves paths against the base', async () => {
@@ -239,12 +258,12 @@ describe('profiles that extend a base profile', () => {
   });
 
   it('reports a bad value set in the base at the base file\'s line, and one set in the child at the child\'s', async () => {
-    await writeFile(base, edit({ 21: '  apduBufferSize: big' }));
+    await writeFile(base, edit({ 22: '  apduBufferSize: big' }));
     const child = await write('extends: base.yaml\nname: Child\nsim:\n  atr: XYZ\n');
     const got = await problems(await readFileText(child));
     const r = await checkProfiles([child], { knownSuites });
     const ps = r[0]!.problems.map((p) => `${p.file === base ? 'base' : 'child'}:${p.line}:${p.column} ${p.field}`);
-    expect(ps.sort()).toEqual(['base:21:19 sim.apduBufferSize', 'child:4:8 sim.atr']);
+    expect(ps.sort()).toEqual(['base:22:19 sim.apduBufferSize', 'child:4:8 sim.atr']);
     expect(got.length).toBeGreaterThan(0);
   });
 
@@ -276,19 +295,23 @@ describe('the profiles shipped with the project', () => {
   it('the README\'s real-card example names its missing secrets at their lines, and is valid once they are set', async () => {
     const file = join(repoRoot, 'profiles', 'examples', 'real-card.yaml');
     delete process.env.SIMCERT_JPKI_PIN;
+    delete process.env.SIMCERT_JPKI_SIGNING_PIN;
     delete process.env.SIMCERT_GP_KEYS;
     const [missing] = await checkProfiles([file], { knownSuites: all });
     expect(missing!.problems.map((p) => [p.field, p.message])).toEqual([
       ['ixit.jpki.pin.env', 'environment variable SIMCERT_JPKI_PIN is not set'],
+      ['ixit.jpki.signingPin.env', 'environment variable SIMCERT_JPKI_SIGNING_PIN is not set'],
       ['ixit.gp.keys.env', 'environment variable SIMCERT_GP_KEYS is not set'],
     ]);
     process.env.SIMCERT_JPKI_PIN = '1234';
+    process.env.SIMCERT_JPKI_SIGNING_PIN = 'LABPASS1';
     process.env.SIMCERT_GP_KEYS = '404142434445464748494A4B4C4D4E4F';
     try {
       const [ok] = await checkProfiles([file], { knownSuites: all });
       expect(ok!.problems).toEqual([]);
     } finally {
       delete process.env.SIMCERT_JPKI_PIN;
+      delete process.env.SIMCERT_JPKI_SIGNING_PIN;
       delete process.env.SIMCERT_GP_KEYS;
     }
   });

@@ -104,6 +104,21 @@ export function checkRules(p: Profile, opts: RuleOptions): RuleProblem[] {
   const pin = ixit.jpki.pin;
   checkSecret(['ixit', 'jpki', 'pin'], pin, 'an inline PIN is', 'secret');
   if ('value' in pin && !/^[0-9]{4}$/.test(pin.value)) add(['ixit', 'jpki', 'pin', 'value'], 'the JPKI user-authentication PIN is 4 digits');
+  const signingPin = ixit.jpki.signingPin;
+  if (signingPin) {
+    checkSecret(['ixit', 'jpki', 'signingPin'], signingPin, 'an inline signing password is', 'secret');
+    if ('value' in signingPin && !/^[A-Z0-9]{6,16}$/.test(signingPin.value)) {
+      add(['ixit', 'jpki', 'signingPin', 'value'], 'the JPKI signing password is 6 to 16 characters of A-Z and 0-9');
+    }
+  } else if (ixit.jpki.install !== 'none' || ixit.jpki.personalization.source !== 'none') {
+    // The applet is personalized only when both halves are (JPKI-CONTRACT.md): the harness needs both PINs.
+    add(['ixit', 'jpki'], 'the harness installs or personalizes the JPKI AP, which needs both PINs: give the signing password as ixit.jpki.signingPin ({ value: ... } on emulated/test cards, { env: VARIABLE } or { file: PATH })');
+  }
+
+  for (const half of ['userAuth', 'signing'] as const) {
+    const f = ixit.jpki.trustedCa?.[half];
+    if (f && !existsSync(f)) add(['ixit', 'jpki', 'trustedCa', half], `no such CA certificate file: ${f}`);
+  }
 
   const gp = ixit.gp;
   if (gp) {

@@ -114,6 +114,11 @@ export interface Profile {
       aid: string;
       pin: SecretRef;
       pinTryLimit: number;
+      /** The signing password (EF 001B); absent on a real card whose lab does not test the signing half. */
+      signingPin?: SecretRef;
+      signingPinTryLimit: number;
+      /** CA certificates (DER, absolute paths after loading) the card's certificates must chain to. */
+      trustedCa?: { userAuth?: string; signing?: string };
       install: 'create-applet' | 'gp' | 'none';
       /** For a fixture, `vectors` is an absolute path. */
       personalization: Personalization;

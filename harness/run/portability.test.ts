@@ -15,7 +15,7 @@ const VARIANTS = join(repoRoot, 'profiles', 'emulated', 'variants');
 const A = 'Variant A: T=0, short APDUs only';
 const B = 'Variant B: SCP02, ISD only';
 const C = 'Variant C: RSA only, no on-card key generation';
-const D = 'Variant D: 20 KB free memory';
+const D = 'Variant D: 30 KB free memory';
 const E = 'Variant E: one logical channel';
 
 let dir: string;

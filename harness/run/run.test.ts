@@ -24,6 +24,7 @@ beforeAll(async () => {
     '  transport: sim',
     '  jpki:',
     '    pin: { value: "1234" }',
+    '    signingPin: { value: "SIMCERT1" }',
     '    install: create-applet',
     `    personalization: { source: fixture, vectors: ${join(repoRoot, 'vectors', 'jpki')} }`,
     'sim:',
@@ -68,7 +69,9 @@ describe('a card that leaves in the middle of a run', () => {
 
   it('goes on with the next profile, whose card is unaffected', () => {
     const clean = of('Card left alone');
-    expect(clean.length).toBe(13);
+    // Every test of the suite has a result on the clean card too: as many as the card that left reported.
+    expect(clean.length).toBeGreaterThan(20);
+    expect(clean.length).toBe(of('Card pulled after 30 APDUs').length);
     expect(clean.filter((r) => r.status !== 'passed' && r.status !== 'skipped')).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 // Nothing secret leaves the card session: after a full run of every suite on the reference profile, neither the
-// report tree nor the console output holds the PIN, any private-key component, or the security domains' keys,
-// in any of the spellings the harness writes bytes in.
+// report tree nor the console output holds the PIN, the signing password, any private-key component of either key,
+// or the security domains' keys, in any of the spellings the harness writes bytes in.
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,11 +44,13 @@ describe('secrets in reports', () => {
     expect((await stat(join(dir, 'allure-report', 'index.html'))).size).toBeGreaterThan(0);
   });
 
-  it('no PIN, key component or domain key appears anywhere under the report folder or in the console output', async () => {
+  it('no PIN, signing password, key component (either key) or domain key appears anywhere under the report folder or in the console output', async () => {
     const v = await loadJpkiVectors(join(repoRoot, 'vectors', 'jpki'));
     const secrets: [string, Uint8Array][] = [
       ['PIN', new TextEncoder().encode(v.pin)],
+      ['signing password', new TextEncoder().encode(v.signingPin)],
       ...(['p', 'q', 'dp', 'dq', 'qinv', 'd'] as const).map((k) => [`key ${k}`, v.key[k].subarray(0, 16)] as [string, Uint8Array]),
+      ...(['p', 'q', 'dp', 'dq', 'qinv', 'd'] as const).map((k) => [`signing key ${k}`, v.signingKey[k].subarray(0, 16)] as [string, Uint8Array]),
       ...(['p256', 'p384'] as const).map((c) => [`EC ${c} scalar d`, v.ecKeys[c].d.subarray(0, 16)] as [string, Uint8Array]),
       ['service provider ENC key', Buffer.from('000102030405060708090A0B0C0D0E0F', 'hex')],
       ['service provider MAC key', Buffer.from('101112131415161718191A1B1C1D1E1F', 'hex')],
@@ -61,6 +63,8 @@ describe('secrets in reports', () => {
       for (const [name, bytes] of secrets) {
         for (const s of spellings(bytes)) if (s.length >= 8 && text.includes(s)) found.push(`${name} as "${s}" in ${where}`);
       }
+      // The signing password is long enough to be found as text too (the profile gives it in clear for this card).
+      if (text.includes(v.signingPin)) found.push(`signing password as text in ${where}`);
     }
     expect(found).toEqual([]);
     expect(texts.length).toBeGreaterThan(20);

@@ -40,14 +40,32 @@ export async function openCardContext(profile: Profile): Promise<CardContext> {
   return { profile, card: await openCard(profile) };
 }
 
-/** The card with the JPKI client and the PIN the profile gives, as the JPKI suites start. */
-export async function openJpkiCard(profile: Profile): Promise<{ ctx: CardContext; jpki: JpkiClient; pin: string }> {
+/**
+ * The card with the JPKI client and the PINs the profile gives, as the JPKI suites start. `signingPin` is absent
+ * when the profile gives no signing password: the signing half's tests then say so instead of running.
+ */
+export async function openJpkiCard(profile: Profile): Promise<{ ctx: CardContext; jpki: JpkiClient; pin: string; signingPin?: string }> {
   const ctx = await openCardContext(profile);
-  return { ctx, jpki: new JpkiClient(ctx.card.session, fromHex(profile.ixit.jpki.aid)), pin: await secret(profile) };
+  const jpki = new JpkiClient(ctx.card.session, fromHex(profile.ixit.jpki.aid));
+  const signingPin = await signingSecret(profile);
+  // Registered now, so no trace of any test shows the password, even one that sends it by mistake.
+  if (signingPin) ctx.card.session.trace.registerSecret(new TextEncoder().encode(signingPin));
+  return { ctx, jpki, pin: await secret(profile), ...(signingPin ? { signingPin } : {}) };
 }
 
 export async function secret(profile: Profile): Promise<string> {
   return resolveSecret(profile.ixit.jpki.pin, 'ixit.jpki.pin');
+}
+
+/** The signing password (EF 001B), or undefined when the profile gives none. */
+export async function signingSecret(profile: Profile): Promise<string | undefined> {
+  const ref = profile.ixit.jpki.signingPin;
+  return ref ? resolveSecret(ref, 'ixit.jpki.signingPin') : undefined;
+}
+
+/** Why the signing half cannot be tested on this profile, or undefined when it can. */
+export function noSigningPin(profile: Profile): string | undefined {
+  return profile.ixit.jpki.signingPin ? undefined : `the profile gives no signing password (ixit.jpki.signingPin in ${relative(process.cwd(), profile.file)})`;
 }
 
 /**
