@@ -12,7 +12,7 @@ import { buildComparison, renderHtml, renderMarkdown } from '../bench/compare.ts
 import { generateReport } from '../report/allure.ts';
 import { progressOn } from '../bench/progress.ts';
 import { loadBenchResult, type BenchResult } from '../bench/result.ts';
-import { ALGORITHMS, BenchUsageError, describeResult, OPERATIONS, runBench, type BenchOptions } from '../bench/run.ts';
+import { ALGORITHMS, BenchUsageError, checkRequest, describeResult, OPERATIONS, runBench, type BenchOptions } from '../bench/run.ts';
 import { loadProfile } from '../profile/index.ts';
 import type { Profile } from '../profile/types.ts';
 import { EnvironmentError, EXIT, EXIT_CODES_HELP } from '../run/errors.ts';
@@ -75,6 +75,19 @@ export function registerBenchCommands(program: Command, setExitCode: (code: numb
     });
 }
 
+function benchOptions(o: BenchCliOptions, profile: Profile, outDir: string): BenchOptions {
+  return {
+    profile,
+    op: o.op,
+    outDir,
+    ...(o.alg !== undefined ? { alg: o.alg } : {}),
+    ...(o.iterations !== undefined ? { iterations: o.iterations } : {}),
+    ...(o.warmup !== undefined ? { warmup: o.warmup } : {}),
+    ...(o.loop !== undefined ? { loop: o.loop } : {}),
+    ...(o.transportIterations !== undefined ? { transportIterations: o.transportIterations } : {}),
+  };
+}
+
 async function benchCommand(o: BenchCliOptions): Promise<number> {
   const files = await expandProfileArgs(o.profile);
   const known = await knownSuites();
@@ -82,6 +95,16 @@ async function benchCommand(o: BenchCliOptions): Promise<number> {
   const profiles: Array<{ arg: string; profile: Profile }> = [];
   for (const f of files) profiles.push({ arg: shown(f), profile: await loadProfile(f, { knownSuites: known }) });
 
+  // The request is checked against every profile's ICS before the machine or any folder is looked at.
+  for (const { profile } of profiles) {
+    try {
+      checkRequest(benchOptions(o, profile, ''));
+    } catch (err) {
+      if (!(err instanceof BenchUsageError)) throw err;
+      console.error(`simcert: ${err.message}`);
+      return EXIT.usage;
+    }
+  }
   await checkEnvironment(profiles.map((p) => p.profile));
   // Both output folders are checked before the first sample: samples measured and then lost to an unwritable
   // folder cannot be measured again for free (a keygen run takes minutes).
@@ -98,19 +121,7 @@ async function benchCommand(o: BenchCliOptions): Promise<number> {
   try {
     for (const { arg, profile } of profiles) {
       if (abort.signal.aborted) break;
-      const opts = {
-        profile,
-        profilePath: arg,
-        op: o.op,
-        outDir,
-        signal: abort.signal,
-        progress: progressOn(process.stderr),
-        ...(o.alg !== undefined ? { alg: o.alg } : {}),
-        ...(o.iterations !== undefined ? { iterations: o.iterations } : {}),
-        ...(o.warmup !== undefined ? { warmup: o.warmup } : {}),
-        ...(o.loop !== undefined ? { loop: o.loop } : {}),
-        ...(o.transportIterations !== undefined ? { transportIterations: o.transportIterations } : {}),
-      };
+      const opts: BenchOptions = { ...benchOptions(o, profile, outDir), profilePath: arg, signal: abort.signal, progress: progressOn(process.stderr) };
       let outcome;
       try {
         outcome = await runBench(opts);

@@ -12,7 +12,7 @@ import { checkProfiles, formatProblem, loadProfile } from '../profile/index.ts';
 import type { Profile } from '../profile/types.ts';
 import { repoRoot } from '../paths.ts';
 import { generateReport } from '../report/allure.ts';
-import { PORTABILITY_SUITES, writePortabilityReport } from '../report/portability.ts';
+import { PORTABILITY_SUITES, readAllureResults, writePortabilityReport } from '../report/portability.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { checkEnvironment } from './preflight.ts';
 import { spawnGroup } from './process-group.ts';
@@ -134,9 +134,7 @@ function propertiesValue(s: string): string {
 /** The interrupted run's results become a report marked interrupted in <out>/interrupted/; the last complete one stays. */
 async function keepPartial(staging: Staging, out: string, current: { profile: Profile; suites: string[] } | undefined, opts: RunOptions): Promise<number> {
   const signal = typeof opts.signal?.reason === 'string' ? opts.signal.reason : 'an interruption';
-  const what = current
-    ? `profile "${current.profile.name}" (${shown(current.profile.file)}), suite(s) ${current.suites.join(', ')}`
-    : 'before the first suite started';
+  const what = current ? `profile "${current.profile.name}" (${shown(current.profile.file)}), ${await inFlight(staging, current)}` : 'before the first suite started';
   opts.log(`simcert: interrupted by ${signal} during ${what}; the test run and everything it started were stopped`);
   const note = `INTERRUPTED by ${signal} during ${what}: partial results, not a complete report`;
   await writeFile(join(staging.resultsDir, 'environment.properties'), `run=${propertiesValue(note)}\n`);
@@ -149,6 +147,17 @@ async function keepPartial(staging: Staging, out: string, current: { profile: Pr
   const kept = await keepInterrupted(staging, out);
   opts.log(`partial results (marked interrupted): ${shown(kept)}/; the last complete report in ${shown(out)} is unchanged`);
   return EXIT.interrupted;
+}
+
+/** The suite that was running, from the last result the run wrote: "suite jpki-signing (last finished test: ...)". */
+async function inFlight(staging: Staging, current: { profile: Profile; suites: string[] }): Promise<string> {
+  const results = await readAllureResults(staging.resultsDir).catch(() => []);
+  const mine = results.filter((r) => r.labels?.some((l) => l.name === 'conformance suite')
+    && r.parameters?.some((p) => p.name === 'profile' && p.value === current.profile.name) !== false);
+  const last = mine.sort((a, b) => (a.start ?? 0) - (b.start ?? 0)).at(-1);
+  const suite = last?.labels?.find((l) => l.name === 'conformance suite')?.value;
+  if (!last || suite === undefined) return `suite ${current.suites[0]} (no test had finished)`;
+  return `suite ${suite} (last finished test: "${last.name}")`;
 }
 
 function runVitest(files: string[], env: Record<string, string>, output: 'show' | 'drop', signal: AbortSignal | undefined): Promise<number> {
