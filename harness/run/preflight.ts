@@ -1,8 +1,9 @@
 // What the machine must offer before a run starts, checked before anything is deleted or a card is touched:
 // a PC/SC service with the profile's reader for pcsc profiles, a JDK for profiles that run the bundled simulator.
 // Each missing piece is one EnvironmentError (exit 3) naming what to install or start.
-import { execFile } from 'node:child_process';
-import { relative } from 'node:path';
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { delimiter, join, relative } from 'node:path';
 import type { Profile } from '../profile/types.ts';
 import { EnvironmentError } from './errors.ts';
 
@@ -15,21 +16,24 @@ function shown(p: Profile): string {
   return relative(process.cwd(), p.file) || p.file;
 }
 
-function tool(cmd: string): Promise<'ok' | string> {
-  return new Promise((resolve) => {
-    // `-version` answers at once; the timeout only bounds a broken installation.
-    execFile(cmd, ['-version'], { timeout: 20_000 }, (err) => {
-      if (!err) resolve('ok');
-      else resolve((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found on PATH' : `does not run (${err.message.split('\n')[0]})`);
-    });
-  });
+/** The executable `cmd` on PATH, found without starting it (a JVM start costs a second on a busy machine). */
+async function onPath(cmd: string): Promise<boolean> {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    try {
+      await access(join(dir, cmd), constants.X_OK);
+      return true;
+    } catch {
+      // not in this folder
+    }
+  }
+  return false;
 }
 
 async function checkJdk(p: Profile): Promise<void> {
   for (const cmd of ['java', 'javac']) {
-    const r = await tool(cmd);
-    if (r !== 'ok') {
-      throw new EnvironmentError(`${shown(p)}: the bundled simulator needs a JDK 17, but ${cmd} ${r} (Debian: apt-get install openjdk-17-jdk-headless)`);
+    if (!(await onPath(cmd))) {
+      throw new EnvironmentError(`${shown(p)}: the bundled simulator needs a JDK 17, but ${cmd} is not on PATH (Debian: apt-get install openjdk-17-jdk-headless)`);
     }
   }
 }
