@@ -105,11 +105,15 @@ export async function runSuites(opts: RunOptions): Promise<number> {
       await generateReport(staging.resultsDir, staging.reportDir);
       if (portability) await writePortabilityReport(staging.resultsDir, staging.dir);
     } catch (err) {
+      // Ctrl-C reaches the Allure CLI too (same terminal process group): the partial-report path says what happened.
+      if (opts.signal?.aborted) return await keepPartial(staging, out, current, opts);
       opts.log((err as Error).message);
       opts.log(`no report written; the previous report in ${shown(out)} is unchanged`);
       await discard(staging);
       return EXIT.failed;
     }
+    // Interrupted while the report was rendered: the user asked to stop, so the last complete report stays.
+    if (opts.signal?.aborted) return await keepPartial(staging, out, current, opts);
     await promote(staging, out);
     opts.log(`\nAllure report: ${shown(join(out, 'allure-report', 'index.html'))}`);
     if (portability) opts.log(`Portability matrix: ${shown(join(out, 'portability.html'))} and ${shown(join(out, 'portability.md'))}`);
