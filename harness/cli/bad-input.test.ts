@@ -4,13 +4,13 @@
 // wait, so a hang or a busy loop shows as a failure, not as a stuck test run) and that the previous report is
 // byte for byte what it was. The cases of issue 17 are marked with its problem number.
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchResult } from '../bench/test-fixtures.ts';
 import { repoRoot } from '../paths.ts';
+import { previousReport, snapshot } from './test-helpers.ts';
 
 const CLI = join(repoRoot, 'harness', 'cli', 'simcert.js');
 const REFERENCE = join(repoRoot, 'profiles', 'emulated', 'reference.yaml');
@@ -35,35 +35,9 @@ function simcert(cwd: string, args: string[], env: Record<string, string> = {}):
   });
 }
 
-/** Every file under `dir` with the SHA-256 of its bytes. */
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (d: string): Promise<void> => {
-    for (const e of await readdir(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else out[relative(dir, p)] = createHash('sha256').update(await readFile(p)).digest('hex');
-    }
-  };
-  await walk(dir);
-  return out;
-}
-
 let root: string;
 let suites: string[];
 let version: string;
-
-/** A previous run's report, as `simcert run` and `bench` leave it in reports/. */
-async function previousReport(dir: string): Promise<void> {
-  await mkdir(join(dir, 'reports', 'allure-results'), { recursive: true });
-  await mkdir(join(dir, 'reports', 'allure-report'), { recursive: true });
-  await mkdir(join(dir, 'reports', 'bench'), { recursive: true });
-  await writeFile(join(dir, 'reports', 'allure-results', '0b1c-result.json'), JSON.stringify({ uuid: '0b1c', name: 'earlier test', status: 'passed' }));
-  await writeFile(join(dir, 'reports', 'allure-report', 'index.html'), '<!DOCTYPE html><title>the previous report</title>');
-  await writeFile(join(dir, 'reports', 'portability.html'), '<!DOCTYPE html><title>the previous matrix</title>');
-  await writeFile(join(dir, 'reports', 'portability.md'), '| previous | matrix |\n');
-  await writeFile(join(dir, 'reports', 'bench', 'earlier.json'), `${JSON.stringify(benchResult(), null, 2)}\n`);
-}
 
 /** Inputs every case may name, relative to its working folder. */
 async function inputs(dir: string): Promise<void> {
@@ -180,7 +154,7 @@ describe.concurrent('simcert on bad input: exit code, one first line, no stack t
   for (const c of cases) {
     it(c.name, async () => {
       const dir = await mkdtemp(join(root, 'case-'));
-      await previousReport(dir);
+      await previousReport(join(dir, 'reports'));
       await inputs(dir);
       const before = await snapshot(join(dir, 'reports'));
       const env = typeof c.env === 'function' ? c.env(dir) : c.env;

@@ -12,7 +12,7 @@ import { checkProfiles, formatProblem, loadProfile } from '../profile/index.ts';
 import type { Profile } from '../profile/types.ts';
 import { repoRoot } from '../paths.ts';
 import { generateReport } from '../report/allure.ts';
-import { PORTABILITY_SUITES, readAllureResults, writePortabilityReport } from '../report/portability.ts';
+import { PORTABILITY_SUITES, writePortabilityReport } from '../report/portability.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { checkEnvironment } from './preflight.ts';
 import { spawnGroup } from './process-group.ts';
@@ -83,7 +83,7 @@ export async function runSuites(opts: RunOptions): Promise<number> {
   const staging = await createStaging(out);
   // vitest (and the simulators) leave temporary folders behind when they are stopped; all of them go in here.
   const tmp = await mkdtemp(join(tmpdir(), 'simcert-run-'));
-  let current: { profile: Profile; suites: string[] } | undefined;
+  let current: InFlight | undefined;
   let failed = false;
   try {
     for (const profile of profiles) {
@@ -93,12 +93,17 @@ export async function runSuites(opts: RunOptions): Promise<number> {
         opts.log(`${relative(process.cwd(), profile.file)}: enables no suites; nothing to run`);
         continue;
       }
-      current = { profile, suites };
       opts.log(`\n== ${profile.name} (${relative(process.cwd(), profile.file)}): ${suites.join(', ')}`);
       const env: Record<string, string> = { SIMCERT_PROFILE: profile.file, SIMCERT_ALLURE_RESULTS: staging.resultsDir, TMPDIR: tmp };
       if (opts.acceptLockRisk) env[ACCEPT_LOCK_RISK_ENV] = '1';
-      const code = await runVitest(suites.map(suiteFile), env, opts.runnerOutput ?? 'show', opts.signal);
-      if (code !== 0) failed = true;
+      // One vitest per suite: the Allure reporter writes its results when vitest finishes, so this way the suites
+      // that finished are on disk when a run is interrupted, and the message can name the suite in flight.
+      for (const [i, suite] of suites.entries()) {
+        if (opts.signal?.aborted) break;
+        current = { profile, suite, finished: suites.slice(0, i) };
+        const code = await runVitest([suiteFile(suite)], env, opts.runnerOutput ?? 'show', opts.signal);
+        if (code !== 0) failed = true;
+      }
     }
     if (opts.signal?.aborted) return await keepPartial(staging, out, current, opts);
     try {
@@ -126,6 +131,14 @@ export async function runSuites(opts: RunOptions): Promise<number> {
   }
 }
 
+/** What a run was doing when it was interrupted. */
+interface InFlight {
+  profile: Profile;
+  suite: string;
+  /** The profile's suites that had finished before it. */
+  finished: string[];
+}
+
 function shown(p: string): string {
   return relative(process.cwd(), p) || p;
 }
@@ -136,9 +149,12 @@ function propertiesValue(s: string): string {
 }
 
 /** The interrupted run's results become a report marked interrupted in <out>/interrupted/; the last complete one stays. */
-async function keepPartial(staging: Staging, out: string, current: { profile: Profile; suites: string[] } | undefined, opts: RunOptions): Promise<number> {
+async function keepPartial(staging: Staging, out: string, current: InFlight | undefined, opts: RunOptions): Promise<number> {
   const signal = typeof opts.signal?.reason === 'string' ? opts.signal.reason : 'an interruption';
-  const what = current ? `profile "${current.profile.name}" (${shown(current.profile.file)}), ${await inFlight(staging, current)}` : 'before the first suite started';
+  const what = current
+    ? `profile "${current.profile.name}" (${shown(current.profile.file)}), suite ${current.suite}` +
+      ` (finished before it: ${current.finished.length > 0 ? current.finished.join(', ') : 'none'})`
+    : 'before the first suite started';
   opts.log(`simcert: interrupted by ${signal} during ${what}; the test run and everything it started were stopped`);
   const note = `INTERRUPTED by ${signal} during ${what}: partial results, not a complete report`;
   await writeFile(join(staging.resultsDir, 'environment.properties'), `run=${propertiesValue(note)}\n`);
@@ -151,17 +167,6 @@ async function keepPartial(staging: Staging, out: string, current: { profile: Pr
   const kept = await keepInterrupted(staging, out);
   opts.log(`partial results (marked interrupted): ${shown(kept)}/; the last complete report in ${shown(out)} is unchanged`);
   return EXIT.interrupted;
-}
-
-/** The suite that was running, from the last result the run wrote: "suite jpki-signing (last finished test: ...)". */
-async function inFlight(staging: Staging, current: { profile: Profile; suites: string[] }): Promise<string> {
-  const results = await readAllureResults(staging.resultsDir).catch(() => []);
-  const mine = results.filter((r) => r.labels?.some((l) => l.name === 'conformance suite')
-    && r.parameters?.some((p) => p.name === 'profile' && p.value === current.profile.name) !== false);
-  const last = mine.sort((a, b) => (a.start ?? 0) - (b.start ?? 0)).at(-1);
-  const suite = last?.labels?.find((l) => l.name === 'conformance suite')?.value;
-  if (!last || suite === undefined) return `suite ${current.suites[0]} (no test had finished)`;
-  return `suite ${suite} (last finished test: "${last.name}")`;
 }
 
 function runVitest(files: string[], env: Record<string, string>, output: 'show' | 'drop', signal: AbortSignal | undefined): Promise<number> {
