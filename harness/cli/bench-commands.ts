@@ -22,6 +22,7 @@ import { createStaging, discard, promote } from '../run/staging.ts';
 import { knownSuites } from '../run/suites.ts';
 import { ensureWritableDir, ensureWritableFile, writeOutput } from '../run/write-paths.ts';
 import { onInterrupt } from './interrupt.ts';
+import { inOwnGroup, rerunInOwnGroup } from './own-group.ts';
 
 function wholeNumber(min: number) {
   return (value: string): number => {
@@ -110,6 +111,8 @@ async function benchCommand(o: BenchCliOptions): Promise<number> {
   // folder cannot be measured again for free (a keygen run takes minutes).
   const outDir = await ensureWritableDir(o.out ?? 'reports/bench', 'bench results');
   const reportDir = o.report !== false ? await ensureWritableDir(o.report, 'the Allure report') : undefined;
+  // Input and machine are fine: measure in a process group of our own, so Ctrl-C does not reach the simulator.
+  if (!inOwnGroup()) return await rerunInOwnGroup();
 
   const interruption = onInterrupt(
     (signal) => process.stderr.write(`\nsimcert: ${signal}: stopping after the APDU in flight and writing the samples so far (again quits without writing)\n`),
