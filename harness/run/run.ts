@@ -1,10 +1,11 @@
 // `simcert run`: everything is checked before anything is deleted or a card is touched (arguments, profiles, the
 // machine: PC/SC and readers, a JDK, an output folder that can be written), then the suites each profile enables run
-// through vitest, one profile at a time, into a staging folder; only a finished run replaces the previous report.
+// through vitest, one vitest per suite and profile, into a staging folder; only a finished run replaces the
+// previous report.
 // Ctrl-C stops vitest and everything it started (one process group), keeps the partial results as a report marked
 // interrupted under <out>/interrupted/, and leaves the last complete report alone.
 import { createRequire } from 'node:module';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
@@ -157,7 +158,10 @@ async function keepPartial(staging: Staging, out: string, current: InFlight | un
     : 'before the first suite started';
   opts.log(`simcert: interrupted by ${signal} during ${what}; the test run and everything it started were stopped`);
   const note = `INTERRUPTED by ${signal} during ${what}: partial results, not a complete report`;
-  await writeFile(join(staging.resultsDir, 'environment.properties'), `run=${propertiesValue(note)}\n`);
+  // Added to what the suites' reporter wrote there (simcert and node versions, OS), shown under Environment.
+  const env = join(staging.resultsDir, 'environment.properties');
+  const earlier = await readFile(env, 'utf8').catch(() => '');
+  await writeFile(env, `run=${propertiesValue(note)}\n${earlier.split('\n').filter((l) => l !== '' && !l.startsWith('run=')).map((l) => `${l}\n`).join('')}`);
   await writeFile(join(staging.dir, 'INTERRUPTED.txt'), `${note}\nstopped at ${new Date().toISOString()}\n`);
   try {
     await generateReport(staging.resultsDir, staging.reportDir);
