@@ -4,7 +4,7 @@
 // reader and how much is the harness itself. Samples come from the monotonic clock (process.hrtime.bigint) around
 // the timed exchange only; warm-up iterations are run and thrown away; an abort (Ctrl-C) keeps what was measured
 // and marks the result interrupted. What is timed and how the card is prepared: operations.ts.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, relative } from 'node:path';
@@ -14,6 +14,8 @@ import { openCard, type OpenCard } from '../card/open-card.ts';
 import { readIccid } from '../card/identity.ts';
 import { readCplc } from '../gp/card-content.ts';
 import { repoRoot } from '../paths.ts';
+import { EnvironmentError } from '../run/errors.ts';
+import { makeDir, osError } from '../run/write-paths.ts';
 import { resolveSecret } from '../profile/index.ts';
 import type { Profile, TimingDistribution } from '../profile/types.ts';
 import { formatNs } from './compare.ts';
@@ -326,8 +328,13 @@ function slug(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'card';
 }
 
+/** Writes the result under a new name (never over an earlier run's); fails with the path and the OS error, no retry. */
 async function writeResult(r: BenchResult, dir: string): Promise<string> {
-  await mkdir(dir, { recursive: true });
+  try {
+    await makeDir(dir);
+  } catch (err) {
+    throw new EnvironmentError(`cannot write bench results to ${dir}: ${osError(err)}`);
+  }
   const stamp = r.startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
   const what = [r.operation.name, r.operation.algorithm, r.operation.operationsPerSample ? `loop${r.operation.operationsPerSample}` : undefined].filter(Boolean).join('-');
   const base = `${stamp}-${slug(r.profile.name)}-${what}`;
@@ -338,7 +345,7 @@ async function writeResult(r: BenchResult, dir: string): Promise<string> {
       await writeFile(file, text, { flag: 'wx' });
       return file;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || n > 100) throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || n > 100) throw new EnvironmentError(`cannot write bench results to ${file}: ${osError(err)}`);
     }
   }
 }

@@ -1,9 +1,10 @@
 // The benchmark commands of the simcert CLI: `bench` (time one operation on the card each profile describes, one
 // JSON result per profile) and `compare` (bench results side by side as an HTML page and a markdown table).
-// Exit codes: 0 done; 1 a card or harness error (samples measured before it are still written); 2 bad usage or
-// input; 3 a loop run whose baseline could not be subtracted (no per-operation figure); 130 interrupted (Ctrl-C).
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+// Exit codes: 0 done; 1 a card or harness error (samples measured before it are still written), or a loop run whose
+// baseline could not be subtracted (no per-operation figure); 2 bad usage or input; 3 environment (no JDK or PC/SC,
+// an output folder or file that cannot be written: checked before the first sample); 130 interrupted (Ctrl-C or
+// SIGTERM: the APDU in flight is finished and the samples so far are written, marked interrupted).
+import { join, relative, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { glob } from 'tinyglobby';
 import { writeBenchAllureResult } from '../bench/allure-result.ts';
@@ -11,14 +12,17 @@ import { buildComparison, renderHtml, renderMarkdown } from '../bench/compare.ts
 import { generateReport } from '../report/allure.ts';
 import { progressOn } from '../bench/progress.ts';
 import { loadBenchResult, type BenchResult } from '../bench/result.ts';
-import { ALGORITHMS, BenchUsageError, describeResult, OPERATIONS, runBench, type BenchOptions } from '../bench/run.ts';
+import { ALGORITHMS, BenchUsageError, checkRequest, describeResult, OPERATIONS, runBench, type BenchOptions } from '../bench/run.ts';
 import { loadProfile } from '../profile/index.ts';
 import type { Profile } from '../profile/types.ts';
+import { EnvironmentError, EXIT, EXIT_CODES_HELP } from '../run/errors.ts';
+import { checkEnvironment } from '../run/preflight.ts';
 import { expandProfileArgs } from '../run/run.ts';
+import { createStaging, discard, promote } from '../run/staging.ts';
 import { knownSuites } from '../run/suites.ts';
-
-export const EXIT_REFUSED = 3;
-export const EXIT_INTERRUPTED = 130;
+import { ensureWritableDir, ensureWritableFile, writeOutput } from '../run/write-paths.ts';
+import { onInterrupt } from './interrupt.ts';
+import { inOwnGroup, rerunInOwnGroup } from './own-group.ts';
 
 function wholeNumber(min: number) {
   return (value: string): number => {
@@ -54,6 +58,7 @@ export function registerBenchCommands(program: Command, setExitCode: (code: numb
     .option('-o, --out <DIR>', 'folder for the JSON results', 'reports/bench')
     .option('--report <DIR>', 'add each run to the Allure results and report in DIR (allure-results/, allure-report/)', 'reports')
     .option('--no-report', 'write the JSON results only')
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`)
     .action(async (o: BenchCliOptions) => {
       setExitCode(await benchCommand(o));
     });
@@ -65,9 +70,23 @@ export function registerBenchCommands(program: Command, setExitCode: (code: numb
     .option('--html <FILE>', 'HTML page to write', 'reports/bench/compare.html')
     .option('--md <FILE>', 'markdown table to write', 'reports/bench/compare.md')
     .option('--title <TEXT>', 'page title')
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`)
     .action(async (files: string[], o: { html: string; md: string; title?: string }) => {
       setExitCode(await compareCommand(files, o));
     });
+}
+
+function benchOptions(o: BenchCliOptions, profile: Profile, outDir: string): BenchOptions {
+  return {
+    profile,
+    op: o.op,
+    outDir,
+    ...(o.alg !== undefined ? { alg: o.alg } : {}),
+    ...(o.iterations !== undefined ? { iterations: o.iterations } : {}),
+    ...(o.warmup !== undefined ? { warmup: o.warmup } : {}),
+    ...(o.loop !== undefined ? { loop: o.loop } : {}),
+    ...(o.transportIterations !== undefined ? { transportIterations: o.transportIterations } : {}),
+  };
 }
 
 async function benchCommand(o: BenchCliOptions): Promise<number> {
@@ -77,40 +96,46 @@ async function benchCommand(o: BenchCliOptions): Promise<number> {
   const profiles: Array<{ arg: string; profile: Profile }> = [];
   for (const f of files) profiles.push({ arg: shown(f), profile: await loadProfile(f, { knownSuites: known }) });
 
-  const abort = new AbortController();
-  let signals = 0;
-  const onSigint = (): void => {
-    signals++;
-    if (signals > 1) process.exit(EXIT_INTERRUPTED);
-    process.stderr.write('\ninterrupted: stopping after the APDU in flight and writing the samples so far (Ctrl-C again quits without writing)\n');
-    abort.abort();
-  };
-  process.on('SIGINT', onSigint);
+  // The request is checked against every profile's ICS before the machine or any folder is looked at.
+  for (const { profile } of profiles) {
+    try {
+      checkRequest(benchOptions(o, profile, ''));
+    } catch (err) {
+      if (!(err instanceof BenchUsageError)) throw err;
+      console.error(`simcert: ${err.message}`);
+      return EXIT.usage;
+    }
+  }
+  await checkEnvironment(profiles.map((p) => p.profile));
+  // Both output folders are checked before the first sample: samples measured and then lost to an unwritable
+  // folder cannot be measured again for free (a keygen run takes minutes).
+  const outDir = await ensureWritableDir(o.out ?? 'reports/bench', 'bench results');
+  const reportDir = o.report !== false ? await ensureWritableDir(o.report, 'the Allure report') : undefined;
+  // Input and machine are fine: measure in a process group of our own, so Ctrl-C does not reach the simulator.
+  if (!inOwnGroup()) return await rerunInOwnGroup();
+
+  const interruption = onInterrupt(
+    (signal) => process.stderr.write(`\nsimcert: ${signal}: stopping after the APDU in flight and writing the samples so far (again quits without writing)\n`),
+    () => process.exit(EXIT.interrupted),
+  );
+  const abort = { signal: interruption.signal };
   let code = 0;
   let reported = 0;
   try {
     for (const { arg, profile } of profiles) {
       if (abort.signal.aborted) break;
-      const opts = {
-        profile,
-        profilePath: arg,
-        op: o.op,
-        outDir: resolve(o.out ?? 'reports/bench'),
-        signal: abort.signal,
-        progress: progressOn(process.stderr),
-        ...(o.alg !== undefined ? { alg: o.alg } : {}),
-        ...(o.iterations !== undefined ? { iterations: o.iterations } : {}),
-        ...(o.warmup !== undefined ? { warmup: o.warmup } : {}),
-        ...(o.loop !== undefined ? { loop: o.loop } : {}),
-        ...(o.transportIterations !== undefined ? { transportIterations: o.transportIterations } : {}),
-      };
+      const opts: BenchOptions = { ...benchOptions(o, profile, outDir), profilePath: arg, signal: abort.signal, progress: progressOn(process.stderr) };
       let outcome;
       try {
         outcome = await runBench(opts);
       } catch (err) {
         if (err instanceof BenchUsageError) {
           console.error(`simcert: ${err.message}`);
-          return 2;
+          return EXIT.usage;
+        }
+        if (err instanceof EnvironmentError) {
+          console.error(`simcert: ${err.message}`);
+          return EXIT.environment;
         }
         console.error(`simcert: ${profile.name}: ${(err as Error).message}`);
         code = Math.max(code, 1);
@@ -118,9 +143,9 @@ async function benchCommand(o: BenchCliOptions): Promise<number> {
       }
       const described = describeResult(outcome.result);
       console.log(described.join('\n'));
-      if (o.report !== false) {
+      if (reportDir !== undefined) {
         await writeBenchAllureResult({ result: outcome.result, file: outcome.file, describe: described,
-          ...(outcome.refused ? { refused: outcome.refused } : {}), ...(outcome.error ? { error: outcome.error } : {}) }, join(resolve(o.report), 'allure-results'));
+          ...(outcome.refused ? { refused: outcome.refused } : {}), ...(outcome.error ? { error: outcome.error } : {}) }, join(reportDir, 'allure-results'));
         reported++;
       }
       console.log(`  wrote ${shown(outcome.file)}${outcome.result.interrupted ? ' (interrupted: the samples measured so far)' : ''}\n`);
@@ -128,18 +153,26 @@ async function benchCommand(o: BenchCliOptions): Promise<number> {
         console.error(`simcert: ${profile.name}: ${outcome.error.message}`);
         code = Math.max(code, 1);
       } else if (outcome.refused) {
-        code = Math.max(code, EXIT_REFUSED);
+        code = Math.max(code, EXIT.failed);
       }
     }
   } finally {
-    process.off('SIGINT', onSigint);
+    interruption.dispose();
   }
-  if (reported > 0 && o.report !== false) {
-    // The report is rebuilt from every result in the folder: conformance runs and earlier bench runs stay in it.
-    const index = await generateReport(join(resolve(o.report), 'allure-results'), join(resolve(o.report), 'allure-report'));
-    console.log(`Allure report: ${shown(index)}`);
+  if (reported > 0 && reportDir !== undefined) {
+    // The report is rebuilt from every result in the folder (conformance runs and earlier bench runs stay in it),
+    // in a staging folder first: a report that fails to render leaves the previous one in place.
+    const staging = await createStaging(reportDir, 'bench');
+    try {
+      await generateReport(join(reportDir, 'allure-results'), staging.reportDir);
+      await promote(staging, reportDir, ['allure-report']);
+    } catch (err) {
+      await discard(staging);
+      throw err;
+    }
+    console.log(`Allure report: ${shown(join(reportDir, 'allure-report', 'index.html'))}`);
   }
-  return abort.signal.aborted ? EXIT_INTERRUPTED : code;
+  return abort.signal.aborted ? EXIT.interrupted : code;
 }
 
 async function compareCommand(args: string[], o: { html: string; md: string; title?: string }): Promise<number> {
@@ -149,7 +182,7 @@ async function compareCommand(args: string[], o: { html: string; md: string; tit
       const hits = (await glob(a, { absolute: true, onlyFiles: true })).sort();
       if (hits.length === 0) {
         console.error(`simcert: ${a}: the pattern matches no file`);
-        return 2;
+        return EXIT.usage;
       }
       files.push(...hits);
     } else {
@@ -170,19 +203,16 @@ async function compareCommand(args: string[], o: { html: string; md: string; tit
   if (errors.length > 0) {
     for (const e of errors) console.error(e);
     console.error(`simcert: ${errors.length} problem(s) in the bench results; nothing written`);
-    return 2;
+    return EXIT.usage;
   }
+  const html = await ensureWritableFile(o.html, 'the comparison page');
+  const md = await ensureWritableFile(o.md, 'the comparison table');
   const comparison = buildComparison(results);
   const title = o.title !== undefined ? { title: o.title } : {};
-  for (const [file, text] of [
-    [o.html, renderHtml(comparison, { ...title, generatedAt: new Date().toISOString() })],
-    [o.md, renderMarkdown(comparison, title)],
-  ] as const) {
-    await mkdir(dirname(resolve(file)), { recursive: true });
-    await writeFile(resolve(file), text);
-  }
+  await writeOutput(html, renderHtml(comparison, { ...title, generatedAt: new Date().toISOString() }), 'the comparison page');
+  await writeOutput(md, renderMarkdown(comparison, title), 'the comparison table');
   console.log(`compared ${results.length} result(s) in ${comparison.sections.length} section(s)`);
-  console.log(`wrote ${shown(resolve(o.html))}`);
-  console.log(`wrote ${shown(resolve(o.md))}`);
-  return 0;
+  console.log(`wrote ${shown(html)}`);
+  console.log(`wrote ${shown(md)}`);
+  return EXIT.ok;
 }

@@ -1,42 +1,72 @@
-// The simcert command line: run suites against profiles, check profiles, list readers.
-import { relative } from 'node:path';
+// The simcert command line: run suites against profiles, check profiles, list readers, bench and compare.
+// Every command answers bad input with one line (no stack trace) and the exit codes in harness/run/errors.ts.
+// Heavy modules (profile validation, PC/SC, bench) are imported inside the actions, so a usage error or --help
+// answers without loading them.
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { stringify } from 'yaml';
-import { registerBenchCommands } from './bench-commands.ts';
-import { hex } from '../bytes.ts';
-import { profileMatches, surveyReaders } from '../card/find-card.ts';
-import { checkProfiles, formatProblem, loadProfile, ProfileError } from '../profile/index.ts';
-import { expandProfileArgs, runSuites, UsageError } from '../run/run.ts';
+import { repoRoot } from '../paths.ts';
+import { EnvironmentError, EXIT, EXIT_CODES_HELP, UsageError } from '../run/errors.ts';
 import { knownSuites } from '../run/suites.ts';
-import { listReaders, PcscUnavailableError } from '../transport/pcsc.ts';
+import { onInterrupt } from './interrupt.ts';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** Commands whose module is loaded only when they are asked for (or when the full command list is needed). */
+const CORE_COMMANDS = new Set(['run', 'profile', 'readers']);
+
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
+  const suites = await knownSuites();
   const program = new Command()
     .name('simcert')
     .description('Conformance harness: can this SIM (UICC) host the JPKI user-authentication certificate?')
+    .version(packageVersion(), '-V, --version', 'print the simcert version')
     .exitOverride()
-    .showHelpAfterError('(simcert --help lists the commands)');
+    .configureOutput({
+      // One recognisable first line for every usage error: "simcert: required option ... not specified".
+      outputError: (text, write) => write(`simcert: ${text.replace(/^error: /, '')}`),
+    })
+    .showHelpAfterError('(simcert --help lists the commands and exit codes)')
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`);
 
   program
     .command('run')
     .description('run the suites a profile enables (or those named) and write an Allure report')
-    .requiredOption('-p, --profile <FILE|GLOB>', 'profile YAML file or glob (repeatable)', collect, [])
+    .requiredOption('-p, --profile <FILE|GLOB...>', 'profile YAML files or globs (several, or repeat the option; an unquoted shell glob works)')
     .option('-s, --suite <NAME>', 'suite to run (repeatable; default: every suite the profile enables)', collect, [])
     .option('-o, --out <DIR>', 'report folder', 'reports')
     .option('--i-know-the-card-may-lock', 'authenticate even to a card whose failed authentications are on record in the ledger')
+    .addHelpText('after', [
+      '',
+      `Suites: ${suites.join(', ')}, portability (install, personalization and signing on every profile, plus the matrix)`,
+      '',
+      'The previous report in --out is replaced only when the run finishes; an interrupted run (Ctrl-C) keeps its',
+      'partial results in <out>/interrupted/ and exits 130.',
+      '',
+      EXIT_CODES_HELP,
+    ].join('\n'))
     .action(async (o: { profile: string[]; suite: string[]; out: string; iKnowTheCardMayLock?: boolean }) => {
-      exitCode = await runSuites({
-        profiles: o.profile,
-        ...(o.suite.length > 0 ? { suites: o.suite } : {}),
-        out: o.out,
-        acceptLockRisk: o.iKnowTheCardMayLock === true,
-        log: (l) => console.log(l),
-      });
+      const { runSuites } = await import('../run/run.ts');
+      const interruption = onInterrupt((signal) => process.stderr.write(`\nsimcert: ${signal}: stopping the test run\n`));
+      try {
+        exitCode = await runSuites({
+          profiles: o.profile,
+          ...(o.suite.length > 0 ? { suites: o.suite } : {}),
+          out: o.out,
+          acceptLockRisk: o.iKnowTheCardMayLock === true,
+          log: (l) => console.log(l),
+          signal: interruption.signal,
+        });
+      } finally {
+        interruption.dispose();
+      }
     });
 
   const profile = program.command('profile').description('work with profiles');
@@ -45,12 +75,14 @@ export async function main(argv: string[]): Promise<number> {
     .description('validate profiles and print every problem as file:line:column')
     .argument('<FILE...>', 'profile files or globs')
     .action(async (files: string[]) => {
-      const results = await checkProfiles(await expandProfileArgs(files), { knownSuites: await knownSuites() });
+      const { checkProfiles, formatProblem } = await import('../profile/index.ts');
+      const { expandProfileArgs } = await import('../run/run.ts');
+      const results = await checkProfiles(await expandProfileArgs(files), { knownSuites: suites });
       for (const r of results) {
         if (r.problems.length === 0) console.log(`${relative(process.cwd(), r.file) || r.file}: ok`);
         for (const p of r.problems) console.log(formatProblem(p));
       }
-      exitCode = results.some((r) => r.problems.length > 0) ? 2 : 0;
+      exitCode = results.some((r) => r.problems.length > 0) ? EXIT.usage : EXIT.ok;
     });
 
   profile
@@ -58,7 +90,9 @@ export async function main(argv: string[]): Promise<number> {
     .description('print the resolved profile (extends merged, defaults filled in, paths absolute) as YAML')
     .argument('<FILE>', 'profile file')
     .action(async (file: string) => {
-      const p = await loadProfile(file, { knownSuites: await knownSuites() });
+      const { loadProfile } = await import('../profile/index.ts');
+      const { stringify } = await import('yaml');
+      const p = await loadProfile(file, { knownSuites: suites });
       const { file: _file, ...rest } = p;
       console.log(`# ${relative(process.cwd(), p.file) || p.file}, resolved\n${stringify(rest, { lineWidth: 0 })}`);
     });
@@ -66,8 +100,10 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command('readers')
     .description('list PC/SC readers, card state and ATR; with --profile, read each card\'s ICCID and say which profiles it is')
-    .option('-p, --profile <FILE|GLOB>', 'profiles to match the inserted cards against (repeatable)', collect, [])
+    .option('-p, --profile <FILE|GLOB...>', 'profiles to match the inserted cards against', collect, [])
     .action(async (o: { profile: string[] }) => {
+      const { listReaders } = await import('../transport/pcsc.ts');
+      const { hex } = await import('../bytes.ts');
       const readers = listReaders();
       if (readers.length === 0) console.log('no readers');
       if (o.profile.length === 0) {
@@ -76,10 +112,12 @@ export async function main(argv: string[]): Promise<number> {
         }
         return;
       }
+      const { loadProfile } = await import('../profile/index.ts');
+      const { expandProfileArgs } = await import('../run/run.ts');
+      const { profileMatches, surveyReaders } = await import('../card/find-card.ts');
       const files = await expandProfileArgs(o.profile);
-      const known = await knownSuites();
       const profiles = [];
-      for (const f of files) profiles.push(await loadProfile(f, { knownSuites: known }));
+      for (const f of files) profiles.push(await loadProfile(f, { knownSuites: suites }));
       const cards = await surveyReaders();
       for (const r of readers) {
         const c = cards.find((x) => x.reader === r.name);
@@ -92,23 +130,33 @@ export async function main(argv: string[]): Promise<number> {
       }
     });
 
-  registerBenchCommands(program, (code) => {
-    exitCode = code;
-  });
+  const command = argv.slice(2).find((a) => !a.startsWith('-'));
+  if (command === undefined || !CORE_COMMANDS.has(command)) {
+    const { registerBenchCommands } = await import('./bench-commands.ts');
+    registerBenchCommands(program, (code) => {
+      exitCode = code;
+    });
+  }
 
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    if (err instanceof CommanderError) {
-      // Help and version are not errors; commander already printed the message for real usage errors.
-      return err.exitCode === 0 || err.code === 'commander.helpDisplayed' ? 0 : 2;
-    }
-    if (err instanceof UsageError || err instanceof PcscUnavailableError || err instanceof ProfileError) {
-      console.error(`simcert: ${err.message}`);
-      return 2;
-    }
-    console.error(`simcert: ${(err as Error).message}`);
-    return 1;
+    return await exitCodeOf(err);
   }
   return exitCode;
+}
+
+/** Maps what stopped a command to its exit code and prints it as one line (never a stack trace). */
+async function exitCodeOf(err: unknown): Promise<number> {
+  if (err instanceof CommanderError) {
+    // Help and version are not errors; commander already printed the message for real usage errors.
+    return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+  }
+  const { ProfileError } = await import('../profile/index.ts');
+  const { PcscUnavailableError } = await import('../transport/pcsc.ts');
+  const message = (err as Error).message ?? String(err);
+  console.error(`simcert: ${message}`);
+  if (err instanceof UsageError || err instanceof ProfileError) return EXIT.usage;
+  if (err instanceof EnvironmentError || err instanceof PcscUnavailableError) return EXIT.environment;
+  return EXIT.failed;
 }

@@ -1,8 +1,12 @@
-// `simcert run`: validate every profile first (nothing touches a card until all input is good), run the suites
-// each profile enables through vitest, one profile at a time, then render the Allure report.
-import { spawn } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
+// `simcert run`: everything is checked before anything is deleted or a card is touched (arguments, profiles, the
+// machine: PC/SC and readers, a JDK, an output folder that can be written), then the suites each profile enables run
+// through vitest, one vitest per suite and profile, into a staging folder; only a finished run replaces the
+// previous report.
+// Ctrl-C stops vitest and everything it started (one process group), keeps the partial results as a report marked
+// interrupted under <out>/interrupted/, and leaves the last complete report alone.
 import { createRequire } from 'node:module';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
 import { checkProfiles, formatProblem, loadProfile } from '../profile/index.ts';
@@ -10,7 +14,14 @@ import type { Profile } from '../profile/types.ts';
 import { repoRoot } from '../paths.ts';
 import { generateReport } from '../report/allure.ts';
 import { PORTABILITY_SUITES, writePortabilityReport } from '../report/portability.ts';
+import { EXIT, UsageError } from './errors.ts';
+import { checkEnvironment } from './preflight.ts';
+import { spawnGroup } from './process-group.ts';
+import { createStaging, discard, keepInterrupted, promote, type Staging } from './staging.ts';
 import { knownSuites, suiteFile } from './suites.ts';
+import { ensureWritableDir } from './write-paths.ts';
+
+export { UsageError } from './errors.ts';
 
 export interface RunOptions {
   profiles: string[];
@@ -22,9 +33,9 @@ export interface RunOptions {
   runnerOutput?: 'show' | 'drop';
   /** --i-know-the-card-may-lock: authenticate even to cards with failed authentications on record. */
   acceptLockRisk?: boolean;
+  /** Aborted on Ctrl-C / SIGTERM (its reason: the signal's name): the run stops and keeps what it has, marked interrupted. */
+  signal?: AbortSignal;
 }
-
-export class UsageError extends Error {}
 
 /** Set for the suites when the engineer accepts authenticating to a card with failures on record. */
 export const ACCEPT_LOCK_RISK_ENV = 'SIMCERT_ACCEPT_LOCK_RISK';
@@ -45,6 +56,7 @@ export async function expandProfileArgs(args: string[]): Promise<string[]> {
 }
 
 export async function runSuites(opts: RunOptions): Promise<number> {
+  if (opts.profiles.length === 0) throw new UsageError('--profile: give at least one profile file or glob');
   const files = await expandProfileArgs(opts.profiles);
   const suitesAvailable = await knownSuites();
   for (const s of opts.suites ?? []) {
@@ -61,56 +73,116 @@ export async function runSuites(opts: RunOptions): Promise<number> {
   if (problems.length > 0) {
     for (const p of problems) opts.log(formatProblem(p));
     opts.log(`${problems.length} problem(s) in the profile(s); no card was touched.`);
-    return 2;
+    return EXIT.usage;
   }
   const profiles: Profile[] = [];
   for (const f of files) profiles.push(await loadProfile(f, { knownSuites: suitesAvailable }));
+  await checkEnvironment(profiles);
+  const out = await ensureWritableDir(opts.out, 'reports');
+  if (opts.signal?.aborted) return EXIT.interrupted;
 
-  const out = resolve(opts.out);
-  const resultsDir = join(out, 'allure-results');
-  const reportDir = join(out, 'allure-report');
-  // Old results would show up as retries of this run's tests.
-  await rm(resultsDir, { recursive: true, force: true });
-  await mkdir(resultsDir, { recursive: true });
-
+  const staging = await createStaging(out);
+  // vitest (and the simulators) leave temporary folders behind when they are stopped; all of them go in here.
+  const tmp = await mkdtemp(join(tmpdir(), 'simcert-run-'));
+  let current: InFlight | undefined;
   let failed = false;
-  for (const profile of profiles) {
-    const suites = suitesToRun ?? profile.suites;
-    if (suites.length === 0) {
-      opts.log(`${relative(process.cwd(), profile.file)}: enables no suites; nothing to run`);
-      continue;
-    }
-    opts.log(`\n== ${profile.name} (${relative(process.cwd(), profile.file)}): ${suites.join(', ')}`);
-    const env: Record<string, string> = { SIMCERT_PROFILE: profile.file, SIMCERT_ALLURE_RESULTS: resultsDir };
-    if (opts.acceptLockRisk) env[ACCEPT_LOCK_RISK_ENV] = '1';
-    const code = await runVitest(suites.map(suiteFile), env,
-      opts.runnerOutput ?? 'show');
-    if (code !== 0) failed = true;
-  }
   try {
-    const index = await generateReport(resultsDir, reportDir);
-    opts.log(`\nAllure report: ${relative(process.cwd(), index)}`);
-    if (portability) {
-      const m = await writePortabilityReport(resultsDir, out);
-      opts.log(`Portability matrix: ${relative(process.cwd(), m.html)} and ${relative(process.cwd(), m.md)}`);
+    for (const profile of profiles) {
+      if (opts.signal?.aborted) break;
+      const suites = suitesToRun ?? profile.suites;
+      if (suites.length === 0) {
+        opts.log(`${relative(process.cwd(), profile.file)}: enables no suites; nothing to run`);
+        continue;
+      }
+      opts.log(`\n== ${profile.name} (${relative(process.cwd(), profile.file)}): ${suites.join(', ')}`);
+      const env: Record<string, string> = { SIMCERT_PROFILE: profile.file, SIMCERT_ALLURE_RESULTS: staging.resultsDir, TMPDIR: tmp };
+      if (opts.acceptLockRisk) env[ACCEPT_LOCK_RISK_ENV] = '1';
+      // One vitest per suite: the Allure reporter writes its results when vitest finishes, so this way the suites
+      // that finished are on disk when a run is interrupted, and the message can name the suite in flight.
+      for (const [i, suite] of suites.entries()) {
+        if (opts.signal?.aborted) break;
+        current = { profile, suite, finished: suites.slice(0, i) };
+        const code = await runVitest([suiteFile(suite)], env, opts.runnerOutput ?? 'show', opts.signal);
+        if (code !== 0) failed = true;
+      }
     }
+    if (opts.signal?.aborted) return await keepPartial(staging, out, current, opts);
+    try {
+      await generateReport(staging.resultsDir, staging.reportDir);
+      if (portability) await writePortabilityReport(staging.resultsDir, staging.dir);
+    } catch (err) {
+      // Ctrl-C reaches the Allure CLI too (same terminal process group): the partial-report path says what happened.
+      if (opts.signal?.aborted) return await keepPartial(staging, out, current, opts);
+      opts.log((err as Error).message);
+      opts.log(`no report written; the previous report in ${shown(out)} is unchanged`);
+      await discard(staging);
+      return EXIT.failed;
+    }
+    // Interrupted while the report was rendered: the user asked to stop, so the last complete report stays.
+    if (opts.signal?.aborted) return await keepPartial(staging, out, current, opts);
+    await promote(staging, out);
+    opts.log(`\nAllure report: ${shown(join(out, 'allure-report', 'index.html'))}`);
+    if (portability) opts.log(`Portability matrix: ${shown(join(out, 'portability.html'))} and ${shown(join(out, 'portability.md'))}`);
+    return failed ? EXIT.failed : EXIT.ok;
   } catch (err) {
-    opts.log((err as Error).message);
-    return 1;
+    await discard(staging);
+    throw err;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
   }
-  return failed ? 1 : 0;
 }
 
-function runVitest(files: string[], env: Record<string, string>, output: 'show' | 'drop'): Promise<number> {
+/** What a run was doing when it was interrupted. */
+interface InFlight {
+  profile: Profile;
+  suite: string;
+  /** The profile's suites that had finished before it. */
+  finished: string[];
+}
+
+function shown(p: string): string {
+  return relative(process.cwd(), p) || p;
+}
+
+/** Java-style .properties value: one line, backslash and the separators escaped. */
+function propertiesValue(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/[\r\n]+/g, ' ').replace(/([=:])/g, '\\$1');
+}
+
+/** The interrupted run's results become a report marked interrupted in <out>/interrupted/; the last complete one stays. */
+async function keepPartial(staging: Staging, out: string, current: InFlight | undefined, opts: RunOptions): Promise<number> {
+  const signal = typeof opts.signal?.reason === 'string' ? opts.signal.reason : 'an interruption';
+  const what = current
+    ? `profile "${current.profile.name}" (${shown(current.profile.file)}), suite ${current.suite}` +
+      ` (finished before it: ${current.finished.length > 0 ? current.finished.join(', ') : 'none'})`
+    : 'before the first suite started';
+  opts.log(`simcert: interrupted by ${signal} during ${what}; the test run and everything it started were stopped`);
+  const note = `INTERRUPTED by ${signal} during ${what}: partial results, not a complete report`;
+  // Added to what the suites' reporter wrote there (simcert and node versions, OS), shown under Environment.
+  const env = join(staging.resultsDir, 'environment.properties');
+  const earlier = await readFile(env, 'utf8').catch(() => '');
+  await writeFile(env, `run=${propertiesValue(note)}\n${earlier.split('\n').filter((l) => l !== '' && !l.startsWith('run=')).map((l) => `${l}\n`).join('')}`);
+  await writeFile(join(staging.dir, 'INTERRUPTED.txt'), `${note}\nstopped at ${new Date().toISOString()}\n`);
+  try {
+    await generateReport(staging.resultsDir, staging.reportDir);
+  } catch (err) {
+    opts.log(`no partial report: ${(err as Error).message}`);
+  }
+  const kept = await keepInterrupted(staging, out);
+  opts.log(`partial results (marked interrupted): ${shown(kept)}/; the last complete report in ${shown(out)} is unchanged`);
+  return EXIT.interrupted;
+}
+
+function runVitest(files: string[], env: Record<string, string>, output: 'show' | 'drop', signal: AbortSignal | undefined): Promise<number> {
   // vitest exports no path to its CLI; it sits beside its package.json.
   const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
-  return new Promise((resolveCode, reject) => {
-    const child = spawn(process.execPath, [vitest, 'run', '--config', join(repoRoot, 'suites', 'vitest.config.ts'), ...files], {
-      cwd: repoRoot,
-      env: { ...process.env, ...env },
-      stdio: output === 'show' ? 'inherit' : 'ignore',
-    });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => resolveCode(code ?? (signal ? 1 : 0)));
+  const run = spawnGroup(process.execPath, [vitest, 'run', '--config', join(repoRoot, 'suites', 'vitest.config.ts'), ...files], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', output === 'show' ? 'inherit' : 'ignore', output === 'show' ? 'inherit' : 'ignore'],
   });
+  const onAbort = (): void => void run.stop();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) onAbort();
+  return run.exited.finally(() => signal?.removeEventListener('abort', onAbort));
 }

@@ -1,0 +1,66 @@
+// Test-only helpers shared by the CLI tests: a previous report as `simcert run` and `bench` leave it, a byte-level
+// snapshot of a folder (to show a command left it alone), and the processes of this machine from /proc (to show a
+// command left no child behind).
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { benchResult } from '../bench/test-fixtures.ts';
+
+/** A previous run's report in `reports` (allure-results, allure-report, portability.*, a bench result). */
+export async function previousReport(reports: string): Promise<void> {
+  await mkdir(join(reports, 'allure-results'), { recursive: true });
+  await mkdir(join(reports, 'allure-report'), { recursive: true });
+  await mkdir(join(reports, 'bench'), { recursive: true });
+  await writeFile(join(reports, 'allure-results', '0b1c-result.json'), JSON.stringify({ uuid: '0b1c', name: 'earlier test', status: 'passed' }));
+  await writeFile(join(reports, 'allure-report', 'index.html'), '<!DOCTYPE html><title>the previous report</title>');
+  await writeFile(join(reports, 'portability.html'), '<!DOCTYPE html><title>the previous matrix</title>');
+  await writeFile(join(reports, 'portability.md'), '| previous | matrix |\n');
+  await writeFile(join(reports, 'bench', 'earlier.json'), `${JSON.stringify(benchResult(), null, 2)}\n`);
+}
+
+/** Every file under `dir` (except the top-level entries in `skip`) with the SHA-256 of its bytes. */
+export async function snapshot(dir: string, skip: string[] = []): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (d === dir && skip.includes(e.name)) continue;
+      if (e.isDirectory()) await walk(p);
+      else out[relative(dir, p)] = createHash('sha256').update(await readFile(p)).digest('hex');
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+export interface Proc {
+  pid: number;
+  ppid: number;
+  pgrp: number;
+  cmd: string;
+}
+
+/** The live processes, from /proc/<pid>/stat (fields after the command name: state, ppid, pgrp). */
+export async function processes(): Promise<Proc[]> {
+  const out: Proc[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = await readFile(`/proc/${name}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (rest[0] === 'Z') continue; // a zombie has exited; only its parent's wait is missing
+      const cmd = (await readFile(`/proc/${name}/cmdline`, 'utf8')).replace(/\0/g, ' ').trim();
+      out.push({ pid: Number(name), ppid: Number(rest[1]), pgrp: Number(rest[2]), cmd });
+    } catch {
+      // exited while we looked
+    }
+  }
+  return out;
+}
+
+/** `root` and every process below it. */
+export function descendants(all: Proc[], root: number): Proc[] {
+  const found = all.filter((p) => p.pid === root);
+  for (let i = 0; i < found.length; i++) for (const p of all) if (p.ppid === found[i]!.pid) found.push(p);
+  return found;
+}

@@ -1,0 +1,68 @@
+// Atomic reports: a run writes its results and report into a staging folder inside --out and only a finished run
+// replaces the previous report (one rename per entry, the old one removed afterwards). A run that fails to start or
+// is interrupted leaves the last complete report exactly as it was; an interrupted run's partial report goes to
+// <out>/interrupted/ instead.
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { osError } from './write-paths.ts';
+import { EnvironmentError } from './errors.ts';
+
+/** What a run owns in --out: replaced together, so a report never sits beside another run's results. */
+export const REPORT_ENTRIES = ['allure-results', 'allure-report', 'portability.html', 'portability.md'] as const;
+export const INTERRUPTED_DIR = 'interrupted';
+
+export interface Staging {
+  dir: string;
+  resultsDir: string;
+  reportDir: string;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A new staging folder out/.run-<pid>-<time>/ with an empty allure-results/. `out` must exist and be writable. */
+export async function createStaging(out: string, kind = 'run'): Promise<Staging> {
+  const stamp = new Date().toISOString().replace(/[-:.]/g, '');
+  const dir = join(out, `.${kind}-${process.pid}-${stamp}`);
+  const resultsDir = join(dir, 'allure-results');
+  try {
+    await mkdir(dir);
+    await mkdir(resultsDir);
+  } catch (err) {
+    throw new EnvironmentError(`cannot write reports to ${out}: ${osError(err)}`);
+  }
+  return { dir, resultsDir, reportDir: join(dir, 'allure-report') };
+}
+
+/**
+ * Replaces out's report entries with the staging folder's: the previous ones are first moved aside, then the new
+ * ones renamed into place; entries the new run did not produce (portability.* of an earlier portability run) go
+ * too, so what is in --out describes one run. The staging folder is removed.
+ */
+export async function promote(staging: Staging, out: string, entries: readonly string[] = REPORT_ENTRIES): Promise<void> {
+  const aside = `${staging.dir}.old`;
+  await mkdir(aside);
+  for (const e of entries) if (await exists(join(out, e))) await rename(join(out, e), join(aside, e));
+  for (const e of entries) if (await exists(join(staging.dir, e))) await rename(join(staging.dir, e), join(out, e));
+  await rm(aside, { recursive: true, force: true });
+  await rm(staging.dir, { recursive: true, force: true });
+}
+
+/** Moves the staging folder to out/interrupted/ (replacing an earlier interrupted run, never the last complete report). */
+export async function keepInterrupted(staging: Staging, out: string): Promise<string> {
+  const target = join(out, INTERRUPTED_DIR);
+  await rm(target, { recursive: true, force: true });
+  await rename(staging.dir, target);
+  return target;
+}
+
+/** Removes the staging folder (a run that failed to start, or whose partial results are not to be kept). */
+export async function discard(staging: Staging): Promise<void> {
+  await rm(staging.dir, { recursive: true, force: true });
+}
