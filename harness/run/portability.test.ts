@@ -99,7 +99,7 @@ describe('portability across the emulated SIM variants', () => {
       expect(x.cell.blockedBy).toBe('applet-install › installs the applet and makes it selectable');
       expect(x.cell.blockedByAnchor).toBe(install.cell.anchor);
     }
-    expect(md).toContain('| Variant D: 20 KB free memory |');
+    expect(md).toContain('| Variant D: 30 KB free memory |');
     expect(md).toContain(`/ jpki-signing / reads the user-authentication certificate and its CA certificate — blocked: blocked by applet-install › installs the applet and makes it selectable`);
     expect(md).toMatch(/\| 1 failed, \d+ blocked, \d+ passed/);
   });

@@ -18,7 +18,7 @@ import { EXIT, UsageError } from './errors.ts';
 import { checkEnvironment } from './preflight.ts';
 import { spawnGroup } from './process-group.ts';
 import { createStaging, discard, keepInterrupted, promote, type Staging } from './staging.ts';
-import { knownSuites, suiteFile } from './suites.ts';
+import { inRunOrder, knownSuites, OUTCOMES_ENV, suiteFile } from './suites.ts';
 import { ensureWritableDir } from './write-paths.ts';
 
 export { UsageError } from './errors.ts';
@@ -95,13 +95,19 @@ export async function runSuites(opts: RunOptions): Promise<number> {
         continue;
       }
       opts.log(`\n== ${profile.name} (${relative(process.cwd(), profile.file)}): ${suites.join(', ')}`);
-      const env: Record<string, string> = { SIMCERT_PROFILE: profile.file, SIMCERT_ALLURE_RESULTS: staging.resultsDir, TMPDIR: tmp };
+      // One card's suites share the record of which tests passed, so a test in a later suite is blocked by the
+      // failure in an earlier one (suites/support/outcomes.ts) even though each suite is a vitest of its own.
+      const outcomes = await mkdtemp(join(tmp, 'outcomes-'));
+      const env: Record<string, string> = {
+        SIMCERT_PROFILE: profile.file, SIMCERT_ALLURE_RESULTS: staging.resultsDir, TMPDIR: tmp, [OUTCOMES_ENV]: outcomes,
+      };
       if (opts.acceptLockRisk) env[ACCEPT_LOCK_RISK_ENV] = '1';
       // One vitest per suite: the Allure reporter writes its results when vitest finishes, so this way the suites
       // that finished are on disk when a run is interrupted, and the message can name the suite in flight.
-      for (const [i, suite] of suites.entries()) {
+      const ordered = inRunOrder(suites);
+      for (const [i, suite] of ordered.entries()) {
         if (opts.signal?.aborted) break;
-        current = { profile, suite, finished: suites.slice(0, i) };
+        current = { profile, suite, finished: ordered.slice(0, i) };
         const code = await runVitest([suiteFile(suite)], env, opts.runnerOutput ?? 'show', opts.signal);
         if (code !== 0) failed = true;
       }

@@ -14,3 +14,21 @@ export async function knownSuites(): Promise<string[]> {
 export function suiteFile(name: string): string {
   return join(suitesDir, `${name}${SUFFIX}`);
 }
+
+/** The folder where one card's test outcomes are kept across its suites (suites/support/outcomes-setup.ts). */
+export const OUTCOMES_ENV = 'SIMCERT_OUTCOMES';
+
+/**
+ * Suites that others depend on (a test's `dependsOn: 'suite › title'`, suites/support/outcomes.ts), first to last;
+ * they run before the rest on one card, so a blocked test can name the test that blocked it.
+ */
+export const RUNS_FIRST: readonly string[] = ['applet-install'];
+
+/** The order the suites run in on one card: RUNS_FIRST, then the rest by name, the same every run. */
+export function inRunOrder(suites: readonly string[]): string[] {
+  const rank = (s: string): number => {
+    const i = RUNS_FIRST.indexOf(s);
+    return i === -1 ? RUNS_FIRST.length : i;
+  };
+  return [...suites].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+}

@@ -1,11 +1,18 @@
-// vitest global setup for the suites: one private folder per vitest run (one profile, one card) where the test
-// outcomes that `dependsOn` reads are kept (outcomes.ts), removed when the run ends.
+// vitest global setup for the suites: the folder where the test outcomes that `dependsOn` reads are kept
+// (outcomes.ts). `simcert run` gives one per card, shared by that card's suites (each a vitest of its own) and
+// removed with the run's temporary folder; a vitest started by hand gets a private one, removed when it ends.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { OUTCOMES_ENV } from '../../harness/run/suites.ts';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const given = process.env[OUTCOMES_ENV];
+  if (given) {
+    project.provide('simcertOutcomes', given);
+    return () => Promise.resolve();
+  }
   const dir = await mkdtemp(join(tmpdir(), 'simcert-outcomes-'));
   project.provide('simcertOutcomes', dir);
   return () => rm(dir, { recursive: true, force: true });

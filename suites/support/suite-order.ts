@@ -3,13 +3,11 @@
 // name the test that blocked it. vitest's own order (by the duration of the last run) would change between runs.
 import { basename } from 'node:path';
 import type { TestSequencer, TestSpecification } from 'vitest/node';
-
-/** Suites that others depend on, first to last. */
-export const RUNS_FIRST = ['applet-install'] as const;
+import { RUNS_FIRST } from '../../harness/run/suites.ts';
 
 function rank(spec: TestSpecification): [number, string] {
   const name = basename(spec.moduleId).replace(/\.test\.ts$/, '');
-  const i = (RUNS_FIRST as readonly string[]).indexOf(name);
+  const i = RUNS_FIRST.indexOf(name);
   return [i === -1 ? RUNS_FIRST.length : i, name];
 }
 
