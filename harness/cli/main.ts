@@ -3,6 +3,7 @@ import { relative } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { stringify } from 'yaml';
 import { registerBenchCommands } from './bench-commands.ts';
+import { registerSimCommands } from './sim-commands.ts';
 import { hex } from '../bytes.ts';
 import { profileMatches, surveyReaders } from '../card/find-card.ts';
 import { checkProfiles, formatProblem, loadProfile, ProfileError } from '../profile/index.ts';
@@ -95,6 +96,7 @@ export async function main(argv: string[]): Promise<number> {
   registerBenchCommands(program, (code) => {
     exitCode = code;
   });
+  registerSimCommands(program, (code) => (exitCode = code));
 
   try {
     await program.parseAsync(argv);
