@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Makes the test CA and the JPKI-shaped user-authentication certificate in vectors/jpki with the OpenSSL CLI.
+# Makes the test CAs and the JPKI-shaped user-authentication and signing certificates in vectors/jpki with the
+# OpenSSL CLI (the signing CA key, vectors/jpki/signing-ca-key.pem, is made once like the other CA key).
 # The CA key (vectors/jpki/ca-key.pem) is generated once and committed; with it and the fixed dates and serials
 # below, the certificates come out the same on every run. TEST ONLY: both keys are public.
 # Run from the repository root: bash tools/make-certs.sh
@@ -32,6 +33,15 @@ body = der_int('00') + b''.join(der_int(k[f]) for f in ('n', 'e', 'd', 'p', 'q',
 open(sys.argv[2], 'wb').write(b'\x30' + der_len(len(body)) + body)
 PY
 openssl rsa -inform DER -in "$tmp/user.der" -out "$tmp/user.pem" 2>/dev/null
+
+# The signing key: Wycheproof's published PEM, as the excerpt holds it.
+sed -n '/-----BEGIN RSA PRIVATE KEY-----/,/-----END RSA PRIVATE KEY-----/p' \
+  "$out/source/wycheproof-rsa-sig-gen-misc-2048-sha256.txt" > "$tmp/signing.pem"
+signing_label='TEST ONLY: private key of the simcert signing test CA (vectors/jpki/signing-ca-cert.der), published on purpose.
+Anyone can sign with it. Never trust signing-ca-cert.der outside the lab; never use this key for anything real.'
+if [ ! -f "$out/signing-ca-key.pem" ]; then
+  { printf '%s\n' "$signing_label"; openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048; } > "$out/signing-ca-key.pem"
+fi
 
 # Test policy OID under 2.25 (a UUID arc) so this can never pass for J-LIS's 1.2.392.200149.8.5.1.3.30.
 policy=2.25.317889748246805472599632977833674085543
@@ -70,6 +80,15 @@ keyUsage = critical, digitalSignature
 certificatePolicies = $policy
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+issuerAltName = ASN1:SEQUENCE:ian_names
+[ signing_ext ]
+# The JPKI signing certificate's shape: non-repudiation beside digitalSignature, and J-LIS's policy OID for
+# signing certificates (1.2.392.200149.8.5.1.1.20, ../shared/reference/jpki-card-interface.md); the issuer's
+# "TEST" names and the test CA key keep it from passing for a J-LIS certificate.
+keyUsage = critical, digitalSignature, nonRepudiation
+certificatePolicies = 1.2.392.200149.8.5.1.1.20
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
 # issuerAltName = GeneralNames { directoryName [4] Name { C=JP (PrintableString), O=公的個人認証サービス
 # (UTF8String) } }, written with the ASN1: generator because the dirName: form encodes its values as Latin-1
 # (MBSTRING_ASC) and cannot make a UTF8String from UTF-8 text.
@@ -106,5 +125,21 @@ openssl ca -batch -config "$tmp/ca.cnf" -cert "$tmp/ca.pem" -keyfile "$out/ca-ke
 openssl x509 -in "$tmp/user-cert.pem" -outform DER -out "$out/user-auth-cert.der"
 
 openssl verify -CAfile "$tmp/ca.pem" "$tmp/user-cert.pem" >/dev/null
+
+signing_ca_dn='/C=JP/O=JPKI TEST/OU=JPKI for digital signature/OU=Japan Agency for Local Authority Information Systems (TEST)'
+openssl req -new -config "$tmp/ca.cnf" -key "$out/signing-ca-key.pem" -subj "$signing_ca_dn" -out "$tmp/signing-ca.csr"
+: > "$tmp/index.txt" # a second CA: its own serial numbers, so a fresh database
+echo 01 > "$tmp/serial"
+openssl ca -batch -config "$tmp/ca.cnf" -selfsign -keyfile "$out/signing-ca-key.pem" -in "$tmp/signing-ca.csr" -extensions ca_ext \
+  -startdate 20260101000000Z -enddate 20460101000000Z -notext -out "$tmp/signing-ca.pem" 2>/dev/null
+openssl x509 -in "$tmp/signing-ca.pem" -outform DER -out "$out/signing-ca-cert.der"
+openssl req -new -config "$tmp/ca.cnf" -key "$tmp/signing.pem" -subj '/C=JP/CN=SIMCERT-TEST-SIGN-0001' -out "$tmp/signing.csr"
+echo 2000 > "$tmp/serial"
+openssl ca -batch -config "$tmp/ca.cnf" -cert "$tmp/signing-ca.pem" -keyfile "$out/signing-ca-key.pem" -in "$tmp/signing.csr" \
+  -extensions signing_ext -startdate 20260101000000Z -enddate 20310101000000Z -notext -out "$tmp/signing-cert.pem" 2>/dev/null
+openssl x509 -in "$tmp/signing-cert.pem" -outform DER -out "$out/signing-cert.der"
+openssl verify -CAfile "$tmp/signing-ca.pem" "$tmp/signing-cert.pem" >/dev/null
+[ "$(openssl x509 -in "$tmp/signing-cert.pem" -noout -modulus)" = "$(openssl rsa -in "$tmp/signing.pem" -noout -modulus 2>/dev/null)" ]
 [ "$(openssl x509 -in "$tmp/user-cert.pem" -noout -modulus)" = "$(openssl rsa -in "$tmp/user.pem" -noout -modulus 2>/dev/null)" ]
+echo "wrote $out/signing-ca-cert.der, $out/signing-cert.der ($(stat -c %s "$out/signing-cert.der") bytes); chain verified"
 echo "wrote $out/ca-cert.der ($(stat -c %s "$out/ca-cert.der") bytes), $out/user-auth-cert.der ($(stat -c %s "$out/user-auth-cert.der") bytes); chain verified"

@@ -11,6 +11,10 @@
   implementation independent of this project; every signature, NIST's included, is then checked with
   `openssl pkeyutl -verifyrecover` under the public key, which must give back exactly the DigestInfo.
 - token-info.bin is the project's own test content (layout in vectors/README.md), not data from a real card.
+- The signing key (signing-key.json, signing-signatures.json): Project Wycheproof's 2048-bit SHA-256
+  RsassaPkcs1Generate key and signatures (excerpt in vectors/jpki/source/wycheproof-...txt); its components are
+  read from the published PEM by `openssl rsa -text` (OpenSSL checks the key with -check first), and every
+  published signature is checked with `openssl pkeyutl -verifyrecover`.
 Run from the repository root: python3 tools/make-vectors.py
 """
 import hashlib
@@ -23,6 +27,7 @@ import tempfile
 
 HERE = os.path.join('vectors', 'jpki')
 SOURCE = os.path.join(HERE, 'source', 'siggen15-186-3-mod2048-sha256.txt')
+SIGNING_SOURCE = os.path.join(HERE, 'source', 'wycheproof-rsa-sig-gen-misc-2048-sha256.txt')
 
 # RFC 8017 section 9.2, note 1: DER of DigestInfo up to the digest.
 PREFIX = {'sha1': '3021300906052b0e03021a05000414', 'sha256': '3031300d060960864801650304020105000420'}
@@ -62,6 +67,56 @@ def rsa_private_key_der(k: dict) -> bytes:
 
 def openssl(*args, data: bytes = b'') -> bytes:
     return subprocess.run(['openssl', *args], input=data, capture_output=True, check=True).stdout
+
+
+def openssl_components(pem: str) -> dict:
+    """n, e, d, p, q, dp, dq, qinv as OpenSSL prints them (`openssl rsa -text`), uppercase hex without sign byte."""
+    text = openssl('rsa', '-in', pem, '-noout', '-text').decode()
+    names = {'modulus': 'n', 'privateExponent': 'd', 'prime1': 'p', 'prime2': 'q', 'exponent1': 'dp',
+             'exponent2': 'dq', 'coefficient': 'qinv'}
+    out = {}
+    for label, key in names.items():
+        m = re.search(rf'^{label}:\n((?:\s+[0-9a-f:]+\n)+)', text, re.M)
+        assert m, f'openssl rsa -text printed no {label}'
+        out[key] = even_hex(int(re.sub(r'[\s:]', '', m.group(1)), 16))
+    e = re.search(r'^publicExponent: (\d+)', text, re.M)
+    out['e'] = even_hex(int(e.group(1)))
+    return out
+
+
+def even_hex(v: int) -> str:
+    h = format(v, 'X')
+    return '0' + h if len(h) % 2 else h
+
+
+def signing_vectors(tmp: str):
+    """The signing key of the fixture and Wycheproof's signatures under it, each checked with OpenSSL."""
+    text = open(SIGNING_SOURCE).read()
+    pem_text = re.search(r'-----BEGIN RSA PRIVATE KEY-----.*?-----END RSA PRIVATE KEY-----\n', text, re.S).group(0)
+    pem = os.path.join(tmp, 'signing.pem')
+    with open(pem, 'w') as f:
+        f.write(pem_text)
+    openssl('rsa', '-in', pem, '-check', '-noout')
+    key = {'source': 'Project Wycheproof 0.8r12 testvectors/rsa_sig_gen_misc_test.json, group keysize 2048 / SHA-256 '
+                     '(tcId 81..88): privateKeyPem (excerpt: vectors/jpki/source/wycheproof-rsa-sig-gen-misc-2048-sha256.txt); '
+                     'components as `openssl rsa -text` prints them'}
+    key.update(openssl_components(pem))
+    assert len(key['n']) == 512, 'the signing key must be RSA-2048'
+    pub = os.path.join(tmp, 'signing-pub.pem')
+    subprocess.run(['openssl', 'rsa', '-in', pem, '-pubout', '-out', pub], check=True, capture_output=True)
+    entries = []
+    for tc, msg, sig in re.findall(r'^tcId = (\d+)\nmsg =[ ]?(\w*)\nsig = (\w+)', text, re.M):
+        dig = hashlib.sha256(bytes.fromhex(msg)).hexdigest()
+        di = (PREFIX['sha256'] + dig).upper()
+        rec = openssl('pkeyutl', '-verifyrecover', '-pubin', '-inkey', pub, '-pkeyopt', 'rsa_padding_mode:pkcs1',
+                      data=bytes.fromhex(sig))
+        assert rec.hex().upper() == di, f'Wycheproof tcId {tc}: signature does not recover its DigestInfo'
+        entries.append({'id': f'wycheproof-rsa-sig-gen-misc-tc{tc}', 'messageHex': msg.upper(), 'digestInfoHex': di,
+                        'signatureHex': sig.upper(),
+                        'source': f'Project Wycheproof 0.8r12 rsa_sig_gen_misc_test.json tcId {tc} (msg, sig); '
+                                  'DigestInfo = RFC 8017 9.2 note 1 prefix || SHA-256(msg)'})
+    assert len(entries) >= 3
+    return key, entries
 
 
 def main():
@@ -111,6 +166,7 @@ def main():
             rec = openssl('pkeyutl', '-verifyrecover', '-pubin', '-inkey', pub, '-pkeyopt', 'rsa_padding_mode:pkcs1',
                           data=bytes.fromhex(s['signatureHex']))
             assert rec.hex().upper() == di['digestInfoHex'], f'{di["id"]}: signature does not recover its DigestInfo'
+        signing_key, signing_sigs = signing_vectors(tmp)
 
     token = b''.join(v.encode('ascii').ljust(size, b' ') for _, v, size in TOKEN_INFO).ljust(TOKEN_INFO_SIZE, b'\0')
     assert len(token) == TOKEN_INFO_SIZE
@@ -121,6 +177,8 @@ def main():
             f.write('\n')
     dump('digestinfo.json', digest_infos)
     dump('signatures.json', {'entries': signatures})
+    dump('signing-key.json', signing_key)
+    dump('signing-signatures.json', {'entries': signing_sigs})
     with open(os.path.join(HERE, 'token-info.bin'), 'wb') as f:
         f.write(token)
     print(f'{len(digest_infos)} DigestInfo vectors, {len(signatures)} signatures, all verified; token-info.bin {len(token)} bytes')

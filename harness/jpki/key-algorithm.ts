@@ -23,12 +23,21 @@ export const EC_CURVES: Record<EcCurve, EcCurveInfo> = {
   p384: { fieldBytes: 48, hash: 'sha384', oid: '1.3.132.0.34', label: 'ECDSA P-384 / SHA-384' },
 };
 
-/** Key-algorithm byte of the reference applet's install parameter `80 01 alg` (lab/applets/jpki/README.md). */
+/**
+ * Key-algorithm byte of the reference applet's install parameters `80 01 alg` (user-authentication key) and
+ * `81 01 alg` (signing key) (lab/applets/jpki/README.md).
+ */
 const INSTALL_ALGORITHM: Record<KeyAlgorithm, number> = { rsa2048: 0x01, p256: 0x02, p384: 0x03 };
 
-/** Application data (C9) for the reference applet's install(): empty for RSA-2048, its default. */
-export function installParameters(alg: KeyAlgorithm): Uint8Array {
-  return alg === 'rsa2048' ? new Uint8Array(0) : concat(Uint8Array.of(0x80, 0x01, INSTALL_ALGORITHM[alg]));
+/**
+ * Application data (C9) for the reference applet's install(): empty when both keys are RSA-2048 (its default);
+ * otherwise `80 01 a` for the user-auth key, and `81 01 b` for the signing key when it differs from the user-auth
+ * key's type (the applet's default for the signing key is the user-auth key's type).
+ */
+export function installParameters(alg: KeyAlgorithm, signing: KeyAlgorithm = alg): Uint8Array {
+  if (alg === 'rsa2048' && signing === 'rsa2048') return new Uint8Array(0);
+  const auth = Uint8Array.of(0x80, 0x01, INSTALL_ALGORITHM[alg]);
+  return signing === alg ? auth : concat(auth, Uint8Array.of(0x81, 0x01, INSTALL_ALGORITHM[signing]));
 }
 
 export function isEc(alg: KeyAlgorithm): alg is EcCurve {

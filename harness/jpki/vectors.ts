@@ -39,15 +39,31 @@ export interface SignatureVector {
   source: string;
 }
 
+/** A published signature by the signing key (vectors/jpki/signing-signatures.json, Project Wycheproof). */
+export interface SigningSignatureVector {
+  id: string;
+  message: Uint8Array;
+  digestInfo: Uint8Array;
+  signature: Uint8Array;
+  source: string;
+}
+
 export interface JpkiVectors {
   dir: string;
+  /** The user-authentication key (NIST CAVP). */
   key: RsaCrtKey;
+  /** The digital-signature key (Project Wycheproof), personalized as DGIs 8211..8215. */
+  signingKey: RsaCrtKey;
+  signingSignatures: SigningSignatureVector[];
   digestInfos: DigestInfoVector[];
   signatures: SignatureVector[];
   /** FID (4 hex digits) -> file content. */
   files: Map<string, Uint8Array>;
   pin: string;
   pinTryLimit: number;
+  /** The test signing password (6..16 of A-Z 0-9) and its try limit (5). */
+  signingPin: string;
+  signingPinTryLimit: number;
   ecKeys: Record<EcCurve, EcTestKey>;
 }
 
@@ -55,17 +71,26 @@ async function json<T>(dir: string, name: string): Promise<T> {
   return JSON.parse(await readFile(join(dir, name), 'utf8')) as T;
 }
 
-export async function loadJpkiVectors(dir: string): Promise<JpkiVectors> {
-  const k = await json<Record<string, string>>(dir, 'user-auth-key.json');
+async function rsaKey(dir: string, file: string): Promise<RsaCrtKey> {
+  const k = await json<Record<string, string>>(dir, file);
   const field = (name: string): Uint8Array => {
     const v = k[name];
-    if (typeof v !== 'string') throw new Error(`${join(dir, 'user-auth-key.json')}: missing "${name}"`);
+    if (typeof v !== 'string') throw new Error(`${join(dir, file)}: missing "${name}"`);
     return fromHex(v);
   };
-  const key: RsaCrtKey = {
+  return {
     n: field('n'), e: field('e'), d: field('d'), p: field('p'), q: field('q'),
     dp: field('dp'), dq: field('dq'), qinv: field('qinv'), source: k.source ?? '',
   };
+}
+
+export async function loadJpkiVectors(dir: string): Promise<JpkiVectors> {
+  const key = await rsaKey(dir, 'user-auth-key.json');
+  const signingKey = await rsaKey(dir, 'signing-key.json');
+  const ss = await json<{ entries: { id: string; messageHex: string; digestInfoHex: string; signatureHex: string; source: string }[] }>(dir, 'signing-signatures.json');
+  const signingSignatures = ss.entries.map((e) => ({
+    id: e.id, message: fromHex(e.messageHex), digestInfo: fromHex(e.digestInfoHex), signature: fromHex(e.signatureHex), source: e.source,
+  }));
   const di = await json<{ id: string; hash: HashName; messageHex: string; messageSource: string; digestHex: string; digestInfoHex: string }[]>(dir, 'digestinfo.json');
   const digestInfos = di.map((d) => ({
     id: d.id, hash: d.hash, message: fromHex(d.messageHex), messageSource: d.messageSource,
@@ -81,7 +106,7 @@ export async function loadJpkiVectors(dir: string): Promise<JpkiVectors> {
     if (typeof content !== 'string') throw new Error(`${join(dir, 'files.json')}: FID ${fid} has no file or hex content`);
     files.set(fid.toUpperCase(), /^[0-9A-Fa-f\s]+$/.test(content) && !content.includes('.') ? fromHex(content) : new Uint8Array(await readFile(join(dir, content))));
   }
-  const pin = await json<{ pin: string; tryLimit: number }>(dir, 'pin.json');
+  const pin = await json<{ pin: string; tryLimit: number; signingPin: string; signingTryLimit: number }>(dir, 'pin.json');
   const ec = await json<Record<string, unknown>>(dir, 'ec-keys.json');
   const ecKey = (curve: EcCurve): EcTestKey => {
     const e = ec[curve] as Record<string, string> | undefined;
@@ -95,5 +120,8 @@ export async function loadJpkiVectors(dir: string): Promise<JpkiVectors> {
       hash: f('hash') as HashName, signature: fromHex(`${f('r')}${f('s')}`), source: String(ec.source ?? ''),
     };
   };
-  return { dir, key, digestInfos, signatures, files, pin: pin.pin, pinTryLimit: pin.tryLimit, ecKeys: { p256: ecKey('p256'), p384: ecKey('p384') } };
+  return {
+    dir, key, signingKey, signingSignatures, digestInfos, signatures, files, pin: pin.pin, pinTryLimit: pin.tryLimit,
+    signingPin: pin.signingPin, signingPinTryLimit: pin.signingTryLimit, ecKeys: { p256: ecKey('p256'), p384: ecKey('p384') },
+  };
 }
