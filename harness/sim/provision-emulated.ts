@@ -12,7 +12,7 @@ import { openSecureChannel, type SecureChannel } from '../gp/secure-channel.ts';
 import { createApplet, personalizeFixture, personalizeThroughDomain } from '../jpki/provision.ts';
 import { loadJpkiVectors } from '../jpki/vectors.ts';
 import { resolveSecret } from '../profile/index.ts';
-import type { Profile } from '../profile/types.ts';
+import type { Profile, SecretRef } from '../profile/types.ts';
 import { buildLab } from './build.ts';
 
 export const JPKI_APPLET_CLASS = 'org.simcert.applets.jpki.JpkiApplet';
@@ -21,6 +21,17 @@ export const JPKI_APPLET_CLASS = 'org.simcert.applets.jpki.JpkiApplet';
 export interface Provisioned {
   installedBy: 'create-applet' | 'gp' | 'none';
   personalized: boolean;
+  /** The emulated card's test PIN and signing password (a fixture was personalized). */
+  pins?: { userAuth: string; userAuthTries: number; signing: string; signingTries: number };
+}
+
+/**
+ * The signing password: the profile's `ixit.jpki.signingPin` where the profile has one (a secret reference like
+ * `pin`), else the fixture's (vectors/jpki/pin.json).
+ */
+async function signingPinOf(profile: Profile, fixtureValue: string): Promise<string> {
+  const ref = (profile.ixit.jpki as { signingPin?: SecretRef }).signingPin;
+  return ref ? resolveSecret(ref, 'ixit.jpki.signingPin') : fixtureValue;
 }
 
 async function openDomain(session: CardSession, profile: Profile): Promise<SecureChannel> {
@@ -51,18 +62,21 @@ export async function provisionEmulatedCard(session: CardSession, profile: Profi
   if (jp.install === 'create-applet') await createApplet(session, aid);
   if (jp.install === 'gp') await installThroughDomain(session, profile);
   const perso = jp.personalization;
+  let pins: Provisioned['pins'];
   if (perso.source === 'fixture') {
     const fixture = await loadJpkiVectors(perso.vectors);
     const pin = await resolveSecret(jp.pin, 'ixit.jpki.pin');
+    const signingPin = await signingPinOf(profile, fixture.signingPin);
     if (jp.install === 'gp') {
       const ch = await openDomain(session, profile);
       await installForPersonalization(ch, jp.aid);
-      await personalizeThroughDomain(ch, fixture, pin, jp.pinTryLimit);
+      await personalizeThroughDomain(ch, fixture, pin, jp.pinTryLimit, undefined, signingPin);
     } else {
       await session.send({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x0c, data: aid }, { name: 'SELECT JPKI AP' });
-      await personalizeFixture(session, fixture, pin, jp.pinTryLimit);
+      await personalizeFixture(session, fixture, pin, jp.pinTryLimit, undefined, signingPin);
     }
+    pins = { userAuth: pin, userAuthTries: jp.pinTryLimit, signing: signingPin, signingTries: fixture.signingPinTryLimit };
   }
   await session.send({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x0c, data: aid }, { name: 'SELECT JPKI AP' });
-  return { installedBy: jp.install, personalized: perso.source === 'fixture' };
+  return { installedBy: jp.install, personalized: perso.source === 'fixture', ...(pins ? { pins } : {}) };
 }

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { CardSession } from '../apdu/session.ts';
 import { hex } from '../bytes.ts';
 import { checkAtr } from '../card/open-card.ts';
-import { loadProfile, resolveSecret } from '../profile/index.ts';
+import { loadProfile } from '../profile/index.ts';
 import type { Profile } from '../profile/types.ts';
 import { knownSuites } from '../run/suites.ts';
 import { listReaders, type ReaderInfo } from '../transport/pcsc.ts';
@@ -211,7 +211,7 @@ export async function serveCard(opts: ServeOptions): Promise<ServedCard> {
       lost = serveReaders();
     }
     interrupted();
-    const summary = await describe(profile, readerName, atr, provisioned, opts);
+    const summary = describe(profile, readerName, atr, provisioned, opts);
     return { profile, reader: readerName, atr, provisioned, summary, lost, stop: () => started.stopAll() };
   } catch (err) {
     await started.stopAll();
@@ -219,13 +219,10 @@ export async function serveCard(opts: ServeOptions): Promise<ServedCard> {
   }
 }
 
-async function describe(profile: Profile, reader: string, atr: Uint8Array, p: Provisioned, opts: ServeOptions): Promise<string[]> {
+function describe(profile: Profile, reader: string, atr: Uint8Array, p: Provisioned, opts: ServeOptions): string[] {
   const sim = profile.sim!;
   const jp = profile.ixit.jpki;
   const isd = sim.isd ?? {};
-  const pin = await resolveSecret(jp.pin, 'ixit.jpki.pin');
-  const signingRef = (jp as { signingPin?: Parameters<typeof resolveSecret>[0] }).signingPin;
-  const signingPin = signingRef ? await resolveSecret(signingRef, 'ixit.jpki.signingPin') : undefined;
   const installed = { 'create-applet': 'installed by CREATE APPLET', gp: 'installed by GlobalPlatform LOAD + INSTALL', none: 'pre-installed' }[p.installedBy];
   const others = sim.applets.filter((a) => a.aid.toUpperCase() !== jp.aid.toUpperCase());
   const r = opts.reader === 'pcscd' ? `--reader "${reader}" ` : '';
@@ -236,9 +233,13 @@ async function describe(profile: Profile, reader: string, atr: Uint8Array, p: Pr
     `  JPKI AP       ${jp.aid} (${installed}${p.personalized ? ', personalized with the test fixture' : ', not personalized'})`,
     ...others.map((a) => `  applet        ${a.aid} (${a.class})`),
     `  GP ISD        ${isd.aid ?? 'A000000151000000'}, SCP${isd.scp ?? '03'}, key version ${(isd.kvn ?? 0x30).toString(16).toUpperCase().padStart(2, '0')}`,
-    '  test PINs     (emulated card only; never use them on a real card)',
-    `    user authentication PIN   ${pin} (${jp.pinTryLimit} tries)`,
-    ...(signingPin ? [`    signing password          ${signingPin} (5 tries)`] : []),
+    ...(p.pins
+      ? [
+        '  test PINs     (of this emulated card only)',
+        `    user authentication PIN   ${p.pins.userAuth} (${p.pins.userAuthTries} tries)`,
+        `    signing password          ${p.pins.signing} (${p.pins.signingTries} tries)`,
+      ]
+      : []),
   ];
   if (opts.trace) lines.push(`  APDU trace    ${opts.trace} (PIN, key and secure-messaging data masked)`);
   if (opts.reader === 'pcscd') {
@@ -248,7 +249,7 @@ async function describe(profile: Profile, reader: string, atr: Uint8Array, p: Pr
       `  pkcs15-tool ${r}--read-certificate 01 | openssl x509 -noout -subject`,
       `  pkcs15-tool ${r}--list-pins`,
       `  pkcs11-tool --module ${OPENSC_PKCS11} --list-slots`,
-      `  echo -n abc > msg; pkcs11-tool --module ${OPENSC_PKCS11} --token-label "<the user authentication token>" --login --pin ${pin} --sign --mechanism SHA256-RSA-PKCS --input-file msg --output-file sig`,
+      `  echo -n abc > msg; pkcs11-tool --module ${OPENSC_PKCS11} --token-label "<the user authentication token>" --login --pin ${p.pins?.userAuth ?? 'PIN'} --sign --mechanism SHA256-RSA-PKCS --input-file msg --output-file sig`,
     );
   } else {
     lines.push(`A vpcd reader in reversed mode reaches it: reader.conf DEVICENAME ${opts.host ?? '127.0.0.1'}:0x${(opts.port ?? VPCD_DEFAULT_PORT).toString(16).toUpperCase()} with LIBPATH libifdvpcd.so.`);
