@@ -1,4 +1,5 @@
-// Allure 3 configuration for simcert reports: one self-contained HTML file that opens from disk (no server),
+// Allure 3 configuration for simcert reports: one self-contained HTML file that opens from disk (no server, no
+// network: allure.ts removes the analytics tag Allure adds, as no option here turns it off),
 // grouped by SIM variant, then by feature (signing, handset swap, applet installation). Output paths are given
 // on the command line by `simcert run`.
 import { defineConfig } from 'allure';

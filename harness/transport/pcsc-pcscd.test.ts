@@ -1,8 +1,10 @@
 // The real PC/SC path: pcsc-lite's pcscd with Debian's vsmartcard vpcd driver, the `smartcard` binding, and the
 // bundled simulator inserted into the virtual readers. Runs wherever pcscd can (root, packages installed; CI
 // installs them); elsewhere the tests skip and say why. Under CI=true a missing pcscd is a failure, not a skip.
+// pcscd is held through lab/pcsc/pcscd.sh (pcscd-fixture.ts): a concurrent `npm test` from another clone waits for
+// the readers, pcscd is stopped only by the run that started it, and no APDU reaches its log unless asked for.
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,50 +15,106 @@ import { findReader, profileMatches, surveyReaders } from '../card/find-card.ts'
 import { openCard, type OpenCard } from '../card/open-card.ts';
 import { repoRoot } from '../paths.ts';
 import { loadProfile } from '../profile/index.ts';
+import type { Profile } from '../profile/types.ts';
 import { attachSimulator } from '../sim/launch.ts';
 import { CardGoneError } from './transport.ts';
-import { listReaders, loadPcsc, PcscTransport, waitForCard } from './pcsc.ts';
+import { listReaders, PcscTransport, waitForCard } from './pcsc.ts';
+import { holdPcscd, PCSCD_SCRIPT, pcscdUnavailable, type PcscdHold } from './pcscd-fixture.ts';
 
 const run = promisify(execFile);
-const SCRIPT = join(repoRoot, 'lab', 'pcsc', 'pcscd.sh');
 const JPKI = 'D392F000260100000001';
-
-/** Set when this test file started pcscd (and so must stop it); a pcscd someone else runs is left alone. */
-let startedHere = false;
-
-async function pcscdUnavailable(): Promise<string | undefined> {
-  try {
-    loadPcsc();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  try {
-    const { stdout } = await run('bash', [SCRIPT, 'start']);
-    startedHere = stdout.includes('pcscd started');
-    return undefined;
-  } catch (err) {
-    const e = err as { code?: number; stderr?: string };
-    if (e.code === 3) return (e.stderr ?? '').trim();
-    throw err;
-  }
-}
+const READERS = ['Virtual PCD 00 00', 'Virtual PCD 00 01'];
+const KNOWN_SUITES = ['jpki-signing', 'handset-swap', 'applet-install', 'personalization'];
 
 const unavailable = await pcscdUnavailable();
 if (unavailable && process.env.CI === 'true') {
   throw new Error(`CI must run the PC/SC tests, but: ${unavailable}`);
 }
 
+const referencePcscd = (): Promise<Profile> => loadProfile(join(repoRoot, 'profiles', 'emulated', 'reference-pcscd.yaml'), { knownSuites: KNOWN_SUITES });
+
+/** pcscd's vpcd ports, as the profile (and /etc/reader.conf.d/vpcd) give them: the one fixed port pair. */
+function vpcdPort(profile: Profile, i: 0 | 1): { host: string; port: number } {
+  return profile.sim!.vpcdReaders![i]!;
+}
+
+/** Runs pcscd.sh with its own environment; resolves with exit code and output, never throws on a non-zero exit. */
+async function script(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('bash', [PCSCD_SCRIPT, ...args], { env: { ...process.env, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+describe('lab/pcsc/pcscd.sh keeps its state (the pcscd log) in a folder private to the user', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'simcert-pcscd-state-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('by default a folder of the user\'s own (under XDG_RUNTIME_DIR when set), created 0700', async () => {
+    const runtime = join(dir, 'runtime');
+    await mkdir(runtime, { mode: 0o700 });
+    const r = await script(['stop'], { SIMCERT_PCSCD_STATE: '', XDG_RUNTIME_DIR: runtime });
+    expect(r.code).toBe(0);
+    const st = await stat(join(runtime, 'simcert-pcscd'));
+    expect(st.mode & 0o777).toBe(0o700);
+    expect(st.uid).toBe(process.getuid!());
+  });
+
+  it('refuses a folder others can write to, and writes nothing into it', async () => {
+    const open = join(dir, 'open');
+    await mkdir(open);
+    await chmod(open, 0o777);
+    const r = await script(['stop'], { SIMCERT_PCSCD_STATE: open });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`pcscd.sh: state folder ${open} is writable by group or others (mode 777); refusing it (chmod 700 ${open})`);
+    expect(await readdir(open)).toEqual([]);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('refuses a folder that belongs to someone else', async () => {
+    const theirs = join(dir, 'theirs');
+    await mkdir(theirs, { mode: 0o700 });
+    await chown(theirs, 65534, 65534);
+    const r = await script(['stop'], { SIMCERT_PCSCD_STATE: theirs });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`state folder ${theirs} belongs to uid 65534, not to you`);
+    expect(await readdir(theirs)).toEqual([]);
+  });
+
+  it('refuses a symlink planted where the folder should be', async () => {
+    const target = join(dir, 'target');
+    await mkdir(target, { mode: 0o700 });
+    const link = join(dir, 'link');
+    await symlink(target, link);
+    const r = await script(['stop'], { SIMCERT_PCSCD_STATE: link });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`state folder ${link} is a symlink; refusing it`);
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    expect(await readdir(target)).toEqual([]);
+  });
+});
+
 describe.skipIf(unavailable !== undefined)(`PC/SC through pcscd and vpcd${unavailable ? ` — skipped: ${unavailable}` : ''}`, () => {
   let card: OpenCard | undefined;
+  let hold: PcscdHold | undefined;
 
   beforeAll(async () => {
+    // Waits while another run holds pcscd (the script gives up after SIMCERT_PCSCD_LOCK_WAIT, 900 s by default).
+    hold = await holdPcscd();
     // A simulator left in a reader by an earlier run would make "insert" fail; the readers must start empty.
-    for (const r of ['Virtual PCD 00 00', 'Virtual PCD 00 01']) await waitForCard(r, 'absent', 15_000);
-  });
+    for (const r of READERS) await waitForCard(r, 'absent', 15_000);
+  }, 960_000);
 
   afterAll(async () => {
     await card?.close();
-    if (startedHere) await run('bash', [SCRIPT, 'stop']);
+    await hold?.release();
   });
 
   it('lists the two vpcd readers', () => {
@@ -65,7 +123,7 @@ describe.skipIf(unavailable !== undefined)(`PC/SC through pcscd and vpcd${unavai
   });
 
   it('moves a card between two distinct readers, its applets kept and its power cycled', async () => {
-    const profile = await loadProfile(join(repoRoot, 'profiles', 'emulated', 'reference-pcscd.yaml'), { knownSuites: ['jpki-signing', 'handset-swap', 'applet-install', 'personalization'] });
+    const profile = await referencePcscd();
     // This test installs with jCardSim's CREATE APPLET, so the class is put on the simulator's class path.
     profile.sim!.applets = [{ aid: JPKI, class: 'org.simcert.applets.jpki.JpkiApplet', codebase: 'jpki' }];
     card = await openCard(profile);
@@ -88,9 +146,10 @@ describe.skipIf(unavailable !== undefined)(`PC/SC through pcscd and vpcd${unavai
   });
 
   it('names the last command when the card is pulled out', async () => {
-    const profile = await loadProfile(join(repoRoot, 'profiles', 'emulated', 'reference-pcscd.yaml'), { knownSuites: ['jpki-signing', 'handset-swap', 'applet-install', 'personalization'] });
+    const profile = await referencePcscd();
     await waitForCard('Virtual PCD 00 00', 'absent', 15_000);
-    const sim = await attachSimulator(profile.sim!, '127.0.0.1', 35963);
+    const { host, port } = vpcdPort(profile, 0);
+    const sim = await attachSimulator(profile.sim!, host, port);
     const t = new PcscTransport({ reader: 'Virtual PCD 00 00', protocol: 'T=1' });
     try {
       await waitForCard('Virtual PCD 00 00', 'present', 20_000);
@@ -111,13 +170,14 @@ describe.skipIf(unavailable !== undefined)(`PC/SC through pcscd and vpcd${unavai
   });
 
   it('finds the card of each profile in the rack by ICCID, whichever reader it is in', async () => {
-    const base = (await loadProfile(join(repoRoot, 'profiles', 'emulated', 'reference-pcscd.yaml'), { knownSuites: ['jpki-signing', 'handset-swap', 'applet-install', 'personalization'] })).sim!;
-    for (const r of ['Virtual PCD 00 00', 'Virtual PCD 00 01']) await waitForCard(r, 'absent', 15_000);
-    const a = await attachSimulator({ ...base, iccid: '8981100000000000017' }, '127.0.0.1', 35963);
-    const b = await attachSimulator({ ...base, iccid: '8981200000000000025' }, '127.0.0.1', 35964);
+    const profile = await referencePcscd();
+    const base = profile.sim!;
+    for (const r of READERS) await waitForCard(r, 'absent', 15_000);
+    const a = await attachSimulator({ ...base, iccid: '8981100000000000017' }, vpcdPort(profile, 0).host, vpcdPort(profile, 0).port);
+    const b = await attachSimulator({ ...base, iccid: '8981200000000000025' }, vpcdPort(profile, 1).host, vpcdPort(profile, 1).port);
     const dir = await mkdtemp(join(tmpdir(), 'simcert-rack-'));
     try {
-      for (const r of ['Virtual PCD 00 00', 'Virtual PCD 00 01']) await waitForCard(r, 'present', 20_000);
+      for (const r of READERS) await waitForCard(r, 'present', 20_000);
       const profileFor = async (name: string, iccid: string) => {
         const f = join(dir, `${name}.yaml`);
         await writeFile(f, [
@@ -143,4 +203,77 @@ describe.skipIf(unavailable !== undefined)(`PC/SC through pcscd and vpcd${unavai
       await rm(dir, { recursive: true, force: true });
     }
   });
+});
+
+/** Sends one command (whose data bytes are `marker`) to a simulated card through pcscd's first reader. */
+async function sendThroughPcscd(marker: string): Promise<number> {
+  const profile = await referencePcscd();
+  const { host, port } = vpcdPort(profile, 0);
+  await waitForCard(READERS[0]!, 'absent', 15_000);
+  const sim = await attachSimulator(profile.sim!, host, port);
+  const t = new PcscTransport({ reader: READERS[0]!, protocol: 'T=1' });
+  try {
+    await waitForCard(READERS[0]!, 'present', 20_000);
+    await t.connect();
+    const s = new CardSession(t, { extendedLength: true });
+    return (await s.transmit({ cla: 0, ins: 0x20, p1: 0, p2: 0x80, data: fromHex(marker) }, { name: 'VERIFY', redact: 'command-data' })).sw;
+  } finally {
+    await t.close();
+    await sim.stop();
+  }
+}
+
+/** The log of the pcscd a hold started, as the script named it in its "ready" line. */
+function logOf(h: PcscdHold): string {
+  return /ready \(pcscd started here, log (.+)\)/.exec(h.output())![1]!;
+}
+
+/** The bytes as pcscd -a would print them, whatever its spacing: the log with its blanks removed. */
+const containsBytes = (log: string, marker: string): boolean => log.replace(/\s+/g, '').toUpperCase().includes(marker);
+
+describe.skipIf(unavailable !== undefined)('pcscd shared between concurrent runs, and its log', () => {
+  it('a second run waits while the first holds pcscd, then finds it up; neither stops a pcscd it did not start', async () => {
+    const upBefore = (await script(['status'], {})).code === 0;
+    const first = await holdPcscd();
+    let secondReady = false;
+    let sawWaiting!: () => void;
+    const waiting = new Promise<void>((resolve) => (sawWaiting = resolve));
+    const secondHold = holdPcscd({ onLine: (l) => l.includes('waiting for another simcert run') && sawWaiting() });
+    void secondHold.then(() => (secondReady = true), () => undefined);
+    await waiting;
+    // The second run is blocked on the lock, so pcscd is still the first run's and must still answer.
+    expect(secondReady).toBe(false);
+    expect((await script(['status'], {})).code).toBe(0);
+    await first.release();
+    const second = await secondHold;
+    expect((await script(['status'], {})).code).toBe(0);
+    expect(listReaders().map((r) => r.name)).toEqual(expect.arrayContaining(READERS));
+    // A pcscd that ran before either hold was someone else's: both used it and left it running.
+    if (upBefore) expect([first.startedHere, second.startedHere]).toEqual([false, false]);
+    await second.release();
+    expect((await script(['status'], {})).code === 0).toBe(upBefore);
+  }, 120_000);
+
+  it('no APDU reaches pcscd\'s log by default; SIMCERT_PCSCD_LOG_APDUS=1 logs them, with a warning', async (ctx) => {
+    const marker = 'A55AC33C5AA53CC3';
+    const quiet = await holdPcscd();
+    if (!quiet.startedHere) {
+      await quiet.release();
+      ctx.skip('a pcscd this run did not start is running: its log is not ours to read');
+    }
+    await sendThroughPcscd(marker);
+    await quiet.release(); // pcscd stopped: its log is complete
+    const quietLog = await readFile(logOf(quiet), 'utf8');
+    expect((await stat(logOf(quiet))).mode & 0o077).toBe(0);
+    expect(quiet.output()).not.toContain('WARNING');
+    expect(containsBytes(quietLog, marker)).toBe(false);
+
+    const loud = await holdPcscd({ env: { SIMCERT_PCSCD_LOG_APDUS: '1' } });
+    expect(loud.startedHere).toBe(true);
+    await sendThroughPcscd(marker);
+    await loud.release();
+    expect(loud.output()).toContain('pcscd.sh: WARNING: SIMCERT_PCSCD_LOG_APDUS=1: pcscd logs every APDU');
+    expect(loud.output()).toContain('PINs and the STORE DATA blocks carrying private keys');
+    expect(containsBytes(await readFile(logOf(loud), 'utf8'), marker)).toBe(true);
+  }, 120_000);
 });

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Proof that two test runs can use pcscd at once (issue 17, problem 5): starts the PC/SC test file twice, in
+# parallel, as two `npm test` runs from two clones would, and passes only if both pass within the time limit. The
+# second waits on the lock lab/pcsc/pcscd.sh holds for the first, then uses the readers itself; neither stops a
+# pcscd under the other.
+#
+#   bash lab/pcsc/two-runs.sh [LIMIT_SECONDS]     default 600
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+limit=${1:-600}
+logs=$(mktemp -d "${TMPDIR:-/tmp}/simcert-two-runs-XXXXXX")
+trap 'rm -rf "$logs"' EXIT
+
+for n in 1 2; do
+  timeout -s INT "$limit" npx vitest run --config vitest.config.ts harness/transport/pcsc-pcscd.test.ts >"$logs/run$n.log" 2>&1 &
+  eval "pid$n=$!"
+done
+wait "$pid1"; rc1=$?
+wait "$pid2"; rc2=$?
+
+for n in 1 2; do
+  rc=$([ "$n" = 1 ] && echo "$rc1" || echo "$rc2")
+  echo "two-runs.sh: run $n exit $rc: $(grep -E 'Tests ' "$logs/run$n.log" | sed 's/\x1b\[[0-9;]*m//g' | tr -s ' ' | head -1)"
+  if [ "$rc" != 0 ]; then tail -40 "$logs/run$n.log"; fi
+done
+[ "$rc1" = 0 ] && [ "$rc2" = 0 ] || { echo "two-runs.sh: FAILED (a run failed or took over ${limit}s)" >&2; exit 1; }
+echo "two-runs.sh: both runs passed"
