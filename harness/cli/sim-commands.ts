@@ -37,6 +37,8 @@ async function serveCommand(o: { profile: string; reader: 'pcscd' | 'vpcd'; port
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    // On stderr, so stdout carries only what is on the card; tests wait for this line before they interrupt.
+    console.error(`simcert: serving ${o.profile}: checking the profile, then starting the simulator, installing and personalizing (Ctrl-C stops)`);
     const served = await serveCard({ ...o, signal: abort.signal });
     for (const line of served.summary) console.log(line);
     const stopped = new Promise<'signal'>((resolve) => {
