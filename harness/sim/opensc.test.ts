@@ -13,8 +13,9 @@ import { hex } from '../bytes.ts';
 import { repoRoot } from '../paths.ts';
 import { holdPcscd, pcscdUnavailable, type PcscdHold } from '../transport/pcscd-fixture.ts';
 import { waitForCard } from '../transport/pcsc.ts';
-import { OPENSC_PKCS11 } from './serve.ts';
+import { openscPkcs11Module } from './serve.ts';
 
+const OPENSC_PKCS11 = openscPkcs11Module();
 const VECTORS = join(repoRoot, 'vectors', 'jpki');
 const PROFILE = join(repoRoot, 'profiles', 'emulated', 'reference.yaml');
 const AUTH_TOKEN = 'JPKI (User Authentication PIN)';

@@ -5,7 +5,7 @@
 // kept) into pcscd's vpcd reader, or into a port of its own that a vpcd reader dials in reversed mode.
 // Everything it starts it stops; it refuses real-card profiles before anything starts.
 import { execFile } from 'node:child_process';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { CardSession } from '../apdu/session.ts';
@@ -21,7 +21,13 @@ import { acceptOne, dial, listenOn, portOf, relay, type Relay } from './vpcd-rel
 
 /** vsmartcard's default vpcd port (0x8C7B), where Debian's vpcd driver puts its first reader. */
 export const VPCD_DEFAULT_PORT = 35963;
-export const OPENSC_PKCS11 = '/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so';
+
+/** Where Debian's opensc-pkcs11 puts the PKCS#11 module (a multiarch path), or other distributions' usual places. */
+export function openscPkcs11Module(): string {
+  const multiarch = { x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu' }[process.arch as string] ?? `${process.arch}-linux-gnu`;
+  const candidates = [`/usr/lib/${multiarch}/opensc-pkcs11.so`, '/usr/lib64/opensc-pkcs11.so', '/usr/lib/opensc-pkcs11.so'];
+  return candidates.find((c) => existsSync(c)) ?? candidates[0]!;
+}
 
 /** Refused before anything starts; `exitCode` 2 for the user's input, 3 for the machine. */
 export class ServeRefusal extends Error {
@@ -243,13 +249,17 @@ function describe(profile: Profile, reader: string, atr: Uint8Array, p: Provisio
   ];
   if (opts.trace) lines.push(`  APDU trace    ${opts.trace} (PIN, key and secure-messaging data masked)`);
   if (opts.reader === 'pcscd') {
+    const p11 = `pkcs11-tool --module ${openscPkcs11Module()}`;
+    const userPin = p.pins?.userAuth ?? 'PIN';
     lines.push(
-      'Try (Debian opensc):',
+      'Try (Debian opensc, openssl):',
       `  pkcs15-tool ${r}--list-certificates`,
-      `  pkcs15-tool ${r}--read-certificate 01 | openssl x509 -noout -subject`,
       `  pkcs15-tool ${r}--list-pins`,
-      `  pkcs11-tool --module ${OPENSC_PKCS11} --list-slots`,
-      `  echo -n abc > msg; pkcs11-tool --module ${OPENSC_PKCS11} --token-label "<the user authentication token>" --login --pin ${p.pins?.userAuth ?? 'PIN'} --sign --mechanism SHA256-RSA-PKCS --input-file msg --output-file sig`,
+      `  pkcs15-tool ${r}--read-certificate 01 > auth.pem && openssl x509 -in auth.pem -pubkey -noout > auth-pub.pem`,
+      `  ${p11} --list-slots`,
+      `  printf abc > msg && ${p11} --token-label "JPKI (User Authentication PIN)" --login --pin ${userPin} --sign --mechanism SHA256-RSA-PKCS --input-file msg --output-file sig`,
+      '  openssl dgst -sha256 -verify auth-pub.pem -signature sig msg',
+      `  ${p11} --token-label "JPKI (Digital Signature PIN)" --login --pin ${p.pins?.signing ?? 'PASSWORD'} --sign --mechanism SHA256-RSA-PKCS --input-file msg --output-file sig2`,
     );
   } else {
     lines.push(`A vpcd reader in reversed mode reaches it: reader.conf DEVICENAME ${opts.host ?? '127.0.0.1'}:0x${(opts.port ?? VPCD_DEFAULT_PORT).toString(16).toUpperCase()} with LIBPATH libifdvpcd.so.`);
