@@ -19,15 +19,15 @@ export function registerSimCommands(program: Command, setExitCode: (code: number
     .command('serve')
     .description('stand an emulated card (installed and personalized as its profile says) in a reader for other clients, until Ctrl-C')
     .requiredOption('-p, --profile <FILE>', 'an emulated profile (card.emulated: true, with a sim section)')
-    .addOption(new Option('--reader <KIND>', 'pcscd: into pcscd\'s vpcd reader; vpcd: on a port of its own, for a vpcd reader that dials in').choices(['pcscd', 'vpcd']).default('pcscd'))
+    .addOption(new Option('--reader <KIND>', 'pcscd: into pcscd\'s vpcd reader; vpcd: on a port of its own, for a vpcd reader that dials in (default: pcscd when it runs, else vpcd)').choices(['pcscd', 'vpcd']))
     .option('--port <N>', `the vpcd port (pcscd: its vpcd reader's; vpcd: the one to listen on) (default ${VPCD_DEFAULT_PORT})`, tcpPort)
     .option('--trace <FILE>', 'write the command APDUs clients send, as the card sees them (PIN, key and secure-messaging data masked)')
-    .action(async (o: { profile: string; reader: 'pcscd' | 'vpcd'; port?: number; trace?: string }) => {
+    .action(async (o: { profile: string; reader?: 'pcscd' | 'vpcd'; port?: number; trace?: string }) => {
       setExitCode(await serveCommand(o));
     });
 }
 
-async function serveCommand(o: { profile: string; reader: 'pcscd' | 'vpcd'; port?: number; trace?: string }): Promise<number> {
+async function serveCommand(o: { profile: string; reader?: 'pcscd' | 'vpcd'; port?: number; trace?: string }): Promise<number> {
   const abort = new AbortController();
   let stopRequested: (() => void) | undefined;
   const onSignal = (): void => {

@@ -108,7 +108,7 @@ describe.skipIf(unavailable !== undefined)(`Debian's OpenSC and openssl against 
     dir = await mkdtemp(join(tmpdir(), 'simcert-opensc-'));
     trace = file('apdus.txt');
     hold = await holdPcscd();
-    serve = spawn(process.execPath, [join(repoRoot, 'harness', 'cli', 'simcert.js'), 'sim', 'serve', '--profile', PROFILE, '--trace', trace],
+    serve = spawn(process.execPath, [join(repoRoot, 'harness', 'cli', 'simcert.js'), 'sim', 'serve', '--profile', PROFILE, '--reader', 'pcscd', '--trace', trace],
       { cwd: repoRoot, stdio: 'pipe' });
     const child = serve;
     let err = '';

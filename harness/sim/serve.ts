@@ -41,8 +41,11 @@ export class ServeInterrupted extends Error {}
 
 export interface ServeOptions {
   profile: string;
-  /** pcscd: into pcscd's vpcd reader at host:port; vpcd: listen on host:port for a vpcd reader that dials in. */
-  reader: 'pcscd' | 'vpcd';
+  /**
+   * pcscd: into pcscd's vpcd reader at host:port; vpcd: listen on host:port for a vpcd reader that dials in;
+   * absent: pcscd when pcscd answers with readers, else vpcd.
+   */
+  reader?: 'pcscd' | 'vpcd';
   host?: string;
   port?: number;
   /** File that gets one line per command APDU clients send (masked) and the status word of each answer. */
@@ -127,9 +130,19 @@ async function readerThatGotTheCard(emptyBefore: Set<string>, atr: Uint8Array, t
   throw new ServeRefusal(`pcscd showed the card in none of its empty readers within ${timeoutMs} ms (does its vpcd reader on this port already hold a card?)`, 3);
 }
 
+/** pcscd when it answers with at least one reader (its vpcd driver's), else a vpcd port of the card's own. */
+function pickReader(): 'pcscd' | 'vpcd' {
+  try {
+    return listReaders().length > 0 ? 'pcscd' : 'vpcd';
+  } catch {
+    return 'vpcd';
+  }
+}
+
 /** Starts, provisions and inserts the card; see the module comment. */
-export async function serveCard(opts: ServeOptions): Promise<ServedCard> {
-  const profile = await checkServable(opts.profile);
+export async function serveCard(options: ServeOptions): Promise<ServedCard> {
+  const profile = await checkServable(options.profile);
+  const opts = { ...options, reader: options.reader ?? pickReader() };
   const sim = profile.sim!;
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? VPCD_DEFAULT_PORT;
@@ -225,7 +238,7 @@ export async function serveCard(opts: ServeOptions): Promise<ServedCard> {
   }
 }
 
-function describe(profile: Profile, reader: string, atr: Uint8Array, p: Provisioned, opts: ServeOptions): string[] {
+function describe(profile: Profile, reader: string, atr: Uint8Array, p: Provisioned, opts: ServeOptions & { reader: 'pcscd' | 'vpcd' }): string[] {
   const sim = profile.sim!;
   const jp = profile.ixit.jpki;
   const isd = sim.isd ?? {};
