@@ -6,6 +6,7 @@
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -236,6 +237,16 @@ describe.skipIf(unavailable !== undefined)(`Debian's OpenSC and openssl against 
       expect(text).not.toContain(hex(new TextEncoder().encode(secret)));
     }
     expect(text).toContain(`0020008004${'**'.repeat(4)}`);
+  });
+
+  it('a second sim serve aimed at a port where no vpcd reader listens refuses before starting (exit 3)', async () => {
+    const free = createServer();
+    await new Promise<void>((r) => free.listen(0, '127.0.0.1', () => r()));
+    const port = (free.address() as { port: number }).port;
+    await new Promise<void>((r) => free.close(() => r()));
+    const r = await tool(process.execPath, [join(repoRoot, 'harness', 'cli', 'simcert.js'), 'sim', 'serve', '--profile', PROFILE, '--reader', 'pcscd', '--port', String(port)]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`no vpcd reader listens on port ${port}`);
   });
 
   it('SIGTERM takes the card out of the reader and sim serve exits 0', async () => {

@@ -5,7 +5,7 @@
 // kept) into pcscd's vpcd reader, or into a port of its own that a vpcd reader dials in reversed mode.
 // Everything it starts it stops; it refuses real-card profiles before anything starts.
 import { execFile } from 'node:child_process';
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { CardSession } from '../apdu/session.ts';
@@ -130,6 +130,29 @@ async function readerThatGotTheCard(emptyBefore: Set<string>, atr: Uint8Array, t
   throw new ServeRefusal(`pcscd showed the card in none of its empty readers within ${timeoutMs} ms (does its vpcd reader on this port already hold a card?)`, 3);
 }
 
+/**
+ * Whether something listens on TCP `port`, read from /proc/net/tcp{,6} (state 0A) without connecting: to pcscd's
+ * vpcd a connection is a card insertion. Undefined where /proc cannot tell (not Linux).
+ */
+function listeningOn(port: number): boolean | undefined {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  let seen = false;
+  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch {
+      continue;
+    }
+    seen = true;
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols[1]?.endsWith(`:${hexPort}`) && cols[3] === '0A') return true;
+    }
+  }
+  return seen ? false : undefined;
+}
+
 /** pcscd when it answers with at least one reader (its vpcd driver's), else a vpcd port of the card's own. */
 function pickReader(): 'pcscd' | 'vpcd' {
   try {
@@ -167,6 +190,9 @@ export async function serveCard(options: ServeOptions): Promise<ServedCard> {
       started.add(() => closeServer(s));
     } else {
       emptyBefore = new Set(pcscReaders().filter((r) => r.card !== 'present').map((r) => r.name));
+      if (listeningOn(port) === false) {
+        throw new ServeRefusal(`pcscd answers, but no vpcd reader listens on port ${port}: is Debian's vsmartcard-vpcd installed (bash lab/pcsc/pcscd.sh install), or is the reader on another --port?`, 3);
+      }
     }
     interrupted();
 
