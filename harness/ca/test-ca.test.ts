@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadJpkiVectors, type JpkiVectors } from '../jpki/vectors.ts';
 import { repoRoot } from '../paths.ts';
-import { issueUserAuthCertificate, loadTestCa, TEST_POLICY_OID, type TestCa } from './test-ca.ts';
+import { issueSigningCertificate, issueUserAuthCertificate, loadSigningTestCa, loadTestCa, SIGNING_POLICY_OID, TEST_POLICY_OID, type TestCa } from './test-ca.ts';
 
 const run = promisify(execFile);
 const VECTORS = join(repoRoot, 'vectors', 'jpki');
@@ -96,5 +96,45 @@ describe.each([
   it('identifies the key by the SHA-1 of its point (RFC 5280 4.2.1.2, method 1)', () => {
     const ski = createHash('sha1').update(v.ecKeys[curve].point).digest('hex').toUpperCase().match(/../g)!.join(':');
     expect(ecText).toContain(`X509v3 Subject Key Identifier: \n                ${ski}`);
+  });
+});
+
+// The digital-signature half: the signing CA issues EF 0001's certificate for the Wycheproof signing key; OpenSSL
+// verifies it against signing-ca-cert.der (and not against the user-auth CA) and reads the signing shape.
+describe('signing test CA', () => {
+  let signingText: string;
+  let signingDir: string;
+
+  beforeAll(async () => {
+    const signingCa = await loadSigningTestCa(VECTORS);
+    signingDir = await mkdtemp(join(tmpdir(), 'simcert-signing-ca-'));
+    const der = issueSigningCertificate(signingCa, { kind: 'rsa', n: v.signingKey.n, e: v.signingKey.e },
+      { subjectId: 'SIMCERT-SIGN-0002', serial: '2002', notBefore: new Date(Date.UTC(2026, 0, 1)) });
+    await writeFile(join(signingDir, 'sign.der'), der);
+    await run('openssl', ['x509', '-inform', 'DER', '-in', join(signingDir, 'sign.der'), '-out', join(signingDir, 'sign.pem')]);
+    await run('openssl', ['x509', '-inform', 'DER', '-in', join(VECTORS, 'signing-ca-cert.der'), '-out', join(signingDir, 'ca.pem')]);
+    signingText = (await run('openssl', ['x509', '-in', join(signingDir, 'sign.pem'), '-noout', '-text'])).stdout;
+  });
+  afterAll(async () => {
+    await rm(signingDir, { recursive: true, force: true });
+  });
+
+  it('issues a signing certificate OpenSSL verifies against the signing CA only', async () => {
+    const r = await run('openssl', ['verify', '-CAfile', join(signingDir, 'ca.pem'), join(signingDir, 'sign.pem')]);
+    expect(r.stdout.trim()).toBe(`${join(signingDir, 'sign.pem')}: OK`);
+    await expect(run('openssl', ['verify', '-CAfile', join(dir, 'ca.pem'), join(signingDir, 'sign.pem')])).rejects.toThrow();
+  });
+
+  it('gives it the JPKI signing shape and the key it was given', async () => {
+    expect(signingText).toMatch(/Issuer: C = JP, O = JPKI TEST, OU = JPKI for digital signature/);
+    expect(signingText).toMatch(/X509v3 Key Usage: critical\s+Digital Signature, Non Repudiation\n/);
+    expect(signingText).toContain(`Policy: ${SIGNING_POLICY_OID}`);
+    const mod = (await run('openssl', ['x509', '-in', join(signingDir, 'sign.pem'), '-noout', '-modulus'])).stdout.trim();
+    expect(mod).toBe(`Modulus=${Buffer.from(v.signingKey.n).toString('hex').toUpperCase()}`);
+  });
+
+  it('the fixture signing certificate (vectors/jpki/signing-cert.der, made by openssl) holds the signing key', async () => {
+    const mod = (await run('openssl', ['x509', '-inform', 'DER', '-in', join(VECTORS, 'signing-cert.der'), '-noout', '-modulus'])).stdout.trim();
+    expect(mod).toBe(`Modulus=${Buffer.from(v.signingKey.n).toString('hex').toUpperCase()}`);
   });
 });

@@ -11,6 +11,12 @@ import { EC_CURVES } from '../jpki/key-algorithm.ts';
 
 /** Test policy OID under the UUID arc (2.25), so a test certificate can never pass for J-LIS's 1.2.392.200149.8.5.1.3.30. */
 export const TEST_POLICY_OID = '2.25.317889748246805472599632977833674085543';
+/**
+ * J-LIS's policy OID for signing certificates (../shared/reference/jpki-card-interface.md), used in the shape of
+ * the signing certificate; the signing test CA's name says TEST and its key is published, so no relying party that
+ * trusts J-LIS's CA accepts these certificates.
+ */
+export const SIGNING_POLICY_OID = '1.2.392.200149.8.5.1.1.20';
 
 export interface TestCa {
   cert: forge.pki.Certificate;
@@ -21,11 +27,21 @@ export interface TestCa {
 const bin = (b: Uint8Array): string => forge.util.binary.raw.encode(b);
 const bytes = (s: string): Uint8Array => forge.util.binary.raw.decode(s);
 
-export async function loadTestCa(vectorsDir: string): Promise<TestCa> {
-  const der = new Uint8Array(await readFile(join(vectorsDir, 'ca-cert.der')));
+async function loadCa(vectorsDir: string, certFile: string, keyFile: string): Promise<TestCa> {
+  const der = new Uint8Array(await readFile(join(vectorsDir, certFile)));
   const cert = forge.pki.certificateFromAsn1(forge.asn1.fromDer(bin(der)));
-  const key = forge.pki.privateKeyFromPem(await readFile(join(vectorsDir, 'ca-key.pem'), 'utf8')) as forge.pki.rsa.PrivateKey;
+  const key = forge.pki.privateKeyFromPem(await readFile(join(vectorsDir, keyFile), 'utf8')) as forge.pki.rsa.PrivateKey;
   return { cert, key, der };
+}
+
+/** The user-authentication test CA (vectors/jpki/ca-cert.der, ca-key.pem). */
+export async function loadTestCa(vectorsDir: string): Promise<TestCa> {
+  return loadCa(vectorsDir, 'ca-cert.der', 'ca-key.pem');
+}
+
+/** The signing test CA (vectors/jpki/signing-ca-cert.der, signing-ca-key.pem; tools/make-certs.sh). */
+export async function loadSigningTestCa(vectorsDir: string): Promise<TestCa> {
+  return loadCa(vectorsDir, 'signing-ca-cert.der', 'signing-ca-key.pem');
 }
 
 export interface IssueOptions {
@@ -77,6 +93,18 @@ function ecSubjectPublicKeyInfo(key: EcPublicKey): forge.asn1.Asn1 {
  * uncompressed point on P-256 or P-384).
  */
 export function issueUserAuthCertificate(ca: TestCa, publicKey: CardPublicKey, opts: IssueOptions): Uint8Array {
+  return issue(ca, publicKey, opts, { name: 'keyUsage', critical: true, digitalSignature: true }, TEST_POLICY_OID);
+}
+
+/**
+ * Issues the digital-signature certificate (EF 0001) for a public key, in the JPKI signing certificate's shape:
+ * key usage digitalSignature and nonRepudiation (critical), policy 1.2.392.200149.8.5.1.1.20, five years.
+ */
+export function issueSigningCertificate(ca: TestCa, publicKey: CardPublicKey, opts: IssueOptions): Uint8Array {
+  return issue(ca, publicKey, opts, { name: 'keyUsage', critical: true, digitalSignature: true, nonRepudiation: true }, SIGNING_POLICY_OID);
+}
+
+function issue(ca: TestCa, publicKey: CardPublicKey, opts: IssueOptions, keyUsage: Record<string, unknown>, policy: string): Uint8Array {
   const cert = forge.pki.createCertificate();
   // forge computes the subject key identifier and encodes the key only for RSA; for EC it gets the CA's key as a
   // stand-in that is replaced in the TBSCertificate below, and the identifier from the EC point (RFC 5280
@@ -98,8 +126,8 @@ export function issueUserAuthCertificate(ca: TestCa, publicKey: CardPublicKey, o
   cert.setIssuer(ca.cert.subject.attributes);
   const caSki = (ca.cert.getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier?: string } | null)?.subjectKeyIdentifier;
   cert.setExtensions([
-    { name: 'keyUsage', critical: true, digitalSignature: true },
-    { id: '2.5.29.32', critical: false, value: certificatePolicies(TEST_POLICY_OID) },
+    keyUsage,
+    { id: '2.5.29.32', critical: false, value: certificatePolicies(policy) },
     ski,
     ...(caSki ? [{ name: 'authorityKeyIdentifier', keyIdentifier: forge.util.hexToBytes(caSki) }] : []),
   ]);

@@ -44,8 +44,9 @@ async function freshInstance(curve: EcCurve): Promise<void> {
   await installAndMakeSelectable(ch, { loadFileAid: PKG, moduleAid: JPKI, instanceAid: JPKI, applicationData: installParameters(curve) });
 }
 
+/** All six EFs of the fixture with the user-auth certificate replaced (the signing half keeps the fixture's EFs). */
 async function certificateFiles(der: Uint8Array): Promise<Map<string, Uint8Array>> {
-  return new Map([['000A', der], ['000B', v.files.get('000B')!], ['0006', v.files.get('0006')!]]);
+  return new Map([...v.files, ['000A', der]]);
 }
 
 beforeAll(async () => {
@@ -105,9 +106,12 @@ describe.each(['p256', 'p384'] as const)('ECDSA %s in the reference applet', (cu
     await freshInstance(curve);
     let ch = await domain();
     await installForPersonalization(ch, JPKI);
-    await sendDgis(domainSender(ch), pinDgis(PIN, 3), { final: false });
+    await sendDgis(domainSender(ch), [...pinDgis(PIN, 3), ...pinDgis(v.signingPin, 5, 'signing')], { final: false });
     await jpki.selectAp();
     const pub = await generateKeyOnCard(jpki, curve);
+    const signingPub = await generateKeyOnCard(jpki, curve, 'signing');
+    if (signingPub.kind !== 'ec') throw new Error('expected an EC key');
+    expect(hex(signingPub.point)).not.toBe(hex(pub.kind === 'ec' ? pub.point : new Uint8Array(0)));
     if (pub.kind !== 'ec') throw new Error('expected an EC key');
     expect(pub.point.length).toBe(1 + 2 * n);
     expect(hex(pub.point)).not.toBe(hex(key().point));

@@ -1,12 +1,13 @@
-// The on-card generation path on the simulator, through the security domain: PIN first, then the card generates
-// the key pair and exports only the public key, the test CA certifies it, the certificates are written back, and
-// the card signs what the certificate verifies. The private key is never readable.
+// The on-card generation path on the simulator, through the security domain: both PINs first, then the card
+// generates both key pairs (user authentication, then signing with P2 9A) and exports only the public keys, the
+// test CAs certify them, the certificates are written back, and each key signs what its certificate verifies.
+// The private keys are never readable.
 import { join } from 'node:path';
 import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardSession } from '../apdu/session.ts';
 import { fromHex, hex } from '../bytes.ts';
-import { issueUserAuthCertificate, loadTestCa } from '../ca/test-ca.ts';
+import { issueSigningCertificate, issueUserAuthCertificate, loadSigningTestCa, loadTestCa } from '../ca/test-ca.ts';
 import { installAndMakeSelectable, installForPersonalization, loadLoadFile } from '../gp/content.ts';
 import { buildJarLoadFile } from '../gp/load-file.ts';
 import { openSecureChannel } from '../gp/secure-channel.ts';
@@ -53,20 +54,28 @@ afterAll(async () => {
 
 describe('on-card key generation', () => {
   let certDer: Uint8Array;
+  let signingCertDer: Uint8Array;
+  let userAuthN: Uint8Array;
 
   it('generates the key pair in the card, and the CA certifies the exported public key', async () => {
     let ch = await domain();
     await installForPersonalization(ch, JPKI);
-    await sendDgis(domainSender(ch), pinDgis('1234', 3), { final: false });
+    await sendDgis(domainSender(ch), [...pinDgis('1234', 3), ...pinDgis(v.signingPin, 5, 'signing')], { final: false });
     await jpki.selectAp();
     const pub = await generateKeyOnCard(jpki);
     if (pub.kind !== 'rsa') throw new Error('expected an RSA key');
     expect(pub.n.length).toBe(256);
     expect(hex(pub.e)).toBe('010001');
-    certDer = issueUserAuthCertificate(await loadTestCa(VECTORS), pub, { subjectId: 'SIMCERT-ONCARD-0001', serial: '3001', notBefore: new Date(Date.UTC(2026, 0, 1)) });
+    const signingPub = await generateKeyOnCard(jpki, 'rsa2048', 'signing');
+    if (signingPub.kind !== 'rsa') throw new Error('expected an RSA key');
+    expect(hex(signingPub.n)).not.toBe(hex(pub.n)); // two key pairs, not one exported twice
+    userAuthN = pub.n;
+    const notBefore = new Date(Date.UTC(2026, 0, 1));
+    certDer = issueUserAuthCertificate(await loadTestCa(VECTORS), pub, { subjectId: 'SIMCERT-ONCARD-0001', serial: '3001', notBefore });
+    signingCertDer = issueSigningCertificate(await loadSigningTestCa(VECTORS), signingPub, { subjectId: 'SIMCERT-ONCARD-SIGN-0001', serial: '3002', notBefore });
     ch = await domain();
     await installForPersonalization(ch, JPKI);
-    const files = new Map([['000A', certDer], ['000B', v.files.get('000B')!], ['0006', v.files.get('0006')!]]);
+    const files = new Map([...v.files, ['000A', certDer], ['0001', signingCertDer]]);
     await sendDgis(domainSender(ch), fileDgis(files), { final: true });
   });
 
@@ -82,11 +91,30 @@ describe('on-card key generation', () => {
     }
   });
 
+  it('the generated signing key signs (P2 9A, after the signing password) what the signing certificate verifies', async () => {
+    await jpki.selectAp();
+    const password = new TextEncoder().encode(v.signingPin);
+    s.trace.registerSecret(password);
+    expect((await s.transmit({ cla: 0, ins: 0x20, p1: 0, p2: 0x9b, data: password }, { redact: 'command-data' })).sw).toBe(0x9000);
+    expect(hex(await jpki.readEf(0x0001))).toBe(hex(signingCertDer));
+    const cert = forge.pki.certificateFromAsn1(forge.asn1.fromDer(forge.util.binary.raw.encode(signingCertDer)));
+    const d = v.digestInfos.find((x) => x.hash === 'sha256')!;
+    const r = await s.transmit({ cla: 0x80, ins: 0x2a, p1: 0x00, p2: 0x9a, data: d.digestInfo, le: 256 });
+    expect(r.sw).toBe(0x9000);
+    expect(hex(rsaPublicOp(cert.publicKey as forge.pki.rsa.PublicKey, r.data))).toBe(hex(emsaPkcs1v15(d.digestInfo, 256)));
+    // and not under the user-auth key
+    const authKey = forge.pki.setRsaPublicKey(new forge.jsbn.BigInteger(hex(userAuthN), 16), new forge.jsbn.BigInteger('10001', 16));
+    expect(hex(rsaPublicOp(authKey, r.data))).not.toBe(hex(emsaPkcs1v15(d.digestInfo, 256)));
+  });
+
   it('never gives out the private key, and refuses to generate again once personalized', async () => {
     await jpki.selectAp();
     await jpki.verifyPin('1234');
     await jpki.selectEf(EF.USER_AUTH_KEY);
     expect((await jpki.readBinary(0, 256)).sw).toBe(0x6981);
     expect((await s.transmit({ cla: 0, ins: 0x46, p1: 0, p2: 0 })).sw).toBe(0x6985);
+    expect((await s.transmit({ cla: 0, ins: 0x46, p1: 0, p2: 0x9a })).sw).toBe(0x6985);
+    await jpki.selectEf(0x001a);
+    expect((await jpki.readBinary(0, 256)).sw).toBe(0x6981);
   });
 });

@@ -29,11 +29,18 @@ async function freshApplet(): Promise<void> {
   await createApplet(s, JPKI_AP_AID);
 }
 
+/** Both halves work: each key signs its known answer after its own PIN (NIST CAVP and Wycheproof signatures). */
 async function signsKnownAnswer(jpki: JpkiClient): Promise<void> {
   await jpki.selectAp();
   expect(await jpki.verifyPin(PIN)).toEqual({ verified: true });
   const d = v.digestInfos[0]!;
   expect(hex(await jpki.sign(d.digestInfo))).toBe(hex(v.signatures.find((x) => x.digestInfoId === d.id)!.signature));
+  const password = new TextEncoder().encode(v.signingPin);
+  s.trace.registerSecret(password);
+  expect((await s.transmit({ cla: 0, ins: 0x20, p1: 0, p2: 0x9b, data: password }, { redact: 'command-data' })).sw).toBe(0x9000);
+  const known = v.signingSignatures[0]!;
+  const r = await s.transmit({ cla: 0x80, ins: 0x2a, p1: 0x00, p2: 0x9a, data: known.digestInfo, le: 256 }, { name: 'COMPUTE DIGITAL SIGNATURE (signing key)' });
+  expect(hex(r.data)).toBe(hex(known.signature));
 }
 
 beforeAll(async () => {
@@ -73,6 +80,9 @@ describe('power cut at every persistent write of personalization', () => {
       s.moveTo(t);
       await jpki.selectAp();
       const probe = await s.transmit({ cla: 0, ins: 0x20, p1: 0, p2: 0x98 }, { name: 'VERIFY (state after the tear)' });
+      const signingProbe = await s.transmit({ cla: 0, ins: 0x20, p1: 0, p2: 0x9b }, { name: 'VERIFY signing (state after the tear)' });
+      // Both halves come together or not at all.
+      expect(signingProbe.sw === 0x6985, `tear at write ${write}`).toBe(probe.sw === 0x6985);
       if (probe.sw === 0x6985) {
         await personalizeFixture(s, v, PIN, 3);
         outcomes.push(`${write}: not personalized, then personalized`);
