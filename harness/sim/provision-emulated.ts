@@ -3,6 +3,7 @@
 // issuer security domain) and personalized with the profile's fixture (straight to the applet, or through the
 // domain with the key and PIN DGIs under the DEK). The suites do the same in suites/support/provision.ts with
 // report steps around each part; this is the plain version `simcert sim serve` runs, built on the same pieces.
+// The ARA-M of sim.araM goes in too, with the carrier's rules (harness/sim/provision-aram.ts).
 import type { CardSession } from '../apdu/session.ts';
 import { fromHex } from '../bytes.ts';
 import { installAndMakeSelectable, installForPersonalization, loadLoadFile } from '../gp/content.ts';
@@ -14,6 +15,7 @@ import { loadJpkiVectors } from '../jpki/vectors.ts';
 import { resolveSecret } from '../profile/index.ts';
 import type { Profile, SecretRef } from '../profile/types.ts';
 import { buildLab } from './build.ts';
+import { araMAid, provisionSimAraM } from './provision-aram.ts';
 
 export const JPKI_APPLET_CLASS = 'org.simcert.applets.jpki.JpkiApplet';
 
@@ -21,6 +23,8 @@ export const JPKI_APPLET_CLASS = 'org.simcert.applets.jpki.JpkiApplet';
 export interface Provisioned {
   installedBy: 'create-applet' | 'gp' | 'none';
   personalized: boolean;
+  /** The ARA-M installed with the carrier's rules of sim.araM: its AID and how many rules. */
+  araM?: { aid: string; rules: number };
   /** The emulated card's test PIN and signing password (a fixture was personalized). */
   pins?: { userAuth: string; userAuthTries: number; signing: string; signingTries: number };
 }
@@ -77,6 +81,8 @@ export async function provisionEmulatedCard(session: CardSession, profile: Profi
     }
     pins = { userAuth: pin, userAuthTries: jp.pinTryLimit, signing: signingPin, signingTries: fixture.signingPinTryLimit };
   }
+  // The ARA-M with the carrier's rules, as the service-lifecycle suite puts it in place.
+  const araM = profile.sim?.araM ? { aid: araMAid(profile), rules: await provisionSimAraM(session, profile) } : undefined;
   await session.send({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x0c, data: aid }, { name: 'SELECT JPKI AP' });
-  return { installedBy: jp.install, personalized: perso.source === 'fixture', ...(pins ? { pins } : {}) };
+  return { installedBy: jp.install, personalized: perso.source === 'fixture', ...(pins ? { pins } : {}), ...(araM ? { araM } : {}) };
 }

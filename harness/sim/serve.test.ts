@@ -161,6 +161,9 @@ describe('simcert sim serve on a vpcd port of its own', () => {
     expect(hex(header)).toBe('308203F09000');
     expect(sw(await reader.transmit(Uint8Array.from(Buffer.from('00A4020C020018', 'hex'))))).toBe('9000');
     expect(sw(await reader.transmit(Uint8Array.from(Buffer.from('00200080', 'hex'))))).toBe('63C3');
+    // The profile's ARA-M is installed too (sim.araM), as the carrier ships the card.
+    expect(c.out()).toMatch(/ARA-M\s+A00000015141434C00 \(installed by CREATE APPLET, 2 access rules/);
+    expect(sw(await reader.transmit(Uint8Array.from(Buffer.from('00A4040009A00000015141434C00', 'hex'))))).toBe('9000');
     await reader.close();
 
     c.proc.kill('SIGTERM');

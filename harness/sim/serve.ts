@@ -276,7 +276,9 @@ function describe(profile: Profile, reader: string, atr: Uint8Array, p: Provisio
     `  reader        ${reader}`,
     `  ATR           ${hex(atr, ' ')}`,
     `  JPKI AP       ${jp.aid} (${installed}${p.personalized ? ', personalized with the test fixture' : ', not personalized'})`,
-    ...others.map((a) => `  applet        ${a.aid} (${a.class})`),
+    ...others.map((a) => p.araM && a.aid.toUpperCase() === p.araM.aid
+      ? `  ARA-M         ${a.aid} (installed by CREATE APPLET, ${p.araM.rules} access rules from sim.araM)`
+      : `  applet class  ${a.class} (${a.aid}; loaded, not installed: CREATE APPLET installs it)`),
     `  GP ISD        ${isd.aid ?? 'A000000151000000'}, SCP${isd.scp ?? '03'}, key version ${(isd.kvn ?? 0x30).toString(16).toUpperCase().padStart(2, '0')}`,
     ...(p.pins
       ? [
