@@ -73,8 +73,6 @@ export interface RunningSimulator {
    * resolves (the new reader saw the card connect): closing it earlier would end the simulator, as a removal does.
    */
   moveTo(host: string, port: number, arrived: Promise<unknown>): Promise<void>;
-  /** Resolves with the reason when the simulator process ends (after stop(), or on its own). */
-  readonly exited: Promise<Error>;
   /** Fault injection: the power is cut at the n-th persistent write from now (lab/cardsim/README.md). */
   tearAtWrite(n: number): Promise<void>;
   /** Stops the simulator (closing the socket is a card removal; the process exits on it). */
@@ -199,7 +197,6 @@ export async function startSimulator(sim: SimSettings, opts: { connectTimeoutMs:
       await running.transport.close().catch(() => undefined);
       await listener.close().catch(() => undefined);
     },
-    exited,
     tearAtWrite: async (n) => {
       const armed = spawned.waitForOutput(`tear armed at write ${n}`, 10_000);
       await sendControl(child, `tear ${n}`);
