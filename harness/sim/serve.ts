@@ -117,11 +117,14 @@ function pcscReaders(): ReaderInfo[] {
   }
 }
 
-/** Waits for a reader that was empty before to show a card: the one pcscd's vpcd put ours in. */
-async function readerThatGotTheCard(emptyBefore: Set<string>, atr: Uint8Array, timeoutMs: number, signal?: AbortSignal): Promise<string> {
+/**
+ * Waits for a reader that held no card before to show one: the one pcscd's vpcd put ours in. (A reader pcscd had
+ * not listed yet, just after it started, counts as empty before.)
+ */
+async function readerThatGotTheCard(presentBefore: Set<string>, atr: Uint8Array, timeoutMs: number, signal?: AbortSignal): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !signal?.aborted) {
-    const got = pcscReaders().filter((r) => emptyBefore.has(r.name) && r.card === 'present');
+    const got = pcscReaders().filter((r) => !presentBefore.has(r.name) && r.card === 'present');
     const ours = got.find((r) => r.atr && hex(r.atr) === hex(atr)) ?? got[0];
     if (ours) return ours.name;
     await new Promise((res) => setTimeout(res, 100));
@@ -179,7 +182,7 @@ export async function serveCard(options: ServeOptions): Promise<ServedCard> {
   try {
     // The reader side first: a busy port or an absent pcscd is found before the simulator starts.
     let readerServer: Server | undefined;
-    let emptyBefore = new Set<string>();
+    let presentBefore = new Set<string>();
     if (opts.reader === 'vpcd') {
       try {
         readerServer = await listenOn(host, port, 'the port a vpcd reader dials to reach the card');
@@ -189,7 +192,7 @@ export async function serveCard(options: ServeOptions): Promise<ServedCard> {
       const s = readerServer;
       started.add(() => closeServer(s));
     } else {
-      emptyBefore = new Set(pcscReaders().filter((r) => r.card !== 'present').map((r) => r.name));
+      presentBefore = new Set(pcscReaders().filter((r) => r.card === 'present').map((r) => r.name));
       if (listeningOn(port) === false) {
         throw new ServeRefusal(`pcscd answers, but no vpcd reader listens on port ${port}: is Debian's vsmartcard-vpcd installed (bash lab/pcsc/pcscd.sh install), or is the reader on another --port?`, 3);
       }
@@ -230,7 +233,7 @@ export async function serveCard(options: ServeOptions): Promise<ServedCard> {
         throw new ServeRefusal((err as Error).message, 3);
       }
       current = relay(card, socket, traceLine ? { trace: traceLine } : {});
-      readerName = await readerThatGotTheCard(emptyBefore, atr, timeouts.connectMs, opts.signal);
+      readerName = await readerThatGotTheCard(presentBefore, atr, timeouts.connectMs, opts.signal);
       lost = Promise.race([current.ended.then((why) => `${why} (pcscd's vpcd reader ${readerName})`), cardGone]);
     } else {
       readerName = `vpcd port ${host}:${port} (for a vpcd reader that dials the card)`;
