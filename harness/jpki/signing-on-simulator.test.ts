@@ -3,7 +3,8 @@
 // key (001A / P2 9A) verified against the key of the certificate read from the card (node-forge for RSA,
 // @noble/curves for ECDSA), tries left and blocking for both PINs, the one PIN never unlocking the other's key,
 // CHANGE REFERENCE DATA and the format checks. Four cards: RSA-2048 and ECDSA P-384 signing keys, each injected
-// (published keys) and generated on the card (then certified by the test CAs).
+// (published keys) and generated on the card (then certified by the test CAs); on a T=1 card with extended length
+// and on a T=0 card with short APDUs only.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import forge from 'node-forge';
@@ -14,7 +15,7 @@ import { issueSigningCertificate, issueUserAuthCertificate, loadSigningTestCa, l
 import { deleteAid } from '../gp/content.ts';
 import { openSecureChannel } from '../gp/secure-channel.ts';
 import { repoRoot } from '../paths.ts';
-import { startSimulator, type RunningSimulator } from '../sim/launch.ts';
+import { startSimulator, type RunningSimulator, type SimSettings } from '../sim/launch.ts';
 import { JpkiClient, JPKI_AP_AID } from './client.ts';
 import { verifyEcdsa } from './ecdsa-check.ts';
 import type { EcCurve, KeyAlgorithm } from './key-algorithm.ts';
@@ -34,20 +35,17 @@ let s: CardSession;
 let jpki: JpkiClient;
 let v: JpkiVectors;
 
+const base: Omit<SimSettings, 'protocol' | 'extendedLength' | 'apduBufferSize'> = {
+  atr: '3BFA1800008131FE454A434F5033315632333298', logicalChannels: 1,
+  applets: [{ aid: hex(JPKI_AP_AID), class: 'org.simcert.applets.jpki.JpkiApplet', codebase: 'jpki' }],
+};
+const VARIANTS: { name: string; sim: SimSettings }[] = [
+  { name: 'T=1, extended length', sim: { ...base, protocol: 'T=1', extendedLength: true, apduBufferSize: 2048 } },
+  { name: 'T=0, short APDUs only', sim: { ...base, protocol: 'T=0', extendedLength: false, apduBufferSize: 261 } },
+];
+
 beforeAll(async () => {
   v = await loadJpkiVectors(VECTORS);
-  sim = await startSimulator({
-    atr: '3BFA1800008131FE454A434F5033315632333298', protocol: 'T=1', extendedLength: true, apduBufferSize: 2048, logicalChannels: 1,
-    applets: [{ aid: hex(JPKI_AP_AID), class: 'org.simcert.applets.jpki.JpkiApplet', codebase: 'jpki' }],
-  }, { connectTimeoutMs: 30_000, apduTimeoutMs: 30_000 });
-  await sim.transport.connect();
-  s = new CardSession(sim.transport, { extendedLength: true });
-  jpki = new JpkiClient(s);
-  s.trace.registerSecret(enc(AUTH_PIN));
-  s.trace.registerSecret(enc(SIGNING_PIN));
-});
-afterAll(async () => {
-  await sim?.stop();
 });
 
 /** A new instance of the applet (CREATE APPLET refuses an AID in use, so the old one is deleted through the ISD). */
@@ -148,175 +146,191 @@ function toBeSigned(card: Card, message: Uint8Array): Uint8Array {
   return createHash(card.signing === 'p256' ? 'sha256' : 'sha384').update(message).digest();
 }
 
-const MATRIX = [
-  { signing: 'rsa2048', mode: 'inject' }, { signing: 'rsa2048', mode: 'on-card' },
-  { signing: 'p384', mode: 'inject' }, { signing: 'p384', mode: 'on-card' },
-] as const;
+for (const variant of VARIANTS) {
+  describe(`both JPKI halves on the simulator (${variant.name})`, () => {
+    beforeAll(async () => {
+      sim = await startSimulator(variant.sim, { connectTimeoutMs: 30_000, apduTimeoutMs: 30_000 });
+      await sim.transport.connect();
+      s = new CardSession(sim.transport, { extendedLength: variant.sim.extendedLength });
+      jpki = new JpkiClient(s);
+      s.trace.registerSecret(enc(AUTH_PIN));
+      s.trace.registerSecret(enc(SIGNING_PIN));
+    });
+    afterAll(async () => {
+      await sim?.stop();
+    });
 
-describe.each(MATRIX)('JPKI AP, $signing signing key, $mode', ({ signing, mode }) => {
-  let card: Card;
-  beforeAll(async () => {
-    card = await provision(signing, mode);
-  }, 120_000);
+    const MATRIX = [
+      { signing: 'rsa2048', mode: 'inject' }, { signing: 'rsa2048', mode: 'on-card' },
+      { signing: 'p384', mode: 'inject' }, { signing: 'p384', mode: 'on-card' },
+    ] as const;
 
-  it('refuses EF 0001 before the signing password (also after the user-auth PIN), serves it after; 0002 and 0008 are free', async () => {
-    await selectAp();
-    expect(await selectEf(0x0001)).toBe(0x9000);
-    const before = await readBinary(0);
-    expect(before.sw).toBe(0x6982);
-    expect(before.data.length).toBe(0);
-    expect(await verify(0x98, AUTH_PIN)).toBe(0x9000);
-    expect(await selectEf(0x0001)).toBe(0x9000);
-    expect((await readBinary(0)).sw).toBe(0x6982);
-    expect(hex(await jpki.readEf(0x0002))).toBe(hex(v.files.get('0002')!));
-    expect(hex(await jpki.readEf(0x0008))).toBe('8F8F00');
-    expect(await verify(0x9b, SIGNING_PIN)).toBe(0x9000);
-    expect(hex(await jpki.readEf(0x0001))).toBe(hex(card.files.get('0001')!));
-    await selectAp(); // re-selecting the AP forgets the password
-    expect(await selectEf(0x0001)).toBe(0x9000);
-    expect((await readBinary(0)).sw).toBe(0x6982);
-  });
+    describe.each(MATRIX)('JPKI AP, $signing signing key, $mode', ({ signing, mode }) => {
+      let card: Card;
+      beforeAll(async () => {
+        card = await provision(signing, mode);
+      }, 120_000);
 
-  it('signs with the signing key (P2 9A and SELECT 001A + P2 80) only after the signing password; the certificate read verifies it', async () => {
-    await selectAp();
-    const message = v.signingSignatures[1]!.message;
-    expect((await sign(0x00, 0x9a, toBeSigned(card, message))).sw).toBe(0x6982);
-    expect(await verify(0x98, AUTH_PIN)).toBe(0x9000);
-    expect((await sign(0x00, 0x9a, toBeSigned(card, message))).sw).toBe(0x6982); // the auth PIN does not unlock 001A
-    expect(await verify(0x9b, SIGNING_PIN)).toBe(0x9000);
-    const cert = await jpki.readEf(0x0001);
-    const byRef = await sign(0x00, 0x9a, toBeSigned(card, message));
-    expect(byRef.sw).toBe(0x9000);
-    expect(verifies(card, cert, message, byRef.data)).toBe(true);
-    expect(await selectEf(0x001a)).toBe(0x9000);
-    const bySelect = await sign(0x03, 0x80, message); // P1 03: the card hashes the message
-    expect(bySelect.sw).toBe(0x9000);
-    expect(verifies(card, cert, message, bySelect.data)).toBe(true);
-    expect(verifies(card, cert, enc('another message'), bySelect.data)).toBe(false);
-    if (card.signing === 'rsa2048') {
-      if (mode === 'inject') {
-        // The Wycheproof key: the card's RSASSA-PKCS1-v1_5 signatures equal the published ones, byte for byte.
-        for (const known of v.signingSignatures) {
-          const r = await sign(0x00, 0x9a, known.digestInfo);
-          expect(hex(r.data), known.id).toBe(hex(known.signature));
+      it('refuses EF 0001 before the signing password (also after the user-auth PIN), serves it after; 0002 and 0008 are free', async () => {
+        await selectAp();
+        expect(await selectEf(0x0001)).toBe(0x9000);
+        const before = await readBinary(0);
+        expect(before.sw).toBe(0x6982);
+        expect(before.data.length).toBe(0);
+        expect(await verify(0x98, AUTH_PIN)).toBe(0x9000);
+        expect(await selectEf(0x0001)).toBe(0x9000);
+        expect((await readBinary(0)).sw).toBe(0x6982);
+        expect(hex(await jpki.readEf(0x0002))).toBe(hex(v.files.get('0002')!));
+        expect(hex(await jpki.readEf(0x0008))).toBe('8F8F00');
+        expect(await verify(0x9b, SIGNING_PIN)).toBe(0x9000);
+        expect(hex(await jpki.readEf(0x0001))).toBe(hex(card.files.get('0001')!));
+        await selectAp(); // re-selecting the AP forgets the password
+        expect(await selectEf(0x0001)).toBe(0x9000);
+        expect((await readBinary(0)).sw).toBe(0x6982);
+      });
+
+      it('signs with the signing key (P2 9A and SELECT 001A + P2 80) only after the signing password; the certificate read verifies it', async () => {
+        await selectAp();
+        const message = v.signingSignatures[1]!.message;
+        expect((await sign(0x00, 0x9a, toBeSigned(card, message))).sw).toBe(0x6982);
+        expect(await verify(0x98, AUTH_PIN)).toBe(0x9000);
+        expect((await sign(0x00, 0x9a, toBeSigned(card, message))).sw).toBe(0x6982); // the auth PIN does not unlock 001A
+        expect(await verify(0x9b, SIGNING_PIN)).toBe(0x9000);
+        const cert = await jpki.readEf(0x0001);
+        const byRef = await sign(0x00, 0x9a, toBeSigned(card, message));
+        expect(byRef.sw).toBe(0x9000);
+        expect(verifies(card, cert, message, byRef.data)).toBe(true);
+        expect(await selectEf(0x001a)).toBe(0x9000);
+        const bySelect = await sign(0x03, 0x80, message); // P1 03: the card hashes the message
+        expect(bySelect.sw).toBe(0x9000);
+        expect(verifies(card, cert, message, bySelect.data)).toBe(true);
+        expect(verifies(card, cert, enc('another message'), bySelect.data)).toBe(false);
+        if (card.signing === 'rsa2048') {
+          if (mode === 'inject') {
+            // The Wycheproof key: the card's RSASSA-PKCS1-v1_5 signatures equal the published ones, byte for byte.
+            for (const known of v.signingSignatures) {
+              const r = await sign(0x00, 0x9a, known.digestInfo);
+              expect(hex(r.data), known.id).toBe(hex(known.signature));
+            }
+          }
+        } else {
+          // A random nonce: two signatures of the same hash differ in r (a repeated r would leak the private key).
+          const n = 48;
+          expect(hex(byRef.data.subarray(0, n))).not.toBe(hex(bySelect.data.subarray(0, n)));
         }
-      }
-    } else {
-      // A random nonce: two signatures of the same hash differ in r (a repeated r would leak the private key).
-      const n = 48;
-      expect(hex(byRef.data.subarray(0, n))).not.toBe(hex(bySelect.data.subarray(0, n)));
-    }
-  });
+      });
 
-  it('the signing password does not unlock the user-auth key, nor the reverse', async () => {
-    await selectAp();
-    expect(await verify(0x9b, SIGNING_PIN)).toBe(0x9000);
-    const authInput = card.userAuthPublic.kind === 'rsa' ? v.digestInfos[0]!.digestInfo
-      : createHash(card.userAuthPublic.curve === 'p256' ? 'sha256' : 'sha384').update(enc('x')).digest();
-    expect((await sign(0x00, 0x97, authInput)).sw).toBe(0x6982);
-    expect(await selectEf(0x0017)).toBe(0x9000);
-    expect((await sign(0x00, 0x80, authInput)).sw).toBe(0x6982);
-    await selectAp();
-    expect(await verify(0x98, AUTH_PIN)).toBe(0x9000);
-    expect((await sign(0x00, 0x97, authInput)).sw).toBe(0x9000);
-    expect(await verify(0x9b)).toBe(0x63c5); // the signing password is still not verified
-  });
+      it('the signing password does not unlock the user-auth key, nor the reverse', async () => {
+        await selectAp();
+        expect(await verify(0x9b, SIGNING_PIN)).toBe(0x9000);
+        const authInput = card.userAuthPublic.kind === 'rsa' ? v.digestInfos[0]!.digestInfo
+          : createHash(card.userAuthPublic.curve === 'p256' ? 'sha256' : 'sha384').update(enc('x')).digest();
+        expect((await sign(0x00, 0x97, authInput)).sw).toBe(0x6982);
+        expect(await selectEf(0x0017)).toBe(0x9000);
+        expect((await sign(0x00, 0x80, authInput)).sw).toBe(0x6982);
+        await selectAp();
+        expect(await verify(0x98, AUTH_PIN)).toBe(0x9000);
+        expect((await sign(0x00, 0x97, authInput)).sw).toBe(0x9000);
+        expect(await verify(0x9b)).toBe(0x63c5); // the signing password is still not verified
+      });
 
-  it('reports the tries left of both PINs with a bare VERIFY, by SFI and after SELECT of the PIN EF', async () => {
-    await selectAp();
-    expect(await verify(0x98)).toBe(0x63c3);
-    expect(await verify(0x9b)).toBe(0x63c5);
-    expect(await selectEf(0x001b)).toBe(0x9000);
-    expect(await sw(0x00, 0x20, 0x00, 0x80)).toBe(0x63c5);
-    expect(await selectEf(0x0018)).toBe(0x9000);
-    expect(await sw(0x00, 0x20, 0x00, 0x80)).toBe(0x63c3);
-    expect(await verify(0x9b, 'WRONG1')).toBe(0x63c4);
-    expect(await verify(0x98)).toBe(0x63c3); // the other counter is untouched
-    expect(await verify(0x9b, SIGNING_PIN)).toBe(0x9000); // the right password restores the tries
-    expect(await verify(0x9b)).toBe(0x9000);
-    await selectAp();
-    expect(await verify(0x9b)).toBe(0x63c5);
-  });
+      it('reports the tries left of both PINs with a bare VERIFY, by SFI and after SELECT of the PIN EF', async () => {
+        await selectAp();
+        expect(await verify(0x98)).toBe(0x63c3);
+        expect(await verify(0x9b)).toBe(0x63c5);
+        expect(await selectEf(0x001b)).toBe(0x9000);
+        expect(await sw(0x00, 0x20, 0x00, 0x80)).toBe(0x63c5);
+        expect(await selectEf(0x0018)).toBe(0x9000);
+        expect(await sw(0x00, 0x20, 0x00, 0x80)).toBe(0x63c3);
+        expect(await verify(0x9b, 'WRONG1')).toBe(0x63c4);
+        expect(await verify(0x98)).toBe(0x63c3); // the other counter is untouched
+        expect(await verify(0x9b, SIGNING_PIN)).toBe(0x9000); // the right password restores the tries
+        expect(await verify(0x9b)).toBe(0x9000);
+        await selectAp();
+        expect(await verify(0x9b)).toBe(0x63c5);
+      });
 
-  it('changes both PINs after VERIFY only, to well-formed values only, keeping the try limit', async () => {
-    await selectAp();
-    expect(await change(0x9b, 'NEWPASS2')).toBe(0x6982);
-    expect(await change(0x98, '5678')).toBe(0x6982);
-    expect(await verify(0x9b, SIGNING_PIN)).toBe(0x9000);
-    for (const bad of ['newpass2', 'ABC12', 'ABCDEFGHIJKLMNOPQ', 'NEW-PASS']) expect(await change(0x9b, bad), bad).toBe(0x6a80);
-    expect(await change(0x9b, 'NEWPASS2')).toBe(0x9000);
-    expect(await verify(0x9b)).toBe(0x63c5); // the new value must be verified again; the limit is still 5
-    expect(await verify(0x9b, SIGNING_PIN)).toBe(0x63c4);
-    expect(await selectEf(0x001b)).toBe(0x9000);
-    expect(await sw(0x00, 0x20, 0x00, 0x80, enc('NEWPASS2'), undefined, true)).toBe(0x9000);
-    expect(await sw(0x00, 0x24, 0x01, 0x80, enc(SIGNING_PIN), undefined, true)).toBe(0x9000); // current EF 001B
-    expect(await verify(0x98, AUTH_PIN)).toBe(0x9000);
-    for (const bad of ['12a4', '12345', '123']) expect(await change(0x98, bad), bad).toBe(0x6a80);
-    expect(await change(0x98, '5678')).toBe(0x9000);
-    expect(await verify(0x98, '5678')).toBe(0x9000);
-    expect(await change(0x98, AUTH_PIN)).toBe(0x9000);
-    expect(await verify(0x98)).toBe(0x63c3);
-    expect(await verify(0x9b, SIGNING_PIN)).toBe(0x9000);
-    expect(await verify(0x98, AUTH_PIN)).toBe(0x9000);
-  });
+      it('changes both PINs after VERIFY only, to well-formed values only, keeping the try limit', async () => {
+        await selectAp();
+        expect(await change(0x9b, 'NEWPASS2')).toBe(0x6982);
+        expect(await change(0x98, '5678')).toBe(0x6982);
+        expect(await verify(0x9b, SIGNING_PIN)).toBe(0x9000);
+        for (const bad of ['newpass2', 'ABC12', 'ABCDEFGHIJKLMNOPQ', 'NEW-PASS']) expect(await change(0x9b, bad), bad).toBe(0x6a80);
+        expect(await change(0x9b, 'NEWPASS2')).toBe(0x9000);
+        expect(await verify(0x9b)).toBe(0x63c5); // the new value must be verified again; the limit is still 5
+        expect(await verify(0x9b, SIGNING_PIN)).toBe(0x63c4);
+        expect(await selectEf(0x001b)).toBe(0x9000);
+        expect(await sw(0x00, 0x20, 0x00, 0x80, enc('NEWPASS2'), undefined, true)).toBe(0x9000);
+        expect(await sw(0x00, 0x24, 0x01, 0x80, enc(SIGNING_PIN), undefined, true)).toBe(0x9000); // current EF 001B
+        expect(await verify(0x98, AUTH_PIN)).toBe(0x9000);
+        for (const bad of ['12a4', '12345', '123']) expect(await change(0x98, bad), bad).toBe(0x6a80);
+        expect(await change(0x98, '5678')).toBe(0x9000);
+        expect(await verify(0x98, '5678')).toBe(0x9000);
+        expect(await change(0x98, AUTH_PIN)).toBe(0x9000);
+        expect(await verify(0x98)).toBe(0x63c3);
+        expect(await verify(0x9b, SIGNING_PIN)).toBe(0x9000);
+        expect(await verify(0x98, AUTH_PIN)).toBe(0x9000);
+      });
 
-  it('checks formats: Lc > 16 (no try spent), P1/P2, no PIN or key selected, key EFs unreadable, no GENERATE once personalized', async () => {
-    await selectAp();
-    expect(await verify(0x9b, 'A'.repeat(17))).toBe(0x6700);
-    expect(await verify(0x9b)).toBe(0x63c5);
-    expect(await sw(0x00, 0x20, 0x01, 0x9b, enc(SIGNING_PIN), undefined, true)).toBe(0x6a86);
-    expect(await sw(0x00, 0x20, 0x00, 0x99, enc(SIGNING_PIN), undefined, true)).toBe(0x6a86);
-    expect(await sw(0x00, 0x20, 0x00, 0x80)).toBe(0x6986); // no PIN EF selected
-    expect((await sign(0x00, 0x9b, new Uint8Array(32))).sw).toBe(0x6a86);
-    expect((await sign(0x00, 0x80, new Uint8Array(32))).sw).toBe(0x6986); // no key EF selected
-    expect(await selectEf(0x001a)).toBe(0x9000);
-    expect((await readBinary(0)).sw).toBe(0x6981);
-    expect(await sw(0x00, 0x46, 0x00, 0x9a)).toBe(0x6985);
-    expect(await sw(0x00, 0x46, 0x00, 0x00)).toBe(0x6985);
-  });
+      it('checks formats: Lc > 16 (no try spent), P1/P2, no PIN or key selected, key EFs unreadable, no GENERATE once personalized', async () => {
+        await selectAp();
+        expect(await verify(0x9b, 'A'.repeat(17))).toBe(0x6700);
+        expect(await verify(0x9b)).toBe(0x63c5);
+        expect(await sw(0x00, 0x20, 0x01, 0x9b, enc(SIGNING_PIN), undefined, true)).toBe(0x6a86);
+        expect(await sw(0x00, 0x20, 0x00, 0x99, enc(SIGNING_PIN), undefined, true)).toBe(0x6a86);
+        expect(await sw(0x00, 0x20, 0x00, 0x80)).toBe(0x6986); // no PIN EF selected
+        expect((await sign(0x00, 0x9b, new Uint8Array(32))).sw).toBe(0x6a86);
+        expect((await sign(0x00, 0x80, new Uint8Array(32))).sw).toBe(0x6986); // no key EF selected
+        expect(await selectEf(0x001a)).toBe(0x9000);
+        expect((await readBinary(0)).sw).toBe(0x6981);
+        expect(await sw(0x00, 0x46, 0x00, 0x9a)).toBe(0x6985);
+        expect(await sw(0x00, 0x46, 0x00, 0x00)).toBe(0x6985);
+      });
 
-  it('runs the signing password down 5 tries to 63C0 (wrong values of any format), then 6984; the user-auth half keeps working', async () => {
-    await selectAp();
-    const wrong = ['WRONG1', '1234', 'abcdef', 'ZZZZZZZZZZZZZZZZ', 'YYYYYY'];
-    const answers: number[] = [];
-    for (const w of wrong) answers.push(await verify(0x9b, w));
-    expect(answers.map((x) => x.toString(16))).toEqual(['63c4', '63c3', '63c2', '63c1', '63c0']);
-    expect(await verify(0x9b)).toBe(0x6984);
-    expect(await verify(0x9b, SIGNING_PIN)).toBe(0x6984);
-    expect((await sign(0x00, 0x9a, toBeSigned(card, enc('m')))).sw).toBe(0x6982);
-    expect(await verify(0x98, AUTH_PIN)).toBe(0x9000);
-    expect(await verify(0x98)).toBe(0x9000);
-  });
+      it('runs the signing password down 5 tries to 63C0 (wrong values of any format), then 6984; the user-auth half keeps working', async () => {
+        await selectAp();
+        const wrong = ['WRONG1', '1234', 'abcdef', 'ZZZZZZZZZZZZZZZZ', 'YYYYYY'];
+        const answers: number[] = [];
+        for (const w of wrong) answers.push(await verify(0x9b, w));
+        expect(answers.map((x) => x.toString(16))).toEqual(['63c4', '63c3', '63c2', '63c1', '63c0']);
+        expect(await verify(0x9b)).toBe(0x6984);
+        expect(await verify(0x9b, SIGNING_PIN)).toBe(0x6984);
+        expect((await sign(0x00, 0x9a, toBeSigned(card, enc('m')))).sw).toBe(0x6982);
+        expect(await verify(0x98, AUTH_PIN)).toBe(0x9000);
+        expect(await verify(0x98)).toBe(0x9000);
+      });
 
-  it('runs the user-auth PIN down 3 tries to 63C0, then 6984', async () => {
-    await selectAp();
-    const answers = [await verify(0x98, '0000'), await verify(0x98, 'ABCD'), await verify(0x98, '00000')];
-    expect(answers.map((x) => x.toString(16))).toEqual(['63c2', '63c1', '63c0']);
-    expect(await verify(0x98)).toBe(0x6984);
-    expect(await verify(0x98, AUTH_PIN)).toBe(0x6984);
-  });
-});
+      it('runs the user-auth PIN down 3 tries to 63C0, then 6984', async () => {
+        await selectAp();
+        const answers = [await verify(0x98, '0000'), await verify(0x98, 'ABCD'), await verify(0x98, '00000')];
+        expect(answers.map((x) => x.toString(16))).toEqual(['63c2', '63c1', '63c0']);
+        expect(await verify(0x98)).toBe(0x6984);
+        expect(await verify(0x98, AUTH_PIN)).toBe(0x6984);
+      });
+    });
 
-describe('install parameters of the two keys', () => {
-  it('refuses an unknown signing-key algorithm or a repeated tag, and leaves no instance', async () => {
-    for (const params of ['810109', '800101800101', '820101']) {
-      const key = fromHex('404142434445464748494A4B4C4D4E4F');
-      expect((await s.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0, data: fromHex('A000000151000000') })).sw).toBe(0x9000);
-      const ch = await openSecureChannel(s, { enc: key, mac: key, dek: key }, { level: 0x01 });
-      await deleteAid(ch, hex(JPKI_AP_AID)).catch(() => 0);
-      const aid = JPKI_AP_AID;
-      const p = fromHex(params);
-      const data = Uint8Array.from([aid.length, ...aid, 0x00, p.length, ...p]);
-      const r = await s.transmit({ cla: 0x80, ins: 0xb8, p1: 0, p2: 0, data }, { name: `CREATE APPLET ${params}` });
-      expect(r.sw, params).not.toBe(0x9000);
-      expect((await s.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0x0c, data: JPKI_AP_AID })).sw).toBe(0x6a82);
-    }
-    await createApplet(s, JPKI_AP_AID, 'rsa2048', 'p384'); // and leaves the AID usable
-  });
+    describe('install parameters of the two keys', () => {
+      it('refuses an unknown signing-key algorithm or a repeated tag, and leaves no instance', async () => {
+        for (const params of ['810109', '800101800101', '820101']) {
+          const key = fromHex('404142434445464748494A4B4C4D4E4F');
+          expect((await s.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0, data: fromHex('A000000151000000') })).sw).toBe(0x9000);
+          const ch = await openSecureChannel(s, { enc: key, mac: key, dek: key }, { level: 0x01 });
+          await deleteAid(ch, hex(JPKI_AP_AID)).catch(() => 0);
+          const aid = JPKI_AP_AID;
+          const p = fromHex(params);
+          const data = Uint8Array.from([aid.length, ...aid, 0x00, p.length, ...p]);
+          const r = await s.transmit({ cla: 0x80, ins: 0xb8, p1: 0, p2: 0, data }, { name: `CREATE APPLET ${params}` });
+          expect(r.sw, params).not.toBe(0x9000);
+          expect((await s.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0x0c, data: JPKI_AP_AID })).sw).toBe(0x6a82);
+        }
+        await createApplet(s, JPKI_AP_AID, 'rsa2048', 'p384'); // and leaves the AID usable
+      });
 
-  it('keeps PINs and key material out of the trace', () => {
-    const text = s.trace.format();
-    expect(text).not.toContain(hex(enc(SIGNING_PIN), ' '));
-    for (const part of [v.signingKey.p, v.signingKey.q, v.ecKeys.p384.d]) expect(text).not.toContain(hex(part.subarray(0, 8), ' '));
+      it('keeps PINs and key material out of the trace', () => {
+        const text = s.trace.format();
+        expect(text).not.toContain(hex(enc(SIGNING_PIN), ' '));
+        for (const part of [v.signingKey.p, v.signingKey.q, v.ecKeys.p384.d]) expect(text).not.toContain(hex(part.subarray(0, 8), ' '));
+      });
+    });
   });
-});
+}

@@ -1,8 +1,8 @@
 package org.simcert.applets.jpki;
 
 /**
- * A transparent (binary) EF of the JPKI AP; its content is written once, at personalization (or, for EF 0021, by
- * on-card key generation). The EF counts as present only once its whole content has arrived, so a STORE DATA
+ * A transparent (binary) EF of the JPKI AP; its content is written once, at personalization (or, for EFs 0021 and
+ * 0022, by on-card key generation). The EF counts as present only once its whole content has arrived, so a STORE DATA
  * stream cut in the middle of a certificate never leaves half a certificate readable.
  */
 final class ElementaryFile {
