@@ -85,7 +85,8 @@ describe('the pages simcert writes load nothing from another host', () => {
     dir = await mkdtemp(join(tmpdir(), 'simcert-offline-'));
     results = join(dir, 'allure-results');
     await mkdir(results);
-    // Two results of a portability run as allure-vitest writes them: one passed, one failed with its APDU trace.
+    // Two results of a portability run as allure-vitest writes them: one passed, one failed with its APDU trace
+    // and a message carrying an external image tag.
     const base = (uuid: string, name: string, status: string, start: number) => ({
       uuid, historyId: uuid, fullName: `suites/jpki-signing.test.ts#${name}`, name, status, stage: 'finished', start, stop: start + 5,
       labels: [{ name: 'conformance suite', value: 'jpki-signing' }, { name: 'feature', value: 'signing' }, { name: 'variant', value: 'Variant A' }],
@@ -94,7 +95,8 @@ describe('the pages simcert writes load nothing from another host', () => {
     });
     const passed = base('0b6f3c2e-7d1a-4c55-9f0e-1a2b3c4d5e01', 'signs a digest with the user-auth key', 'passed', 1_767_000_000_000);
     const failed = { ...base('0b6f3c2e-7d1a-4c55-9f0e-1a2b3c4d5e02', 'refuses a wrong PIN', 'failed', 1_767_000_000_010),
-      statusDetails: { message: 'VERIFY (00 20 00 80) answered 9000: expected 63C2' } };
+      // A card's answer or a profile can put markup into a message; it must stay text, never become a tag.
+      statusDetails: { message: 'VERIFY (00 20 00 80) answered 9000: expected 63C2 <img src="https://tracker.example/x.png">' } };
     failed.attachments.push({ name: 'APDU trace', source: 'trace-1-attachment.txt', type: 'text/plain' });
     await writeFile(join(results, 'trace-1-attachment.txt'), '-> 00 A4 04 00 0A D392F000260100000001\n<- 90 00\n');
     for (const r of [passed, failed]) await writeFile(join(results, `${r.uuid}-result.json`), JSON.stringify(r));
@@ -119,7 +121,9 @@ describe('the pages simcert writes load nothing from another host', () => {
   it('the portability matrix', async () => {
     const { html, matrix } = await writePortabilityReport(results, dir);
     expect(matrix.rows.map((r) => r.cells[0]!.status)).toEqual(['passed', 'failed']);
-    expect(externalReferences(await readFile(html, 'utf8'))).toEqual([]);
+    const page = await readFile(html, 'utf8');
+    expect(page).toContain('tracker.example/x.png'); // the message is on the page, as text
+    expect(externalReferences(page)).toEqual([]);
   });
 
   it('the bench comparison page', () => {

@@ -11,17 +11,17 @@ limit=${1:-600}
 logs=$(mktemp -d "${TMPDIR:-/tmp}/simcert-two-runs-XXXXXX")
 trap 'rm -rf "$logs"' EXIT
 
+pids=()
 for n in 1 2; do
   timeout -s INT "$limit" npx vitest run --config vitest.config.ts harness/transport/pcsc-pcscd.test.ts >"$logs/run$n.log" 2>&1 &
-  eval "pid$n=$!"
+  pids+=($!)
 done
-wait "$pid1"; rc1=$?
-wait "$pid2"; rc2=$?
-
+failed=0
 for n in 1 2; do
-  rc=$([ "$n" = 1 ] && echo "$rc1" || echo "$rc2")
-  echo "two-runs.sh: run $n exit $rc: $(grep -E 'Tests ' "$logs/run$n.log" | sed 's/\x1b\[[0-9;]*m//g' | tr -s ' ' | head -1)"
-  if [ "$rc" != 0 ]; then tail -40 "$logs/run$n.log"; fi
+  rc=0
+  wait "${pids[$((n - 1))]}" || rc=$?
+  echo "two-runs.sh: run $n exit $rc: $(sed 's/\x1b\[[0-9;]*m//g' "$logs/run$n.log" | grep -E '^ *Tests ' | tr -s ' ' | head -1)"
+  if [ "$rc" != 0 ]; then failed=1; tail -40 "$logs/run$n.log"; fi
 done
-[ "$rc1" = 0 ] && [ "$rc2" = 0 ] || { echo "two-runs.sh: FAILED (a run failed or took over ${limit}s)" >&2; exit 1; }
+[ "$failed" = 0 ] || { echo "two-runs.sh: FAILED (a run failed or took over ${limit}s)" >&2; exit 1; }
 echo "two-runs.sh: both runs passed"
