@@ -136,6 +136,8 @@ export async function main(argv: string[]): Promise<number> {
     registerBenchCommands(program, (code) => {
       exitCode = code;
     });
+    const { registerSimCommands } = await import('./sim-commands.ts');
+    registerSimCommands(program, (code) => (exitCode = code));
   }
 
   try {

@@ -70,6 +70,12 @@ export interface RunningSimulator {
    * kept (a handset swap); returns the new reader's transport, not yet powered.
    */
   moveToNewReader(): Promise<VpcdTransport>;
+  /**
+   * Pulls the card out of the harness's reader and inserts it into the vpcd reader at host:port that someone else
+   * runs (pcscd's vpcd driver, a relay), persistent state kept. The harness's own reader is closed once `arrived`
+   * resolves (the new reader saw the card connect): closing it earlier would end the simulator, as a removal does.
+   */
+  moveTo(host: string, port: number, arrived: Promise<unknown>): Promise<void>;
   /** Fault injection: the power is cut at the n-th persistent write from now (lab/cardsim/README.md). */
   tearAtWrite(n: number): Promise<void>;
   /** Stops the simulator (closing the socket is a card removal; the process exits on it). */
@@ -192,6 +198,12 @@ export async function startSimulator(sim: SimSettings, opts: {
       listener = next;
       running.transport = t;
       return t;
+    },
+    moveTo: async (host, port, arrived) => {
+      await sendControl(child, `move ${host} ${port}`);
+      await Promise.race([arrived, exited.then((e) => Promise.reject(e))]);
+      await running.transport.close().catch(() => undefined);
+      await listener.close().catch(() => undefined);
     },
     tearAtWrite: async (n) => {
       const armed = spawned.waitForOutput(`tear armed at write ${n}`, 10_000);

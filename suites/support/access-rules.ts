@@ -2,46 +2,13 @@
 // have (jCardSim's CREATE APPLET, then STORE DATA), read back with GET DATA [All]/[Next], and described for the
 // report. Real cards arrive with their carrier's rules; nothing here writes to them except the suite's own,
 // reversible rule change.
-import { fromHex, hex } from '../../harness/bytes.ts';
+import { hex } from '../../harness/bytes.ts';
 import type { CardSession } from '../../harness/apdu/session.ts';
-import { CardError } from '../../harness/apdu/session.ts';
-import { encodeStoreRules, readAllRules, storeDataCommand, type AidRef, type RefArDo } from '../../harness/gp/ara-m.ts';
-import type { Profile, SimAccessRule } from '../../harness/profile/types.ts';
-import { createAppletInstance } from '../../harness/sim/create-applet.ts';
+import { readAllRules, type AidRef, type RefArDo } from '../../harness/gp/ara-m.ts';
+import { selectAraM } from '../../harness/sim/provision-aram.ts';
 
-export const DEFAULT_ARA_M_AID = 'A00000015141434C00';
-
-export function araMAid(profile: Profile): string {
-  return (profile.ixit.accessControl?.araM ?? DEFAULT_ARA_M_AID).toUpperCase();
-}
-
-/** A rule as the profile's sim.araM states it, in the harness's rule model. */
-export function ruleFromProfile(r: SimAccessRule): RefArDo {
-  const aid: AidRef = r.aid === 'all' ? { kind: 'all-se-apps' } : { kind: 'aid', aid: fromHex(r.aid) };
-  const deviceAppId = r.app === 'all' ? new Uint8Array(0) : fromHex(r.app);
-  return { ref: { aid, deviceAppId }, ar: { apdu: { kind: r.apdu } } };
-}
-
-export async function selectAraM(session: CardSession, aid: string): Promise<void> {
-  const select = { cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: fromHex(aid), le: 256 };
-  const r = await session.transmit(select, { name: 'SELECT ARA-M' });
-  if (r.sw !== 0x9000) throw new CardError(`SELECT ARA-M ${aid}`, select, r.sw);
-}
-
-/** Installs the emulated card's ARA-M and stores the carrier's rules from sim.araM, one STORE DATA per rule. */
-export async function provisionSimAraM(session: CardSession, profile: Profile): Promise<number> {
-  const aid = fromHex(araMAid(profile));
-  // No application data: the ARA-M's default rule store.
-  await createAppletInstance(session, aid);
-  await selectAraM(session, hex(aid));
-  const rules = (profile.sim?.araM?.rules ?? []).map(ruleFromProfile);
-  for (const rule of rules) {
-    const store = storeDataCommand(encodeStoreRules([rule]));
-    const r = await session.transmit(store, { name: 'STORE DATA (ARA-M rule)' });
-    if (r.sw !== 0x9000) throw new CardError('STORE DATA of an ARA-M rule', store, r.sw);
-  }
-  return rules.length;
-}
+// Installing the ARA-M with the profile's rules is shared with `simcert sim serve`: it lives in harness/sim.
+export { araMAid, DEFAULT_ARA_M_AID, provisionSimAraM, ruleFromProfile, selectAraM } from '../../harness/sim/provision-aram.ts';
 
 export async function readRules(session: CardSession, aid: string): Promise<{ data: Uint8Array; rules: RefArDo[] }> {
   await selectAraM(session, aid);
