@@ -13,7 +13,7 @@ import { openSecureChannel, type SecureChannel } from '../gp/secure-channel.ts';
 import { createApplet, personalizeFixture, personalizeThroughDomain } from '../jpki/provision.ts';
 import { loadJpkiVectors } from '../jpki/vectors.ts';
 import { resolveSecret } from '../profile/index.ts';
-import type { Profile, SecretRef } from '../profile/types.ts';
+import type { Profile } from '../profile/types.ts';
 import { buildLab } from './build.ts';
 import { araMAid, provisionSimAraM } from './provision-aram.ts';
 
@@ -34,7 +34,7 @@ export interface Provisioned {
  * `pin`), else the fixture's (vectors/jpki/pin.json).
  */
 async function signingPinOf(profile: Profile, fixtureValue: string): Promise<string> {
-  const ref = (profile.ixit.jpki as { signingPin?: SecretRef }).signingPin;
+  const ref = profile.ixit.jpki.signingPin;
   return ref ? resolveSecret(ref, 'ixit.jpki.signingPin') : fixtureValue;
 }
 
