@@ -2,7 +2,8 @@
 // for good after a few failures, and the counter survives across lab sessions, so the harness remembers too: a
 // card with recorded failures is not authenticated to again unless the engineer says they accept the risk
 // (`simcert run --i-know-the-card-may-lock`).
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { makeDir } from '../make-dir.ts';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -30,7 +31,7 @@ export class AuthLedger {
   }
 
   private async write(all: Record<string, LedgerEntry>): Promise<void> {
-    await mkdir(dirname(this.file), { recursive: true });
+    await makeDir(dirname(this.file));
     // Write-then-rename: a crash never leaves half a ledger, which would forget failures.
     await writeFile(`${this.file}.tmp`, `${JSON.stringify(all, null, 2)}\n`);
     await rename(`${this.file}.tmp`, this.file);

@@ -1,9 +1,11 @@
 // Output folders and files made ready before a run spends time on a card: created with a bounded walk up the path,
 // then probed by writing a file, so an unwritable path fails fast with one line naming it and the OS error.
-// Why not mkdir({ recursive: true }): on Node 20 it loops for ever at 100 % CPU when a parent answers ENOENT to
-// mkdir (e.g. /proc/x), which is how `run --out /proc/x` used to hang after the suites had run.
-import { mkdir, stat, unlink, writeFile } from 'node:fs/promises';
+// Folders are made with makeDir (harness/make-dir.ts), never mkdir({ recursive: true }), which spins on /proc/x.
+import { unlink, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { makeDir } from '../make-dir.ts';
+
+export { makeDir };
 import { EnvironmentError } from './errors.ts';
 
 /** "ENOENT: no such file or directory" from a Node fs error (its message without the syscall and path). */
@@ -11,32 +13,6 @@ export function osError(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   const text = (e.message ?? String(err)).replace(/, \w+ '.*'$/s, '');
   return e.code && !text.startsWith(e.code) ? `${e.code}: ${text}` : text;
-}
-
-/** Creates `dir` and its missing parents one at a time: at most one mkdir per path component, no retry. */
-export async function makeDir(dir: string): Promise<void> {
-  const missing: string[] = [];
-  let d = resolve(dir);
-  for (;;) {
-    try {
-      const s = await stat(d);
-      if (!s.isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${d}'`), { code: 'ENOTDIR' });
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      missing.push(d);
-      const parent = dirname(d);
-      if (parent === d) break;
-      d = parent;
-    }
-  }
-  for (const m of missing.reverse()) {
-    try {
-      await mkdir(m);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-  }
 }
 
 async function probeDir(abs: string): Promise<void> {

@@ -1,7 +1,8 @@
 // Builds the card side (lab/cardsim and the applets under lab/applets) with plain javac, only when sources
 // are newer than the classes, so `simcert run` on a fresh clone needs nothing but a JDK.
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, rm, stat, writeFile, readFile } from 'node:fs/promises';
+import { readdir, rm, stat, writeFile, readFile } from 'node:fs/promises';
+import { makeDir } from '../make-dir.ts';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '../paths.ts';
@@ -61,7 +62,7 @@ async function compile(srcDir: string, outDir: string, what: string, extraArgs: 
   const stamp = join(outDir, '.build-stamp');
   if (await upToDate(stamp, fingerprint)) return;
   await rm(outDir, { recursive: true, force: true });
-  await mkdir(outDir, { recursive: true });
+  await makeDir(outDir);
   await javac([...extraArgs, '-d', outDir, ...sources], what);
   await writeFile(stamp, fingerprint);
 }
