@@ -2,7 +2,8 @@
 // replaces the previous report (one rename per entry, the old one removed afterwards). A run that fails to start or
 // is interrupted leaves the last complete report exactly as it was; an interrupted run's partial report goes to
 // <out>/interrupted/ instead.
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { osError } from './write-paths.ts';
 import { EnvironmentError } from './errors.ts';
@@ -26,10 +27,49 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-/** A new staging folder out/.run-<pid>-<time>/ with an empty allure-results/. `out` must exist and be writable. */
+/** The host part of a staging folder's name: a pid says whether a run is alive only on the host that ran it. */
+function hostTag(): string {
+  return hostname().replace(/[^A-Za-z0-9]/g, '_');
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Clears what a run killed outright (SIGKILL, power loss) left in --out: its staging folder goes; a folder of
+ * previous report entries it had moved aside while promoting gives back what --out lacks, then goes. Only folders
+ * of this host whose process is gone are touched, so a run beside this one (or on another host sharing --out)
+ * keeps its own.
+ */
+export async function removeAbandoned(out: string, kind = 'run'): Promise<string[]> {
+  const pattern = new RegExp(`^\\.${kind}-${hostTag()}-(\\d+)-[0-9TZ]+(\\.old)?$`);
+  const removed: string[] = [];
+  for (const name of await readdir(out).catch(() => [] as string[])) {
+    const m = pattern.exec(name);
+    if (!m || alive(Number(m[1]))) continue;
+    const dir = join(out, name);
+    if (m[2]) {
+      for (const e of await readdir(dir).catch(() => [] as string[])) {
+        if (!(await exists(join(out, e)))) await rename(join(dir, e), join(out, e));
+      }
+    }
+    await rm(dir, { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/** A new staging folder out/.run-<host>-<pid>-<time>/ with an empty allure-results/. `out` must exist and be writable. */
 export async function createStaging(out: string, kind = 'run'): Promise<Staging> {
+  await removeAbandoned(out, kind);
   const stamp = new Date().toISOString().replace(/[-:.]/g, '');
-  const dir = join(out, `.${kind}-${process.pid}-${stamp}`);
+  const dir = join(out, `.${kind}-${hostTag()}-${process.pid}-${stamp}`);
   const resultsDir = join(dir, 'allure-results');
   try {
     await mkdir(dir);
