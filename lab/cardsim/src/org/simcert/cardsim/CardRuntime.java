@@ -57,6 +57,8 @@ public final class CardRuntime {
     private final CardConfig config;
     private final Memory memory;
     private final List<Installed> installed = new ArrayList<>();
+    /** What the security domains last said about each instance being LOCKED (see lockedBySecurityDomain). */
+    private final java.util.Map<Installed, Boolean> lockedBySd = new java.util.IdentityHashMap<>();
     private final Installed[] selected;
     private final boolean[] open;
     private final byte[] buffer;
@@ -322,9 +324,9 @@ public final class CardRuntime {
             if (i.applet == cardManager && cardManager.cardLifeCycle() != 0x0F && i != target) {
                 return new Response(new byte[0], ISO7816.SW_FILE_NOT_FOUND); // a locked card selects only its ISD
             }
-            if (i.applet instanceof CardManager && ((CardManager) i.applet).isLocked(target.aidBytes)) {
-                return new Response(new byte[0], ISO7816.SW_APPLET_SELECT_FAILED); // LOCKED by a security domain
-            }
+        }
+        if (lockedBySecurityDomain(target)) {
+            return new Response(new byte[0], ISO7816.SW_APPLET_SELECT_FAILED); // LOCKED by a security domain
         }
         Installed previous = selected[channel];
         if (previous != null) {
@@ -349,6 +351,31 @@ public final class CardRuntime {
         }
         selected[channel] = target;
         return dispatch(target, c, true);
+    }
+
+    /**
+     * Whether a security domain holds the instance LOCKED (GPCS 11.10 SET STATUS). The domains keep their locks by
+     * AID and asking them costs a hex string per domain, which was most of a SELECT's time (npm run bench:sim); a
+     * lock changes only by a command to a security domain or when instances come and go, and the remembered answers
+     * are forgotten at each of those ({@link #forgetLocks}).
+     */
+    private boolean lockedBySecurityDomain(Installed target) {
+        Boolean known = lockedBySd.get(target);
+        if (known != null) {
+            return known;
+        }
+        boolean locked = false;
+        for (Installed i : installed) {
+            if (i.applet instanceof CardManager && ((CardManager) i.applet).isLocked(target.aidBytes)) {
+                locked = true;
+            }
+        }
+        lockedBySd.put(target, locked);
+        return locked;
+    }
+
+    private void forgetLocks() {
+        lockedBySd.clear();
     }
 
     /** Called once the applet's entry on the channel is cleared; it may still be active on other channels. */
@@ -405,6 +432,9 @@ public final class CardRuntime {
             }
             sw = ISO7816.SW_UNKNOWN;
         } finally {
+            if (target.applet instanceof CardManager) {
+                forgetLocks(); // SET STATUS, DELETE, INSTALL: whatever it did, the domain is asked again
+            }
             // An applet that returns with a transaction open gets it aborted (Java Card RE 7.6.2).
             memory.abortIfOpen();
             context = null;
@@ -561,6 +591,7 @@ public final class CardRuntime {
             }
             memory.adoptFromInstall(registered);
             installed.add(new Installed(registeredAid, registered));
+            forgetLocks();
             return true;
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             memory.abortIfOpen();
@@ -631,6 +662,7 @@ public final class CardRuntime {
     /** Registers a security domain created by another one (INSTALL of the SD module). */
     public void addSecurityDomain(byte[] aid, Applet sd) {
         installed.add(new Installed(aid.clone(), sd));
+        forgetLocks();
     }
 
     /** Removes an instance (deselected wherever it is selected); false when there is none with that AID. */
@@ -646,6 +678,7 @@ public final class CardRuntime {
                 }
                 installed.remove(k);
                 contentStates.remove(i.applet);
+                forgetLocks();
                 return true;
             }
         }
