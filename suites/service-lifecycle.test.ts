@@ -207,8 +207,8 @@ describe(`service lifecycle — ${profile.name}`, () => {
       const request = encodeOcspRequest({ certIds: [certIdFor(ca.der, parseCertificate(userCert).serialHex)], nonce });
       const response = await queryOcsp(responder.url, request);
       const n = responder.exchanges.length;
-      await allure.attachment(`OCSP request ${n} (DER)`, Buffer.from(request), { contentType: 'application/ocsp-request' });
-      await allure.attachment(`OCSP response ${n} (DER)`, Buffer.from(response), { contentType: 'application/ocsp-response' });
+      await allure.attachment(`OCSP request ${n} (DER)`, Buffer.from(request), { contentType: 'application/ocsp-request', fileExtension: 'orq' });
+      await allure.attachment(`OCSP response ${n} (DER)`, Buffer.from(response), { contentType: 'application/ocsp-response', fileExtension: 'ors' });
       const v = verifyUserAuthSignature({ userCert, caCert: ca.der, ocsp: { response, nonce }, at: new Date(), signed: ka.digestInfo, signature });
       log('relying party', `verifies a login signature through OCSP (response ${n})`, v.accepted ? 'accepted' : `refused: ${v.reasons.join('; ')}`);
       return v;
