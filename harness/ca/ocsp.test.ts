@@ -14,7 +14,7 @@ import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadJpkiVectors, type JpkiVectors } from '../jpki/vectors.ts';
 import { repoRoot } from '../paths.ts';
-import { certIdFor, encodeOcspRequest, parseOcspResponse } from './ocsp.ts';
+import { certIdFor, encodeOcspRequest, parseOcspRequest, parseOcspResponse } from './ocsp.ts';
 import { answerOcspRequest, issueOcspSigner, newNonce, queryOcsp, startOcspResponder, type OcspSigner, type ResponderOptions, type RunningResponder } from './ocsp-responder.ts';
 import { emptyRevocationList, resume, revoke, suspend, type RevocationList } from './revocation.ts';
 import { issueUserAuthCertificate, loadSigningTestCa, loadTestCa, type TestCa } from './test-ca.ts';
@@ -90,6 +90,28 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
+});
+
+describe('OCSP requests, compared with the ones openssl ocsp writes', () => {
+  it('without a nonce: our encoding is byte for byte openssl\'s (SHA-1 CertID of RFC 6960 4.1.1)', async () => {
+    const out = join(dir, 'openssl-req-plain.der');
+    await run('openssl', ['ocsp', '-issuer', join(dir, 'ca.pem'), '-cert', join(dir, `user-${SERIALS.inService}.pem`), '-no_nonce', '-reqout', out]);
+    const theirs = new Uint8Array(await readFile(out));
+    expect(Buffer.from(encodeOcspRequest({ certIds: [certIdFor(ca.der, SERIALS.inService)] })).toString('hex')).toBe(Buffer.from(theirs).toString('hex'));
+    expect(parseOcspRequest(theirs)).toEqual({ certIds: [certIdFor(ca.der, SERIALS.inService)] });
+  });
+
+  it('with a nonce: we read openssl\'s nonce and, given it, encode the same bytes', async () => {
+    const out = join(dir, 'openssl-req-nonce.der');
+    await run('openssl', ['ocsp', '-issuer', join(dir, 'ca.pem'), '-cert', join(dir, `user-${SERIALS.compromised}.pem`), '-reqout', out]);
+    const theirs = new Uint8Array(await readFile(out));
+    const text = (await run('openssl', ['ocsp', '-reqin', out, '-req_text'])).stdout;
+    const parsed = parseOcspRequest(theirs);
+    expect(parsed.nonce).toBeDefined();
+    // openssl prints the extnValue: 04 (OCTET STRING), the length, then the nonce.
+    expect(text.replace(/\s/g, '')).toContain(`OCSPNonce:0410${Buffer.from(parsed.nonce!).toString('hex').toUpperCase()}`);
+    expect(Buffer.from(encodeOcspRequest(parsed)).toString('hex')).toBe(Buffer.from(theirs).toString('hex'));
+  });
 });
 
 describe('OCSP responder, asked by openssl ocsp over HTTP', () => {
@@ -199,6 +221,11 @@ describe('relying-party verifier with the CA\'s OCSP answer (clock fixed at 2026
     const answer = askAbout();
     expect(parseOcspResponse(answer.response).basic?.responses[0]?.status).toBe('good');
     expect(verify(answer)).toEqual({ accepted: true, reasons: [] });
+  });
+
+  it('accepts a good answer signed by the CA itself (RFC 6960 4.2.2.2: the CA may answer for its own certificates)', () => {
+    state.list = emptyRevocationList();
+    expect(verify(askAbout({ signer: { cert: ca.der, key: ca.key } }))).toEqual({ accepted: true, reasons: [] });
   });
 
   it('refuses a revoked certificate and names the reason', () => {

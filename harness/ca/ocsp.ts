@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import forge from 'node-forge';
 import { REASON_CODES, normalizeSerial, reasonName, type CrlReason } from './revocation.ts';
+import { signedPart } from './signed-part.ts';
 
 type Asn1 = forge.asn1.Asn1;
 const a = forge.asn1;
@@ -325,8 +326,7 @@ export function parseOcspResponse(input: Uint8Array): OcspResponse {
   return {
     status,
     basic: {
-      // The signed bytes are re-encoded from a strict DER parse, which gives back the same bytes.
-      tbs: der(tbsNode!),
+      tbs: signedPart(basicDer),
       signatureAlgorithm: a.derToOid(primitive(children(sigAlg, 'signatureAlgorithm')[0], a.Type.OID, 'signatureAlgorithm')),
       signature: bytes(sigBits.slice(1)),
       responderId,

@@ -14,6 +14,7 @@ import type { CardPublicKey } from '../jpki/provision.ts';
 import { emsaPkcs1v15, rsaPublicOp } from '../jpki/rsa-check.ts';
 import { OCSP_OID, certIdFor, keyHash, parseOcspResponse, sameCertId, type BasicResponse } from './ocsp.ts';
 import { reasonName, type CrlReason } from './revocation.ts';
+import { signedPart } from './signed-part.ts';
 
 type Asn1 = forge.asn1.Asn1;
 const A = forge.asn1;
@@ -112,29 +113,6 @@ const bytes = (s: string): Uint8Array => forge.util.binary.raw.decode(s);
 /** BIT STRINGs stay raw: forge would otherwise re-parse key and signature bits as ASN.1. */
 function parseDer(der: Uint8Array): Asn1 {
   return (A.fromDer as unknown as (b: string, o: object) => Asn1)(bin(der), { strict: true, parseAllBytes: true, decodeBitStrings: false });
-}
-
-/**
- * The first element inside the outer SEQUENCE, as the exact bytes that were signed: re-encoding a parsed tree
- * could mend a non-DER encoding and so verify bytes the signer never signed.
- */
-function signedPart(der: Uint8Array): Uint8Array {
-  const element = (at: number): { content: number; end: number } => {
-    const tag = der[at];
-    let len = der[at + 1];
-    if (tag === undefined || len === undefined || (tag & 0x1f) === 0x1f) throw new Error('truncated or unexpected DER header');
-    let p = at + 2;
-    if (len & 0x80) {
-      const n = len & 0x7f;
-      if (n === 0 || n > 4) throw new Error('indefinite or oversized DER length');
-      len = 0;
-      for (let i = 0; i < n; i++) len = len * 256 + (der[p++] ?? Number.NaN);
-    }
-    if (!(p + len <= der.length)) throw new Error('DER length runs past the end');
-    return { content: p, end: p + len };
-  };
-  const outer = element(0);
-  return der.subarray(outer.content, element(outer.content).end);
 }
 
 function children(node: Asn1 | undefined, what: string): Asn1[] {
