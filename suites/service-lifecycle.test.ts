@@ -2,13 +2,15 @@
 // AP: the ARA-M's rules read, resolved as Android resolves them and checked against the profile, and a rule added
 // and removed through the security domain. (2) Lost phone: the domain suspends the JPKI AP at once (SET STATUS),
 // the CA suspends the certificate; both resume with the same key and certificate; then the CA revokes it and a
-// relying party refuses its signatures. (3) Upgrade: a deleted and re-installed applet has lost the identity and
+// relying party refuses its signatures, through the CRL and through the CA's OCSP responder alike. (3) Upgrade: a deleted and re-installed applet has lost the identity and
 // must be personalized again.
 import { createHash } from 'node:crypto';
 import * as allure from 'allure-js-commons';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { describeSw, isOk } from '../harness/apdu/status-words.ts';
 import { equalBytes, fromHex, hex } from '../harness/bytes.ts';
+import { certIdFor, encodeOcspRequest } from '../harness/ca/ocsp.ts';
+import { issueOcspSigner, newNonce, queryOcsp, startOcspResponder } from '../harness/ca/ocsp-responder.ts';
 import { emptyRevocationList, issueCrl, resume, revoke, suspend, type RevocationList } from '../harness/ca/revocation.ts';
 import { loadTestCa, type TestCa } from '../harness/ca/test-ca.ts';
 import { parseCertificate, verifyUserAuthSignature, type Verdict } from '../harness/ca/verifier.ts';
@@ -196,16 +198,34 @@ describe(`service lifecycle — ${profile.name}`, () => {
       log('relying party', 'verifies a login signature', v.accepted ? 'accepted' : `refused: ${v.reasons.join('; ')}`);
       return v;
     };
+    // The same decisions through OCSP: the CA's responder answers from the same revocation list, on loopback.
+    const issued: string[] = [];
+    const signer = issueOcspSigner(ca, { serial: '0C5F', notBefore: new Date(Date.now() - 3_600_000) });
+    const responder = await startOcspResponder({ ca, signer, issued: () => issued, revocations: () => list });
+    const relyingPartyOcsp = async (userCert: Uint8Array, signature: Uint8Array): Promise<Verdict> => {
+      const nonce = newNonce();
+      const request = encodeOcspRequest({ certIds: [certIdFor(ca.der, parseCertificate(userCert).serialHex)], nonce });
+      const response = await queryOcsp(responder.url, request);
+      const n = responder.exchanges.length;
+      await allure.attachment(`OCSP request ${n} (DER)`, Buffer.from(request), { contentType: 'application/ocsp-request', fileExtension: 'orq' });
+      await allure.attachment(`OCSP response ${n} (DER)`, Buffer.from(response), { contentType: 'application/ocsp-response', fileExtension: 'ors' });
+      const v = verifyUserAuthSignature({ userCert, caCert: ca.der, ocsp: { response, nonce }, at: new Date(), signed: ka.digestInfo, signature });
+      log('relying party', `verifies a login signature through OCSP (response ${n})`, v.accepted ? 'accepted' : `refused: ${v.reasons.join('; ')}`);
+      return v;
+    };
 
     try {
+      await allure.attachment('OCSP responder certificate (DER)', Buffer.from(signer.cert), { contentType: 'application/pkix-cert' });
       await jpki.selectAp();
       const cert = await jpki.readEf(EF.USER_AUTH_CERT);
       const serial = parseCertificate(cert).serialHex;
+      issued.push(serial);
       await allure.parameter('certificate serial', serial);
       const sigBefore = await allure.step('sign in service', () => signOnce(ka.digestInfo));
       log('card', 'COMPUTE DIGITAL SIGNATURE', 'signed');
       expect(hex(sigBefore), `the card's signature differs from the known answer (${ka.source})`).toBe(hex(ka.signature));
       expect(relyingParty(cert, sigBefore, await publish()).accepted, 'in service the relying party accepts').toBe(true);
+      expect((await relyingPartyOcsp(cert, sigBefore)).accepted, 'in service OCSP answers good').toBe(true);
 
       // Suspension: the card at once, the CA as soon as the user calls.
       let ch = await openDomain(ctx);
@@ -225,6 +245,9 @@ describe(`service lifecycle — ${profile.name}`, () => {
       const held = relyingParty(cert, sigBefore, await publish());
       expect(held.accepted, 'a suspended certificate is refused').toBe(false);
       expect(held.reasons.join('; ')).toContain('suspended');
+      const heldOcsp = await relyingPartyOcsp(cert, sigBefore);
+      expect(heldOcsp.accepted, 'OCSP answers revoked (certificateHold) while suspended').toBe(false);
+      expect(heldOcsp.reasons.join('; ')).toContain('(certificateHold)');
 
       // Found again: both resume; the same key signs the same bytes and the certificate is unchanged.
       ch = await openDomain(ctx);
@@ -242,6 +265,7 @@ describe(`service lifecycle — ${profile.name}`, () => {
       // RSA PKCS #1 v1.5 is deterministic: the same bytes mean the same key.
       expect(hex(sigAfter), 'the same key signs after resuming').toBe(hex(sigBefore));
       expect(relyingParty(certAfter, sigAfter, crl).accepted, 'after resuming the relying party accepts').toBe(true);
+      expect((await relyingPartyOcsp(certAfter, sigAfter)).accepted, 'after resuming OCSP answers good again').toBe(true);
 
       // Revocation: the card still signs, but no relying party accepts the certificate any more.
       list = revoke(list, serial, new Date(), 'keyCompromise');
@@ -249,7 +273,12 @@ describe(`service lifecycle — ${profile.name}`, () => {
       const revoked = relyingParty(certAfter, sigAfter, await publish());
       expect(revoked.accepted, 'a revoked certificate is refused').toBe(false);
       expect(revoked.reasons.join('; ')).toContain('revoked');
+      const revokedOcsp = await relyingPartyOcsp(certAfter, sigAfter);
+      expect(revokedOcsp.accepted, 'OCSP answers revoked').toBe(false);
+      expect(revokedOcsp.reasons.join('; ')).toContain('revoked');
+      expect(revokedOcsp.reasons.join('; ')).toContain('(keyCompromise)');
     } finally {
+      await responder.close();
       await allure.attachment('suspension and revocation timeline', timeline.join('\n'), { contentType: 'text/markdown' });
     }
   }, {

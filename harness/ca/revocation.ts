@@ -1,8 +1,7 @@
 // Revocation at the test CA, for the "lost phone: suspend, resume, revoke" requirement: which user-authentication
 // certificates the CA has suspended (certificateHold) or revoked, and the CRL it publishes about them (RFC 5280
 // section 5), signed with the CA's RSA key. node-forge has no CRL builder, so the CertificateList is put together
-// with forge.asn1. No OCSP: no well-kept OCSP library is among the project's dependencies, and a CRL is enough
-// for a relying party to see a suspension or a revocation.
+// with forge.asn1. The OCSP responder (ocsp-responder.ts) answers from this same state.
 import forge from 'node-forge';
 import type { TestCa } from './test-ca.ts';
 

@@ -1,7 +1,8 @@
 // The relying party, as the harness needs it: would a service that trusts the JPKI user-authentication CA accept
 // this signature, made with this certificate's key, at this time? It checks the chain (the CA's RSA signature
 // over the certificate), the validity period, key usage, the CA's CRL (signed by the CA, current, not listing the
-// certificate) and then the signature itself, and says in words why it refuses. Certificates and CRLs are read
+// certificate), the CA's OCSP answer when one is given (RFC 6960: an authorized responder, its signature, the
+// nonce, currency, the status) and then the signature itself, and says in words why it refuses. Certificates and CRLs are read
 // with forge.asn1 only, because forge's X.509 reader rejects the EC subject keys of P-256/P-384 certificates.
 import { createHash } from 'node:crypto';
 import forge from 'node-forge';
@@ -11,7 +12,9 @@ import { verifyEcdsa } from '../jpki/ecdsa-check.ts';
 import { EC_CURVES, type EcCurve } from '../jpki/key-algorithm.ts';
 import type { CardPublicKey } from '../jpki/provision.ts';
 import { emsaPkcs1v15, rsaPublicOp } from '../jpki/rsa-check.ts';
+import { OCSP_OID, certIdFor, keyHash, parseOcspResponse, sameCertId, type BasicResponse } from './ocsp.ts';
 import { reasonName, type CrlReason } from './revocation.ts';
+import { signedPart } from './signed-part.ts';
 
 type Asn1 = forge.asn1.Asn1;
 const A = forge.asn1;
@@ -23,6 +26,8 @@ export interface VerifyRequest {
   caCert: Uint8Array;
   /** The CA's CRL, DER; without one the revocation status is not checked. */
   crl?: Uint8Array;
+  /** The CA's OCSP answer about the certificate, and the nonce the relying party sent (then it must come back). */
+  ocsp?: { response: Uint8Array; nonce?: Uint8Array };
   /** When the relying party decides. */
   at: Date;
   /** What the card signed: the DigestInfo for RSA (PKCS#1 v1.5), the hash for ECDSA. */
@@ -108,29 +113,6 @@ const bytes = (s: string): Uint8Array => forge.util.binary.raw.decode(s);
 /** BIT STRINGs stay raw: forge would otherwise re-parse key and signature bits as ASN.1. */
 function parseDer(der: Uint8Array): Asn1 {
   return (A.fromDer as unknown as (b: string, o: object) => Asn1)(bin(der), { strict: true, parseAllBytes: true, decodeBitStrings: false });
-}
-
-/**
- * The first element inside the outer SEQUENCE, as the exact bytes that were signed: re-encoding a parsed tree
- * could mend a non-DER encoding and so verify bytes the signer never signed.
- */
-function signedPart(der: Uint8Array): Uint8Array {
-  const element = (at: number): { content: number; end: number } => {
-    const tag = der[at];
-    let len = der[at + 1];
-    if (tag === undefined || len === undefined || (tag & 0x1f) === 0x1f) throw new Error('truncated or unexpected DER header');
-    let p = at + 2;
-    if (len & 0x80) {
-      const n = len & 0x7f;
-      if (n === 0 || n > 4) throw new Error('indefinite or oversized DER length');
-      len = 0;
-      for (let i = 0; i < n; i++) len = len * 256 + (der[p++] ?? Number.NaN);
-    }
-    if (!(p + len <= der.length)) throw new Error('DER length runs past the end');
-    return { content: p, end: p + len };
-  };
-  const outer = element(0);
-  return der.subarray(outer.content, element(outer.content).end);
 }
 
 function children(node: Asn1 | undefined, what: string): Asn1[] {
@@ -385,6 +367,87 @@ function crlFindings(crlDer: Uint8Array, ca: ParsedCertificate, caKey: forge.pki
   return [`certificate serial ${cert.serialHex} ${what} at ${iso(entry.revokedAt)} (${entry.reason}) per ${label}`];
 }
 
+/** Extended key usage purposes (RFC 5280 4.2.1.12); undefined without the extension. */
+function extendedKeyUsage(cert: ParsedCertificate): Set<string> | undefined {
+  const ext = cert.extensions.get('2.5.29.37');
+  return ext ? new Set(children(parseDer(ext.value), 'extKeyUsage').map((n) => oidOf(n, 'KeyPurposeId'))) : undefined;
+}
+
+/**
+ * Why the signer of an OCSP response is not authorized to speak for the CA (RFC 6960 4.2.2.2), or undefined when
+ * it is: the CA itself, or a certificate the CA issued and signed with id-kp-OCSPSigning, valid at `at`, whose
+ * key the responderID names. Returns the key to check the response signature with.
+ */
+function ocspSignerOf(basic: BasicResponse, caDer: Uint8Array, ca: ParsedCertificate, caKey: forge.pki.rsa.PublicKey, at: Date): { key?: forge.pki.rsa.PublicKey; problems: string[] } {
+  const names = (der: Uint8Array, parsed: ParsedCertificate): boolean => ('byKey' in basic.responderId
+    ? equalBytes(basic.responderId.byKey, keyHash(der)) : equalBytes(basic.responderId.byName, parsed.subject));
+  if (names(caDer, ca)) return { key: caKey, problems: [] };
+  const candidates = basic.certs.map((der) => ({ der, parsed: parseCertificate(der) })).filter((c) => names(c.der, c.parsed));
+  const id = 'byKey' in basic.responderId ? `key hash ${forge.util.bytesToHex(bin(basic.responderId.byKey))}` : nameText(basic.responderId.byName);
+  if (candidates.length === 0) return { problems: [`the OCSP response is signed by responder ${id}, which is neither the CA nor a certificate the response carries`] };
+  const { parsed: signer } = candidates[0]!;
+  const who = `the OCSP responder certificate (serial ${signer.serialHex}, ${nameText(signer.subject)})`;
+  const problems: string[] = [];
+  if (!equalBytes(signer.issuer, ca.subject)) problems.push(`${who} is issued by ${nameText(signer.issuer)}, not by the CA ${nameText(ca.subject)}`);
+  const chain = issuerSignatureProblem(caKey, signer.signatureAlgorithm, signer.tbsSignatureAlgorithm, signer.tbs, signer.signature);
+  if (chain) problems.push(`${who} is not signed by the CA's key (${chain})`);
+  let eku: Set<string> | undefined;
+  try {
+    eku = extendedKeyUsage(signer);
+  } catch (err) {
+    problems.push(`${who}: extKeyUsage cannot be read: ${(err as Error).message}`);
+  }
+  if (!eku?.has(OCSP_OID.ocspSigning)) problems.push(`${who} lacks id-kp-OCSPSigning in its extended key usage, so the CA has not delegated OCSP to it`);
+  if (keyUsage(signer)?.has(KU.digitalSignature) === false) problems.push(`${who}: keyUsage does not include digitalSignature`);
+  if (at < signer.notBefore || at > signer.notAfter) problems.push(`${who} is not valid at ${iso(at)} (valid ${iso(signer.notBefore)} to ${iso(signer.notAfter)})`);
+  const critical = unknownCritical(signer.extensions, KNOWN_CERT_EXTENSIONS);
+  if (critical.length) problems.push(`${who} has critical extensions this verifier does not process: ${critical.join(', ')}`);
+  if (signer.publicKey.kind !== 'rsa') problems.push(`${who} has a ${signer.publicKey.kind === 'ec' ? signer.publicKey.curve : signer.publicKey.algorithm} key; this verifier checks RSA OCSP signatures`);
+  return { ...(signer.publicKey.kind === 'rsa' ? { key: rsaKey(signer.publicKey) } : {}), problems };
+}
+
+/** What the CA's OCSP responder says about the certificate, or why its answer cannot be relied on. */
+function ocspFindings(responseDer: Uint8Array, nonce: Uint8Array | undefined, caDer: Uint8Array, ca: ParsedCertificate,
+  caKey: forge.pki.rsa.PublicKey, cert: ParsedCertificate, at: Date): string[] {
+  const unknown = (problems: string[]): string[] => problems.map((p) => `${p}; the revocation status is unknown`);
+  let basic: BasicResponse;
+  try {
+    const response = parseOcspResponse(responseDer);
+    if (response.status !== 'successful' || !response.basic) return unknown([`the OCSP responder answered ${response.status}`]);
+    basic = response.basic;
+  } catch (err) {
+    return unknown([`the OCSP response cannot be read (${(err as Error).message})`]);
+  }
+  let signer: ReturnType<typeof ocspSignerOf>;
+  try {
+    signer = ocspSignerOf(basic, caDer, ca, caKey, at);
+  } catch (err) {
+    return unknown([`the OCSP responder's certificate cannot be read (${(err as Error).message})`]);
+  }
+  const problems = [...signer.problems];
+  const label = `the OCSP response produced at ${iso(basic.producedAt)}`;
+  if (signer.key) {
+    const sig = issuerSignatureProblem(signer.key, basic.signatureAlgorithm, basic.signatureAlgorithm, basic.tbs, basic.signature);
+    if (sig) problems.push(`${label}: the signature does not verify with the responder's key (${sig})`);
+  }
+  // RFC 6960 4.4.1 / RFC 8954: without the nonce back, a replayed old answer cannot be ruled out.
+  if (nonce && !basic.nonce) problems.push(`${label} does not echo the request's nonce, so it may be a replay`);
+  else if (nonce && basic.nonce && !equalBytes(nonce, basic.nonce)) problems.push(`${label} carries a different nonce than the request, so it answers another request`);
+  const single = basic.responses.find((r) => sameCertId(r.certId, certIdFor(caDer, cert.serialHex, r.certId.hash)));
+  if (!single) problems.push(`${label} says nothing about certificate serial ${cert.serialHex} of this CA`);
+  else {
+    // RFC 6960 3.2 items 4 and 5: thisUpdate not in the future, nextUpdate (when absent, no currency can be shown) not past.
+    if (at < single.thisUpdate) problems.push(`${label} is not yet valid at ${iso(at)} (thisUpdate ${iso(single.thisUpdate)})`);
+    if (!single.nextUpdate) problems.push(`${label} has no nextUpdate, so it cannot be shown to be current`);
+    else if (at > single.nextUpdate) problems.push(`${label} is stale at ${iso(at)} (nextUpdate ${iso(single.nextUpdate)})`);
+  }
+  if (problems.length) return unknown(problems);
+  if (single!.status === 'good') return [];
+  if (single!.status === 'unknown') return [`the CA's OCSP responder does not know certificate serial ${cert.serialHex} (unknown), per ${label}`];
+  const what = single!.reason === 'certificateHold' ? 'suspended' : 'revoked';
+  return [`certificate serial ${cert.serialHex} ${what} at ${iso(single!.revokedAt)} (${single!.reason ?? 'no reason given'}) per ${label}`];
+}
+
 /** The relying party's decision on a JPKI user-authentication signature. */
 export function verifyUserAuthSignature(req: VerifyRequest): Verdict {
   const refuse = (reasons: string[]): Verdict => ({ accepted: false, reasons });
@@ -430,6 +493,7 @@ export function verifyUserAuthSignature(req: VerifyRequest): Verdict {
   if (critical.length) reasons.push(`${serial} has critical extensions this verifier does not process: ${critical.join(', ')}`);
 
   if (req.crl) reasons.push(...crlFindings(req.crl, ca, caKey, cert, req.at));
+  if (req.ocsp) reasons.push(...ocspFindings(req.ocsp.response, req.ocsp.nonce, req.caCert, ca, caKey, cert, req.at));
 
   const key = cert.publicKey;
   if (key.kind === 'rsa') {
