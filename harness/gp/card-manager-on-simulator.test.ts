@@ -15,7 +15,7 @@ import { diversify } from './diversify.ts';
 import type { StaticKeys } from './keys.ts';
 import { scp02Cryptograms, scp02SessionKeys, Scp02Wrapper } from './scp02.ts';
 import { scp03Cryptograms, scp03SessionKeys, Scp03Wrapper } from './scp03.ts';
-import { openSecureChannel, parseInitializeUpdate, WrongKeysError } from './secure-channel.ts';
+import { CardChallengeMismatchError, openSecureChannel, parseInitializeUpdate, WrongKeysError } from './secure-channel.ts';
 
 const ISD = 'A000000151000000';
 const JPKI = 'D392F000260100000001';
@@ -175,6 +175,19 @@ describe('a deliberately broken card manager fails the probes above, each its ow
     await withCard({ ...BARE_CARD, faults: { skipHostCryptogramCheck: true } }, async (cs) => {
       expect(await wrongHostCryptogramUnderValidCmac(cs)).toBe(0x9000);
       expect(await forgedCmacAtLevel01(cs)).toEqual({ forged: 0x6982, next: 0x6982 });
+    });
+  });
+
+  it('one that claims a pseudo-random card challenge (i 70) but sends a random one is refused before EXTERNAL AUTHENTICATE', async () => {
+    await withCard(BARE_CARD, async (cs) => {
+      await selectIsd(cs);
+      expect((await openSecureChannel(cs, keys, { level: 0x01 })).scp).toBe(3);
+    });
+    await withCard({ ...BARE_CARD, faults: { randomCardChallenge: true } }, async (cs) => {
+      await selectIsd(cs);
+      await expect(openSecureChannel(cs, keys, { level: 0x01 })).rejects.toThrow(CardChallengeMismatchError);
+      expect(cs.trace.format()).toContain('INITIALIZE UPDATE');
+      expect(cs.trace.format()).not.toContain('EXTERNAL AUTHENTICATE');
     });
   });
 

@@ -4,7 +4,7 @@
 // wrong keys, and stops without spending an attempt), and a failed EXTERNAL AUTHENTICATE is never retried.
 // Keys, challenges and cryptograms are masked in the APDU trace.
 import { randomBytes } from 'node:crypto';
-import { hex, equalBytes } from '../bytes.ts';
+import { equalBytes, fromHex, hex } from '../bytes.ts';
 import type { CommandApdu, ResponseApdu } from '../apdu/apdu.ts';
 import { CardError, type CardSession } from '../apdu/session.ts';
 import { CardFault } from '../apdu/card-fault.ts';
@@ -13,7 +13,7 @@ import { diversify, type Diversification } from './diversify.ts';
 import { AuthLedger, CardMayLockError } from './ledger.ts';
 import { SecureChannelError, SecurityLevel, type StaticKeys } from './keys.ts';
 import { scp02Cryptograms, scp02SessionKeys, Scp02Wrapper } from './scp02.ts';
-import { scp03Cryptograms, scp03SessionKeys, Scp03Wrapper } from './scp03.ts';
+import { scp03CardChallenge, scp03Cryptograms, scp03SessionKeys, Scp03Wrapper, SCP03_I } from './scp03.ts';
 
 /** The keys do not match the card: found from the card cryptogram, before any authentication attempt. */
 export class WrongKeysError extends Error {}
@@ -27,6 +27,13 @@ export class AuthenticationFailedError extends CardFault {
     super(message, '9000', swHex(sw));
   }
 }
+
+/**
+ * The card says it derives its challenge from the sequence counter and its AID (SCP03, i b5), but the challenge it
+ * sent is not that one: a card not following Amendment D 6.2.2.1, or an answer that is not fresh from this card
+ * (replayed). Found before EXTERNAL AUTHENTICATE, so no authentication attempt is spent.
+ */
+export class CardChallengeMismatchError extends SecureChannelError {}
 
 export interface InitializeUpdateResponse {
   kdd: Uint8Array;
@@ -62,6 +69,12 @@ export interface OpenOptions {
   hostChallenge?: Uint8Array;
   /** How the card's keys derive from the given master keys and the card's KDD (default: they are the card's keys). */
   diversification?: Diversification;
+  /**
+   * The AID of the security domain INITIALIZE UPDATE goes to (hex or bytes): needed to check an SCP03 card's
+   * pseudo-random challenge (i b5), which the card derives from its sequence counter and this AID. Default: the
+   * issuer security domain's AID of GPCS 2.3.1 table H-1; pass it for any other domain.
+   */
+  sdAid?: string | Uint8Array;
   /** Where failed authentications are remembered, with the domain's AID (for the ledger key). */
   ledger?: { ledger: AuthLedger; sdAid: string; acceptLockRisk: boolean };
 }
@@ -92,6 +105,26 @@ export function checkedSend(transmit: Transmit): SecureChannel['send'] {
     if (!isOk(res.sw)) throw new CardError(name, cmd, res.sw);
     return res;
   };
+}
+
+/** The issuer security domain's AID (GPCS 2.3.1 table H-1), the domain INITIALIZE UPDATE goes to by default. */
+export const ISD_AID = 'A000000151000000';
+
+/**
+ * Amendment D 6.2.2.1: with i b5 set, the card challenge is KDF(static Key-ENC, 02, sequence counter || SD AID);
+ * the harness recomputes it from the counter the card sent and refuses the session when it differs.
+ */
+function checkPseudoRandomChallenge(keys: StaticKeys, r: InitializeUpdateResponse, opts: OpenOptions): void {
+  const aid = opts.sdAid ?? opts.ledger?.sdAid ?? ISD_AID;
+  const want = scp03CardChallenge(keys.enc, r.sequenceCounter, typeof aid === 'string' ? fromHex(aid) : aid);
+  if (r.sequenceCounter.length !== 3 || !equalBytes(want, r.cardChallenge)) {
+    throw new CardChallengeMismatchError(
+      `the card claims a pseudo-random card challenge (SCP03 i ${(r.i ?? 0).toString(16).padStart(2, '0')}), but the challenge it sent is ` +
+        `not the one Amendment D 6.2.2.1 derives from its sequence counter ${hex(r.sequenceCounter)} and the domain AID ` +
+        `${typeof aid === 'string' ? aid.toUpperCase() : hex(aid)}: a card not following the derivation, or a replayed answer. ` +
+        'EXTERNAL AUTHENTICATE was not sent.',
+    );
+  }
 }
 
 export async function openSecureChannel(session: CardSession, masterKeys: StaticKeys, opts: OpenOptions): Promise<SecureChannel> {
@@ -147,6 +180,7 @@ export async function openSecureChannel(session: CardSession, masterKeys: Static
         'wrong diversification. EXTERNAL AUTHENTICATE was not sent, so no authentication attempt was spent.',
     );
   }
+  if (r.scp === 3 && (r.i ?? 0) & SCP03_I.PSEUDO_RANDOM_CHALLENGE) checkPseudoRandomChallenge(keys, r, opts);
   session.trace.registerSecret(hostCryptogram);
 
   const eaCommand = wrapper.externalAuthenticate(hostCryptogram);

@@ -27,7 +27,7 @@ let s: CardSession;
 
 async function open(sd: string, keys: typeof isdKeys): Promise<SecureChannel> {
   expect((await s.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0, data: fromHex(sd) })).sw).toBe(0x9000);
-  return openSecureChannel(s, keys, { level: 0x03 });
+  return openSecureChannel(s, keys, { level: 0x03, sdAid: sd });
 }
 
 beforeAll(async () => {

@@ -47,6 +47,8 @@ export interface SimSettings {
     /** A broken security domain that takes any C-MAC / any host cryptogram: shows that the suites catch one. */
     skipCmacCheck?: boolean;
     skipHostCryptogramCheck?: boolean;
+    /** An SCP03 security domain that claims a pseudo-random card challenge (i 70) but sends a random one. */
+    randomCardChallenge?: boolean;
   };
 }
 

@@ -41,6 +41,7 @@ export function simulatorConfig(sim: SimSettings, host: string, port: number): s
   if (sim.faults?.hostileCommand) lines.push(`simcert.cardsim.hostileCommand=${sim.faults.hostileCommand}`);
   if (sim.faults?.skipCmacCheck) lines.push('simcert.cardsim.isd.skipCmacCheck=true');
   if (sim.faults?.skipHostCryptogramCheck) lines.push('simcert.cardsim.isd.skipHostCryptogramCheck=true');
+  if (sim.faults?.randomCardChallenge) lines.push('simcert.cardsim.isd.randomCardChallenge=true');
   if (sim.faults?.tearAtWrite) lines.push(`simcert.cardsim.tearAtWrite=${sim.faults.tearAtWrite}`);
   if (sim.faults?.removeAfterApdus) lines.push(`simcert.cardsim.removeAfterApdus=${sim.faults.removeAfterApdus}`);
   if (sim.persistentMemory !== undefined) lines.push(`simcert.cardsim.persistentMemory=${sim.persistentMemory}`);

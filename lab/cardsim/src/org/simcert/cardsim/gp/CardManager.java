@@ -611,7 +611,12 @@ public final class CardManager extends Applet {
         }
         sequenceCounter++;
         byte[] seq = {(byte) (sequenceCounter >> 16), (byte) (sequenceCounter >> 8), (byte) sequenceCounter};
+        // Pseudo-random card challenge (i b5, Amendment D 6.2.2.1): KDF(Key-ENC, 02, counter || AID), so that the
+        // host can tell a fresh answer from this domain; a broken domain (fault injection) sends a random one.
         byte[] cardChallenge = Scp03.kdf(keys.enc, 0x02, Scp03.concat(seq, aid), 64);
+        if (skipped.cardChallengeDerivation) {
+            random.nextBytes(cardChallenge);
+        }
         Scp03 s3 = new Scp03(keys, host, cardChallenge, skipped);
         session = s3;
         return Scp03.concat(kdd, new byte[] {(byte) keys.kvn, 0x03, (byte) SCP03_I}, cardChallenge, s3.cardCryptogram(), seq);
