@@ -375,7 +375,7 @@ public final class CardManager extends Applet {
         return locked.contains(LoadFile.hex(app));
     }
 
-    /** PUT KEY of an AES key set (Amendment D 7.2): P2 81, keys DEK-encrypted, each with its KCV. */
+    /** PUT KEY of an AES key set (Amendment D 7.2): P2 81, keys DEK-encrypted, each with its KCV (AES over 01 x 16). */
     private byte[] putKey(byte p1, byte p2, byte[] data) {
         if (scp != 3 || p2 != (byte) 0x81) {
             ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
@@ -397,11 +397,13 @@ public final class CardManager extends Applet {
             int blockLen = data[p + 1] & 0xFF;
             int keyLen = data[p + 2] & 0xFF;
             int encLen = blockLen - 1;
-            if (p + 2 + blockLen + 4 > data.length || encLen != keyLen || (keyLen != 16 && keyLen != 32)) {
+            // AES-128, -192 or -256; a 24-byte key arrives padded to whole AES blocks, pad bytes dropped (table 7-10).
+            boolean aesLength = keyLen == 16 || keyLen == 24 || keyLen == 32;
+            if (p + 2 + blockLen + 4 > data.length || !aesLength || encLen != (keyLen + 15) / 16 * 16) {
                 ISOException.throwIt(ISO7816.SW_WRONG_DATA);
             }
             byte[] enc = Arrays.copyOfRange(data, p + 3, p + 3 + encLen);
-            byte[] key = Aes.cbc(keys.dek, new byte[16], enc, false);
+            byte[] key = Arrays.copyOf(Aes.cbc(keys.dek, new byte[16], enc, false), keyLen);
             int q = p + 3 + encLen;
             if (data[q] != 0x03) {
                 ISOException.throwIt(ISO7816.SW_WRONG_DATA);
