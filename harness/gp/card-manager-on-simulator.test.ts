@@ -231,7 +231,8 @@ describe('a card whose keys are diversified from a master key', () => {
 });
 
 describe('an SCP02 security domain', () => {
-  for (const level of [0x01, 0x03]) {
+  // 11 and 13 add an R-MAC to every answer (GPCS E.4.5), which the harness checks and strips: GET STATUS reads the same.
+  for (const level of [0x01, 0x03, 0x11, 0x13]) {
     it(`is opened by the harness at level ${level.toString(16).padStart(2, '0')} and answers GET STATUS`, async () => {
       const k = fromHex('404142434445464748494A4B4C4D4E4F');
       const card = await startSimulator({
@@ -253,4 +254,13 @@ describe('an SCP02 security domain', () => {
       }
     });
   }
+
+  it('at level 11, an answer altered on the way (its last byte flipped, as a hostile card does) fails the R-MAC check', async () => {
+    const k = { enc: TEST_KEY, mac: TEST_KEY, dek: TEST_KEY, kvn: 0x20 };
+    const scp02Card: SimSettings = { ...BARE_CARD, isd: { scp: '02', kvn: 0x20 }, faults: { hostile: 'corrupt-data', hostileCommand: '84F2' } };
+    await withCard(scp02Card, async (cs) => {
+      await selectIsd(cs);
+      await expect(getStatus(await openSecureChannel(cs, k, { level: 0x11 }), 0x80)).rejects.toThrow('R-MAC of the response does not verify');
+    });
+  });
 });

@@ -63,7 +63,7 @@ export function parseInitializeUpdate(data: Uint8Array): InitializeUpdateRespons
 }
 
 export interface OpenOptions {
-  /** EXTERNAL AUTHENTICATE P1: 01 C-MAC, 03 C-MAC + C-DEC, 11/13/33 with R-MAC / R-ENC (SCP03). */
+  /** EXTERNAL AUTHENTICATE P1: 01 C-MAC, 03 C-MAC + C-DEC, 11/13 with R-MAC, 33 with R-ENC (SCP03 only). */
   level: number;
   /** Fixed host challenge, for replaying published sessions; random otherwise. */
   hostChallenge?: Uint8Array;
@@ -200,7 +200,7 @@ export async function openSecureChannel(session: CardSession, masterKeys: Static
     const wrapped = wrapper.wrap(cmd);
     const redact = o.secret || opts.level & SecurityLevel.C_DEC ? 'command-data' : undefined;
     const raw = await session.transmit(wrapped, { name: `${name ?? 'command'} [SCP0${r.scp}]`, redact });
-    return wrapper instanceof Scp03Wrapper ? wrapper.unwrap(raw) : raw;
+    return wrapper.unwrap(raw);
   };
   return {
     scp: r.scp,
