@@ -93,6 +93,38 @@ describe('SCP03 (Amendment D)', () => {
     expect(() => w.unwrap({ data: bad, sw: 0x9000 })).toThrow('R-MAC of the response does not verify');
   });
 
+  describe('S16 mode (Amendment D v1.2, i 01): 16-byte challenges, cryptograms and MACs', () => {
+    const v = scp03.s16;
+    const host = fromHex(v.hostChallenge);
+    const card = fromHex(v.initializeUpdateResponse).subarray(13, 29);
+    const keys = scp03SessionKeys(keysOf(v.keys), host, card);
+
+    it('derives the session keys and 16-byte cryptograms (also as OpenSSL\'s CMAC computes them)', () => {
+      const ctx = concat(host, card);
+      expect([hex(keys.enc), hex(keys.mac), hex(keys.rmac)]).toEqual([v.sessionKeys.enc, v.sessionKeys.mac, v.sessionKeys.rmac]);
+      expect(up(opensslKdf(v.keys.mac, 0x06, ctx))).toBe(v.sessionKeys.mac);
+      const c = scp03Cryptograms(keys.mac, host, card, true);
+      expect([hex(c.card), hex(c.host)]).toEqual([v.cardCryptogram, v.hostCryptogram]);
+      // Amendment D 6.2.2.2: L = 0080 for a 128-bit cryptogram; one CMAC block, so the whole block is the cryptogram.
+      const l128 = (constant: number) => up(opensslCmac(hex(keys.mac), concat(new Uint8Array(11), Uint8Array.of(constant, 0, 0, 0x80, 1), ctx)));
+      expect([l128(0x00), l128(0x01)]).toEqual([v.cardCryptogram, v.hostCryptogram]);
+    });
+
+    it('wraps EXTERNAL AUTHENTICATE and GET STATUS with 16-byte C-MACs, and checks the 16-byte R-MAC of the answer', () => {
+      const w = new Scp03Wrapper(keys, v.level, true);
+      expect(hex(encodeCommand(w.externalAuthenticate(fromHex(v.hostCryptogram))))).toBe(v.externalAuthenticate);
+      expect(hex(encodeCommand(w.wrap(decodeCommand(fromHex(v.exchange.plain)))))).toBe(v.exchange.wrapped);
+      const r = w.unwrap({ data: fromHex(v.exchange.response), sw: 0x9000 });
+      expect(hex(r.data).startsWith(v.exchange.responsePlainStartsWith)).toBe(true);
+      const bad = fromHex(v.exchange.response);
+      bad[bad.length - 9]! ^= 0x01; // inside the 16-byte R-MAC, outside an 8-byte one
+      const w2 = new Scp03Wrapper(keys, v.level, true);
+      w2.externalAuthenticate(fromHex(v.hostCryptogram));
+      w2.wrap(decodeCommand(fromHex(v.exchange.plain)));
+      expect(() => w2.unwrap({ data: bad, sw: 0x9000 })).toThrow('R-MAC of the response does not verify');
+    });
+  });
+
   for (const d of scp03.derivations) {
     it(`derives the session keys of ${d.source.split('/').pop()}`, () => {
       const k = scp03SessionKeys(keysOf(d.keys), fromHex(d.hostChallenge), fromHex(d.cardChallenge));

@@ -117,6 +117,32 @@ describe('opening a secure channel', () => {
     }
   });
 
+  it('opens an S16 card (i 01) from its INITIALIZE UPDATE answer: 16-byte challenge, cryptograms and MACs', async () => {
+    const v = scp03.s16;
+    const card = new ReplayCard([fromHex(`${v.initializeUpdateResponse}9000`), ok, fromHex(`${v.exchange.response}9000`)]);
+    const ch = await openSecureChannel(new CardSession(card, { extendedLength: false }), keysOf(v.keys), { level: v.level, hostChallenge: fromHex(v.hostChallenge) });
+    const r = await ch.send(fromHexCommand(v.exchange.plain), 'GET STATUS');
+    expect(hex(r.data).startsWith(v.exchange.responsePlainStartsWith)).toBe(true);
+    expect(card.sent).toEqual([`8050000010${v.hostChallenge}00`, v.externalAuthenticate, v.exchange.wrapped]);
+  });
+
+  it('sends a 16-byte host challenge once more when the card answers 6700 to 8 bytes, as an S16-only card does', async () => {
+    const v = scp03.s16;
+    const card = new ReplayCard([fromHex('6700'), fromHex(`${v.initializeUpdateResponse}9000`)]);
+    // The replayed answer belongs to another host challenge, so the cryptogram check stops the session: what this
+    // shows is the second INITIALIZE UPDATE, with Lc 10.
+    await expect(openSecureChannel(new CardSession(card, { extendedLength: false }), keysOf(v.keys), { level: v.level })).rejects.toThrow(WrongKeysError);
+    expect(card.sent.map((c) => c.slice(0, 10))).toEqual(['8050000008', '8050000010']);
+  });
+
+  it('refuses an S16 answer to an 8-byte host challenge, before EXTERNAL AUTHENTICATE', async () => {
+    const v = scp03.s16;
+    const card = new ReplayCard([fromHex(`${v.initializeUpdateResponse}9000`), ok]);
+    await expect(openSecureChannel(new CardSession(card, { extendedLength: false }), keysOf(v.keys), { level: v.level, hostChallenge: fromHex(v.hostChallenge).subarray(0, 8) }))
+      .rejects.toThrow(/S16 mode \(i 01\) to a 8-byte host challenge/);
+    expect(card.sent).toHaveLength(1);
+  });
+
   it('refuses a card whose key version differs from the one asked for, before authenticating', async () => {
     const v = scp03.sessions[0];
     const card = new ReplayCard([fromHex(`${v.initializeUpdate.response}9000`)]);

@@ -40,12 +40,14 @@ export interface InitializeUpdateResponse {
   kvn: number;
   scp: 2 | 3;
   i?: number;
+  /** SCP03 S16 mode (i b1, Amendment D v1.2): 16-byte challenges, cryptograms and MACs. */
+  s16?: boolean;
   sequenceCounter: Uint8Array;
   cardChallenge: Uint8Array;
   cardCryptogram: Uint8Array;
 }
 
-/** Parses INITIALIZE UPDATE's answer (GPCS E.5.1.6 for SCP02, Amendment D 7.1.1 for SCP03, S8 mode). */
+/** Parses INITIALIZE UPDATE's answer (GPCS E.5.1.6 for SCP02, Amendment D 7.1.1 for SCP03, S8 or S16 mode). */
 export function parseInitializeUpdate(data: Uint8Array): InitializeUpdateResponse {
   const kdd = data.subarray(0, 10);
   const kvn = data[10]!;
@@ -53,20 +55,34 @@ export function parseInitializeUpdate(data: Uint8Array): InitializeUpdateRespons
   if (scp === 0x02 && data.length === 28) {
     return { kdd, kvn, scp: 2, sequenceCounter: data.subarray(12, 14), cardChallenge: data.subarray(14, 20), cardCryptogram: data.subarray(20, 28) };
   }
-  if (scp === 0x03 && (data.length === 29 || data.length === 32)) {
-    return {
-      kdd, kvn, scp: 3, i: data[12]!, cardChallenge: data.subarray(13, 21), cardCryptogram: data.subarray(21, 29),
-      sequenceCounter: data.length === 32 ? data.subarray(29, 32) : new Uint8Array(0),
-    };
+  if (scp === 0x03 && data.length > 12) {
+    // KDD, KVN, 03, i, card challenge, card cryptogram, then the sequence counter when i b5 says so (table 7-3).
+    const i = data[12]!;
+    const s16 = (i & SCP03_I.S16) !== 0;
+    const n = s16 ? 16 : 8;
+    const withCounter = (i & SCP03_I.PSEUDO_RANDOM_CHALLENGE) !== 0;
+    if (data.length === 13 + 2 * n + (withCounter ? 3 : 0)) {
+      return {
+        kdd, kvn, scp: 3, i, s16, cardChallenge: data.subarray(13, 13 + n), cardCryptogram: data.subarray(13 + n, 13 + 2 * n),
+        sequenceCounter: withCounter ? data.subarray(13 + 2 * n) : new Uint8Array(0),
+      };
+    }
   }
-  throw new SecureChannelError(`INITIALIZE UPDATE answer of ${data.length} bytes for SCP ${scp?.toString(16) ?? '?'} is not one this harness speaks (SCP02: 28, SCP03 S8: 29 or 32)`);
+  throw new SecureChannelError(`INITIALIZE UPDATE answer of ${data.length} bytes for SCP ${scp?.toString(16) ?? '?'}` +
+    `${scp === 0x03 && data.length > 12 ? ` i ${data[12]!.toString(16).padStart(2, '0')}` : ''} is not one this harness speaks ` +
+    '(SCP02: 28; SCP03 S8: 29, or 32 with the sequence counter; S16: 45 or 48)');
 }
 
 export interface OpenOptions {
   /** EXTERNAL AUTHENTICATE P1: 01 C-MAC, 03 C-MAC + C-DEC, 11/13 with R-MAC, 33 with R-ENC (SCP03 only). */
   level: number;
-  /** Fixed host challenge, for replaying published sessions; random otherwise. */
+  /** Fixed host challenge, for replaying published sessions; random otherwise (8 bytes, or 16 in S16 mode). */
   hostChallenge?: Uint8Array;
+  /**
+   * SCP03 S16 mode (Amendment D v1.2): send a 16-byte host challenge. Unset: 8 bytes, and once more with 16 when
+   * the card answers 6700 (wrong length), as an S16-only card does; INITIALIZE UPDATE spends no attempt.
+   */
+  s16?: boolean;
   /** How the card's keys derive from the given master keys and the card's KDD (default: they are the card's keys). */
   diversification?: Diversification;
   /**
@@ -116,7 +132,7 @@ export const ISD_AID = 'A000000151000000';
  */
 function checkPseudoRandomChallenge(keys: StaticKeys, r: InitializeUpdateResponse, opts: OpenOptions): void {
   const aid = opts.sdAid ?? opts.ledger?.sdAid ?? ISD_AID;
-  const want = scp03CardChallenge(keys.enc, r.sequenceCounter, typeof aid === 'string' ? fromHex(aid) : aid);
+  const want = scp03CardChallenge(keys.enc, r.sequenceCounter, typeof aid === 'string' ? fromHex(aid) : aid, r.s16);
   if (r.sequenceCounter.length !== 3 || !equalBytes(want, r.cardChallenge)) {
     throw new CardChallengeMismatchError(
       `the card claims a pseudo-random card challenge (SCP03 i ${(r.i ?? 0).toString(16).padStart(2, '0')}), but the challenge it sent is ` +
@@ -130,11 +146,21 @@ function checkPseudoRandomChallenge(keys: StaticKeys, r: InitializeUpdateRespons
 export async function openSecureChannel(session: CardSession, masterKeys: StaticKeys, opts: OpenOptions): Promise<SecureChannel> {
   for (const k of [masterKeys.enc, masterKeys.mac, masterKeys.dek]) session.trace.registerSecret(k);
   let keys = masterKeys;
-  const host = opts.hostChallenge ?? new Uint8Array(randomBytes(8));
-  const iu = await session.transmit({ cla: 0x80, ins: 0x50, p1: keys.kvn ?? 0, p2: 0x00, data: host, le: 256 },
+  const initializeUpdate = (host: Uint8Array) => session.transmit({ cla: 0x80, ins: 0x50, p1: keys.kvn ?? 0, p2: 0x00, data: host, le: 256 },
     { name: 'INITIALIZE UPDATE', redact: 'both' });
+  let host = opts.hostChallenge ?? new Uint8Array(randomBytes(opts.s16 ? 16 : 8));
+  let iu = await initializeUpdate(host);
+  if (iu.sw === 0x6700 && opts.s16 === undefined && !opts.hostChallenge) {
+    host = new Uint8Array(randomBytes(16));
+    iu = await initializeUpdate(host);
+  }
   if (!isOk(iu.sw)) throw new CardError('INITIALIZE UPDATE', { cla: 0x80, ins: 0x50, p1: keys.kvn ?? 0, p2: 0x00 }, iu.sw);
   const r = parseInitializeUpdate(iu.data);
+  if (r.scp === 2 && host.length !== 8) throw new SecureChannelError('the card speaks SCP02, whose host challenge is 8 bytes: open it without s16');
+  if (r.scp === 3 && (host.length === 16) !== r.s16) {
+    throw new SecureChannelError(`the card answered INITIALIZE UPDATE in ${r.s16 ? 'S16' : 'S8'} mode (i ${(r.i ?? 0).toString(16).padStart(2, '0')}) ` +
+      `to a ${host.length}-byte host challenge; ${r.s16 ? 'S16 needs 16 bytes' : 'S8 needs 8'}. EXTERNAL AUTHENTICATE not sent`);
+  }
   if (opts.diversification && opts.diversification !== 'none') {
     keys = diversify(masterKeys, r.kdd, opts.diversification);
     for (const k of [keys.enc, keys.mac, keys.dek]) session.trace.registerSecret(k);
@@ -159,9 +185,9 @@ export async function openSecureChannel(session: CardSession, masterKeys: Static
   let expectedCard: Uint8Array;
   if (r.scp === 3) {
     const sk = scp03SessionKeys(keys, host, r.cardChallenge);
-    const c = scp03Cryptograms(sk.mac, host, r.cardChallenge);
+    const c = scp03Cryptograms(sk.mac, host, r.cardChallenge, r.s16);
     [sk.enc, sk.mac, sk.rmac].forEach((k) => session.trace.registerSecret(k));
-    wrapper = new Scp03Wrapper(sk, opts.level);
+    wrapper = new Scp03Wrapper(sk, opts.level, r.s16);
     hostCryptogram = c.host;
     expectedCard = c.card;
   } else {
