@@ -264,3 +264,19 @@ describe('an SCP02 security domain', () => {
     });
   });
 });
+
+describe('an SCP03 security domain in S16 mode (i 71)', () => {
+  it('is opened by the harness from its 6700 to an 8-byte challenge, at levels 01 and 33, and answers GET STATUS', async () => {
+    await withCard({ ...BARE_CARD, isd: { s16: true } }, async (cs) => {
+      await selectIsd(cs);
+      expect(await readCardRecognition(cs)).toEqual({ gpVersion: '2.3.1', scp: { version: 3, i: 0x71 } });
+      for (const level of [0x01, 0x33]) {
+        await selectIsd(cs);
+        const ch = await openSecureChannel(cs, keys, { level });
+        expect(await getStatus(ch, 0x80)).toEqual([{ aid: ISD, lifeCycle: 0x0f, privileges: '9EFE80' }]);
+      }
+      // 16-byte cryptogram and C-MAC: EXTERNAL AUTHENTICATE carries 32 bytes (Lc 20).
+      expect(cs.trace.format()).toMatch(/> 84 82 33 00 20 /);
+    });
+  });
+});
