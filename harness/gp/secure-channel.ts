@@ -1,8 +1,9 @@
-// Opens a GlobalPlatform secure channel (SCP02 or SCP03, as the card's INITIALIZE UPDATE answer says) and sends
-// commands through it. Safety first, because a real card locks its security domain for good after a handful of
-// failed authentications: the card cryptogram is checked before EXTERNAL AUTHENTICATE is sent (a mismatch means
-// wrong keys, and stops without spending an attempt), and a failed EXTERNAL AUTHENTICATE is never retried.
-// Keys, challenges and cryptograms are masked in the APDU trace.
+// Opens a GlobalPlatform secure channel (SCP02 or SCP03 in S8 or S16 mode, as the card's INITIALIZE UPDATE answer
+// says) and sends commands through it, checking the R-MAC of answers at the levels that have one. Safety first,
+// because a real card locks its security domain for good after a handful of failed authentications: the card
+// cryptogram, and an SCP03 card's pseudo-random challenge, are checked before EXTERNAL AUTHENTICATE is sent (a
+// mismatch means wrong keys or an answer not fresh from this domain, and stops without spending an attempt), and a
+// failed EXTERNAL AUTHENTICATE is never retried. Keys, challenges and cryptograms are masked in the APDU trace.
 import { randomBytes } from 'node:crypto';
 import { equalBytes, fromHex, hex } from '../bytes.ts';
 import type { CommandApdu, ResponseApdu } from '../apdu/apdu.ts';
