@@ -15,7 +15,7 @@ import { diversify } from './diversify.ts';
 import type { StaticKeys } from './keys.ts';
 import { scp02Cryptograms, scp02SessionKeys, Scp02Wrapper } from './scp02.ts';
 import { scp03Cryptograms, scp03SessionKeys, Scp03Wrapper } from './scp03.ts';
-import { openSecureChannel, parseInitializeUpdate, WrongKeysError } from './secure-channel.ts';
+import { CardChallengeMismatchError, openSecureChannel, parseInitializeUpdate, WrongKeysError } from './secure-channel.ts';
 
 const ISD = 'A000000151000000';
 const JPKI = 'D392F000260100000001';
@@ -178,6 +178,19 @@ describe('a deliberately broken card manager fails the probes above, each its ow
     });
   });
 
+  it('one that claims a pseudo-random card challenge (i 70) but sends a random one is refused before EXTERNAL AUTHENTICATE', async () => {
+    await withCard(BARE_CARD, async (cs) => {
+      await selectIsd(cs);
+      expect((await openSecureChannel(cs, keys, { level: 0x01 })).scp).toBe(3);
+    });
+    await withCard({ ...BARE_CARD, faults: { randomCardChallenge: true } }, async (cs) => {
+      await selectIsd(cs);
+      await expect(openSecureChannel(cs, keys, { level: 0x01 })).rejects.toThrow(CardChallengeMismatchError);
+      expect(cs.trace.format()).toContain('INITIALIZE UPDATE');
+      expect(cs.trace.format()).not.toContain('EXTERNAL AUTHENTICATE');
+    });
+  });
+
   it('an SCP02 one that skips either check is caught the same way', async () => {
     const k = { ...keys, kvn: 0x20 };
     await withCard({ ...BARE_CARD, isd: { scp: '02', kvn: 0x20 } }, async (cs) => {
@@ -218,7 +231,8 @@ describe('a card whose keys are diversified from a master key', () => {
 });
 
 describe('an SCP02 security domain', () => {
-  for (const level of [0x01, 0x03]) {
+  // 11 and 13 add an R-MAC to every answer (GPCS E.4.5), which the harness checks and strips: GET STATUS reads the same.
+  for (const level of [0x01, 0x03, 0x11, 0x13]) {
     it(`is opened by the harness at level ${level.toString(16).padStart(2, '0')} and answers GET STATUS`, async () => {
       const k = fromHex('404142434445464748494A4B4C4D4E4F');
       const card = await startSimulator({
@@ -240,4 +254,29 @@ describe('an SCP02 security domain', () => {
       }
     });
   }
+
+  it('at level 11, an answer altered on the way (its last byte flipped, as a hostile card does) fails the R-MAC check', async () => {
+    const k = { enc: TEST_KEY, mac: TEST_KEY, dek: TEST_KEY, kvn: 0x20 };
+    const scp02Card: SimSettings = { ...BARE_CARD, isd: { scp: '02', kvn: 0x20 }, faults: { hostile: 'corrupt-data', hostileCommand: '84F2' } };
+    await withCard(scp02Card, async (cs) => {
+      await selectIsd(cs);
+      await expect(getStatus(await openSecureChannel(cs, k, { level: 0x11 }), 0x80)).rejects.toThrow('R-MAC of the response does not verify');
+    });
+  });
+});
+
+describe('an SCP03 security domain in S16 mode (i 71)', () => {
+  it('is opened by the harness from its 6700 to an 8-byte challenge, at levels 01 and 33, and answers GET STATUS', async () => {
+    await withCard({ ...BARE_CARD, isd: { s16: true } }, async (cs) => {
+      await selectIsd(cs);
+      expect(await readCardRecognition(cs)).toEqual({ gpVersion: '2.3.1', scp: { version: 3, i: 0x71 } });
+      for (const level of [0x01, 0x33]) {
+        await selectIsd(cs);
+        const ch = await openSecureChannel(cs, keys, { level });
+        expect(await getStatus(ch, 0x80)).toEqual([{ aid: ISD, lifeCycle: 0x0f, privileges: '9EFE80' }]);
+      }
+      // 16-byte cryptogram and C-MAC: EXTERNAL AUTHENTICATE carries 32 bytes (Lc 20).
+      expect(cs.trace.format()).toMatch(/> 84 82 33 00 20 /);
+    });
+  });
 });

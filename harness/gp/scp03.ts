@@ -16,6 +16,14 @@ export const SCP03 = {
   S_RMAC: 0x07,
 } as const;
 
+/** Bits of the SCP03 i parameter (Amendment D v1.2 table 5-1). */
+export const SCP03_I = {
+  S16: 0x01,
+  PSEUDO_RANDOM_CHALLENGE: 0x10,
+  R_MAC: 0x20,
+  R_ENC: 0x40,
+} as const;
+
 /**
  * NIST SP 800-108 KDF in counter mode with AES-CMAC as PRF, laid out as Amendment D 4.1.5: 11 zero bytes and the
  * constant (the label), 00, L in bits on two bytes, the counter, then the context.

@@ -27,7 +27,7 @@ let s: CardSession;
 
 async function open(sd: string, keys: typeof isdKeys): Promise<SecureChannel> {
   expect((await s.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0, data: fromHex(sd) })).sw).toBe(0x9000);
-  return openSecureChannel(s, keys, { level: 0x03 });
+  return openSecureChannel(s, keys, { level: 0x03, sdAid: sd });
 }
 
 beforeAll(async () => {
@@ -70,5 +70,17 @@ describe('carrier and service provider', () => {
     const r = await ssd.transmit({ cla: 0x80, ins: 0xe6, p1: 0x02, p2: 0, data: concat(lv('D392F0002602'), lv(ISD), lv(''), lv(''), lv('')), le: 256 });
     expect(hex(Uint8Array.of(r.sw >> 8, r.sw & 0xff))).toBe('6A88');
     await expect(open(ISD, spKeys)).rejects.toThrow(WrongKeysError);
+  });
+
+  it('the service provider moves its domain to an AES-192 key set (PUT KEY), and opens it with those keys only', async () => {
+    // pySim's AES-192 keyset; the KCVs in the answer are the ones openssl computes (vectors/gp/put-key.json aes192).
+    const aes192 = { enc: fromHex('000102030405060708090a0b0c0d0e0f0001020304050607'), mac: fromHex('101112131415161718191a1b1c1d1e1f1011121314151617'),
+      dek: fromHex('202122232425262728292a2b2c2d2e2f2021222324252627'), kvn: 0x31 };
+    const ssd = await open(SSD, spKeys);
+    const r = await ssd.send(putKeyCommand(spKeys.dek, aes192, 0x31, 0x30), 'PUT KEY (AES-192)');
+    expect(hex(r.data)).toBe('3142D79DDC4F0E9C71C6');
+    await expect(open(SSD, { ...spKeys, kvn: 0x31 })).rejects.toThrow(WrongKeysError);
+    const renewed = await open(SSD, aes192);
+    expect((await getStatus(renewed, 0x40)).map((e) => e.aid)).toContain(JPKI);
   });
 });

@@ -23,7 +23,7 @@ export interface SimSettings {
   /** Transport pcsc: pcscd's vpcd readers to insert the card into (ixit.reader's, then ixit.swapReader's). */
   vpcdReaders?: { host: string; port: number }[];
   /** The simulated issuer security domain: SCP03 test keys (hex), key version, lock threshold, CPLC. */
-  isd?: { aid?: string; scp?: '02' | '03'; scp02CardChallenge?: string; sequenceCounter?: number; enc?: string; mac?: string; dek?: string; kvn?: number; maxAuthFailures?: number; defaultSelected?: boolean; cplc?: string };
+  isd?: { aid?: string; scp?: '02' | '03'; scp02CardChallenge?: string; s16?: boolean; sequenceCounter?: number; enc?: string; mac?: string; dek?: string; kvn?: number; maxAuthFailures?: number; defaultSelected?: boolean; cplc?: string };
   /** ICCID the simulated card serves from EF ICCID (2FE2). */
   iccid?: string;
   /** Fault injection for testing the harness: the card is pulled out after this many APDUs. */
@@ -47,6 +47,8 @@ export interface SimSettings {
     /** A broken security domain that takes any C-MAC / any host cryptogram: shows that the suites catch one. */
     skipCmacCheck?: boolean;
     skipHostCryptogramCheck?: boolean;
+    /** An SCP03 security domain that claims a pseudo-random card challenge (i 70) but sends a random one. */
+    randomCardChallenge?: boolean;
   };
 }
 

@@ -29,6 +29,7 @@ export function simulatorConfig(sim: SimSettings, host: string, port: number): s
   if (isd.aid) lines.push(`simcert.cardsim.isd.aid=${isd.aid}`);
   if (isd.scp) lines.push(`simcert.cardsim.isd.scp=${isd.scp}`);
   if (isd.scp02CardChallenge) lines.push(`simcert.cardsim.isd.scp02CardChallenge=${isd.scp02CardChallenge}`);
+  if (isd.s16) lines.push('simcert.cardsim.isd.s16=true');
   if (isd.sequenceCounter !== undefined) lines.push(`simcert.cardsim.isd.sequenceCounter=${isd.sequenceCounter}`);
   if (isd.enc) lines.push(`simcert.cardsim.isd.enc=${isd.enc}`);
   if (isd.mac) lines.push(`simcert.cardsim.isd.mac=${isd.mac}`);
@@ -41,6 +42,7 @@ export function simulatorConfig(sim: SimSettings, host: string, port: number): s
   if (sim.faults?.hostileCommand) lines.push(`simcert.cardsim.hostileCommand=${sim.faults.hostileCommand}`);
   if (sim.faults?.skipCmacCheck) lines.push('simcert.cardsim.isd.skipCmacCheck=true');
   if (sim.faults?.skipHostCryptogramCheck) lines.push('simcert.cardsim.isd.skipHostCryptogramCheck=true');
+  if (sim.faults?.randomCardChallenge) lines.push('simcert.cardsim.isd.randomCardChallenge=true');
   if (sim.faults?.tearAtWrite) lines.push(`simcert.cardsim.tearAtWrite=${sim.faults.tearAtWrite}`);
   if (sim.faults?.removeAfterApdus) lines.push(`simcert.cardsim.removeAfterApdus=${sim.faults.removeAfterApdus}`);
   if (sim.persistentMemory !== undefined) lines.push(`simcert.cardsim.persistentMemory=${sim.persistentMemory}`);

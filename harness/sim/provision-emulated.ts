@@ -43,7 +43,7 @@ async function openDomain(session: CardSession, profile: Profile): Promise<Secur
   if (!gp) throw new Error(`${profile.file}: ixit.jpki.install gp needs ixit.gp (security domain, keys, level)`);
   await session.send({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: fromHex(gp.sd), le: 256 }, { name: 'SELECT security domain' });
   const keys = parseKeySpec(await resolveSecret(gp.keys, 'ixit.gp.keys'), gp.kvn);
-  return openSecureChannel(session, keys, { level: Number.parseInt(gp.level, 16), diversification: gp.diversification });
+  return openSecureChannel(session, keys, { level: Number.parseInt(gp.level, 16), diversification: gp.diversification, sdAid: gp.sd });
 }
 
 async function installThroughDomain(session: CardSession, profile: Profile): Promise<void> {

@@ -48,7 +48,7 @@ export async function openDomain(ctx: CardContext, keys?: StaticKeys, sdAid?: st
   const k = keys ?? (await domainKeys(ctx.profile));
   const ch = await allure.step(`INITIALIZE UPDATE + EXTERNAL AUTHENTICATE (level ${gp.level})`, async (step) => {
     const opened = await openSecureChannel(ctx.card.session, k,
-      { level: Number.parseInt(gp.level, 16), diversification: gp.diversification, ...(ledger ? { ledger } : {}) });
+      { level: Number.parseInt(gp.level, 16), diversification: gp.diversification, sdAid: gp.sd, ...(ledger ? { ledger } : {}) });
     await step.displayName(`secure channel SCP0${opened.scp} opened to ${gp.sd} at level ${gp.level}`);
     return opened;
   });

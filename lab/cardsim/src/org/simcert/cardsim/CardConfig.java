@@ -33,6 +33,8 @@ public final class CardConfig {
     public static final String ISD_SCP = "simcert.cardsim.isd.scp";
     /** SCP02 only: a fixed card challenge (6 bytes hex) for replaying recorded sessions. */
     public static final String ISD_SCP02_CARD_CHALLENGE = "simcert.cardsim.isd.scp02CardChallenge";
+    /** SCP03 only: true for S16 mode (Amendment D v1.2, i 71): 16-byte challenges, cryptograms and MACs. */
+    public static final String ISD_S16 = "simcert.cardsim.isd.s16";
     /** The last sequence counter value used; the next INITIALIZE UPDATE uses this plus one. */
     public static final String ISD_SEQUENCE_COUNTER = "simcert.cardsim.isd.sequenceCounter";
     public static final String ISD_MAX_FAILURES = "simcert.cardsim.isd.maxAuthFailures";
@@ -89,6 +91,7 @@ public final class CardConfig {
     public final byte[] isdAid;
     public final int isdScp;
     public final byte[] isdScp02CardChallenge;
+    public final boolean isdS16;
     public final int isdSequenceCounter;
     public final int isdMaxFailures;
     public final boolean isdDefaultSelected;
@@ -127,6 +130,7 @@ public final class CardConfig {
         this.isdScp = Integer.parseInt(p.getProperty(ISD_SCP, "03").trim());
         String ch = p.getProperty(ISD_SCP02_CARD_CHALLENGE);
         this.isdScp02CardChallenge = ch == null ? null : Hex.decode(ch, ISD_SCP02_CARD_CHALLENGE);
+        this.isdS16 = Boolean.parseBoolean(p.getProperty(ISD_S16, "false"));
         this.isdSequenceCounter = intProperty(p, ISD_SEQUENCE_COUNTER, 0, 0, 0xFFFFFE);
         this.isdMaxFailures = intProperty(p, ISD_MAX_FAILURES, 10, 1, 255);
         this.isdDefaultSelected = Boolean.parseBoolean(p.getProperty(ISD_DEFAULT_SELECTED, "false"));

@@ -93,6 +93,7 @@ public final class CardRuntime {
         this.cardManager = new CardManager(config.isdAid, config.isdScp, config.isdEnc, config.isdMac, config.isdDek, config.isdKvn,
                 config.isdSequenceCounter, config.isdScp02CardChallenge, config.cplc, config.isdMaxFailures, this);
         cardManager.skipChecks(org.simcert.cardsim.gp.SkippedChecks.from(config.properties));
+        cardManager.useS16(config.isdS16);
         if (config.globalPlatform) {
             // Without it (jCardSim mode) the card manager exists only as the runtime's bookkeeping: nothing can
             // select it, so no GlobalPlatform command reaches it.

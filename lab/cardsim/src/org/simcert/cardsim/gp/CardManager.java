@@ -73,6 +73,8 @@ public final class CardManager extends Applet {
     private final java.security.SecureRandom random = new java.security.SecureRandom();
     /** Checks this domain deliberately skips (fault injection for testing the harness's tests); none by default. */
     private SkippedChecks skipped = SkippedChecks.NONE;
+    /** SCP03 in S16 mode (i b1) rather than S8. */
+    private boolean s16;
 
     /**
      * @param scp 2 or 3
@@ -98,6 +100,14 @@ public final class CardManager extends Applet {
 
     public byte[] aid() {
         return aid.clone();
+    }
+
+    /** SCP03 S16 mode (Amendment D v1.2): i 71, 16-byte host and card challenges, cryptograms and MACs. */
+    public void useS16(boolean on) {
+        if (on && scp != 3) {
+            throw new IllegalArgumentException("S16 mode is SCP03's; this card manager speaks SCP0" + scp);
+        }
+        this.s16 = on;
     }
 
     /** Makes this a deliberately broken card manager that skips the given checks, from the next session on. */
@@ -375,7 +385,7 @@ public final class CardManager extends Applet {
         return locked.contains(LoadFile.hex(app));
     }
 
-    /** PUT KEY of an AES key set (Amendment D 7.2): P2 81, keys DEK-encrypted, each with its KCV. */
+    /** PUT KEY of an AES key set (Amendment D 7.2): P2 81, keys DEK-encrypted, each with its KCV (AES over 01 x 16). */
     private byte[] putKey(byte p1, byte p2, byte[] data) {
         if (scp != 3 || p2 != (byte) 0x81) {
             ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
@@ -397,11 +407,13 @@ public final class CardManager extends Applet {
             int blockLen = data[p + 1] & 0xFF;
             int keyLen = data[p + 2] & 0xFF;
             int encLen = blockLen - 1;
-            if (p + 2 + blockLen + 4 > data.length || encLen != keyLen || (keyLen != 16 && keyLen != 32)) {
+            // AES-128, -192 or -256; a 24-byte key arrives padded to whole AES blocks, pad bytes dropped (table 7-10).
+            boolean aesLength = keyLen == 16 || keyLen == 24 || keyLen == 32;
+            if (p + 2 + blockLen + 4 > data.length || !aesLength || encLen != (keyLen + 15) / 16 * 16) {
                 ISOException.throwIt(ISO7816.SW_WRONG_DATA);
             }
             byte[] enc = Arrays.copyOfRange(data, p + 3, p + 3 + encLen);
-            byte[] key = Aes.cbc(keys.dek, new byte[16], enc, false);
+            byte[] key = Arrays.copyOf(Aes.cbc(keys.dek, new byte[16], enc, false), keyLen);
             int q = p + 3 + encLen;
             if (data[q] != 0x03) {
                 ISOException.throwIt(ISO7816.SW_WRONG_DATA);
@@ -592,8 +604,8 @@ public final class CardManager extends Applet {
         if (p1 != 0 && (p1 & 0xFF) != keys.kvn) {
             ISOException.throwIt((short) 0x6A88); // referenced data (key set) not found
         }
-        if (host.length != 8) {
-            ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+        if (host.length != (s16 ? 16 : 8)) {
+            ISOException.throwIt(ISO7816.SW_WRONG_LENGTH); // what a host that sends the other mode's challenge sees
         }
         if (scp == 2) {
             // SCP02 (GPCS E.5.1): the counter moves when a session's first C-MAC verifies, not here.
@@ -611,10 +623,20 @@ public final class CardManager extends Applet {
         }
         sequenceCounter++;
         byte[] seq = {(byte) (sequenceCounter >> 16), (byte) (sequenceCounter >> 8), (byte) sequenceCounter};
-        byte[] cardChallenge = Scp03.kdf(keys.enc, 0x02, Scp03.concat(seq, aid), 64);
-        Scp03 s3 = new Scp03(keys, host, cardChallenge, skipped);
+        // Pseudo-random card challenge (i b5, Amendment D 6.2.2.1): KDF(Key-ENC, 02, counter || AID), so that the
+        // host can tell a fresh answer from this domain; a broken domain (fault injection) sends a random one.
+        byte[] cardChallenge = Scp03.kdf(keys.enc, 0x02, Scp03.concat(seq, aid), s16 ? 128 : 64);
+        if (skipped.cardChallengeDerivation) {
+            random.nextBytes(cardChallenge);
+        }
+        Scp03 s3 = new Scp03(keys, host, cardChallenge, skipped, s16);
         session = s3;
-        return Scp03.concat(kdd, new byte[] {(byte) keys.kvn, 0x03, (byte) SCP03_I}, cardChallenge, s3.cardCryptogram(), seq);
+        return Scp03.concat(kdd, new byte[] {(byte) keys.kvn, 0x03, (byte) scp03I()}, cardChallenge, s3.cardCryptogram(), seq);
+    }
+
+    /** The i parameter this domain announces: 70, with b1 (S16) set in S16 mode (Amendment D v1.2 table 5-1). */
+    private int scp03I() {
+        return s16 ? SCP03_I | 0x01 : SCP03_I;
     }
 
     private void externalAuthenticate(byte cla, byte p1, byte[] data) {
@@ -668,7 +690,7 @@ public final class CardManager extends Applet {
         byte[] version = {0x60, 0x0C, 0x06, 0x0A, 0x2A, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xFC, 0x6B, 0x02, 0x02, 0x03, 0x01};
         byte[] scheme = {0x63, 0x09, 0x06, 0x07, 0x2A, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xFC, 0x6B, 0x03};
         byte[] protocol = {0x64, 0x0B, 0x06, 0x09, 0x2A, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xFC, 0x6B, 0x04, (byte) scp,
-            (byte) (scp == 3 ? SCP03_I : 0x15)};
+            (byte) (scp == 3 ? scp03I() : 0x15)};
         byte[] body = Scp03.concat(gp, version, scheme, protocol);
         byte[] t73 = Scp03.concat(new byte[] {0x73, (byte) body.length}, body);
         return Scp03.concat(new byte[] {0x66, (byte) t73.length}, t73);

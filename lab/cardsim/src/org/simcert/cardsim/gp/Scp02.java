@@ -4,11 +4,20 @@ import java.util.Arrays;
 
 /**
  * The card side of an SCP02 session (GlobalPlatform Card Specification 2.3.1 Appendix E), i = 15: explicit
- * initiation, C-MAC on the modified APDU with the ICV encrypted, C-DECRYPTION; no R-MAC here.
+ * initiation, C-MAC on the modified APDU with the ICV encrypted, C-DECRYPTION, and at levels 11 and 13 an R-MAC
+ * on each answer (E.4.5), chained from the C-MAC of EXTERNAL AUTHENTICATE.
  */
 final class Scp02 implements SecureSession {
+    static final int R_MAC = 0x10;
+
     private final byte[] sEnc;
     private final byte[] cMac;
+    private final byte[] rMac;
+    /** The R-MAC chaining value: the C-MAC of EXTERNAL AUTHENTICATE, then the last R-MAC. */
+    private byte[] rmacIcv = new byte[8];
+    /** The header and plain data of the last command unwrapped: what the R-MAC of its answer covers. */
+    private byte[] lastHeader;
+    private byte[] lastPlain;
     private final byte[] sDek;
     private final byte[] host;
     private final byte[] seq;
@@ -24,6 +33,7 @@ final class Scp02 implements SecureSession {
         this.card = cardChallenge.clone();
         this.sEnc = derive(keys.enc, 0x0182);
         this.cMac = derive(keys.mac, 0x0101);
+        this.rMac = derive(keys.mac, 0x0102);
         this.sDek = derive(keys.dek, 0x0181);
     }
 
@@ -66,7 +76,7 @@ final class Scp02 implements SecureSession {
     public boolean authenticate(byte cla, byte p1, byte[] data) {
         lastMac = null;
         int l = p1 & 0xFF;
-        if (!(l == 0x00 || l == 0x01 || l == 0x03) || data.length != 16) {
+        if (!(l == 0x00 || l == 0x01 || l == 0x03 || l == 0x11 || l == 0x13) || data.length != 16) {
             return false;
         }
         byte[] crypto = Arrays.copyOf(data, 8);
@@ -76,6 +86,7 @@ final class Scp02 implements SecureSession {
         if (!Arrays.equals(crypto, hostCryptogram()) && !skipped.hostCryptogram) {
             return false;
         }
+        rmacIcv = lastMac;
         level = l;
         return true;
     }
@@ -99,11 +110,27 @@ final class Scp02 implements SecureSession {
                 return null;
             }
         }
-        return verifyMac(cla, ins, p1, p2, plain, mac) ? plain : null;
+        if (!verifyMac(cla, ins, p1, p2, plain, mac)) {
+            return null;
+        }
+        lastHeader = new byte[] {(byte) (cla & 0xF8), ins, p1, p2};
+        lastPlain = plain;
+        return plain;
     }
 
+    /**
+     * R-MAC (E.4.5) for 9000, 62xx and 63xx: retail MAC under the R-MAC key over the plain command (CLA without
+     * secure messaging and channel bits, INS P1 P2 Lc data), Li, the response data and the status word.
+     */
     public byte[] wrapResponse(byte[] data, short sw) {
-        return data;
+        int sw1 = (sw >> 8) & 0xFF;
+        if ((level & R_MAC) == 0 || lastHeader == null || !(sw == (short) 0x9000 || sw1 == 0x62 || sw1 == 0x63)) {
+            return data;
+        }
+        byte[] input = Scp03.concat(lastHeader, new byte[] {(byte) lastPlain.length}, lastPlain,
+                new byte[] {(byte) data.length}, data, new byte[] {(byte) (sw >> 8), (byte) sw});
+        rmacIcv = Des.retailMac(rMac, Aes.pad80(input, 8), rmacIcv);
+        return Scp03.concat(data, rmacIcv);
     }
 
     /** SCP02 sensitive data: 3DES-ECB with the session DEK (GPCS E.4.7). */

@@ -4,7 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 
 /**
- * The card side of an SCP03 session (GlobalPlatform Card Specification 2.3 Amendment D v1.1.1, S8 mode): session
+ * The card side of an SCP03 session (GlobalPlatform Card Specification 2.3 Amendment D v1.1.1 in S8 mode, or
+ * v1.2's S16 mode with 16-byte challenges, cryptograms and MACs): session
  * keys and cryptograms from the static keys and the challenges, then verification of each command's C-MAC,
  * C-DECRYPTION of its data, and R-MAC / R-ENCRYPTION of the response, as the security level asks.
  */
@@ -24,9 +25,12 @@ final class Scp03 implements SecureSession {
     private long counter;
     private int level = -1;
     private final SkippedChecks skipped;
+    /** Length of cryptograms, C-MACs and R-MACs: 8 bytes in S8 mode, 16 in S16. */
+    private final int macLength;
 
-    Scp03(KeySet keys, byte[] hostChallenge, byte[] cardChallenge, SkippedChecks skipped) {
+    Scp03(KeySet keys, byte[] hostChallenge, byte[] cardChallenge, SkippedChecks skipped, boolean s16) {
         this.skipped = skipped;
+        this.macLength = s16 ? 16 : 8;
         this.host = hostChallenge.clone();
         this.card = cardChallenge.clone();
         byte[] ctx = concat(host, card);
@@ -60,11 +64,11 @@ final class Scp03 implements SecureSession {
     }
 
     byte[] cardCryptogram() {
-        return kdf(sMac, 0x00, concat(host, card), 64);
+        return kdf(sMac, 0x00, concat(host, card), macLength * 8);
     }
 
     byte[] hostCryptogram() {
-        return kdf(sMac, 0x01, concat(host, card), 64);
+        return kdf(sMac, 0x01, concat(host, card), macLength * 8);
     }
 
     public boolean authenticated() {
@@ -77,15 +81,15 @@ final class Scp03 implements SecureSession {
 
     /** Checks a command's C-MAC over the chaining value and the header as sent; the chain moves on success. */
     boolean verifyMac(byte cla, byte ins, byte p1, byte p2, byte[] dataWithMac) {
-        if (dataWithMac.length < 8) {
+        if (dataWithMac.length < macLength) {
             return false;
         }
-        byte[] data = Arrays.copyOf(dataWithMac, dataWithMac.length - 8);
-        byte[] mac = Arrays.copyOfRange(dataWithMac, dataWithMac.length - 8, dataWithMac.length);
+        byte[] data = Arrays.copyOf(dataWithMac, dataWithMac.length - macLength);
+        byte[] mac = Arrays.copyOfRange(dataWithMac, dataWithMac.length - macLength, dataWithMac.length);
         int lc = dataWithMac.length;
         byte[] lcField = lc > 255 ? new byte[] {0, (byte) (lc >> 8), (byte) lc} : new byte[] {(byte) lc};
         byte[] full = Aes.cmac(sMac, concat(chain, new byte[] {cla, ins, p1, p2}, lcField, data));
-        if (!Arrays.equals(Arrays.copyOf(full, 8), mac) && !skipped.cmac) {
+        if (!Arrays.equals(Arrays.copyOf(full, macLength), mac) && !skipped.cmac) {
             return false;
         }
         chain = full;
@@ -98,10 +102,10 @@ final class Scp03 implements SecureSession {
         counter = 0;
         int l = p1 & 0xFF;
         boolean validLevel = l == 0x00 || l == 0x01 || l == 0x03 || l == 0x11 || l == 0x13 || l == 0x33;
-        if (!validLevel || data.length != 16 || !verifyMac(cla, (byte) 0x82, p1, (byte) 0, data)) {
+        if (!validLevel || data.length != 2 * macLength || !verifyMac(cla, (byte) 0x82, p1, (byte) 0, data)) {
             return false;
         }
-        if (!Arrays.equals(Arrays.copyOf(data, 8), hostCryptogram()) && !skipped.hostCryptogram) {
+        if (!Arrays.equals(Arrays.copyOf(data, macLength), hostCryptogram()) && !skipped.hostCryptogram) {
             return false;
         }
         level = l;
@@ -116,7 +120,7 @@ final class Scp03 implements SecureSession {
         if ((cla & 0x04) == 0 || !verifyMac(cla, ins, p1, p2, data)) {
             return null;
         }
-        byte[] plain = Arrays.copyOf(data, data.length - 8);
+        byte[] plain = Arrays.copyOf(data, data.length - macLength);
         if ((level & C_DEC) != 0) {
             counter++;
             if (plain.length > 0) {
@@ -144,7 +148,7 @@ final class Scp03 implements SecureSession {
             body = Aes.cbc(sEnc, Aes.ecb(sEnc, counterBlock(0x80)), Aes.pad80(data, 16), true);
         }
         byte[] rmac = Aes.cmac(sRmac, concat(chain, body, new byte[] {(byte) (sw >> 8), (byte) sw}));
-        return concat(body, Arrays.copyOf(rmac, 8));
+        return concat(body, Arrays.copyOf(rmac, macLength));
     }
 
     private byte[] counterBlock(int first) {
