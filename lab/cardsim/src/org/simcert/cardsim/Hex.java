@@ -21,11 +21,16 @@ public final class Hex {
         return encode(b, 0, b.length);
     }
 
+    private static final char[] DIGITS = "0123456789ABCDEF".toCharArray();
+
+    // Called on every SELECT (the lock check names instances by AID): a table, not String.format per byte.
     public static String encode(byte[] b, int off, int len) {
-        StringBuilder sb = new StringBuilder(len * 2);
-        for (int i = off; i < off + len; i++) {
-            sb.append(String.format("%02X", b[i] & 0xFF));
+        char[] out = new char[len * 2];
+        for (int i = 0; i < len; i++) {
+            int v = b[off + i] & 0xFF;
+            out[2 * i] = DIGITS[v >>> 4];
+            out[2 * i + 1] = DIGITS[v & 0x0F];
         }
-        return sb.toString();
+        return new String(out);
     }
 }

@@ -85,10 +85,6 @@ final class LoadFile {
     }
 
     static String hex(byte[] b) {
-        StringBuilder s = new StringBuilder();
-        for (byte x : b) {
-            s.append(String.format("%02X", x & 0xFF));
-        }
-        return s.toString();
+        return org.simcert.cardsim.Hex.encode(b);
     }
 }
