@@ -6,6 +6,13 @@
 //
 // A clause is written `<document> <section> <title>`, e.g. `ISO7816-4 11.5.6 VERIFY`; the document key names the
 // specification (DOCUMENTS) and, where it has one, the public page a reader follows from the report.
+import { appendFileSync } from 'node:fs';
+
+/**
+ * When set, every registered test is appended to this file as a JSON line: how the requirement index
+ * (harness/report/requirement-index.ts) learns each collected test's ID and clauses without running it.
+ */
+export const REQUIREMENTS_OUT_ENV = 'SIMCERT_REQUIREMENTS_OUT';
 
 /** The specifications the suites cite, by the key a clause starts with. */
 export const DOCUMENTS = {
@@ -85,6 +92,8 @@ export function registerRequirement(suite: string, title: string, id: string | u
   if (earlier) throw new RequirementError(`test ID ${id} is given twice: "${earlier.title}" and "${title}" (${suite})`);
   const r: Requirement = { suite, id, title, clauses: clauses.map(parseClause) };
   registered.set(id, r);
+  const out = process.env[REQUIREMENTS_OUT_ENV];
+  if (out) appendFileSync(out, `${JSON.stringify(r)}\n`);
   return r;
 }
 
