@@ -3,7 +3,7 @@
 // clauses, the profile, ATR, ICCID and the verdict class with its reason. The run below mixes every verdict: a card
 // pulled out mid-run (broken, then blocked), and a clean card (passed, not applicable, skipped).
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -48,28 +48,32 @@ beforeAll(async () => {
   const profile = (name: string, faults: string): string => [
     `name: ${name}`,
     'card: { carrier: simcert, variant: junit-test, emulated: true, testCard: true }',
-    'ics: { t1: true, extendedLength: true }',
+    'ics: { t1: true, extendedLength: true, logicalChannels: 1 }',
     'ixit:',
     '  transport: sim',
     '  jpki:',
     '    pin: { value: "1234" }',
+    '    signingPin: { value: "SIMCERT1" }',
     '    install: create-applet',
     `    personalization: { source: fixture, vectors: ${join(repoRoot, 'vectors', 'jpki')} }`,
     'sim:',
     '  atr: 3BFA1800008131FE454A434F5033315632333298',
     '  iccid: "8981100000000000017"',
     '  extendedLength: true',
+    '  logicalChannels: 1',
     '  apduBufferSize: 2048',
     '  applets: [{ aid: D392F000260100000001, class: org.simcert.applets.jpki.JpkiApplet, codebase: jpki }]',
     ...(faults ? [`  faults: { removeAfterApdus: ${faults} }`] : []),
     'suites: [jpki-signing]',
     '',
   ].join('\n');
-  await writeFile(join(dir, 'a-pulled.yaml'), profile('Card pulled after 30 APDUs', '30'));
+  await writeFile(join(dir, 'a-pulled.yaml'), profile('Card pulled after 5 APDUs', '5'));
   await writeFile(join(dir, 'b-clean.yaml'), profile('Card left alone', ''));
   junitFile = join(dir, 'junit', 'results.xml');
-  await runSuites({ profiles: [join(dir, 'a-pulled.yaml'), join(dir, 'b-clean.yaml')], out: join(dir, 'out'), junit: junitFile, log: () => undefined, runnerOutput: 'drop' });
-  xml = await import('node:fs/promises').then((fs) => fs.readFile(junitFile, 'utf8'));
+  const log: string[] = [];
+  await runSuites({ profiles: [join(dir, 'a-pulled.yaml'), join(dir, 'b-clean.yaml')], out: join(dir, 'out'), junit: junitFile, log: (l) => log.push(l), runnerOutput: 'drop' });
+  if (!(await stat(junitFile).catch(() => undefined))) throw new Error(`no JUnit file; the run said:\n${log.join('\n')}`);
+  xml = await readFile(junitFile, 'utf8');
   results = await readAllureResults(join(dir, 'out', 'allure-results'));
 }, 300_000);
 
@@ -107,15 +111,16 @@ describe('simcert run --junit FILE', () => {
   it('files each verdict class with its reason: broken as an error, blocked / not applicable / skipped as skipped', () => {
     const s = suites(xml);
     const of = (profile: string, verdict: string) => s.filter((x) => x.props.get('profile')?.[0] === profile && x.props.get('verdict')?.[0] === verdict);
-    const broken = of('Card pulled after 30 APDUs', 'broken');
+    const broken = of('Card pulled after 5 APDUs', 'broken');
     expect(broken.length).toBeGreaterThan(0);
     expect(broken.every((x) => x.outcome === 'error' && (x.props.get('reason')?.[0] ?? '') !== '')).toBe(true);
-    const blocked = of('Card pulled after 30 APDUs', 'blocked');
+    const blocked = of('Card pulled after 5 APDUs', 'blocked');
     expect(blocked.length).toBeGreaterThan(0);
     expect(blocked.every((x) => x.outcome === 'skipped' && /^blocked by jpki-signing › /.test(x.props.get('reason')?.[0] ?? ''))).toBe(true);
-    // No signing password in these profiles: the signing-half tests are skipped, saying so.
+    // No trusted CA in these profiles: the relying-party tests are skipped, saying so.
     const skipped = of('Card left alone', 'skipped');
-    expect(skipped.some((x) => /signing password/.test(x.props.get('reason')?.[0] ?? ''))).toBe(true);
+    expect(skipped.map((x) => x.props.get('testId')?.[0])).toContain('JPKI-SIG-015-USERAUTH');
+    expect(skipped.every((x) => x.outcome === 'skipped' && /CA to chain to/.test(x.props.get('reason')?.[0] ?? ''))).toBe(true);
     // No logical channels claimed in the ICS: the logical-channel test is not applicable, naming the ICS.
     const na = of('Card left alone', 'not applicable');
     expect(na.map((x) => x.props.get('testId')?.[0])).toContain('JPKI-SIG-016');
@@ -130,7 +135,7 @@ describe('the JUnit writer', () => {
     const d = await mkdtemp(join(tmpdir(), 'simcert-junit-unit-'));
     try {
       const results = join(d, 'results');
-      await import('node:fs/promises').then((fs) => fs.mkdir(results));
+      await mkdir(results);
       await writeFile(join(results, 'a-result.json'), JSON.stringify({
         uuid: 'a', name: 'answers <6A84> & "quotes" ]]>', status: 'failed', start: 1_000, stop: 2_500, testCaseId: 'PERS-001',
         statusDetails: { message: 'INSTALL answered 6A84\u0000\u001b[31m: not enough memory <space>', trace: 'at x\n]]> end' },
