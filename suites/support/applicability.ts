@@ -4,7 +4,8 @@
 // cannot run for a reason outside the ICS (no load file in the IXIT, a risk the lab did not accept) is recorded as
 // skipped with that reason; one whose precondition failed is recorded as skipped, "blocked by <suite> › <test>",
 // so the failure shows once, where it happened. All carry the profile's labels, so the report and the
-// portability matrix place them per card.
+// portability matrix place them per card. Every test also carries its stable ID and the clauses it verifies
+// (requirements.ts), whatever its verdict, so a lab files a not-applicable or blocked test under the same ID.
 import * as allure from 'allure-js-commons';
 import { it } from 'vitest';
 import { decide, explain } from '../../harness/profile/applicability.ts';
