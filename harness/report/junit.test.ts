@@ -130,6 +130,15 @@ describe('simcert run --junit FILE', () => {
   });
 });
 
+describe('simcert run --junit to a place it cannot write', () => {
+  it('stops before any card is touched, naming the file and the OS error', async () => {
+    const out = join(dir, 'never');
+    await expect(runSuites({ profiles: [join(dir, 'b-clean.yaml')], out, junit: '/proc/simcert/junit.xml', log: () => undefined, runnerOutput: 'drop' }))
+      .rejects.toThrow(/cannot write the JUnit XML to \/proc\/simcert\/junit\.xml: ENOENT/);
+    expect(await readdir(out).catch(() => [])).toEqual([]);
+  });
+});
+
 describe('the JUnit writer', () => {
   it('keeps markup and characters XML cannot hold out of a failure message, and stays valid', async () => {
     const d = await mkdtemp(join(tmpdir(), 'simcert-junit-unit-'));
