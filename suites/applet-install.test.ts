@@ -14,7 +14,7 @@ import { scp02Cryptograms, scp02SessionKeys, Scp02Wrapper } from '../harness/gp/
 import { scp03Cryptograms, scp03SessionKeys, Scp03Wrapper } from '../harness/gp/scp03.ts';
 import type { SecureChannel } from '../harness/gp/secure-channel.ts';
 import { parseInitializeUpdate, WrongKeysError } from '../harness/gp/secure-channel.ts';
-import { applicableTest, type TestOptions } from './support/applicability.ts';
+import { applicableTest, type MoreOptions, type TestRef } from './support/applicability.ts';
 import { loadSuiteProfile, onCard, openCardContext, type CardContext } from './support/card-context.ts';
 import { kcvAes } from '../harness/gp/crypto.ts';
 import { putKeyCommand } from '../harness/gp/put-key.ts';
@@ -41,8 +41,8 @@ let ctx: CardContext;
 let lf: { packageAid: string; bytes: Uint8Array };
 
 /** A test on the card; `when` (ICS mnemonics) and `skip` (a reason) record it as not applicable or skipped. */
-function cardTest(name: string, body: () => Promise<void>, opts: TestOptions = {}): void {
-  applicableTest(profile, SUITE, name, { dependsOn: name === AUTHENTICATES ? [] : AUTHENTICATES, ...opts, routeLacks: noDomain }, async () => {
+function cardTest(ref: TestRef, name: string, body: () => Promise<void>, opts: MoreOptions = {}): void {
+  applicableTest(profile, SUITE, name, { dependsOn: name === AUTHENTICATES ? [] : AUTHENTICATES, ...opts, ...ref, routeLacks: noDomain }, async () => {
     await allure.epic('JPKI user authentication on the SIM');
     await allure.feature('applet installation (GlobalPlatform)');
     await onCard(ctx, SUITE, body);
@@ -112,13 +112,13 @@ afterAll(async () => {
 });
 
 describe(`applet install — ${profile.name}`, () => {
-  cardTest('authenticates to the security domain', async () => {
+  cardTest({ id: 'GP-INST-001', clauses: ['GPCS 10 Secure Communication (explicit secure channel initiation)', 'GP-AMD-D 7 INITIALIZE UPDATE and EXTERNAL AUTHENTICATE', 'GPCS 11.4 GET STATUS'] }, 'authenticates to the security domain', async () => {
     const ch = await channel();
     const sd = await allure.step('GET STATUS of the security domain', () => getStatus(ch, 0x80));
     expect(sd.map((e) => e.aid)).toContain(gp.sd.toUpperCase());
   });
 
-  cardTest('loads the applet load file', async () => {
+  cardTest({ id: 'GP-INST-002', clauses: ['GPCS 11.5 INSTALL [for load]', 'GPCS 11.6 LOAD', 'GPCS 11.4 GET STATUS (Executable Load Files)'] }, 'loads the applet load file', async () => {
     const ch = await channel();
     const blocks = await allure.step('INSTALL [for load] and LOAD', () => loadLoadFile(ch, lf.packageAid, lf.bytes));
     await allure.parameter('LOAD blocks', String(blocks));
@@ -128,7 +128,7 @@ describe(`applet install — ${profile.name}`, () => {
     expect(files).toContainEqual({ aid: lf.packageAid.toUpperCase(), lifeCycle: 0x01, privileges: '' });
   });
 
-  cardTest('installs the applet and makes it selectable', async () => {
+  cardTest({ id: 'GP-INST-003', clauses: ['GPCS 11.5 INSTALL [for install and make selectable]', 'ISO7816-4 11.1.1 SELECT'] }, 'installs the applet and makes it selectable', async () => {
     const ch = await channel();
     await allure.step('INSTALL [for install and make selectable]', () =>
       installAndMakeSelectable(ch, jpkiInstallSpec(profile, lf.packageAid)));
@@ -138,13 +138,13 @@ describe(`applet install — ${profile.name}`, () => {
     expect(describeSw(sel.sw)).toBe(describeSw(SW.OK));
   }, { dependsOn: LOADED });
 
-  cardTest('refuses a second instance with the AID already in use', async () => {
+  cardTest({ id: 'GP-INST-004', clauses: ['GPCS 11.5 INSTALL (AID already present)'] }, 'refuses a second instance with the AID already in use', async () => {
     const ch = await channel();
     const r = await ch.transmit(installCommand(jpkiInstallSpec(profile, lf.packageAid)), 'INSTALL (existing AID)');
     expect(hex(Uint8Array.of(r.sw >> 8, r.sw & 0xff))).toBe(gp.existingInstanceSw.toUpperCase());
   }, { dependsOn: INSTALLED });
 
-  cardTest('deletes the applet, which is then gone, and installs it again', async () => {
+  cardTest({ id: 'GP-INST-005', clauses: ['GPCS 11.2 DELETE', 'GPCS 11.5 INSTALL', 'ISO7816-4 11.1.1 SELECT'] }, 'deletes the applet, which is then gone, and installs it again', async () => {
     let ch = await channel();
     expect(describeSw(await allure.step('DELETE the instance', () => deleteAid(ch, jpkiAid)))).toBe(describeSw(SW.OK));
     expect((await getStatus(ch, 0x40)).map((e) => e.aid)).not.toContain(jpkiAid);
@@ -156,7 +156,7 @@ describe(`applet install — ${profile.name}`, () => {
     expect((await getStatus(ch, 0x40)).map((e) => e.aid)).toContain(jpkiAid);
   }, { dependsOn: INSTALLED });
 
-  cardTest('stops before EXTERNAL AUTHENTICATE when the keys are wrong, and the right keys still work', async () => {
+  cardTest({ id: 'GP-INST-006', clauses: ['GP-AMD-D 7 INITIALIZE UPDATE (card cryptogram)'] }, 'stops before EXTERNAL AUTHENTICATE when the keys are wrong, and the right keys still work', async () => {
     const keys = await domainKeys(profile);
     // SCP03 derives the card cryptogram from the MAC key, SCP02 from the ENC key: a wrong set changes both. The
     // flipped bit is not bit 1, which DES ignores (parity): an SCP02 key differing there is the same key.
@@ -170,7 +170,7 @@ describe(`applet install — ${profile.name}`, () => {
 
   // At level 01 the C-MAC is the only protection of the command: at 03 the forged command would fail C-DECRYPTION
   // first, and a card that never checks MACs would pass.
-  cardTest('refuses a command whose C-MAC is forged at level 01 (C-MAC only), and ends the session', async () => {
+  cardTest({ id: 'GP-INST-007', clauses: ['GP-AMD-D 6 C-MAC verification', 'GPCS 10 Secure Communication (session ends on a security error)'] }, 'refuses a command whose C-MAC is forged at level 01 (C-MAC only), and ends the session', async () => {
     const ch = await channelAt('01');
     const before = await ch.transmit(GET_STATUS_SD, 'GET STATUS, rightly MACed');
     expect(describeSw(before.sw)).toBe(describeSw(SW.OK));
@@ -187,7 +187,7 @@ describe(`applet install — ${profile.name}`, () => {
   // The C-MAC of this EXTERNAL AUTHENTICATE is right for the (wrong) cryptogram it carries, so only the host
   // cryptogram check can refuse it.
   cardTest(
-    'answers a wrong host cryptogram under a valid C-MAC with 6300, and the right keys still open the domain',
+    { id: 'GP-INST-008', clauses: ['GP-AMD-D 7 EXTERNAL AUTHENTICATE (host cryptogram)'] }, 'answers a wrong host cryptogram under a valid C-MAC with 6300, and the right keys still open the domain',
     async () => {
       const ea = await allure.step('INITIALIZE UPDATE, then EXTERNAL AUTHENTICATE with one bit of the host cryptogram flipped',
         () => wrongHostCryptogramUnderValidCmac());
@@ -197,17 +197,17 @@ describe(`applet install — ${profile.name}`, () => {
     { skip: mayCostAttempts ? undefined : 'it spends one of a real card\'s authentication attempts' },
   );
 
-  cardTest('removes what it installed (DELETE of the load file with related objects)', async () => {
+  cardTest({ id: 'GP-INST-009', clauses: ['GPCS 11.2 DELETE (related objects)'] }, 'removes what it installed (DELETE of the load file with related objects)', async () => {
     const ch = await channel();
     expect(describeSw(await deleteAid(ch, lf.packageAid, { related: true }))).toBe(describeSw(SW.OK));
     expect((await getStatus(ch, 0x20)).map((e) => e.aid)).not.toContain(lf.packageAid.toUpperCase());
   }, { dependsOn: LOADED });
 
   const sp = profile.ixit.gp?.serviceProvider;
-  const spTest = (name: string, body: () => Promise<void>, dependsOn: string[] = []): void =>
-    cardTest(name, body, { when: 'ssd', skip: sp ? undefined : 'the profile names no service provider domain (ixit.gp.serviceProvider)', dependsOn: [AUTHENTICATES, ...dependsOn] });
+  const spTest = (ref: TestRef, name: string, body: () => Promise<void>, dependsOn: string[] = []): void =>
+    cardTest(ref, name, body, { when: 'ssd', skip: sp ? undefined : 'the profile names no service provider domain (ixit.gp.serviceProvider)', dependsOn: [AUTHENTICATES, ...dependsOn] });
 
-  spTest('the carrier creates the service provider\'s domain and puts the service provider\'s keys into it', async () => {
+  spTest({ id: 'GP-INST-010', clauses: ['GPCS 7 Security Domains (Supplementary Security Domain)', 'GPCS 11.5 INSTALL', 'GPCS 11.8 PUT KEY'] }, 'the carrier creates the service provider\'s domain and puts the service provider\'s keys into it', async () => {
     const spKeys = await serviceProviderKeys(profile);
     const isd = await channel();
     await allure.step('INSTALL [for install] of the security domain module', () =>
@@ -219,7 +219,7 @@ describe(`applet install — ${profile.name}`, () => {
     expect(hex(r.data)).toBe(hex(Uint8Array.of(sp!.kvn, ...kcvAes(spKeys.enc), ...kcvAes(spKeys.mac), ...kcvAes(spKeys.dek))));
   });
 
-  spTest('the service provider installs the applet through its own domain, with only its keys', async () => {
+  spTest({ id: 'GP-INST-011', clauses: ['GPCS 11.5 INSTALL [for load] through a Supplementary Security Domain', 'GPCS 11.6 LOAD'] }, 'the service provider installs the applet through its own domain, with only its keys', async () => {
     const spKeys = await serviceProviderKeys(profile);
     const ssd = await openDomain(ctx, spKeys, sp!.sd);
     await allure.step('INSTALL [for load] into the service provider domain, LOAD', () => loadLoadFile(ssd, lf.packageAid, lf.bytes, { sdAid: sp!.sd }));
@@ -227,7 +227,7 @@ describe(`applet install — ${profile.name}`, () => {
     expect((await getStatus(ssd, 0x40)).map((e) => e.aid)).toContain(jpkiAid);
   }, [SP_DOMAIN, INSTALLED]);
 
-  spTest('the service provider\'s keys neither load into the issuer domain nor open it', async () => {
+  spTest({ id: 'GP-INST-012', clauses: ['GPCS 7 Security Domains (key separation)', 'GP-AMD-D 7 INITIALIZE UPDATE (card cryptogram)'] }, 'the service provider\'s keys neither load into the issuer domain nor open it', async () => {
     const spKeys = await serviceProviderKeys(profile);
     const ssd = await openDomain(ctx, spKeys, sp!.sd);
     const lv = (h: string): Uint8Array => Uint8Array.of(h.length / 2, ...fromHex(h));
@@ -239,7 +239,7 @@ describe(`applet install — ${profile.name}`, () => {
 
   // Needs only the domain: when the install through it failed, the domain must still go, so that nothing this
   // suite put on a card stays behind.
-  spTest('the carrier removes the service provider domain and everything in it', async () => {
+  spTest({ id: 'GP-INST-013', clauses: ['GPCS 11.2 DELETE (Security Domain and related objects)'] }, 'the carrier removes the service provider domain and everything in it', async () => {
     const loaded = (await getStatus(await channel(), 0x20)).some((f) => f.aid === lf.packageAid.toUpperCase());
     if (loaded) {
       const ssd = await openDomain(ctx, await serviceProviderKeys(profile), sp!.sd);

@@ -11,7 +11,7 @@ import { SW, describeSw } from '../harness/apdu/status-words.ts';
 import { hex } from '../harness/bytes.ts';
 import { EF, HALF, JpkiClient, type JpkiHalf } from '../harness/jpki/client.ts';
 import { loadJpkiVectors } from '../harness/jpki/vectors.ts';
-import { applicableTest } from './support/applicability.ts';
+import { applicableTest, type TestRef } from './support/applicability.ts';
 import { loadSuiteProfile, noSigningPin, onCard, openJpkiCard, profileLine, type CardContext } from './support/card-context.ts';
 import { expectProvisioned } from './support/provisioned.ts';
 import { getStatus } from '../harness/gp/card-content.ts';
@@ -148,8 +148,18 @@ async function checkAfter(before: Before): Promise<void> {
 /** Every swap starts from the applet the first test provisions (dependsOn, suites/support/outcomes.ts). */
 const PROVISIONING = 'the JPKI applet is installed and personalized';
 
-function swapTest(name: string, event: () => Promise<void>, routeLacks?: string): void {
-  applicableTest(profile, SUITE, name, { dependsOn: PROVISIONING, routeLacks }, async () => {
+/** What every swap test verifies: persistent state kept, transient state and security status lost. */
+const SWAP_CLAUSES = [
+  'JC-API OwnerPIN (try counter persistent, validated flag transient)',
+  'JC-API JCSystem CLEAR_ON_RESET (transient state lost on reset)',
+  'ISO7816-4 11.5.6 VERIFY (retry counter, security status)',
+  'ISO7816-4 11.1.1 SELECT (current file lost on reset)',
+  'JPKI PIN',
+  'JPKI COMPUTE DIGITAL SIGNATURE',
+];
+
+function swapTest(ref: TestRef, name: string, event: () => Promise<void>, routeLacks?: string): void {
+  applicableTest(profile, SUITE, name, { dependsOn: PROVISIONING, routeLacks, ...ref }, async () => {
     await allure.epic('JPKI user authentication on the SIM');
     await allure.feature('persistence across a handset swap');
     // The signing half is checked whenever the profile gives its password; otherwise the report says it was not.
@@ -175,7 +185,9 @@ afterAll(async () => {
 });
 
 describe(`handset swap — ${profile.name}`, () => {
-  applicableTest(profile, SUITE, PROVISIONING, { dependsOn: provisioningDependsOn(profile) }, async () => {
+  applicableTest(profile, SUITE, PROVISIONING, {
+    id: 'SWAP-001', clauses: ['JPKI Files of the JPKI AP', 'JPKI PIN', 'GPCS 11.11 STORE DATA'], dependsOn: provisioningDependsOn(profile),
+  }, async () => {
     await allure.epic('JPKI user authentication on the SIM');
     await allure.feature('persistence across a handset swap');
     await onCard(ctx, SUITE, async () => {
@@ -185,19 +197,19 @@ describe(`handset swap — ${profile.name}`, () => {
     });
   });
 
-  swapTest('survives a move to another reader (new handset)', async () => {
+  swapTest({ id: 'SWAP-002', clauses: [...SWAP_CLAUSES, 'ETSI-102221 UICC-terminal interface: deactivation and activation (power off, power on)'] }, 'survives a move to another reader (new handset)', async () => {
     await allure.step('power off, move the card to the other reader, power on', () => ctx.card.moveToOtherReader());
   }, profile.ixit.transport === 'vpcd'
     ? `a card that connects to the harness over vpcd cannot be moved to another reader by it (ixit.transport at ${profileLine(profile, ['ixit', 'transport'])}); the resets below still run`
     : undefined);
 
-  swapTest('survives a warm reset on the same reader', async () => {
+  swapTest({ id: 'SWAP-003', clauses: [...SWAP_CLAUSES, 'ETSI-102221 UICC-terminal interface: warm reset'] }, 'survives a warm reset on the same reader', async () => {
     await allure.step('warm reset', async () => {
       await ctx.card.session.transport.reset('warm');
     });
   });
 
-  swapTest('survives a cold reset on the same reader', async () => {
+  swapTest({ id: 'SWAP-004', clauses: [...SWAP_CLAUSES, 'ETSI-102221 UICC-terminal interface: cold reset'] }, 'survives a cold reset on the same reader', async () => {
     await allure.step('cold reset (power off, power on)', async () => {
       await ctx.card.session.transport.reset('cold');
     });

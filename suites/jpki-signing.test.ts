@@ -14,7 +14,7 @@ import { loadJpkiVectors, type JpkiVectors } from '../harness/jpki/vectors.ts';
 import { emsaPkcs1v15, rsaPublicOp } from '../harness/jpki/rsa-check.ts';
 import { readFile } from 'node:fs/promises';
 import forge from 'node-forge';
-import { applicableTest, type TestOptions } from './support/applicability.ts';
+import { applicableTest, type MoreOptions, type TestRef } from './support/applicability.ts';
 import { loadSuiteProfile, noSigningPin, onCard, openJpkiCard, profileLine, type CardContext } from './support/card-context.ts';
 import { expectProvisioned } from './support/provisioned.ts';
 import { provisionJpki, provisioningDependsOn } from './support/provision.ts';
@@ -61,8 +61,8 @@ function wrongValue(v: string): string {
 /** Every test signs with the applet the first test provisions (dependsOn, suites/support/outcomes.ts). */
 const PROVISIONING = 'the JPKI applet is installed and personalized';
 
-function cardTest(name: string, body: () => Promise<void>, opts: TestOptions = {}): void {
-  applicableTest(profile, SUITE, name, { dependsOn: name === PROVISIONING ? provisioningDependsOn(profile) : PROVISIONING, ...opts }, async () => {
+function cardTest(ref: TestRef, name: string, body: () => Promise<void>, opts: MoreOptions = {}): void {
+  applicableTest(profile, SUITE, name, { dependsOn: name === PROVISIONING ? provisioningDependsOn(profile) : PROVISIONING, ...opts, ...ref }, async () => {
     await allure.epic('JPKI user authentication on the SIM');
     await allure.feature('signing');
     await onCard(ctx, SUITE, body);
@@ -78,13 +78,13 @@ afterAll(async () => {
 });
 
 describe(`JPKI signing — ${profile.name}`, () => {
-  cardTest('the JPKI applet is installed and personalized', async () => {
+  cardTest({ id: 'JPKI-SIG-001', clauses: ['JPKI Applications', 'JPKI Files of the JPKI AP', 'GPCS 11.11 STORE DATA'] }, 'the JPKI applet is installed and personalized', async () => {
     await provisionJpki(ctx, jpki, pin, fixture);
     await expectProvisioned(profile, jpki, fixture);
     provisioned = undefined;
   });
 
-  cardTest('reads the user-authentication certificate and its CA certificate', async () => {
+  cardTest({ id: 'JPKI-SIG-002', clauses: ['ISO7816-4 11.1.1 SELECT', 'ISO7816-4 11.2.3 READ BINARY', 'JPKI Files of the JPKI AP', 'JPKI READ BINARY', 'JPKI User-authentication certificate profile'] }, 'reads the user-authentication certificate and its CA certificate', async () => {
     requireProvisioned();
     await jpki.selectAp();
     const certDer = await allure.step('read EF 000A (user-authentication certificate)', () => jpki.readEf(EF.USER_AUTH_CERT));
@@ -101,7 +101,7 @@ describe(`JPKI signing — ${profile.name}`, () => {
     certs.userAuth = cert;
   });
 
-  cardTest('refuses the signing certificate (EF 0001) before the signing password, then reads it and its CA certificate', async () => {
+  cardTest({ id: 'JPKI-SIG-003', clauses: ['ISO7816-4 11.2.3 READ BINARY (security status not satisfied, 6982)', 'ISO7816-4 11.5.6 VERIFY', 'JPKI Files of the JPKI AP', 'JPKI PIN'] }, 'refuses the signing certificate (EF 0001) before the signing password, then reads it and its CA certificate', async () => {
     requireProvisioned();
     const password = requirePassword();
     await jpki.selectAp();
@@ -131,7 +131,7 @@ describe(`JPKI signing — ${profile.name}`, () => {
     certs.signing = cert;
   }, { skip: noPassword });
 
-  cardTest('reads the token information (EF 0006) and which certificates are present (EF 0008)', async () => {
+  cardTest({ id: 'JPKI-SIG-004', clauses: ['ISO7816-4 11.2.3 READ BINARY', 'JPKI Files of the JPKI AP'] }, 'reads the token information (EF 0006) and which certificates are present (EF 0008)', async () => {
     requireProvisioned();
     await jpki.selectAp();
     const info = await allure.step('read EF 0006 (token information, CK_TOKEN_INFO)', () => jpki.tokenInfo());
@@ -145,7 +145,7 @@ describe(`JPKI signing — ${profile.name}`, () => {
     }
   });
 
-  cardTest('reports the PIN tries left without spending one', async () => {
+  cardTest({ id: 'JPKI-SIG-005', clauses: ['ISO7816-4 11.5.6 VERIFY (empty data field: retry counter, 63CX)', 'JPKI PIN'] }, 'reports the PIN tries left without spending one', async () => {
     requireProvisioned();
     await jpki.selectAp();
     const first = await jpki.pinState();
@@ -154,7 +154,7 @@ describe(`JPKI signing — ${profile.name}`, () => {
     expect(second).toEqual(first);
   });
 
-  cardTest('reports the signing password tries left without spending one (EF 001B, and P2 9B without SELECT)', async () => {
+  cardTest({ id: 'JPKI-SIG-006', clauses: ['ISO7816-4 11.5.6 VERIFY (empty data field: retry counter, 63CX)', 'JPKI PIN'] }, 'reports the signing password tries left without spending one (EF 001B, and P2 9B without SELECT)', async () => {
     requireProvisioned();
     await jpki.selectAp();
     const first = await allure.step('bare VERIFY after SELECT EF 001B', () => jpki.pinState('signing'));
@@ -165,7 +165,7 @@ describe(`JPKI signing — ${profile.name}`, () => {
     expect(await jpki.pinState('userAuth'), 'the user-authentication PIN counter is its own').toEqual({ verified: false, triesLeft: jp.pinTryLimit });
   });
 
-  cardTest('refuses to sign before the PIN is verified', async () => {
+  cardTest({ id: 'JPKI-SIG-007', clauses: ['ISO7816-8 PERFORM SECURITY OPERATION: COMPUTE DIGITAL SIGNATURE', 'JPKI PIN', 'JPKI COMPUTE DIGITAL SIGNATURE'] }, 'refuses to sign before the PIN is verified', async () => {
     requireProvisioned();
     await jpki.selectAp();
     await jpki.selectEf(EF.USER_AUTH_KEY);
@@ -173,7 +173,7 @@ describe(`JPKI signing — ${profile.name}`, () => {
     expect(describeSw(sw)).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
   });
 
-  cardTest('refuses the signing key (001A) without the signing password, even with the user-authentication PIN verified (6982)', async () => {
+  cardTest({ id: 'JPKI-SIG-008', clauses: ['ISO7816-8 PERFORM SECURITY OPERATION: COMPUTE DIGITAL SIGNATURE', 'JPKI COMPUTE DIGITAL SIGNATURE', 'JPKI PIN'] }, 'refuses the signing key (001A) without the signing password, even with the user-authentication PIN verified (6982)', async () => {
     requireProvisioned();
     const probe = fixture?.signingSignatures[0]?.digestInfo ?? new Uint8Array(51);
     await jpki.selectAp();
@@ -189,7 +189,7 @@ describe(`JPKI signing — ${profile.name}`, () => {
     });
   });
 
-  cardTest('counts a wrong PIN down, and the right PIN restores the counter', async () => {
+  cardTest({ id: 'JPKI-SIG-009', clauses: ['ISO7816-4 11.5.6 VERIFY', 'JC-API OwnerPIN', 'JPKI PIN'] }, 'counts a wrong PIN down, and the right PIN restores the counter', async () => {
     requireProvisioned();
     await jpki.selectAp();
     const afterWrong = await jpki.verifyPin(wrongValue(pin));
@@ -202,7 +202,7 @@ describe(`JPKI signing — ${profile.name}`, () => {
 
   // One wrong password spends one of the 5 tries and shows the counter; the harness refuses to send a password
   // when one try is left (harness/jpki/commands.test.ts), so no run of this suite can block the password.
-  cardTest('counts a wrong signing password down from its try limit, and the right one restores the counter', async () => {
+  cardTest({ id: 'JPKI-SIG-010', clauses: ['ISO7816-4 11.5.6 VERIFY', 'JC-API OwnerPIN', 'JPKI PIN'] }, 'counts a wrong signing password down from its try limit, and the right one restores the counter', async () => {
     requireProvisioned();
     const password = requirePassword();
     await jpki.selectAp();
@@ -217,7 +217,7 @@ describe(`JPKI signing — ${profile.name}`, () => {
   }, { skip: noPassword });
 
   // A change that is undone at once; still, only on cards the lab may change (emulated or test cards).
-  cardTest('changes the signing password only after verifying it, only to a well-formed one, and back (CHANGE REFERENCE DATA)', async () => {
+  cardTest({ id: 'JPKI-SIG-011', clauses: ['ISO7816-4 11.5.7 CHANGE REFERENCE DATA', 'JC-API OwnerPIN', 'JPKI PIN'] }, 'changes the signing password only after verifying it, only to a well-formed one, and back (CHANGE REFERENCE DATA)', async () => {
     requireProvisioned();
     const password = requirePassword();
     const other = password === 'SIMCERT2' ? 'SIMCERT3' : 'SIMCERT2';
@@ -248,14 +248,14 @@ describe(`JPKI signing — ${profile.name}`, () => {
   const noKnownAnswers = fixture ? undefined
     : `the profile personalizes no test fixture (ixit.jpki.personalization at ${profileLine(profile, ['ixit', 'jpki', 'personalization'])}): the card's keys are its own, so there is no known answer; the signatures are verified with the card's certificates below`;
   if (noKnownAnswers) {
-    cardTest('signs DigestInfo known-answer vectors with the user-authentication key byte-exact', async () => undefined, { skip: noKnownAnswers });
-    cardTest('signs DigestInfo known-answer vectors with the signing key (001A) byte-exact', async () => undefined, { skip: noKnownAnswers });
+    cardTest({ id: 'JPKI-SIG-012', clauses: ['ISO7816-8 PERFORM SECURITY OPERATION: COMPUTE DIGITAL SIGNATURE', 'JPKI COMPUTE DIGITAL SIGNATURE', 'RFC8017 8.2 RSASSA-PKCS1-v1_5'] }, 'signs DigestInfo known-answer vectors with the user-authentication key byte-exact', async () => undefined, { skip: noKnownAnswers });
+    cardTest({ id: 'JPKI-SIG-013', clauses: ['ISO7816-8 PERFORM SECURITY OPERATION: COMPUTE DIGITAL SIGNATURE', 'JPKI COMPUTE DIGITAL SIGNATURE', 'RFC8017 8.2 RSASSA-PKCS1-v1_5'] }, 'signs DigestInfo known-answer vectors with the signing key (001A) byte-exact', async () => undefined, { skip: noKnownAnswers });
   }
 
   const vectors: JpkiVectors['digestInfos'] = fixture?.digestInfos ?? [];
   for (const v of vectors) {
     const title = `signs DigestInfo ${v.id} (${v.hash}) byte-exact and verifiably`;
-    cardTest(title, async () => {
+    cardTest({ id: `JPKI-SIG-012-${v.id.toUpperCase()}`, clauses: ['ISO7816-8 PERFORM SECURITY OPERATION: COMPUTE DIGITAL SIGNATURE', 'JPKI COMPUTE DIGITAL SIGNATURE', 'RFC8017 8.2 RSASSA-PKCS1-v1_5'] }, title, async () => {
       requireProvisioned();
       const expected = fixture!.signatures.find((s) => s.digestInfoId === v.id);
       if (!expected) throw new Error(`vectors/jpki/signatures.json has no signature for ${v.id}`);
@@ -271,7 +271,7 @@ describe(`JPKI signing — ${profile.name}`, () => {
   }
 
   for (const v of fixture?.signingSignatures ?? []) {
-    cardTest(`signs DigestInfo ${v.id} with the signing key (001A) after the signing password, byte-exact and verifiably`, async () => {
+    cardTest({ id: `JPKI-SIG-013-${v.id.toUpperCase()}`, clauses: ['ISO7816-8 PERFORM SECURITY OPERATION: COMPUTE DIGITAL SIGNATURE', 'JPKI COMPUTE DIGITAL SIGNATURE', 'ISO7816-4 11.5.6 VERIFY', 'RFC8017 8.2 RSASSA-PKCS1-v1_5'] }, `signs DigestInfo ${v.id} with the signing key (001A) after the signing password, byte-exact and verifiably`, async () => {
       requireProvisioned();
       const password = requirePassword();
       await allure.parameter('vector', v.id);
@@ -290,7 +290,7 @@ describe(`JPKI signing — ${profile.name}`, () => {
   // are made twice over one hash: their r must differ (a repeated nonce gives the private key away).
   for (const half of ['userAuth', 'signing'] as const) {
     const label = HALF_LABEL[half];
-    cardTest(`signs with the ${label} key (P2 80 and P2 ${HALF[half].keyP2.toString(16).toUpperCase()}), verified with the certificate read from the card`, async () => {
+    cardTest({ id: `JPKI-SIG-014-${half === 'signing' ? 'SIGNING' : 'USERAUTH'}`, clauses: ['ISO7816-8 PERFORM SECURITY OPERATION: COMPUTE DIGITAL SIGNATURE', 'JPKI COMPUTE DIGITAL SIGNATURE', 'JPKI User-authentication certificate profile'] }, `signs with the ${label} key (P2 80 and P2 ${HALF[half].keyP2.toString(16).toUpperCase()}), verified with the certificate read from the card`, async () => {
       requireProvisioned();
       const cert = requireCert(half);
       await allure.parameter('key', keyLabel(cert.key));
@@ -314,7 +314,7 @@ describe(`JPKI signing — ${profile.name}`, () => {
     const anchor = jp.trustedCa?.[half];
     const why = half === 'signing' && noPassword ? noPassword
       : anchor ? undefined : `the profile names no ${label} CA to chain to (ixit.jpki.trustedCa.${half} in ${profileLine(profile, ['ixit', 'jpki'])})`;
-    cardTest(`a relying party that trusts the profile's ${label} CA accepts the card's certificate and signature`, async () => {
+    cardTest({ id: `JPKI-SIG-015-${half === 'signing' ? 'SIGNING' : 'USERAUTH'}`, clauses: ['RFC5280 6 Certification Path Validation', 'RFC8017 8.2 RSASSA-PKCS1-v1_5', 'JPKI User-authentication certificate profile'] }, `a relying party that trusts the profile's ${label} CA accepts the card's certificate and signature`, async () => {
       const cert = requireCert(half);
       const sig = made[half];
       if (!sig) throw new Error(`no verified ${label} signature was made (see the signing test)`);
@@ -328,7 +328,7 @@ describe(`JPKI signing — ${profile.name}`, () => {
   // Android's Open Mobile API reaches SIM applets on a logical channel, the basic one being the modem's.
   // With a fixture the signature is compared with its known answer; on any other card it is verified with the
   // user-authentication certificate read from the card.
-  cardTest('signs on a logical channel, as a phone\'s Open Mobile API reaches the applet', async () => {
+  cardTest({ id: 'JPKI-SIG-016', clauses: ['ISO7816-4 11.1.2 MANAGE CHANNEL', 'ETSI-102221 logical channels', 'JPKI COMPUTE DIGITAL SIGNATURE'] }, 'signs on a logical channel, as a phone\'s Open Mobile API reaches the applet', async () => {
     requireProvisioned();
     const v = fixture?.digestInfos.find((d) => d.hash === 'sha256');
     const expected = v && fixture!.signatures.find((s) => s.digestInfoId === v.id);

@@ -24,7 +24,7 @@ import forge from 'node-forge';
 import { loadSuiteProfile, noSigningPin, onCard, openJpkiCard, profileLabels, type CardContext } from './support/card-context.ts';
 import type { JpkiClient } from '../harness/jpki/client.ts';
 import { jpkiInstallSpec, jpkiLoadFile, openDomain } from './support/gp.ts';
-import { applicableTest } from './support/applicability.ts';
+import { applicableTest, type TestRef } from './support/applicability.ts';
 import { APPLET_INSTALLED } from './support/provision.ts';
 import { currentTest, HALF_LABEL, nonceLedger } from './support/signatures.ts';
 
@@ -179,10 +179,26 @@ const NEEDS: Record<'inject' | 'on-card', Record<KeyAlgorithm, string>> = {
   'on-card': { rsa2048: 'rsa2048_keygen', p256: 'ec_p256_keygen', p384: 'ec_p384_keygen' },
 };
 
+/** Each mode and algorithm's stable ID, and the clauses it verifies. */
+const INJECT_CLAUSES = ['GPCS 11.5 INSTALL [for personalization]', 'GPCS 11.11 STORE DATA', 'JPKI Files of the JPKI AP', 'JPKI COMPUTE DIGITAL SIGNATURE'];
+const ON_CARD_CLAUSES = ['ISO7816-8 GENERATE ASYMMETRIC KEY PAIR', 'JC-API KeyPair.genKeyPair', 'GPCS 11.11 STORE DATA', 'JPKI COMPUTE DIGITAL SIGNATURE'];
+const MODE_REFS: Record<'inject' | 'on-card', Record<KeyAlgorithm, TestRef>> = {
+  inject: {
+    rsa2048: { id: 'PERS-001', clauses: INJECT_CLAUSES },
+    p256: { id: 'PERS-002', clauses: INJECT_CLAUSES },
+    p384: { id: 'PERS-003', clauses: INJECT_CLAUSES },
+  },
+  'on-card': {
+    rsa2048: { id: 'PERS-004', clauses: ON_CARD_CLAUSES },
+    p256: { id: 'PERS-005', clauses: ON_CARD_CLAUSES },
+    p384: { id: 'PERS-006', clauses: ON_CARD_CLAUSES },
+  },
+};
+
 function modeTest(mode: 'inject' | 'on-card', alg: KeyAlgorithm, body: () => Promise<void>): void {
   const name = `${mode === 'inject' ? 'injects a centrally generated' : 'generates on the card a'} ${alg} key`;
   // Each mode installs a fresh instance, as applet-install does first: if that failed, so would this (blocked).
-  applicableTest(profile, SUITE, name, { when: NEEDS[mode][alg], routeLacks: noGp, skip: noVectors ?? noPassword, dependsOn: APPLET_INSTALLED }, async () => {
+  applicableTest(profile, SUITE, name, { ...MODE_REFS[mode][alg], when: NEEDS[mode][alg], routeLacks: noGp, skip: noVectors ?? noPassword, dependsOn: APPLET_INSTALLED }, async () => {
     await allure.epic('JPKI user authentication on the SIM');
     await allure.feature('personalization');
     await allure.parameter('mode', mode);
@@ -261,7 +277,8 @@ describe(`personalization — ${profile.name}`, () => {
     });
   }
 
-  applicableTest(profile, SUITE, 'sets the two modes side by side', { routeLacks: noGp, skip: noVectors, dependsOn: APPLET_INSTALLED }, async () => {
+  applicableTest(profile, SUITE, 'sets the two modes side by side', {
+    id: 'PERS-007', clauses: ['GPCS 11.11 STORE DATA', 'ISO7816-8 GENERATE ASYMMETRIC KEY PAIR'], routeLacks: noGp, skip: noVectors, dependsOn: APPLET_INSTALLED }, async () => {
     await profileLabels(profile, SUITE); // the report and the matrix place it by profile, like every other test
     await allure.epic('JPKI user authentication on the SIM');
     await allure.feature('personalization');

@@ -21,7 +21,7 @@ import { EF } from '../harness/jpki/client.ts';
 import { personalizeThroughDomain } from '../harness/jpki/provision.ts';
 import { loadJpkiVectors, type JpkiVectors } from '../harness/jpki/vectors.ts';
 import { araMAid, describeRules, provisionSimAraM, readRules } from './support/access-rules.ts';
-import { applicableTest, type TestOptions } from './support/applicability.ts';
+import { applicableTest, type MoreOptions, type TestRef } from './support/applicability.ts';
 import { loadSuiteProfile, onCard, openJpkiCard, type CardContext } from './support/card-context.ts';
 import { expectProvisioned } from './support/provisioned.ts';
 import { jpkiInstallSpec, jpkiLoadFile, openDomain } from './support/gp.ts';
@@ -54,8 +54,8 @@ function requireProvisioned(): void {
  */
 const PROVISIONING = `the card is as its carrier ships it: JPKI applet personalized${profile.ics.araM ? ', ARA-M rules in place' : ''}`;
 
-function cardTest(name: string, feature: string, body: () => Promise<void>, opts: TestOptions = {}): void {
-  applicableTest(profile, SUITE, name, { dependsOn: name === PROVISIONING ? provisioningDependsOn(profile) : PROVISIONING, ...opts }, async () => {
+function cardTest(ref: TestRef, name: string, feature: string, body: () => Promise<void>, opts: MoreOptions = {}): void {
+  applicableTest(profile, SUITE, name, { dependsOn: name === PROVISIONING ? provisioningDependsOn(profile) : PROVISIONING, ...opts, ...ref }, async () => {
     await allure.epic('JPKI user authentication on the SIM');
     await allure.feature(feature);
     await onCard(ctx, SUITE, body);
@@ -91,7 +91,7 @@ afterAll(async () => {
 });
 
 describe(`service lifecycle — ${profile.name}`, () => {
-  cardTest(PROVISIONING, 'provisioning', async () => {
+  cardTest({ id: 'LIFE-001', clauses: ['JPKI Files of the JPKI AP', 'GPCS 11.11 STORE DATA', 'GP-SEAC ARA-M GET DATA [All]'] }, PROVISIONING, 'provisioning', async () => {
     await provisionJpki(ctx, jpki, pin, fixture);
     await expectProvisioned(profile, jpki, fixture);
     if (profile.card.emulated && profile.sim?.araM) {
@@ -111,7 +111,7 @@ describe(`service lifecycle — ${profile.name}`, () => {
   // 1. Android's Access Control Enforcer lets an app open a channel to the JPKI AP only if the ARA-M's rules say
   // so for the hash of the app's signing certificate.
   const approved = profile.ixit.accessControl?.approvedApps ?? [];
-  cardTest('only the approved apps reach the JPKI applet (ARA-M rules as Android resolves them)', 'app access control (ARA-M)', async () => {
+  cardTest({ id: 'LIFE-002', clauses: ['GP-SEAC ARA-M GET DATA [All] (REF-AR-DO)', 'GP-SEAC access rule resolution (AID and device application ID)'] }, 'only the approved apps reach the JPKI applet (ARA-M rules as Android resolves them)', 'app access control (ARA-M)', async () => {
     requireProvisioned();
     const aram = araMAid(profile);
     const { rules } = await allure.step('GET DATA [All] from the ARA-M', () => readRules(ctx.card.session, aram));
@@ -141,7 +141,7 @@ describe(`service lifecycle — ${profile.name}`, () => {
     expect(problems, 'access to the JPKI AP differs from ixit.accessControl').toEqual([]);
   }, { when: 'ara_m', skip: firstReason(approved.length === 0 && 'no ixit.accessControl.approvedApps to check against') });
 
-  cardTest('adds an access rule through the security domain and removes it again', 'app access control (ARA-M)', async () => {
+  cardTest({ id: 'LIFE-003', clauses: ['GP-SEAC ARA-M STORE DATA (Command-Store-REF-AR-DO, Command-Delete)', 'GPCS 11.5 INSTALL [for personalization]', 'GPCS 11.11 STORE DATA'] }, 'adds an access rule through the security domain and removes it again', 'app access control (ARA-M)', async () => {
     requireProvisioned();
     const aram = araMAid(profile);
     const s = ctx.card.session;
@@ -173,7 +173,7 @@ describe(`service lifecycle — ${profile.name}`, () => {
 
   // 2. A lost phone: the carrier suspends the JPKI AP on the SIM at once, the CA suspends the certificate; found
   // again, both resume; or the certificate is revoked for good.
-  cardTest('lost phone: suspends the applet at once, resumes it with the same key and certificate, then revokes the certificate', 'lost phone: suspend, resume, revoke', async () => {
+  cardTest({ id: 'LIFE-004', clauses: ['GPCS 11.10 SET STATUS (application LOCKED and back)', 'ISO7816-4 11.1.1 SELECT', 'RFC5280 5 CRL and CRL Extensions Profile', 'RFC5280 6.3 CRL Processing'] }, 'lost phone: suspends the applet at once, resumes it with the same key and certificate, then revokes the certificate', 'lost phone: suspend, resume, revoke', async () => {
     requireProvisioned();
     const pers = jp.personalization;
     if (!fixture || pers.source !== 'fixture') throw new Error('needs the fixture personalization: its CA key issues the CRLs');
@@ -289,7 +289,7 @@ describe(`service lifecycle — ${profile.name}`, () => {
 
   // 3. Upgrading the applet by delete and re-install: the identity (key, certificate, PIN) lives in the instance,
   // so it must not survive, and the service provider must personalize again.
-  cardTest('a deleted and re-installed applet has lost its identity and must be personalized again', 'applet upgrade', async () => {
+  cardTest({ id: 'LIFE-005', clauses: ['GPCS 11.2 DELETE', 'GPCS 11.5 INSTALL', 'JPKI Files of the JPKI AP', 'JPKI PIN'] }, 'a deleted and re-installed applet has lost its identity and must be personalized again', 'applet upgrade', async () => {
     requireProvisioned();
     if (!fixture) throw new Error('needs the fixture personalization to restore the applet afterwards');
     const ka = knownAnswer(fixture);

@@ -42,6 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     .requiredOption('-p, --profile <FILE|GLOB...>', 'profile YAML files or globs (several, or repeat the option; an unquoted shell glob works)')
     .option('-s, --suite <NAME>', 'suite to run (repeatable; default: every suite the profile enables)', collect, [])
     .option('-o, --out <DIR>', 'report folder', 'reports')
+    .option('--junit <FILE>', 'also write the verdicts as JUnit XML (Jenkins junit-10 schema), when the run finishes')
     .option('--i-know-the-card-may-lock', 'authenticate even to a card whose failed authentications are on record in the ledger')
     .addHelpText('after', [
       '',
@@ -52,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
       '',
       EXIT_CODES_HELP,
     ].join('\n'))
-    .action(async (o: { profile: string[]; suite: string[]; out: string; iKnowTheCardMayLock?: boolean }) => {
+    .action(async (o: { profile: string[]; suite: string[]; out: string; junit?: string; iKnowTheCardMayLock?: boolean }) => {
       const { runSuites } = await import('../run/run.ts');
       const interruption = onInterrupt((signal) => process.stderr.write(`\nsimcert: ${signal}: stopping the test run\n`));
       try {
@@ -60,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
           profiles: o.profile,
           ...(o.suite.length > 0 ? { suites: o.suite } : {}),
           out: o.out,
+          ...(o.junit !== undefined ? { junit: o.junit } : {}),
           acceptLockRisk: o.iKnowTheCardMayLock === true,
           log: (l) => console.log(l),
           signal: interruption.signal,

@@ -5,7 +5,7 @@
 // Ctrl-C stops vitest and everything it started (one process group), keeps the partial results as a report marked
 // interrupted under <out>/interrupted/, and leaves the last complete report alone.
 import { createRequire } from 'node:module';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
@@ -13,13 +13,14 @@ import { checkProfiles, formatProblem, loadProfile } from '../profile/index.ts';
 import type { Profile } from '../profile/types.ts';
 import { repoRoot } from '../paths.ts';
 import { generateReport } from '../report/allure.ts';
+import { junitCases, junitXml } from '../report/junit.ts';
 import { PORTABILITY_SUITES, writePortabilityReport } from '../report/portability.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { checkEnvironment } from './preflight.ts';
 import { spawnGroup } from './process-group.ts';
 import { createStaging, discard, keepInterrupted, promote, type Staging } from './staging.ts';
 import { inRunOrder, knownSuites, OUTCOMES_ENV, suiteFile } from './suites.ts';
-import { ensureWritableDir } from './write-paths.ts';
+import { ensureWritableDir, ensureWritableFile, writeOutput } from './write-paths.ts';
 
 export { UsageError } from './errors.ts';
 
@@ -27,6 +28,8 @@ export interface RunOptions {
   profiles: string[];
   suites?: string[];
   out: string;
+  /** --junit FILE: also write the run's verdicts as JUnit XML there, when (and only when) the run finishes. */
+  junit?: string;
   /** Where progress and problems go (the CLI passes console output). */
   log: (line: string) => void;
   /** The suites' own test-runner output: shown (default) or dropped. */
@@ -79,6 +82,7 @@ export async function runSuites(opts: RunOptions): Promise<number> {
   for (const f of files) profiles.push(await loadProfile(f, { knownSuites: suitesAvailable }));
   await checkEnvironment(profiles);
   const out = await ensureWritableDir(opts.out, 'reports');
+  const junit = opts.junit === undefined ? undefined : await ensureWritableFile(opts.junit, 'the JUnit XML');
   if (opts.signal?.aborted) return EXIT.interrupted;
 
   const staging = await createStaging(out);
@@ -86,6 +90,7 @@ export async function runSuites(opts: RunOptions): Promise<number> {
   const tmp = await mkdtemp(join(tmpdir(), 'simcert-run-'));
   let current: InFlight | undefined;
   let failed = false;
+  let junitText: string | undefined;
   try {
     for (const profile of profiles) {
       if (opts.signal?.aborted) break;
@@ -116,6 +121,7 @@ export async function runSuites(opts: RunOptions): Promise<number> {
     try {
       await generateReport(staging.resultsDir, staging.reportDir);
       if (portability) await writePortabilityReport(staging.resultsDir, staging.dir);
+      if (junit) junitText = junitXml(await junitCases(staging.resultsDir, profiles));
     } catch (err) {
       // Ctrl-C reaches the Allure CLI too (same terminal process group): the partial-report path says what happened.
       if (opts.signal?.aborted) return await keepPartial(staging, out, current, opts);
@@ -128,6 +134,13 @@ export async function runSuites(opts: RunOptions): Promise<number> {
     if (opts.signal?.aborted) return await keepPartial(staging, out, current, opts);
     await promote(staging, out);
     opts.log(`\nAllure report: ${shown(join(out, 'allure-report', 'index.html'))}`);
+    if (junit && junitText !== undefined) {
+      // Beside the target, then renamed over it: an importer never reads a half-written file.
+      const part = `${junit}.${process.pid}.part`;
+      await writeOutput(part, junitText, 'the JUnit XML');
+      await rename(part, junit);
+      opts.log(`JUnit XML: ${shown(junit)}`);
+    }
     if (portability) opts.log(`Portability matrix: ${shown(join(out, 'portability.html'))} and ${shown(join(out, 'portability.md'))}`);
     return failed ? EXIT.failed : EXIT.ok;
   } catch (err) {
