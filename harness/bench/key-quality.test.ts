@@ -68,4 +68,19 @@ describe('EC key quality of generated keys', () => {
     expect(q.ok).toBe(false);
     expect(q.problems).toEqual([expect.stringMatching(/^key 1: the p256 public key is not a point on the curve/)]);
   });
+
+  it('a resumed run finds a key repeated across the interruption, and numbers its keys after the earlier ones', () => {
+    const before = summarize('p256', [P256.rfc, P256.base]);
+    const after = new GeneratedKeys('p256');
+    after.continueFrom(JSON.parse(JSON.stringify(before))); // as read back from the result file
+    after.addEc(offCurve(P256.base));
+    after.addEc(P256.rfc);
+    const q = after.summary();
+    expect(q).toMatchObject({ keys: 4, distinct: 3, duplicates: 1, ok: false });
+    expect(q.perKey.slice(0, 2)).toEqual(before.perKey);
+    expect(q.problems).toEqual([
+      expect.stringMatching(/^key 3: the p256 public key is not a point on the curve/),
+      'key 4: same point as key 1 (before the resume): the generator repeats keys',
+    ]);
+  });
 });

@@ -296,7 +296,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     if (!notes.includes(`timed: ${op.description}`)) notes.push(`timed: ${op.description}`);
 
     if (prior) {
-      notes.push(`resumed ${new Date().toISOString()} after ${before.samples.length} of ${iterations} sample(s); the warm-up was not repeated`);
+      notes.push(`resumed ${new Date().toISOString()} after ${before.samples.length} of ${iterations} sample(s); the warm-up was not repeated, so the first sample after it may carry first-call costs`);
     } else {
       progress.phase('warm-up', warmup);
       let warmedUp = 0;
