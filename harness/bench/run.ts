@@ -3,7 +3,9 @@
 // the harness and straight through the transport, so the report can say how much of a sample is card, how much is
 // reader and how much is the harness itself. Samples come from the monotonic clock (process.hrtime.bigint) around
 // the timed exchange only; warm-up iterations are run and thrown away; an abort (Ctrl-C) keeps what was measured
-// and marks the result interrupted. What is timed and how the card is prepared: operations.ts.
+// and marks the result interrupted. The result file is rewritten atomically after every timed sample, so a run that
+// dies keeps all but the sample in flight, and `resume` continues such a run in the same file on the same card.
+// What is timed and how the card is prepared: operations.ts.
 import { rename, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -290,6 +292,10 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
       const mismatch = differentCard(prior.result, { atr: hex(card.session.atr), variant: profile.card.variant, ...identity });
       if (mismatch) throw new BenchUsageError(`--resume ${prior.file}: ${mismatch}; nothing was measured or written`);
       notes.splice(0, notes.length, ...mergeNotes(prior.result.notes, notes));
+      const host = hostInfo();
+      if (host.hostname !== prior.result.host.hostname || host.platform !== prior.result.host.platform) {
+        notes.push(`resumed on host ${host.hostname} (${host.platform}); the run started on ${prior.result.host.hostname} (${prior.result.host.platform})`);
+      }
     }
     op = await prepareOperation({ session: card.session, profile, provisionable: own, pin: () => resolveSecret(profile.ixit.jpki.pin, 'ixit.jpki.pin') }, spec);
     if (prior?.result.keyQuality) op.keys?.continueFrom(prior.result.keyQuality);
