@@ -41,7 +41,7 @@ describe('EC key quality of generated keys', () => {
     it(`${name}: distinct points on the curve pass`, () => {
       const q = summarize(alg, [pts.rfc, pts.base]);
       expect(q).toMatchObject({ algorithm: alg, keys: 2, distinct: 2, duplicates: 0, ok: true, problems: [] });
-      expect(describeKeyQuality(q)).toContain(`  every point on ${name}: yes`);
+      expect(describeKeyQuality(q)).toContain(`  every point on ${name}, so of order n (cofactor 1): yes`);
     });
 
     it(`${name}: a point off the curve is flagged, naming the key`, () => {
@@ -51,7 +51,7 @@ describe('EC key quality of generated keys', () => {
       expect(q.problems).toHaveLength(1);
       expect(q.problems[0]).toMatch(new RegExp(`^key 2: the ${alg} public key is not a point on the curve`));
       const printed = describeKeyQuality(q);
-      expect(printed).toContain(`  every point on ${name}: NO`);
+      expect(printed).toContain(`  every point on ${name}, so of order n (cofactor 1): NO`);
       expect(printed.at(-1)).toMatch(/^ {2}verdict: PROBLEMS:\n {4}key 2: /);
     });
 

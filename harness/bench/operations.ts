@@ -439,7 +439,9 @@ export function describeKeyQuality(q: KeyQualitySummary): string[] {
     lines.push(`  ROCA fingerprint (CVE-2017-15361): ${q.rocaVulnerable ? `${q.rocaVulnerable} key(s) VULNERABLE` : 'none'}; shared prime factors: ${q.sharedFactors ?? 0}; small factors: ${q.smallFactors ?? 0}`);
     if (q.fingerprint) lines.push(`  key source (Million-Key Question features: top byte, second LSB, n mod 3): ${q.fingerprint.summary}`);
   } else {
-    lines.push(`  every point on ${q.algorithm === 'p384' ? 'P-384' : 'P-256'}: ${q.problems.some((p) => p.includes('not a point')) ? 'NO' : 'yes'}`);
+    // P-256 and P-384 have cofactor 1 (SEC 2 v2, 2.4.2 and 2.5.1): every point on the curve other than the point at
+    // infinity (which the on-curve check refuses) has the prime order n, so on the curve means of order n.
+    lines.push(`  every point on ${q.algorithm === 'p384' ? 'P-384' : 'P-256'}, so of order n (cofactor 1): ${q.problems.some((p) => p.includes('not a point')) ? 'NO' : 'yes'}`);
   }
   lines.push(`  verdict: ${q.ok ? 'ok' : `PROBLEMS:\n    ${q.problems.join('\n    ')}`}`);
   return lines;
