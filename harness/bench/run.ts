@@ -292,6 +292,11 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
       const mismatch = differentCard(prior.result, { atr: hex(card.session.atr), variant: profile.card.variant, ...identity });
       if (mismatch) throw new BenchUsageError(`--resume ${prior.file}: ${mismatch}; nothing was measured or written`);
       notes.splice(0, notes.length, ...mergeNotes(prior.result.notes, notes));
+      if (timingModel && tm?.seed !== undefined) {
+        // Measured on the timing-model profile: the seeded model restarts with the simulator, so the samples after a
+        // resume replay the first session's draws.
+        notes.push(`the timing model's seeded draws (seed ${tm.seed}) restart with the simulator: the samples after the resume repeat the earlier sequence, they are not new draws`);
+      }
       const host = hostInfo();
       if (host.hostname !== prior.result.host.hostname || host.platform !== prior.result.host.platform) {
         notes.push(`resumed on host ${host.hostname} (${host.platform}); the run started on ${prior.result.host.hostname} (${prior.result.host.platform})`);
