@@ -265,6 +265,31 @@ describe('an abort keeps what was measured', () => {
   }, SIM_TEST_MS);
 });
 
+describe('a resumed keygen run', () => {
+  it('keeps the earlier keys in its key-quality summary and the fingerprint, and the file keeps the earlier samples', async () => {
+    const controller = new AbortController();
+    const first = await bench('resume-keygen', { op: 'keygen', alg: 'rsa2048', iterations: 4, warmup: 1, transportIterations: 0, signal: controller.signal, progress: recorder({ count: 2, controller }) });
+    const { result: before } = await onlyFile(first);
+    expect(before.samplesNs).toHaveLength(2);
+    expect(before.keyQuality!.keys).toBe(3); // the warm-up key too
+    expect(before.keyQuality!.perKey.every((k) => k.topByte! >= 128 && k.lsb2 !== undefined && k.mod3 !== undefined)).toBe(true);
+
+    const phases = recorder();
+    const resumed = await runBench({ profile, op: 'keygen', alg: 'rsa2048', transportIterations: 0, resume: first.file, progress: phases });
+    expect(resumed.file).toBe(first.file);
+    const { result: r } = await onlyFile(resumed);
+    expect(phases.phases).toEqual(['measure']);
+    expect(r.interrupted).toBe(false);
+    expect(r.samplesNs).toHaveLength(4);
+    expect(r.samplesNs.slice(0, 2)).toEqual(before.samplesNs);
+    const q = r.keyQuality!;
+    expect(q).toMatchObject({ keys: 5, distinct: 5, duplicates: 0, wrongSize: 0, rocaVulnerable: 0, ok: true });
+    expect(q.perKey.slice(0, 3)).toEqual(before.keyQuality!.perKey);
+    expect(q.fingerprint).toEqual({ verdict: 'too few keys', summary: 'too few keys for a verdict: 5 of 2048 bits, at least 20 needed' });
+    expect(describeResult(r)).toContain('    key source (Million-Key Question features: top byte, second LSB, n mod 3): too few keys for a verdict: 5 of 2048 bits, at least 20 needed');
+  }, SIM_TEST_MS);
+});
+
 describe('bad requests are refused before a card is touched', () => {
   const refuse = (o: Partial<BenchOptions>, message: string): void => {
     expect(() => checkRequest({ profile, op: 'select', ...o } as BenchOptions)).toThrow(new BenchUsageError(message));

@@ -41,7 +41,7 @@ describe('EC key quality of generated keys', () => {
     it(`${name}: distinct points on the curve pass`, () => {
       const q = summarize(alg, [pts.rfc, pts.base]);
       expect(q).toMatchObject({ algorithm: alg, keys: 2, distinct: 2, duplicates: 0, ok: true, problems: [] });
-      expect(describeKeyQuality(q)).toContain(`  every point on ${name}: yes`);
+      expect(describeKeyQuality(q)).toContain(`  every point on ${name}, so of order n (cofactor 1): yes`);
     });
 
     it(`${name}: a point off the curve is flagged, naming the key`, () => {
@@ -51,7 +51,7 @@ describe('EC key quality of generated keys', () => {
       expect(q.problems).toHaveLength(1);
       expect(q.problems[0]).toMatch(new RegExp(`^key 2: the ${alg} public key is not a point on the curve`));
       const printed = describeKeyQuality(q);
-      expect(printed).toContain(`  every point on ${name}: NO`);
+      expect(printed).toContain(`  every point on ${name}, so of order n (cofactor 1): NO`);
       expect(printed.at(-1)).toMatch(/^ {2}verdict: PROBLEMS:\n {4}key 2: /);
     });
 
@@ -67,5 +67,20 @@ describe('EC key quality of generated keys', () => {
     const q = summarize('p256', [P384.rfc]);
     expect(q.ok).toBe(false);
     expect(q.problems).toEqual([expect.stringMatching(/^key 1: the p256 public key is not a point on the curve/)]);
+  });
+
+  it('a resumed run finds a key repeated across the interruption, and numbers its keys after the earlier ones', () => {
+    const before = summarize('p256', [P256.rfc, P256.base]);
+    const after = new GeneratedKeys('p256');
+    after.continueFrom(JSON.parse(JSON.stringify(before))); // as read back from the result file
+    after.addEc(offCurve(P256.base));
+    after.addEc(P256.rfc);
+    const q = after.summary();
+    expect(q).toMatchObject({ keys: 4, distinct: 3, duplicates: 1, ok: false });
+    expect(q.perKey.slice(0, 2)).toEqual(before.perKey);
+    expect(q.problems).toEqual([
+      expect.stringMatching(/^key 3: the p256 public key is not a point on the curve/),
+      'key 4: same point as key 1 (before the resume): the generator repeats keys',
+    ]);
   });
 });

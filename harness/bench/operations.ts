@@ -23,6 +23,7 @@ import { repoRoot } from '../paths.ts';
 import { createAppletInstance } from '../sim/create-applet.ts';
 import type { Profile, SimApplet, SimSettings } from '../profile/types.ts';
 import type { Algorithm, KeyQualitySummary, OperationName } from './result.ts';
+import { fingerprint, keyFeatures } from './key-fingerprint.ts';
 import { checkKeyQuality } from './roca.ts';
 
 /** The benchmark applet as the simulator loads it (lab/applets/bench/README.md). */
@@ -295,15 +296,27 @@ async function loopOperation(card: CardUnderTest, spec: BenchSpec, n: number): P
 // ---------------------------------------------------------------------------------------------------------------
 // Key quality
 
-/** Public keys a keygen run collected, judged at the end; only counts, findings and fingerprints leave here. */
+/**
+ * Public keys a keygen run collected, judged at the end; only counts, findings and fingerprints leave here. A resumed
+ * run continues from the summary the interrupted one wrote: repeats are found across both through the per-key
+ * SHA-256, the key-source fingerprint uses the per-key features of all keys; shared prime factors need the moduli,
+ * so they are checked among each session's keys only.
+ */
 export class GeneratedKeys {
   private readonly rsa: Array<{ n: Uint8Array; e: Uint8Array }> = [];
   private readonly ec: Uint8Array[] = [];
+  private prior: KeyQualitySummary | undefined;
 
   constructor(readonly algorithm: Algorithm) {}
 
   get count(): number {
-    return this.rsa.length + this.ec.length;
+    return this.rsa.length + this.ec.length + (this.prior?.keys ?? 0);
+  }
+
+  /** The summary an interrupted run wrote: its keys count as generated before this session's. */
+  continueFrom(prior: KeyQualitySummary): void {
+    if (prior.algorithm !== this.algorithm) throw new Error(`key quality: the earlier keys are ${prior.algorithm}, not ${this.algorithm}`);
+    this.prior = prior;
   }
 
   addRsa(n: Uint8Array, e: Uint8Array): void {
@@ -315,12 +328,24 @@ export class GeneratedKeys {
   }
 
   summary(): KeyQualitySummary {
-    return this.algorithm === 'rsa2048' ? this.rsaSummary() : this.ecSummary();
+    const current = this.algorithm === 'rsa2048' ? this.rsaSummary() : this.ecSummary();
+    const all = this.prior ? mergeKeyQuality(this.prior, current) : current;
+    if (all.algorithm === 'rsa2048') {
+      const features = all.perKey.filter((k) => k.topByte !== undefined).map((k) => ({ bits: k.bits, topByte: k.topByte!, lsb2: k.lsb2!, mod3: k.mod3! }));
+      const f = fingerprint(features);
+      all.fingerprint = { verdict: f.verdict, summary: f.summary };
+    }
+    return all;
+  }
+
+  private get offset(): number {
+    return this.prior?.keys ?? 0;
   }
 
   private rsaSummary(): KeyQualitySummary {
     const big = (b: Uint8Array): bigint => (b.length === 0 ? 0n : BigInt(`0x${hex(b)}`));
-    const report = checkKeyQuality(this.rsa.map((k, i) => ({ modulus: big(k.n), exponent: big(k.e), label: `key ${i + 1}` })), { expectedBits: 2048 });
+    const moduli = this.rsa.map((k) => big(k.n));
+    const report = checkKeyQuality(this.rsa.map((k, i) => ({ modulus: moduli[i]!, exponent: big(k.e), label: `key ${this.offset + i + 1}` })), { expectedBits: 2048 });
     return {
       algorithm: 'rsa2048',
       keys: report.keys.length,
@@ -335,7 +360,10 @@ export class GeneratedKeys {
       rocaVulnerable: report.rocaVulnerable.length,
       ok: report.ok,
       problems: report.problems,
-      perKey: report.keys.map((k, i) => ({ bits: k.bits, exponent: k.exponent.toString(), roca: k.roca.fingerprint, sha256: hex(sha256(this.rsa[i]!.n)).toLowerCase() })),
+      perKey: report.keys.map((k, i) => {
+        const f = keyFeatures(moduli[i]!);
+        return { bits: k.bits, exponent: k.exponent.toString(), roca: k.roca.fingerprint, topByte: f.topByte, lsb2: f.lsb2, mod3: f.mod3, sha256: hex(sha256(this.rsa[i]!.n)).toLowerCase() };
+      }),
     };
   }
 
@@ -349,19 +377,53 @@ export class GeneratedKeys {
       const first = seen.get(id);
       if (first !== undefined) {
         duplicates++;
-        problems.push(`key ${i + 1}: same point as key ${first + 1}: the generator repeats keys`);
+        problems.push(`key ${this.offset + i + 1}: same point as key ${this.offset + first + 1}: the generator repeats keys`);
       } else {
         seen.set(id, i);
       }
       try {
         assertOnCurve(curve, point);
       } catch (err) {
-        problems.push(`key ${i + 1}: ${(err as Error).message}`);
+        problems.push(`key ${this.offset + i + 1}: ${(err as Error).message}`);
       }
       return { bits: 8 * EC_CURVES[curve].fieldBytes, sha256: hex(sha256(point)).toLowerCase() };
     });
     return { algorithm: this.algorithm, keys: this.ec.length, distinct: seen.size, duplicates, ok: problems.length === 0, problems, perKey };
   }
+}
+
+/** The summary of an earlier session's keys followed by this session's: counts added, repeats across both found. */
+export function mergeKeyQuality(prior: KeyQualitySummary, current: KeyQualitySummary): KeyQualitySummary {
+  const problems = [...prior.problems, ...current.problems];
+  const first = new Map<string, number>();
+  prior.perKey.forEach((k, i) => {
+    if (!first.has(k.sha256)) first.set(k.sha256, i);
+  });
+  let across = 0;
+  current.perKey.forEach((k, i) => {
+    const earlier = first.get(k.sha256);
+    if (earlier === undefined) return;
+    across++;
+    problems.push(`key ${prior.keys + i + 1}: same ${current.algorithm === 'rsa2048' ? 'modulus' : 'point'} as key ${earlier + 1} (before the resume): the generator repeats keys`);
+  });
+  const sum = (a?: number, b?: number): number | undefined => (a === undefined && b === undefined ? undefined : (a ?? 0) + (b ?? 0));
+  const merged: KeyQualitySummary = {
+    algorithm: current.algorithm,
+    keys: prior.keys + current.keys,
+    duplicates: prior.duplicates + current.duplicates + across,
+    distinct: 0,
+    ok: problems.length === 0,
+    problems,
+    perKey: [...prior.perKey, ...current.perKey],
+  };
+  merged.distinct = merged.keys - merged.duplicates;
+  for (const f of ['wrongSize', 'wrongExponent', 'smallFactors', 'sharedFactors', 'rocaVulnerable'] as const) {
+    const v = sum(prior[f], current[f]);
+    if (v !== undefined) merged[f] = v;
+  }
+  if (current.expectedBits !== undefined) merged.expectedBits = current.expectedBits;
+  if (current.expectedExponent !== undefined) merged.expectedExponent = current.expectedExponent;
+  return merged;
 }
 
 /** One line per finding kind, for the terminal. */
@@ -375,8 +437,11 @@ export function describeKeyQuality(q: KeyQualitySummary): string[] {
     for (const k of q.perKey) exps.set(k.exponent ?? '?', (exps.get(k.exponent ?? '?') ?? 0) + 1);
     lines.push(`  public exponent: ${[...exps].map(([e, c]) => `${e} x${c}`).join(', ') || '–'} (expected ${q.expectedExponent})`);
     lines.push(`  ROCA fingerprint (CVE-2017-15361): ${q.rocaVulnerable ? `${q.rocaVulnerable} key(s) VULNERABLE` : 'none'}; shared prime factors: ${q.sharedFactors ?? 0}; small factors: ${q.smallFactors ?? 0}`);
+    if (q.fingerprint) lines.push(`  key source (Million-Key Question features: top byte, second LSB, n mod 3): ${q.fingerprint.summary}`);
   } else {
-    lines.push(`  every point on ${q.algorithm === 'p384' ? 'P-384' : 'P-256'}: ${q.problems.some((p) => p.includes('not a point')) ? 'NO' : 'yes'}`);
+    // P-256 and P-384 have cofactor 1 (SEC 2 v2, 2.4.2 and 2.5.1): every point on the curve other than the point at
+    // infinity (which the on-curve check refuses) has the prime order n, so on the curve means of order n.
+    lines.push(`  every point on ${q.algorithm === 'p384' ? 'P-384' : 'P-256'}, so of order n (cofactor 1): ${q.problems.some((p) => p.includes('not a point')) ? 'NO' : 'yes'}`);
   }
   lines.push(`  verdict: ${q.ok ? 'ok' : `PROBLEMS:\n    ${q.problems.join('\n    ')}`}`);
   return lines;

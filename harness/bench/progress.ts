@@ -1,12 +1,15 @@
 // Progress of a bench run on stderr (stdout keeps the results): a redrawn bar with ETA on a terminal, plain lines
 // at every tenth (or every 10 s) otherwise, so a CI log or a file shows how far a 4-minute keygen run got without
-// a carriage-return mess. ETA is the phase's mean time per iteration so far times what is left: keygen times vary
-// 3x-32x between samples, so it is a guide, not a promise.
+// a carriage-return mess. With sample durations (the timed phases), ETA is the running median sample times what is
+// left, and the slowest sample so far is shown: keygen times are heavy-tailed (3x-32x between samples), so the median
+// is the steadier guess and the slowest says how bad the tail got; it is a guide, not a promise. Untimed phases use
+// the mean time per iteration. A resumed run's phase starts with the samples taken before the interruption.
 import { formatNs } from './compare.ts';
+import { median } from './stats.ts';
 
 export interface Progress {
-  /** A new phase (warm-up, transport, measure) of `total` iterations. */
-  phase(name: string, total: number): void;
+  /** A new phase (warm-up, transport, measure) of `total` iterations; `before`: samples (ns) already taken (a resume). */
+  phase(name: string, total: number, before?: readonly number[]): void;
   /** `done` iterations of the phase finished; `lastNs` is the last sample's duration, when there is one. */
   update(done: number, lastNs?: number): void;
   /** A line of its own (a warning, an interruption), without breaking the bar. */
@@ -31,13 +34,17 @@ export function progressOn(out: Output = process.stderr, opts: { tty?: boolean }
   let name = '';
   let total = 0;
   let started = 0n;
+  let startDone = 0;
+  let taken: number[] = [];
   let lastDraw = 0n;
   let lastDecile = -1;
   let drawn = false;
 
   const eta = (done: number, now: bigint): string => {
-    if (done === 0 || done >= total) return done >= total ? 'done' : 'ETA –';
-    const per = Number(now - started) / done;
+    if (done >= total) return 'done';
+    if (taken.length > 0) return `ETA ${clock(median(taken) * (total - done))}`;
+    if (done <= startDone) return 'ETA –';
+    const per = Number(now - started) / (done - startDone);
     return `ETA ${clock(per * (total - done))}`;
   };
 
@@ -47,18 +54,22 @@ export function progressOn(out: Output = process.stderr, opts: { tty?: boolean }
   };
 
   return {
-    phase(n, t) {
+    phase(n, t, before = []) {
       clear();
       name = n;
       total = t;
+      taken = [...before];
+      startDone = before.length;
       started = process.hrtime.bigint();
       lastDraw = 0n;
       lastDecile = -1;
-      if (!tty && t > 0) out.write(`bench: ${n}: ${t} iteration(s)\n`);
+      if (!tty && t > 0) out.write(`bench: ${n}: ${t} iteration(s)${startDone > 0 ? `, ${startDone} done before the resume` : ''}\n`);
     },
     update(done, lastNs) {
       const now = process.hrtime.bigint();
-      const last = lastNs === undefined ? '' : `, last ${formatNs(lastNs)}`;
+      if (lastNs !== undefined) taken.push(lastNs);
+      const slowest = taken.length > 0 ? `, slowest ${formatNs(Math.max(...taken))}` : '';
+      const last = `${lastNs === undefined ? '' : `, last ${formatNs(lastNs)}`}${slowest}`;
       if (tty) {
         if (done < total && now - lastDraw < REDRAW_NS) return;
         lastDraw = now;

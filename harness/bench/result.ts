@@ -85,8 +85,13 @@ export interface KeyQualitySummary {
   rocaVulnerable?: number;
   ok: boolean;
   problems: string[];
-  /** One entry per key in generation order: what the checks saw and a SHA-256 of the public value (modulus or point). */
-  perKey: Array<{ bits: number; exponent?: string; roca?: boolean; sha256: string }>;
+  /** RSA: the key-source fingerprint of all keys (key-fingerprint.ts); informative, it does not decide `ok`. */
+  fingerprint?: { verdict: 'consistent with uniform' | 'biased' | 'too few keys'; summary: string };
+  /**
+   * One entry per key in generation order: what the checks saw and a SHA-256 of the public value (modulus or point);
+   * RSA keys also the fingerprint's features of the modulus (top byte, second least significant bit, n mod 3).
+   */
+  perKey: Array<{ bits: number; exponent?: string; roca?: boolean; topByte?: number; lsb2?: 0 | 1; mod3?: 0 | 1 | 2; sha256: string }>;
 }
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });

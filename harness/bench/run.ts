@@ -3,11 +3,13 @@
 // the harness and straight through the transport, so the report can say how much of a sample is card, how much is
 // reader and how much is the harness itself. Samples come from the monotonic clock (process.hrtime.bigint) around
 // the timed exchange only; warm-up iterations are run and thrown away; an abort (Ctrl-C) keeps what was measured
-// and marks the result interrupted. What is timed and how the card is prepared: operations.ts.
-import { writeFile } from 'node:fs/promises';
+// and marks the result interrupted. The result file is rewritten atomically after every timed sample, so a run that
+// dies keeps all but the sample in flight, and `resume` continues such a run in the same file on the same card.
+// What is timed and how the card is prepared: operations.ts.
+import { rename, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { encodeCommand } from '../apdu/apdu.ts';
 import { hex } from '../bytes.ts';
 import { openCard, type OpenCard } from '../card/open-card.ts';
@@ -21,7 +23,7 @@ import type { Profile, TimingDistribution } from '../profile/types.ts';
 import { formatNs } from './compare.ts';
 import { benchSimSettings, describeKeyQuality, prepareOperation, type BenchSpec, type TimedOperation } from './operations.ts';
 import { silentProgress, type Progress } from './progress.ts';
-import { BENCH_SCHEMA_ID, EMULATED_BANNER, summarize, validateBenchResult, type Algorithm, type BenchResult, type OperationName } from './result.ts';
+import { BENCH_SCHEMA_ID, EMULATED_BANNER, loadBenchResult, summarize, validateBenchResult, type Algorithm, type BenchResult, type OperationName } from './result.ts';
 import { median, nsFromBigInt, subtractBaseline } from './stats.ts';
 
 export const OPERATIONS: readonly OperationName[] = ['sign', 'keygen', 'verify-pin', 'select', 'apdu-echo'];
@@ -68,6 +70,11 @@ export interface BenchOptions {
   /** Aborting stops after the APDU in flight; the samples so far are kept and written, marked interrupted. */
   signal?: AbortSignal;
   progress?: Progress;
+  /**
+   * An interrupted run's result file to continue: same card, operation and algorithm; its samples are kept, the
+   * warm-up is not repeated, the new samples are appended to the same file. -n defaults to the file's.
+   */
+  resume?: string;
 }
 
 export interface BenchOutcome {
@@ -190,7 +197,16 @@ const elapsed = async (f: () => Promise<unknown>): Promise<bigint> => {
 };
 
 export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
-  const { spec, iterations, warmup, transportIterations } = checkRequest(o);
+  const checked = checkRequest(o);
+  const { spec } = checked;
+  const prior = o.resume !== undefined ? await loadResumable(o.resume, o, spec) : undefined;
+  // A resumed run keeps the interrupted one's counts unless told otherwise; its transport probes are not repeated.
+  const iterations = o.iterations ?? prior?.result.operation.iterations ?? checked.iterations;
+  const warmup = prior ? prior.result.operation.warmup : checked.warmup;
+  const transportIterations = prior ? (o.transportIterations ?? prior.result.transportSamplesNs?.length ?? 0) : checked.transportIterations;
+  if (prior && iterations < prior.result.samplesNs.length) {
+    throw new BenchUsageError(`--resume ${o.resume}: it already holds ${prior.result.samplesNs.length} samples, more than --iterations ${iterations}; nothing was measured or written`);
+  }
   const progress = o.progress ?? silentProgress;
   const aborted = (): boolean => o.signal?.aborted === true;
   const own = ownSimulator(o.profile);
@@ -208,103 +224,153 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     progress.note(`note: RSA-2048 keygen on cards takes about 1 s to minutes (median ~9.7 s); ixit.timeouts.apduMs is ${o.profile.ixit.timeouts.apduMs} ms, so a slow key will time out`);
   }
 
-  const startedAt = new Date();
+  const startedAt = prior ? new Date(prior.result.startedAt) : new Date();
   const card = await openCard(profile);
+  // Samples measured in this session; a resumed run's earlier ones are prior.result's and come first.
   const samples: bigint[] = [];
   const baseline: bigint[] = [];
   const viaHarness: bigint[] = [];
   const bare: bigint[] = [];
+  const before = {
+    samples: prior?.result.samplesNs ?? [],
+    baseline: prior?.result.baselineSamplesNs ?? [],
+    viaHarness: prior?.result.transportSamplesNs ?? [],
+    bare: prior?.result.bareTransportSamplesNs ?? [],
+  };
   let identity: { cplc?: string; iccid?: string } = {};
   let op: TimedOperation | undefined;
   let error: Error | undefined;
   let measuring = false;
+  let file = prior?.file;
+
+  /** The result as it stands; `interrupted` until every sample is in. */
+  const build = (): BenchResult => {
+    const all = [...before.samples, ...nsFromBigInt(samples)];
+    const result: BenchResult = {
+      schema: BENCH_SCHEMA_ID,
+      harnessVersion: harnessVersion(),
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      host: hostInfo(),
+      card: {
+        atr: hex(card.session.atr),
+        variant: profile.card.variant,
+        vendor: profile.card.vendor ?? 'unknown',
+        carrier: profile.card.carrier,
+        emulated: profile.card.emulated,
+      },
+      profile: { path: o.profilePath ?? (relative(process.cwd(), profile.file) || profile.file), name: profile.name },
+      reader: card.reader,
+      operation: { name: spec.op, iterations, warmup },
+      samplesNs: all,
+      interrupted: all.length < iterations,
+      notes: [...notes],
+    };
+    if (identity.cplc) result.card.cplc = identity.cplc;
+    if (identity.iccid) result.card.iccid = identity.iccid;
+    if (timingModel) result.card.timingModel = timingModel;
+    if (spec.alg) result.operation.algorithm = spec.alg;
+    if (op?.operationsPerSample !== undefined) result.operation.operationsPerSample = op.operationsPerSample;
+    const transport = [...before.viaHarness, ...nsFromBigInt(viaHarness)];
+    const bareAll = [...before.bare, ...nsFromBigInt(bare)];
+    if (transport.length > 0) result.transportSamplesNs = transport;
+    if (bareAll.length > 0) result.bareTransportSamplesNs = bareAll;
+    if (op?.baseline) result.baselineSamplesNs = [...before.baseline, ...nsFromBigInt(baseline)];
+    if (op?.keys && op.keys.count > 0) result.keyQuality = op.keys.summary();
+    return result;
+  };
+  /** Every sample reaches the result file as it is taken, so a run killed outright loses at most the one in flight. */
+  const save = async (): Promise<void> => {
+    const r = build();
+    file ??= await claimResultFile(r, o.outDir ?? join(process.cwd(), 'reports', 'bench'));
+    await replaceResultFile(file, r);
+  };
+
   try {
     identity = await readIdentity(card, profile, notes);
-    op = await prepareOperation({ session: card.session, profile, provisionable: own, pin: () => resolveSecret(profile.ixit.jpki.pin, 'ixit.jpki.pin') }, spec);
-    notes.push(`timed: ${op.description}`);
-
-    progress.phase('warm-up', warmup);
-    let warmedUp = 0;
-    for (let i = 0; i < warmup && !aborted(); i++) {
-      if (op.baseline) await op.baseline();
-      await op.sample();
-      await op.afterSample?.();
-      warmedUp++;
-      progress.update(i + 1);
+    if (prior) {
+      const mismatch = differentCard(prior.result, { atr: hex(card.session.atr), variant: profile.card.variant, ...identity });
+      if (mismatch) throw new BenchUsageError(`--resume ${prior.file}: ${mismatch}; nothing was measured or written`);
+      notes.splice(0, notes.length, ...mergeNotes(prior.result.notes, notes));
+      if (timingModel && tm?.seed !== undefined) {
+        // Measured on the timing-model profile: the seeded model restarts with the simulator, so the samples after a
+        // resume replay the first session's draws.
+        notes.push(`the timing model's seeded draws (seed ${tm.seed}) restart with the simulator: the samples after the resume repeat the earlier sequence, they are not new draws`);
+      }
+      const host = hostInfo();
+      if (host.hostname !== prior.result.host.hostname || host.platform !== prior.result.host.platform) {
+        notes.push(`resumed on host ${host.hostname} (${host.platform}); the run started on ${prior.result.host.hostname} (${prior.result.host.platform})`);
+      }
     }
-    if (warmedUp < warmup) notes.push(`interrupted during warm-up: ${warmedUp} of ${warmup} warm-up iteration(s) ran`);
+    op = await prepareOperation({ session: card.session, profile, provisionable: own, pin: () => resolveSecret(profile.ixit.jpki.pin, 'ixit.jpki.pin') }, spec);
+    if (prior?.result.keyQuality) op.keys?.continueFrom(prior.result.keyQuality);
+    if (!notes.includes(`timed: ${op.description}`)) notes.push(`timed: ${op.description}`);
+
+    if (prior) {
+      notes.push(`resumed ${new Date().toISOString()} after ${before.samples.length} of ${iterations} sample(s); the warm-up was not repeated, so the first sample after it may carry first-call costs`);
+    } else {
+      progress.phase('warm-up', warmup);
+      let warmedUp = 0;
+      for (let i = 0; i < warmup && !aborted(); i++) {
+        if (op.baseline) await op.baseline();
+        await op.sample();
+        await op.afterSample?.();
+        warmedUp++;
+        progress.update(i + 1);
+      }
+      if (warmedUp < warmup) notes.push(`interrupted during warm-up: ${warmedUp} of ${warmup} warm-up iteration(s) ran`);
+    }
 
     // The same command both ways, alternating, so both paths see the same card and machine state.
     const minimal = op.minimal;
     const wire = encodeCommand(minimal.cmd);
     const transport = card.session.transport;
-    if (transportIterations > 0) notes.push(`minimal APDU: ${minimal.description}`);
-    progress.phase('transport', transportIterations);
-    for (let i = 0; i < transportIterations && !aborted(); i++) {
-      bare.push(await elapsed(() => transport.transmit(wire)));
-      viaHarness.push(await elapsed(() => card.session.transmit(minimal.cmd, { name: 'minimal APDU' })));
-      progress.update(i + 1);
+    if (transportIterations > 0 && !prior) notes.push(`minimal APDU: ${minimal.description}`);
+    const transportLeft = Math.max(0, transportIterations - before.viaHarness.length);
+    if (transportLeft > 0) {
+      progress.phase('transport', transportLeft);
+      for (let i = 0; i < transportLeft && !aborted(); i++) {
+        bare.push(await elapsed(() => transport.transmit(wire)));
+        viaHarness.push(await elapsed(() => card.session.transmit(minimal.cmd, { name: 'minimal APDU' })));
+        progress.update(i + 1);
+      }
     }
 
     measuring = true;
+    if (!aborted()) await save();
     if (op.baseline) {
       // JCAlgTest's order: the zero-iteration series first, on its own. Interleaving it with the loop would hand it
       // the after-effects of each operation (on the simulator, the JVM collecting a keygen's garbage).
-      progress.phase('baseline', iterations);
-      for (let i = 0; i < iterations && !aborted(); i++) {
+      progress.phase('baseline', iterations, before.baseline);
+      for (let i = before.baseline.length; i < iterations && !aborted(); i++) {
         const ns = await elapsed(() => op!.baseline!());
         baseline.push(ns);
+        await save();
         progress.update(i + 1, Number(ns));
       }
     }
-    progress.phase('measure', iterations);
-    for (let i = 0; i < iterations && !aborted(); i++) {
+    progress.phase('measure', iterations, before.samples);
+    for (let i = before.samples.length; i < iterations && !aborted(); i++) {
       const ns = await elapsed(() => op!.sample());
       samples.push(ns);
       await op.afterSample?.();
+      await save();
       progress.update(i + 1, Number(ns));
     }
   } catch (err) {
     if (!measuring) throw err;
     // A card that fails mid-run (removed, timed out, refusing) leaves the samples measured so far; keep them.
     error = err as Error;
-    notes.push(`stopped by an error after ${samples.length} sample(s): ${error.message}`);
+    notes.push(`stopped by an error after ${before.samples.length + samples.length} sample(s): ${error.message}`);
   } finally {
     progress.end();
     await card.close();
   }
 
-  const interrupted = samples.length < iterations;
-  if (interrupted && !error) notes.push(`interrupted after ${samples.length} of ${iterations} sample(s)`);
-  const result: BenchResult = {
-    schema: BENCH_SCHEMA_ID,
-    harnessVersion: harnessVersion(),
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    host: hostInfo(),
-    card: {
-      atr: hex(card.session.atr),
-      variant: profile.card.variant,
-      vendor: profile.card.vendor ?? 'unknown',
-      carrier: profile.card.carrier,
-      emulated: profile.card.emulated,
-    },
-    profile: { path: o.profilePath ?? (relative(process.cwd(), profile.file) || profile.file), name: profile.name },
-    reader: card.reader,
-    operation: { name: spec.op, iterations, warmup },
-    samplesNs: nsFromBigInt(samples),
-    interrupted,
-    notes,
-  };
-  if (identity.cplc) result.card.cplc = identity.cplc;
-  if (identity.iccid) result.card.iccid = identity.iccid;
-  if (timingModel) result.card.timingModel = timingModel;
-  if (spec.alg) result.operation.algorithm = spec.alg;
-  if (op?.operationsPerSample !== undefined) result.operation.operationsPerSample = op.operationsPerSample;
-  if (viaHarness.length > 0) result.transportSamplesNs = nsFromBigInt(viaHarness);
-  if (bare.length > 0) result.bareTransportSamplesNs = nsFromBigInt(bare);
-  if (op?.baseline) result.baselineSamplesNs = nsFromBigInt(baseline);
-  if (op?.keys && op.keys.count > 0) result.keyQuality = op.keys.summary();
+  const done = before.samples.length + samples.length;
+  const interrupted = done < iterations;
+  if (interrupted && !error) notes.push(`interrupted after ${done} of ${iterations} sample(s)`);
+  const result = build();
 
   let refused: string | undefined;
   if (op?.baseline && !interrupted) {
@@ -312,24 +378,83 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     if (!b.ok) {
       refused = `${b.reason}: ${b.message}`;
       notes.push(`no per-operation time reported: ${refused}`);
+      result.notes = [...notes];
     }
   }
 
   const valid = validateBenchResult(result);
   if (!valid.ok) throw new Error(`the bench result does not validate (a harness bug): ${valid.errors.join('; ')}`);
-  const file = await writeResult(result, o.outDir ?? join(process.cwd(), 'reports', 'bench'));
+  file ??= await claimResultFile(result, o.outDir ?? join(process.cwd(), 'reports', 'bench'));
+  await replaceResultFile(file, result);
   const outcome: BenchOutcome = { result, file };
   if (refused) outcome.refused = refused;
   if (error) outcome.error = error;
   return outcome;
 }
 
+/** An interrupted result to continue, checked against the request before any card is touched. */
+export interface Resumable {
+  file: string;
+  result: BenchResult;
+}
+
+/**
+ * Loads the result `--resume` names and checks it can be continued by this request: it validates, it was
+ * interrupted, and it timed the same operation (algorithm, loop) with the same profile. The card is
+ * compared once it answers (differentCard).
+ */
+export async function loadResumable(path: string, o: Pick<BenchOptions, 'profile'>, spec: BenchSpec): Promise<Resumable> {
+  const file = resolve(path);
+  let v;
+  try {
+    v = await loadBenchResult(file);
+  } catch (err) {
+    throw new BenchUsageError(`--resume ${path}: cannot read it (${osError(err)})`);
+  }
+  if (!v.ok) throw new BenchUsageError(`--resume ${path}: not a bench result simcert can continue:\n  ${v.errors.join('\n  ')}`);
+  const r = v.result;
+  const refuse = (why: string): never => {
+    throw new BenchUsageError(`--resume ${path}: ${why}; nothing was measured or written`);
+  };
+  if (!r.interrupted) refuse(`the run is complete (${r.samplesNs.length} of ${r.operation.iterations} samples), nothing to resume`);
+  const was = [r.operation.name, r.operation.algorithm, r.operation.operationsPerSample ? `loop ${r.operation.operationsPerSample}` : undefined].filter(Boolean).join(' ');
+  const now = [spec.op, spec.alg, spec.loop ? `loop ${spec.loop}` : undefined].filter(Boolean).join(' ');
+  if (was !== now) refuse(`it timed ${was}, this run asks for ${now}`);
+  if (r.profile.name !== o.profile.name) refuse(`it was made with profile "${r.profile.name}", not "${o.profile.name}"`);
+  if (r.keyQuality === undefined && spec.op === 'keygen' && r.samplesNs.length > 0) refuse('its keygen samples carry no key-quality summary to continue');
+  return { file, result: r };
+}
+
+/**
+ * Why the card now in the reader is not the one the interrupted run measured, or undefined when it is: the CPLC
+ * (which carries the chip's serial number) and the ICCID must both match where either run could read them;
+ * without either (a simulator), the ATR and the profile's card variant stand for the card.
+ */
+export function differentCard(prior: BenchResult, now: { atr: string; variant: string; cplc?: string; iccid?: string }): string | undefined {
+  const was = prior.card;
+  if (was.cplc !== undefined || now.cplc !== undefined) {
+    if (was.cplc?.toUpperCase() !== now.cplc?.toUpperCase()) return `a different card: CPLC ${now.cplc ?? '(not readable)'}, the run measured CPLC ${was.cplc ?? '(not read)'}`;
+  }
+  if (was.iccid !== undefined || now.iccid !== undefined) {
+    if (was.iccid !== now.iccid) return `a different card: ICCID ${now.iccid ?? '(not readable)'}, the run measured ICCID ${was.iccid ?? '(not read)'}`;
+  }
+  if (was.atr.toUpperCase() !== now.atr.toUpperCase()) return `a different card: ATR ${now.atr}, the run measured ATR ${was.atr}`;
+  if (was.variant !== now.variant) return `a different card: variant ${now.variant}, the run measured ${was.variant}`;
+  return undefined;
+}
+
+/** The interrupted run's notes without its "interrupted" lines, then this session's that are new. */
+function mergeNotes(earlier: readonly string[], now: readonly string[]): string[] {
+  const kept = earlier.filter((n) => !n.startsWith('interrupted after ') && !n.startsWith('interrupted during warm-up'));
+  return [...kept, ...now.filter((n) => !kept.includes(n))];
+}
+
 function slug(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'card';
 }
 
-/** Writes the result under a new name (never over an earlier run's); fails with the path and the OS error, no retry. */
-async function writeResult(r: BenchResult, dir: string): Promise<string> {
+/** Creates the result file under a new name (never over an earlier run's); fails with the path and the OS error. */
+async function claimResultFile(r: BenchResult, dir: string): Promise<string> {
   try {
     await makeDir(dir);
   } catch (err) {
@@ -338,15 +463,29 @@ async function writeResult(r: BenchResult, dir: string): Promise<string> {
   const stamp = r.startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
   const what = [r.operation.name, r.operation.algorithm, r.operation.operationsPerSample ? `loop${r.operation.operationsPerSample}` : undefined].filter(Boolean).join('-');
   const base = `${stamp}-${slug(r.profile.name)}-${what}`;
-  const text = `${JSON.stringify(r, null, 2)}\n`;
   for (let n = 1; ; n++) {
     const file = join(dir, `${base}${n === 1 ? '' : `-${n}`}.json`);
     try {
-      await writeFile(file, text, { flag: 'wx' });
+      await writeFile(file, `${JSON.stringify(r, null, 2)}\n`, { flag: 'wx' });
       return file;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || n > 100) throw new EnvironmentError(`cannot write bench results to ${file}: ${osError(err)}`);
     }
+  }
+}
+
+/**
+ * Rewrites the result file whole, atomically: the new text goes to a file beside it that is then renamed over it,
+ * so whatever stops the run (Ctrl-C, a crash, the power) leaves either the previous version or the new one, each a
+ * complete result that validates.
+ */
+async function replaceResultFile(file: string, r: BenchResult): Promise<void> {
+  const partial = `${file}.partial`;
+  try {
+    await writeFile(partial, `${JSON.stringify(r, null, 2)}\n`);
+    await rename(partial, file);
+  } catch (err) {
+    throw new EnvironmentError(`cannot write bench results to ${file}: ${osError(err)}`);
   }
 }
 

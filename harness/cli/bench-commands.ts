@@ -3,7 +3,8 @@
 // Exit codes: 0 done; 1 a card or harness error (samples measured before it are still written), or a loop run whose
 // baseline could not be subtracted (no per-operation figure); 2 bad usage or input; 3 environment (no JDK or PC/SC,
 // an output folder or file that cannot be written: checked before the first sample); 130 interrupted (Ctrl-C or
-// SIGTERM: the APDU in flight is finished and the samples so far are written, marked interrupted).
+// SIGTERM: the APDU in flight is finished and the samples so far are written, marked interrupted). Every sample is
+// written to the result file as it is taken; `bench --resume FILE` continues an interrupted run in the same file.
 import { join, relative, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { glob } from 'tinyglobby';
@@ -12,7 +13,7 @@ import { buildComparison, renderHtml, renderMarkdown } from '../bench/compare.ts
 import { generateReport } from '../report/allure.ts';
 import { progressOn } from '../bench/progress.ts';
 import { loadBenchResult, type BenchResult } from '../bench/result.ts';
-import { ALGORITHMS, BenchUsageError, checkRequest, describeResult, OPERATIONS, runBench, type BenchOptions } from '../bench/run.ts';
+import { ALGORITHMS, BenchUsageError, checkRequest, describeResult, loadResumable, OPERATIONS, runBench, type BenchOptions } from '../bench/run.ts';
 import { loadProfile } from '../profile/index.ts';
 import type { Profile } from '../profile/types.ts';
 import { EnvironmentError, EXIT, EXIT_CODES_HELP } from '../run/errors.ts';
@@ -37,7 +38,7 @@ function shown(file: string): string {
 }
 
 /** The run's own options as runBench takes them, plus what the command line adds around the runs. */
-type BenchCliOptions = Pick<BenchOptions, 'op' | 'alg' | 'iterations' | 'warmup' | 'loop' | 'transportIterations'> & {
+type BenchCliOptions = Pick<BenchOptions, 'op' | 'alg' | 'iterations' | 'warmup' | 'loop' | 'transportIterations' | 'resume'> & {
   profile: string[];
   out?: string;
   /** Folder whose allure-results / allure-report get the run; false with --no-report. */
@@ -56,6 +57,7 @@ export function registerBenchCommands(program: Command, setExitCode: (code: numb
     .option('--loop <N>', 'run N operations inside one APDU with the benchmark applet and subtract a zero-iteration baseline (JCAlgTest method; sign and keygen, rsa2048 or p256)', wholeNumber(1))
     .option('--transport-iterations <N>', 'minimal-APDU round trips per path (harness and bare transport), 0 to skip', wholeNumber(0))
     .option('-o, --out <DIR>', 'folder for the JSON results', 'reports/bench')
+    .option('--resume <FILE>', 'continue the interrupted run in FILE (same card, operation and algorithm; no warm-up; samples appended to FILE)')
     .option('--report <DIR>', 'add each run to the Allure results and report in DIR (allure-results/, allure-report/)', 'reports')
     .option('--no-report', 'write the JSON results only')
     .addHelpText('after', `\n${EXIT_CODES_HELP}`)
@@ -86,6 +88,7 @@ function benchOptions(o: BenchCliOptions, profile: Profile, outDir: string): Ben
     ...(o.warmup !== undefined ? { warmup: o.warmup } : {}),
     ...(o.loop !== undefined ? { loop: o.loop } : {}),
     ...(o.transportIterations !== undefined ? { transportIterations: o.transportIterations } : {}),
+    ...(o.resume !== undefined ? { resume: o.resume } : {}),
   };
 }
 
@@ -96,10 +99,19 @@ async function benchCommand(o: BenchCliOptions): Promise<number> {
   const profiles: Array<{ arg: string; profile: Profile }> = [];
   for (const f of files) profiles.push({ arg: shown(f), profile: await loadProfile(f, { knownSuites: known }) });
 
-  // The request is checked against every profile's ICS before the machine or any folder is looked at.
+  // The request is checked against every profile's ICS (and the run to resume) before the machine or any folder is
+  // looked at.
+  if (o.resume !== undefined && profiles.length !== 1) {
+    console.error(`simcert: --resume continues one run: give the one profile it was made with (got ${profiles.length})`);
+    return EXIT.usage;
+  }
   for (const { profile } of profiles) {
     try {
-      checkRequest(benchOptions(o, profile, ''));
+      const { spec } = checkRequest(benchOptions(o, profile, ''));
+      if (o.resume !== undefined) {
+        await loadResumable(o.resume, { profile }, spec);
+        await ensureWritableFile(o.resume, 'the bench result to resume');
+      }
     } catch (err) {
       if (!(err instanceof BenchUsageError)) throw err;
       console.error(`simcert: ${err.message}`);
