@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../paths.ts';
+import { createAppletProfile } from '../testing/create-applet-profile.ts';
 import { runSuites } from '../run/run.ts';
 import { junitCases, junitXml } from './junit.ts';
 import { readAllureResults, type AllureResult } from './portability.ts';
@@ -45,28 +46,10 @@ let results: AllureResult[];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'simcert-junit-'));
-  const profile = (name: string, faults: string): string => [
-    `name: ${name}`,
-    'card: { carrier: simcert, variant: junit-test, emulated: true, testCard: true }',
-    'ics: { t1: true, extendedLength: true, logicalChannels: 1 }',
-    'ixit:',
-    '  transport: sim',
-    '  jpki:',
-    '    pin: { value: "1234" }',
-    '    signingPin: { value: "SIMCERT1" }',
-    '    install: create-applet',
-    `    personalization: { source: fixture, vectors: ${join(repoRoot, 'vectors', 'jpki')} }`,
-    'sim:',
-    '  atr: 3BFA1800008131FE454A434F5033315632333298',
-    '  iccid: "8981100000000000017"',
-    '  extendedLength: true',
-    '  logicalChannels: 1',
-    '  apduBufferSize: 2048',
-    '  applets: [{ aid: D392F000260100000001, class: org.simcert.applets.jpki.JpkiApplet, codebase: jpki }]',
-    ...(faults ? [`  faults: { removeAfterApdus: ${faults} }`] : []),
-    'suites: [jpki-signing]',
-    '',
-  ].join('\n');
+  const profile = (name: string, faults: string): string => createAppletProfile({
+    name, variant: 'junit-test', ics: 'logicalChannels: 1',
+    sim: ['  iccid: "8981100000000000017"', '  logicalChannels: 1', ...(faults ? [`  faults: { removeAfterApdus: ${faults} }`] : [])],
+  });
   await writeFile(join(dir, 'a-pulled.yaml'), profile('Card pulled after 5 APDUs', '5'));
   await writeFile(join(dir, 'b-clean.yaml'), profile('Card left alone', ''));
   junitFile = join(dir, 'junit', 'results.xml');

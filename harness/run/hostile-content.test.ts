@@ -5,7 +5,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../paths.ts';
+import { createAppletProfile } from '../testing/create-applet-profile.ts';
 import { readAllureResults, type AllureResult } from '../report/portability.ts';
 import { runSuites } from './run.ts';
 
@@ -18,26 +18,9 @@ const CERTIFICATE_MALFORMED = 'Certificate with an impossible DER length';
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'simcert-hostile-'));
-  const profile = (name: string, mode: string, command: string): string => [
-    `name: ${name}`,
-    'card: { carrier: simcert, variant: hostile-test, emulated: true, testCard: true }',
-    'ics: { t1: true, extendedLength: true }',
-    'ixit:',
-    '  transport: sim',
-    '  jpki:',
-    '    pin: { value: "1234" }',
-    '    signingPin: { value: "SIMCERT1" }',
-    '    install: create-applet',
-    `    personalization: { source: fixture, vectors: ${join(repoRoot, 'vectors', 'jpki')} }`,
-    'sim:',
-    '  atr: 3BFA1800008131FE454A434F5033315632333298',
-    '  extendedLength: true',
-    '  apduBufferSize: 2048',
-    '  applets: [{ aid: D392F000260100000001, class: org.simcert.applets.jpki.JpkiApplet, codebase: jpki }]',
-    `  faults: { hostile: ${mode}, hostileCommand: "${command}" }`,
-    'suites: [jpki-signing]',
-    '',
-  ].join('\n');
+  const profile = (name: string, mode: string, command: string): string => createAppletProfile({
+    name, variant: 'hostile-test', sim: [`  faults: { hostile: ${mode}, hostileCommand: "${command}" }`],
+  });
   await writeFile(join(dir, 'a.yaml'), profile(SIGNATURE_CORRUPTED, 'corrupt-data', '802A'));
   await writeFile(join(dir, 'b.yaml'), profile(CERTIFICATE_MALFORMED, 'bad-length', '00B0'));
   code = await runSuites({ profiles: [join(dir, 'a.yaml'), join(dir, 'b.yaml')], out: join(dir, 'out'), log: () => undefined, runnerOutput: 'drop' });

@@ -5,7 +5,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../paths.ts';
+import { createAppletProfile } from '../testing/create-applet-profile.ts';
 import { readAllureResults, type AllureResult } from '../report/portability.ts';
 import { runSuites } from './run.ts';
 
@@ -16,26 +16,9 @@ let results: AllureResult[];
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'simcert-run-'));
   // The card is installed with CREATE APPLET here, so that the APDU count of provisioning stays small and known.
-  const profile = (name: string, faults: string): string => [
-    `name: ${name}`,
-    'card: { carrier: simcert, variant: run-test, emulated: true, testCard: true }',
-    'ics: { t1: true, extendedLength: true }',
-    'ixit:',
-    '  transport: sim',
-    '  jpki:',
-    '    pin: { value: "1234" }',
-    '    signingPin: { value: "SIMCERT1" }',
-    '    install: create-applet',
-    `    personalization: { source: fixture, vectors: ${join(repoRoot, 'vectors', 'jpki')} }`,
-    'sim:',
-    '  atr: 3BFA1800008131FE454A434F5033315632333298',
-    '  extendedLength: true',
-    '  apduBufferSize: 2048',
-    '  applets: [{ aid: D392F000260100000001, class: org.simcert.applets.jpki.JpkiApplet, codebase: jpki }]',
-    ...(faults ? [`  faults: { removeAfterApdus: ${faults} }`] : []),
-    'suites: [jpki-signing]',
-    '',
-  ].join('\n');
+  const profile = (name: string, faults: string): string => createAppletProfile({
+    name, variant: 'run-test', ...(faults ? { sim: [`  faults: { removeAfterApdus: ${faults} }`] } : {}),
+  });
   const faulty = profile('Card pulled after 30 APDUs', '30');
   const clean = profile('Card left alone', '');
   await writeFile(join(dir, 'a-faulty.yaml'), faulty);
