@@ -10,6 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { openssl } from '../testing/openssl.ts';
 import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadJpkiVectors, type JpkiVectors } from '../jpki/vectors.ts';
@@ -33,17 +34,6 @@ let signer: OcspSigner;
 let list: RevocationList;
 /** The vectors' certificate (serial 0x1000) and a known-answer signature of its key. */
 let rsa: Pick<VerifyRequest, 'userCert' | 'signed' | 'signature'>;
-
-/** Exit status and everything OpenSSL said (asynchronously: the responder answers from this same process). */
-async function openssl(args: string[]): Promise<{ code: number; out: string }> {
-  try {
-    const r = await run('openssl', args);
-    return { code: 0, out: r.stdout + r.stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
-  }
-}
 
 async function pem(name: string, der: Uint8Array): Promise<string> {
   await writeFile(join(dir, `${name}.der`), der);

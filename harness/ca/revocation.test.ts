@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { openssl } from '../testing/openssl.ts';
 import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadJpkiVectors } from '../jpki/vectors.ts';
@@ -25,17 +26,6 @@ const VERIFY_AT = String(utc(2026, 3, 6).getTime() / 1000);
 let ca: TestCa;
 let dir: string;
 let states: Record<'empty' | 'compromised' | 'lost' | 'found' | 'givenUp', RevocationList>;
-
-/** Exit status and everything OpenSSL said; execFile rejects on a non-zero status, which several cases expect. */
-async function openssl(args: string[]): Promise<{ code: number; out: string }> {
-  try {
-    const r = await run('openssl', args);
-    return { code: 0, out: r.stdout + r.stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
-  }
-}
 
 async function writeCrl(name: string, der: Uint8Array): Promise<string> {
   await writeFile(join(dir, `${name}.der`), der);
