@@ -136,6 +136,17 @@ release() {
   if [ "$started_here" = 1 ]; then stop_ours; started_here=0; fi
 }
 
+# run and hold: pcscd up with the readers to this invocation alone until it exits (release on any exit).
+hold_pcscd() {
+  check_can_run
+  private_state
+  take_lock
+  trap release EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM HUP
+  start_pcscd
+}
+
 case "${1:-}" in
   install)
     if ! have_packages; then
@@ -151,25 +162,13 @@ case "${1:-}" in
     shift
     [ "${1:-}" = -- ] && shift
     [ $# -gt 0 ] || die "usage: $0 run -- COMMAND [ARG...]" 2
-    check_can_run
-    private_state
-    take_lock
-    trap release EXIT
-    trap 'exit 130' INT
-    trap 'exit 143' TERM HUP
-    start_pcscd
+    hold_pcscd
     rc=0
     "$@" 9>&- || rc=$?
     exit "$rc"
     ;;
   hold)
-    check_can_run
-    private_state
-    take_lock
-    trap release EXIT
-    trap 'exit 130' INT
-    trap 'exit 143' TERM HUP
-    start_pcscd
+    hold_pcscd
     if [ "$started_here" = 1 ]; then say "ready (pcscd started here, log $log)"; else say "ready (pcscd run by someone else)"; fi
     # Until the holder closes our standard input (or dies). In the background so that a signal runs the trap.
     exec 8<&0
