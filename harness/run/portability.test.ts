@@ -31,7 +31,7 @@ beforeAll(async () => {
   matrix = await buildMatrix(join(dir, 'allure-results'));
   html = await readFile(join(dir, 'portability.html'), 'utf8');
   md = await readFile(join(dir, 'portability.md'), 'utf8');
-}, 600_000);
+}, 900_000);
 
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
