@@ -112,7 +112,7 @@ function isExtended(apdu: Uint8Array): boolean {
   return apdu.length >= 7 && apdu[4] === 0;
 }
 
-/** Reader state for \`simcert readers\`: the listing plus the protocol pcsc-lite negotiates with the card. */
+/** Reader state for `simcert readers`: the listing plus the protocol pcsc-lite negotiates with the card. */
 export interface ReaderStatus extends ReaderInfo {
   /** The protocol of a shared connection (the card left as it was), or why none was made. */
   protocol?: 'T=0' | 'T=1';
