@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { SW, describeSw } from '../harness/apdu/status-words.ts';
 import { hex } from '../harness/bytes.ts';
 import { EF, HALF, JpkiClient, type JpkiHalf } from '../harness/jpki/client.ts';
-import { loadJpkiVectors } from '../harness/jpki/vectors.ts';
+import { loadSuiteFixture } from './support/fixture.ts';
 import { applicableTest, type TestRef } from './support/applicability.ts';
 import { loadSuiteProfile, noSigningPin, onCard, openJpkiCard, profileLine, type CardContext } from './support/card-context.ts';
 import { expectProvisioned } from './support/provisioned.ts';
@@ -22,7 +22,7 @@ import { ABC, cardCertificate, HALF_LABEL, signAndVerify } from './support/signa
 const SUITE = 'handset-swap';
 const profile = await loadSuiteProfile();
 const jp = profile.ixit.jpki;
-const fixture = jp.personalization.source === 'fixture' ? await loadJpkiVectors(jp.personalization.vectors) : undefined;
+const fixture = await loadSuiteFixture(profile);
 const noPassword = noSigningPin(profile);
 
 let ctx: CardContext;

@@ -19,7 +19,9 @@ import { deleteAid, installAndMakeSelectable, installForPersonalization, setAppl
 import { apduPermitted, encodeDelete, encodeStoreRules, resolveAccess, storeDataCommand, type RefArDo } from '../harness/gp/ara-m.ts';
 import { EF } from '../harness/jpki/client.ts';
 import { personalizeThroughDomain } from '../harness/jpki/provision.ts';
-import { loadJpkiVectors, type JpkiVectors } from '../harness/jpki/vectors.ts';
+import type { JpkiVectors } from '../harness/jpki/vectors.ts';
+import { loadSuiteFixture } from './support/fixture.ts';
+import { ABC, cardCertificate, signAndVerify } from './support/signatures.ts';
 import { araMAid, describeRules, provisionSimAraM, readRules } from './support/access-rules.ts';
 import { applicableTest, type MoreOptions, type TestRef } from './support/applicability.ts';
 import { loadSuiteProfile, onCard, openJpkiCard, type CardContext } from './support/card-context.ts';
@@ -32,7 +34,7 @@ const SUITE = 'service-lifecycle';
 const profile = await loadSuiteProfile();
 const jp = profile.ixit.jpki;
 const jpkiAid = jp.aid.toUpperCase();
-const fixture = jp.personalization.source === 'fixture' ? await loadJpkiVectors(jp.personalization.vectors) : undefined;
+const fixture = await loadSuiteFixture(profile);
 /** Locking the JPKI AP, changing access rules and re-installing are for cards the lab may change. */
 const mayChangeCard = profile.card.emulated || profile.card.testCard;
 /** The route's reason, when the IXIT gives no security domain to lock, update rules or re-install through. */
@@ -177,8 +179,19 @@ describe(`service lifecycle — ${profile.name}`, () => {
     requireProvisioned();
     const pers = jp.personalization;
     if (!fixture || pers.source !== 'fixture') throw new Error('needs the fixture personalization: its CA key issues the CRLs');
-    const ka = knownAnswer(fixture);
+    const ka = fixture.ec ? undefined : knownAnswer(fixture);
     const ca: TestCa = await loadTestCa(pers.vectors);
+    // A login signature: over the RSA fixture's known DigestInfo (byte-exact), or, with EC keys, ECDSA over SHA-384
+    // (P-384) or SHA-256 of "abc", verified with the certificate on the card (ECDSA is randomized: no known answer).
+    let signed = ka?.digestInfo ?? new Uint8Array(0);
+    const login = async (cert: Uint8Array): Promise<Uint8Array> => {
+      if (ka) return signOnce(ka.digestInfo);
+      await jpki.selectAp();
+      expect(await jpki.verifyPin(pin)).toEqual({ verified: true });
+      const made = await signAndVerify(jpki, 'userAuth', cardCertificate(cert, 'EF 000A (user-authentication certificate)'), ABC);
+      signed = made.signed;
+      return made.signature;
+    };
     const timeline: string[] = ['| time (UTC) | who | what | result |', '|---|---|---|---|'];
     const log = (who: string, what: string, result: string): void => {
       timeline.push(`| ${new Date().toISOString()} | ${who} | ${what} | ${result} |`);
@@ -194,7 +207,7 @@ describe(`service lifecycle — ${profile.name}`, () => {
       return crl;
     };
     const relyingParty = (userCert: Uint8Array, signature: Uint8Array, crl: Uint8Array): Verdict => {
-      const v = verifyUserAuthSignature({ userCert, caCert: ca.der, crl, at: new Date(), signed: ka.digestInfo, signature });
+      const v = verifyUserAuthSignature({ userCert, caCert: ca.der, crl, at: new Date(), signed, signature });
       log('relying party', 'verifies a login signature', v.accepted ? 'accepted' : `refused: ${v.reasons.join('; ')}`);
       return v;
     };
@@ -209,7 +222,7 @@ describe(`service lifecycle — ${profile.name}`, () => {
       const n = responder.exchanges.length;
       await allure.attachment(`OCSP request ${n} (DER)`, Buffer.from(request), { contentType: 'application/ocsp-request', fileExtension: 'orq' });
       await allure.attachment(`OCSP response ${n} (DER)`, Buffer.from(response), { contentType: 'application/ocsp-response', fileExtension: 'ors' });
-      const v = verifyUserAuthSignature({ userCert, caCert: ca.der, ocsp: { response, nonce }, at: new Date(), signed: ka.digestInfo, signature });
+      const v = verifyUserAuthSignature({ userCert, caCert: ca.der, ocsp: { response, nonce }, at: new Date(), signed, signature });
       log('relying party', `verifies a login signature through OCSP (response ${n})`, v.accepted ? 'accepted' : `refused: ${v.reasons.join('; ')}`);
       return v;
     };
@@ -221,9 +234,9 @@ describe(`service lifecycle — ${profile.name}`, () => {
       const serial = parseCertificate(cert).serialHex;
       issued.push(serial);
       await allure.parameter('certificate serial', serial);
-      const sigBefore = await allure.step('sign in service', () => signOnce(ka.digestInfo));
+      const sigBefore = await allure.step('sign in service', () => login(cert));
       log('card', 'COMPUTE DIGITAL SIGNATURE', 'signed');
-      expect(hex(sigBefore), `the card's signature differs from the known answer (${ka.source})`).toBe(hex(ka.signature));
+      if (ka) expect(hex(sigBefore), `the card's signature differs from the known answer (${ka.source})`).toBe(hex(ka.signature));
       expect(relyingParty(cert, sigBefore, await publish()).accepted, 'in service the relying party accepts').toBe(true);
       expect((await relyingPartyOcsp(cert, sigBefore)).accepted, 'in service OCSP answers good').toBe(true);
 
@@ -237,7 +250,7 @@ describe(`service lifecycle — ${profile.name}`, () => {
       const sel = await ctx.card.session.transmit({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x0c, data: fromHex(jpkiAid) }, { name: 'SELECT JPKI AP (locked)' });
       log('phone', 'SELECT JPKI AP', describeSw(sel.sw));
       expect(describeSw(sel.sw), `SELECT of the locked JPKI AP (ixit.jpki.lockedSelectSw)`).toBe(describeSw(Number.parseInt(jp.lockedSelectSw, 16)));
-      const signSw = await jpki.trySign(ka.digestInfo);
+      const signSw = await jpki.trySign(ka?.digestInfo ?? new Uint8Array(51));
       log('phone', 'COMPUTE DIGITAL SIGNATURE', describeSw(signSw));
       expect(isOk(signSw), `a locked JPKI AP must not sign (the card answered ${describeSw(signSw)})`).toBe(false);
       list = suspend(list, serial, new Date());
@@ -260,10 +273,11 @@ describe(`service lifecycle — ${profile.name}`, () => {
       await jpki.selectAp();
       const certAfter = await jpki.readEf(EF.USER_AUTH_CERT);
       expect(equalBytes(certAfter, cert), 'the certificate is the same after the suspension').toBe(true);
-      const sigAfter = await allure.step('sign after resuming', () => signOnce(ka.digestInfo));
+      const sigAfter = await allure.step('sign after resuming', () => login(certAfter));
       log('card', 'COMPUTE DIGITAL SIGNATURE', 'signed');
-      // RSA PKCS #1 v1.5 is deterministic: the same bytes mean the same key.
-      expect(hex(sigAfter), 'the same key signs after resuming').toBe(hex(sigBefore));
+      // RSA PKCS #1 v1.5 is deterministic: the same bytes mean the same key. An ECDSA signature was verified with
+      // the certificate, which is unchanged: the same key.
+      if (ka) expect(hex(sigAfter), 'the same key signs after resuming').toBe(hex(sigBefore));
       expect(relyingParty(certAfter, sigAfter, crl).accepted, 'after resuming the relying party accepts').toBe(true);
       expect((await relyingPartyOcsp(certAfter, sigAfter)).accepted, 'after resuming OCSP answers good again').toBe(true);
 
@@ -282,7 +296,7 @@ describe(`service lifecycle — ${profile.name}`, () => {
       await allure.attachment('suspension and revocation timeline', timeline.join('\n'), { contentType: 'text/markdown' });
     }
   }, {
-    when: 'app_lock and rsa2048',
+    when: fixture?.ec ? `app_lock and ec_${fixture.ec.curve}` : 'app_lock and rsa2048',
     routeLacks: noDomain,
     skip: firstReason(!fixture && 'the certificate must come from the test CA (ixit.jpki.personalization: fixture)', !mayChangeCard && CHANGES_CARD),
   });
@@ -330,8 +344,15 @@ describe(`service lifecycle — ${profile.name}`, () => {
       await installForPersonalization(ch, jpkiAid);
       await personalizeThroughDomain(ch, fixture, pin, jp.pinTryLimit);
     });
-    const sig = await allure.step('sign after re-personalization', () => signOnce(ka.digestInfo));
-    expect(hex(sig), `the card's signature differs from the known answer (${ka.source})`).toBe(hex(ka.signature));
+    if (fixture.ec) {
+      // ECDSA is randomized: the signature is verified with the fixture's certificate (and its r goes to the ledger).
+      await jpki.selectAp();
+      expect(await jpki.verifyPin(pin)).toEqual({ verified: true });
+      await signAndVerify(jpki, 'userAuth', cardCertificate(fixture.files.get('000A')!, 'the fixture\'s user-authentication certificate'), ABC);
+    } else {
+      const sig = await allure.step('sign after re-personalization', () => signOnce(ka.digestInfo));
+      expect(hex(sig), `the card's signature differs from the known answer (${ka.source})`).toBe(hex(ka.signature));
+    }
   }, {
     routeLacks: jp.install !== 'gp' ? `the harness re-installs the applet only through GlobalPlatform (ixit.jpki.install is ${jp.install})` : undefined,
     skip: firstReason(!mayChangeCard && CHANGES_CARD),

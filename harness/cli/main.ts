@@ -109,9 +109,9 @@ export async function main(argv: string[]): Promise<number> {
       const readers = listReaders();
       if (readers.length === 0) console.log('no readers');
       if (o.profile.length === 0) {
-        for (const r of readers) {
-          console.log(`${r.name}\t${r.card}${r.inUse ? ' (in use)' : ''}${r.atr ? `\t${hex(r.atr, ' ')}` : ''}`);
-        }
+        const { readerStatus } = await import('../transport/pcsc.ts');
+        const { formatReaderLine } = await import('./readers-format.ts');
+        for (const r of await readerStatus()) console.log(formatReaderLine(r));
         return;
       }
       const { loadProfile } = await import('../profile/index.ts');

@@ -127,12 +127,15 @@ export function personalizationDgis(p: JpkiPersonalization): Dgi[] {
   ];
 }
 
-/** The known-answer fixture of vectors/jpki: the NIST key for user authentication, the Wycheproof key for signing. */
+/**
+ * The known-answer fixture of vectors/jpki: the NIST key for user authentication, the Wycheproof key for signing;
+ * or, when the fixture carries EC keys (`v.ec`), those two scalars.
+ */
 export function fixturePersonalization(v: JpkiVectors, pin = v.pin, tryLimit = v.pinTryLimit, signingPin = v.signingPin,
   signingTryLimit = v.signingPinTryLimit): JpkiPersonalization {
   return {
-    userAuth: { key: { kind: 'rsa', key: v.key }, pin, tryLimit },
-    signing: { key: { kind: 'rsa', key: v.signingKey }, pin: signingPin, tryLimit: signingTryLimit },
+    userAuth: { key: v.ec ? { kind: 'ec', d: v.ec.userAuth } : { kind: 'rsa', key: v.key }, pin, tryLimit },
+    signing: { key: v.ec ? { kind: 'ec', d: v.ec.signing } : { kind: 'rsa', key: v.signingKey }, pin: signingPin, tryLimit: signingTryLimit },
     files: v.files,
   };
 }
@@ -170,6 +173,7 @@ export async function personalizeFixture(session: CardSession, v: JpkiVectors, p
   signingPin = v.signingPin): Promise<number> {
   session.trace.registerSecret(v.key.d);
   session.trace.registerSecret(v.signingKey.d);
+  if (v.ec) for (const d of [v.ec.userAuth, v.ec.signing]) session.trace.registerSecret(d);
   return personalize(session, fixturePersonalization(v, pin, tryLimit, signingPin), blockSize);
 }
 

@@ -65,6 +65,11 @@ export interface JpkiVectors {
   signingPin: string;
   signingPinTryLimit: number;
   ecKeys: Record<EcCurve, EcTestKey>;
+  /**
+   * Set when the fixture is personalized with EC keys instead of the RSA ones (a profile's ixit.jpki.keyAlgorithm,
+   * suites/support/fixture.ts): the two private scalars; `files` then holds certificates that certify them.
+   */
+  ec?: { curve: EcCurve; userAuth: Uint8Array; signing: Uint8Array };
 }
 
 async function json<T>(dir: string, name: string): Promise<T> {

@@ -158,6 +158,11 @@ export function checkRules(p: Profile, opts: RuleOptions): RuleProblem[] {
       add(['ixit', 'jpki', 'personalization', 'source'], 'fixture personalization writes a published test key: emulated or test cards only');
     }
   }
+  // The suites put keys of this type in the card: a card that does not claim the algorithm cannot hold them.
+  const keyAlg = ixit.jpki.keyAlgorithm;
+  const claimed = { rsa2048: ics.rsa2048, p256: ics.ecP256, p384: ics.ecP384 };
+  const claim = { rsa2048: 'ics.rsa2048', p256: 'ics.ecP256', p384: 'ics.ecP384' };
+  if (keyAlg && !claimed[keyAlg]) add(['ixit', 'jpki', 'keyAlgorithm'], `JPKI keys of type ${keyAlg} need ${claim[keyAlg]}: true`);
   if (ixit.jpki.install === 'create-applet' && !p.card.emulated) {
     add(['ixit', 'jpki', 'install'], "create-applet is jCardSim's simulator command; real cards install through GlobalPlatform");
   }

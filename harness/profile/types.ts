@@ -69,6 +69,8 @@ export interface Profile {
   file: string;
   name: string;
   description?: string;
+  /** false: the facts come from public sources and are not yet confirmed on a card (a card model's example profile). */
+  verified?: boolean;
   card: {
     carrier: string;
     variant: string;
@@ -124,6 +126,8 @@ export interface Profile {
       install: 'create-applet' | 'gp' | 'none';
       /** For a fixture, `vectors` is an absolute path. */
       personalization: Personalization;
+      /** Both keys' type in the instance the suites install and personalize; absent: rsa2048. */
+      keyAlgorithm?: 'rsa2048' | 'p256' | 'p384';
       /** Status word (hex) of SELECT of the JPKI AP while it is LOCKED. */
       lockedSelectSw: string;
     };

@@ -11,6 +11,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
 import { checkProfiles, formatProblem, loadProfile } from '../profile/index.ts';
 import type { Profile } from '../profile/types.ts';
+import { unverifiedNote } from '../profile/verified.ts';
 import { repoRoot } from '../paths.ts';
 import { generateReport } from '../report/allure.ts';
 import { junitCases, junitXml } from '../report/junit.ts';
@@ -100,6 +101,8 @@ export async function runSuites(opts: RunOptions): Promise<number> {
         continue;
       }
       opts.log(`\n== ${profile.name} (${relative(process.cwd(), profile.file)}): ${suites.join(', ')}`);
+      const unverified = unverifiedNote(profile);
+      if (unverified) opts.log(unverified);
       // One card's suites share the record of which tests passed, so a test in a later suite is blocked by the
       // failure in an earlier one (suites/support/outcomes.ts) even though each suite is a vitest of its own.
       const outcomes = await mkdtemp(join(tmp, 'outcomes-'));

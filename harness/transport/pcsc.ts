@@ -1,6 +1,7 @@
 // Real readers through pcsc-lite, via the `smartcard` N-API binding (an optional dependency: it needs
 // libpcsclite-dev and a compiler at install time, so its absence must produce an actionable message, not a crash).
 import { createRequire } from 'node:module';
+import { atrProtocols } from './atr-protocols.ts';
 import { CardGoneError, type ResetKind, type Transport } from './transport.ts';
 
 // The few parts of the binding this module uses, declared here so the harness type-checks without it installed.
@@ -93,6 +94,60 @@ export interface PcscOptions {
   reader: string;
   protocol: 'T=0' | 'T=1' | 'any';
   share?: 'shared' | 'exclusive';
+  /**
+   * Where the caller's demands come from (e.g. the profile lines that claim T=1 or extended length), named in the
+   * error when the reader or card refuses them, so the user knows which claim to correct.
+   */
+  claims?: { protocol?: string; extendedLength?: string };
+}
+
+/** The reader or the card does not speak the protocol asked for (pcsc-lite: SCARD_E_PROTO_MISMATCH). */
+export class ProtocolRefusedError extends Error {}
+
+/** The reader refused to carry a command the card may well take (an extended-length APDU), the card still in it. */
+export class ReaderRefusedError extends Error {}
+
+/** An extended-length command APDU (ISO/IEC 7816-4 5.1): a zero byte where a short Lc/Le would be, then two bytes. */
+function isExtended(apdu: Uint8Array): boolean {
+  return apdu.length >= 7 && apdu[4] === 0;
+}
+
+/** Reader state for `simcert readers`: the listing plus the protocol pcsc-lite negotiates with the card. */
+export interface ReaderStatus extends ReaderInfo {
+  /** The protocol of a shared connection (the card left as it was), or why none was made. */
+  protocol?: 'T=0' | 'T=1';
+  protocolError?: string;
+}
+
+/**
+ * Lists the readers and, for each present card not held exclusively by someone else, connects in shared mode with
+ * T=0 or T=1 allowed to read the negotiated protocol, then leaves the card as it was (no reset, no APDU).
+ */
+export async function readerStatus(): Promise<ReaderStatus[]> {
+  const pcsc = loadPcsc();
+  const out: ReaderStatus[] = [];
+  for (const r of listReaders()) {
+    if (r.card !== 'present' || r.inUse) {
+      out.push(r);
+      continue;
+    }
+    const ctx = openContext(pcsc);
+    try {
+      const reader = ctx.listReaders().find((x) => x.name === r.name);
+      if (!reader) {
+        out.push({ ...r, protocolError: 'the reader went away' });
+        continue;
+      }
+      const card = await reader.connect(pcsc.SCARD_SHARE_SHARED, pcsc.SCARD_PROTOCOL_T0 | pcsc.SCARD_PROTOCOL_T1);
+      out.push({ ...r, protocol: card.protocol === pcsc.SCARD_PROTOCOL_T0 ? 'T=0' : 'T=1' });
+      card.disconnect(pcsc.SCARD_LEAVE_CARD);
+    } catch (err) {
+      out.push({ ...r, protocolError: (err as Error).message });
+    } finally {
+      ctx.close();
+    }
+  }
+  return out;
 }
 
 export class PcscTransport implements Transport {
@@ -132,7 +187,13 @@ export class PcscTransport implements Transport {
     try {
       this.card = await chosen.connect(this.shareMode(), this.protocolMask());
     } catch (err) {
-      throw new CardGoneError(`cannot connect to the card in "${chosen.name}": ${(err as Error).message}`);
+      const msg = (err as Error).message;
+      if (/protocol mismatch/i.test(msg) && this.opts.protocol !== 'any') {
+        const offered = chosen.atr && chosen.atr.length > 1 ? offeredBy(Uint8Array.from(chosen.atr)) : '';
+        throw new ProtocolRefusedError(`reader "${chosen.name}": the card does not take ${this.opts.protocol} (${msg})${offered}` +
+          `${this.opts.claims?.protocol ? `, but ${this.opts.claims.protocol}` : ''}: correct the claim or use a card and reader that speak ${this.opts.protocol}`);
+      }
+      throw new CardGoneError(`cannot connect to the card in "${chosen.name}": ${msg}`);
     }
     this.atr = Uint8Array.from(this.card.atr ?? chosen.atr ?? []);
   }
@@ -148,7 +209,15 @@ export class PcscTransport implements Transport {
       // The APDU layer does GET RESPONSE and 6Cxx itself so that every round is traced.
       return Uint8Array.from(await this.card.transmit(Buffer.from(apdu), { maxRecvLength: 65538, autoGetResponse: false }));
     } catch (err) {
-      throw new CardGoneError(`transmit on "${this.reader}" failed: ${(err as Error).message}`);
+      const msg = (err as Error).message;
+      // pcsc-lite may report the failed exchange a moment before it marks the reader empty: give it that moment.
+      const removed = await waitForCard(this.reader, 'absent', 2000).then(() => true, () => false);
+      if (removed) throw new CardGoneError(`card removed from reader "${this.reader}" (${msg})`);
+      if (isExtended(apdu)) {
+        throw new ReaderRefusedError(`reader "${this.reader}" refused an extended-length APDU of ${apdu.length} bytes (${msg}), the card still in it` +
+          `${this.opts.claims?.extendedLength ? `; ${this.opts.claims.extendedLength}` : ''}: use a reader that carries extended APDUs, or claim extendedLength: false`);
+      }
+      throw new CardGoneError(`transmit on "${this.reader}" failed: ${msg}`);
     }
   }
 
@@ -169,6 +238,16 @@ export class PcscTransport implements Transport {
     this.card = undefined;
     this.ctx?.close();
     this.ctx = undefined;
+  }
+}
+
+/** ", its ATR offers T=0" etc., for an error message; empty when the ATR cannot be read. */
+function offeredBy(atr: Uint8Array): string {
+  try {
+    const p = atrProtocols(atr);
+    return p.length > 0 ? `; its ATR offers ${p.join(' and ')}` : '';
+  } catch {
+    return '';
   }
 }
 

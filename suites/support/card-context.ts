@@ -9,6 +9,7 @@ import { inspectProfile, ProfileError, resolveSecret } from '../../harness/profi
 import type { LayeredSourceMap } from '../../harness/profile/layers.ts';
 import type { Profile } from '../../harness/profile/types.ts';
 import { knownSuites } from '../../harness/run/suites.ts';
+import { unverifiedNote } from '../../harness/profile/verified.ts';
 
 export interface CardContext {
   profile: Profile;
@@ -79,6 +80,8 @@ export async function profileLabels(profile: Profile, suite: string): Promise<vo
   await allure.label('conformance suite', suite);
   await allure.parameter('profile', profile.name);
   await allure.parameter('profile file', relative(process.cwd(), profile.file), { excluded: true });
+  const unverified = unverifiedNote(profile);
+  if (unverified) await allure.parameter('profile facts', unverified, { excluded: true });
 }
 
 export async function onCard(ctx: CardContext, suite: string, body: () => Promise<void>): Promise<void> {

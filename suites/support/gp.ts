@@ -17,6 +17,8 @@ import { resolveSecret } from '../../harness/profile/index.ts';
 import type { Profile } from '../../harness/profile/types.ts';
 import { buildLab } from '../../harness/sim/build.ts';
 import type { CardContext } from './card-context.ts';
+import { installParameters } from '../../harness/jpki/key-algorithm.ts';
+import { keyAlgorithm } from './fixture.ts';
 
 export type GpSettings = NonNullable<Profile['ixit']['gp']>;
 
@@ -70,10 +72,11 @@ export function reported(ch: SecureChannel): SecureChannel {
  * INSTALL [for install] of the JPKI applet as the profile's IXIT asks for it: its AID, the memory quotas, and the
  * key type in the application data.
  */
-export function jpkiInstallSpec(profile: Profile, loadFileAid: string, applicationData?: Uint8Array): InstallSpec {
+export function jpkiInstallSpec(profile: Profile, loadFileAid: string,
+  applicationData: Uint8Array = installParameters(keyAlgorithm(profile))): InstallSpec {
   const aid = profile.ixit.jpki.aid;
   const quota = profile.ixit.gp?.quota;
-  return { loadFileAid, moduleAid: aid, instanceAid: aid, ...(applicationData ? { applicationData } : {}), ...(quota ? { quota } : {}) };
+  return { loadFileAid, moduleAid: aid, instanceAid: aid, ...(applicationData.length > 0 ? { applicationData } : {}), ...(quota ? { quota } : {}) };
 }
 
 const loadFiles = new Map<string, Promise<{ packageAid: string; bytes: Uint8Array }>>();

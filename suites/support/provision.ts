@@ -10,6 +10,7 @@ import type { JpkiVectors } from '../../harness/jpki/vectors.ts';
 import { signingSecret, type CardContext } from './card-context.ts';
 import { installAndMakeSelectable, installForPersonalization, loadLoadFile } from '../../harness/gp/content.ts';
 import { jpkiInstallSpec, jpkiLoadFile, openDomain } from './gp.ts';
+import { keyAlgorithm } from './fixture.ts';
 
 /** The applet-install test a suite's own GlobalPlatform install of the applet repeats: if it failed, theirs is blocked. */
 export const APPLET_INSTALLED = 'applet-install › installs the applet and makes it selectable';
@@ -25,9 +26,9 @@ export async function provisionJpki(ctx: CardContext, jpki: JpkiClient, pin: str
   // The applet is PERSONALIZED only with both halves; rules.ts makes a provisioning profile name the password.
   const signingPin = fixture ? await signingSecret(ctx.profile) : undefined;
   if (fixture && !signingPin) throw new Error(`${ctx.profile.file}: personalizing the JPKI AP needs ixit.jpki.signingPin`);
-  if (fixture) for (const d of [fixture.key.d, fixture.signingKey.d]) s.trace.registerSecret(d);
+  if (fixture) for (const d of [fixture.key.d, fixture.signingKey.d, ...(fixture.ec ? [fixture.ec.userAuth, fixture.ec.signing] : [])]) s.trace.registerSecret(d);
   if (jp.install === 'create-applet') {
-    await allure.step('install the applet (CREATE APPLET)', () => createApplet(s, fromHex(jp.aid)));
+    await allure.step('install the applet (CREATE APPLET)', () => createApplet(s, fromHex(jp.aid), keyAlgorithm(ctx.profile)));
   }
   if (jp.install === 'gp') {
     await allure.step('install the applet (GlobalPlatform: INSTALL [for load], LOAD, INSTALL [for install])', async () => {

@@ -14,7 +14,12 @@ function prompt(text: string): void {
 
 function pcscTransport(profile: Profile, reader: string): PcscTransport {
   const { ics } = profile;
-  return new PcscTransport({ reader, protocol: ics.t1 ? (ics.t0 ? 'any' : 'T=1') : 'T=0' });
+  // Named in the error when the reader or card refuses them: the claims the user must correct, and where.
+  const claims = {
+    protocol: `the profile claims ics.t0: ${ics.t0}, ics.t1: ${ics.t1} (${profile.file})`,
+    ...(ics.extendedLength ? { extendedLength: `the profile claims ics.extendedLength: true (${profile.file})` } : {}),
+  };
+  return new PcscTransport({ reader, protocol: ics.t1 ? (ics.t0 ? 'any' : 'T=1') : 'T=0', claims });
 }
 
 /** The bundled simulator inserted into pcscd's vpcd readers: the real PC/SC stack end to end. */
