@@ -50,6 +50,8 @@ public final class CardManager extends Applet {
     private final int maxFailures;
     private final CardRuntime runtime;
     private final Map<String, LoadFile> loadFiles = new LinkedHashMap<>();
+    /** The supplementary security domains this domain created (hex AID), whose load files its GET STATUS also lists. */
+    private final Map<String, CardManager> children = new LinkedHashMap<>();
     /** Privileges given at INSTALL, by instance AID (hex). */
     private final Map<String, byte[]> privileges = new HashMap<>();
     /** The card's life cycle (GPCS 5.1): 0F SECURED, 7F CARD_LOCKED, FF TERMINATED; kept by the ISD. */
@@ -433,6 +435,7 @@ public final class CardManager extends Applet {
         ssd.ownPrivileges = priv.length == 3 ? priv.clone() : new byte[] {priv[0], 0, 0};
         ssd.security = security;
         runtime.addSecurityDomain(instance, ssd);
+        children.put(LoadFile.hex(instance), ssd);
         privileges.put(LoadFile.hex(instance), priv.clone());
         return new byte[] {0x00};
     }
@@ -751,6 +754,7 @@ public final class CardManager extends Applet {
             ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED); // the ISD cannot be deleted
         }
         if (runtime.hasInstance(target)) {
+            children.remove(key);
             runtime.removeInstance(target);
             privileges.remove(key);
             instanceOf.remove(key);
@@ -938,7 +942,7 @@ public final class CardManager extends Applet {
                 }
             }
         } else if ((p1 & 0xFF) == 0x20) {
-            for (LoadFile lf : loadFiles.values()) {
+            for (LoadFile lf : allLoadFiles()) {
                 if (lf.aid.length >= prefix.length && Arrays.equals(Arrays.copyOf(lf.aid, prefix.length), prefix)) {
                     entry(out, new Entry(lf.aid, (byte) 0x01, new byte[0]), legacy); // LOADED
                 }
@@ -950,6 +954,18 @@ public final class CardManager extends Applet {
             ISOException.throwIt((short) 0x6A88);
         }
         return out.toByteArray();
+    }
+
+    /**
+     * The Executable Load Files this domain sees in GET STATUS: its own and those of the domains it created, as
+     * the ISD sees every load file on the card (GPCS 11.4.1).
+     */
+    private List<LoadFile> allLoadFiles() {
+        List<LoadFile> all = new java.util.ArrayList<>(loadFiles.values());
+        for (CardManager c : children.values()) {
+            all.addAll(c.allLoadFiles());
+        }
+        return all;
     }
 
     private static void entry(ByteArrayOutputStream out, Entry e, boolean legacy) {
