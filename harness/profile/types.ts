@@ -51,6 +51,9 @@ export interface SimSettings {
     skipHostCryptogramCheck?: boolean;
     /** An SCP03 security domain that claims a pseudo-random card challenge (i 70) but sends a random one. */
     randomCardChallenge?: boolean;
+    /** Secure content management that does not check DAP blocks, or tokens (GPCS C.3, C.4): a broken card. */
+    skipDapCheck?: boolean;
+    skipTokenCheck?: boolean;
   };
 }
 

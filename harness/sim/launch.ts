@@ -45,6 +45,8 @@ export function simulatorConfig(sim: SimSettings, host: string, port: number): s
   if (sim.faults?.skipCmacCheck) lines.push('simcert.cardsim.isd.skipCmacCheck=true');
   if (sim.faults?.skipHostCryptogramCheck) lines.push('simcert.cardsim.isd.skipHostCryptogramCheck=true');
   if (sim.faults?.randomCardChallenge) lines.push('simcert.cardsim.isd.randomCardChallenge=true');
+  if (sim.faults?.skipDapCheck) lines.push('simcert.cardsim.skipDapCheck=true');
+  if (sim.faults?.skipTokenCheck) lines.push('simcert.cardsim.skipTokenCheck=true');
   if (sim.faults?.tearAtWrite) lines.push(`simcert.cardsim.tearAtWrite=${sim.faults.tearAtWrite}`);
   if (sim.faults?.removeAfterApdus) lines.push(`simcert.cardsim.removeAfterApdus=${sim.faults.removeAfterApdus}`);
   const cm = sim.contentManagement;

