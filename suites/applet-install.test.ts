@@ -277,6 +277,9 @@ describe(`applet install — ${profile.name}`, () => {
           const cases: [string, LoadOptions][] = [
             ['a DAP block signing another load file data block hash', { hash, dapBlocks: [dapBlock(d.sd, dapSignature(key, otherHash))] }],
             ['no DAP block', { hash }],
+            // A genuine DAP, but of another load file: the LFDBH in INSTALL [for load] is what was signed, not the
+            // hash of the block LOAD carries (C.2: the card checks the block against the hash).
+            ['the LFDBH and DAP of another load file data block', { hash: otherHash, dapBlocks: [dapBlock(d.sd, dapSignature(key, otherHash))] }],
           ];
           for (const [what, opts] of cases) {
             const sw = await allure.step(`INSTALL [for load] and LOAD into ${d.sd} with ${what}`, () => loadStatus(ssd, { sdAid: d.sd, ...opts }));
