@@ -1,14 +1,21 @@
 // Suite applet-install: can the carrier's security domain take the JPKI applet the GlobalPlatform way? Opens the
 // profile's secure channel, loads and installs the applet, checks the registry at each step, deletes and
 // reinstalls, and checks the safety and security behaviour the provisioning chain relies on.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import * as allure from 'allure-js-commons';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { SW, describeSw } from '../harness/apdu/status-words.ts';
 import type { CommandApdu } from '../harness/apdu/apdu.ts';
 import { equalBytes, fromHex, hex } from '../harness/bytes.ts';
 import { getStatus } from '../harness/gp/card-content.ts';
-import { deleteAid, installAndMakeSelectable, installCommand, loadLoadFile } from '../harness/gp/content.ts';
+import { deleteAid, installAndMakeSelectable, installCommand, installForLoadData, loadLoadFile, loadWithAnswer, type LoadOptions } from '../harness/gp/content.ts';
+import { describeSigningKey, signingKey } from '../harness/gp/content-signature.ts';
+import { dapBlock, dapSignature, lfdbHash } from '../harness/gp/dap.ts';
+import {
+  installReceiptContext, loadReceiptContext, parseConfirmationResponse, tokenSigner, verifyAesReceipt, type Confirmation, type TokenSigner,
+} from '../harness/gp/tokens.ts';
+import { CardError } from '../harness/apdu/session.ts';
+import { resolveSecret } from '../harness/profile/index.ts';
 import { diversify } from '../harness/gp/diversify.ts';
 import { scp02Cryptograms, scp02SessionKeys, Scp02Wrapper } from '../harness/gp/scp02.ts';
 import { scp03Cryptograms, scp03SessionKeys, Scp03Wrapper } from '../harness/gp/scp03.ts';
@@ -17,6 +24,7 @@ import { parseInitializeUpdate, WrongKeysError } from '../harness/gp/secure-chan
 import { applicableTest, type MoreOptions, type TestRef } from './support/applicability.ts';
 import { loadSuiteProfile, onCard, openCardContext, type CardContext } from './support/card-context.ts';
 import { kcvAes } from '../harness/gp/crypto.ts';
+import { parseTlvs } from '../harness/tlv/ber.ts';
 import { putKeyCommand } from '../harness/gp/put-key.ts';
 import { domainKeys, jpkiInstallSpec, jpkiLoadFile, openDomain, serviceProviderKeys, type GpSettings } from './support/gp.ts';
 
@@ -249,4 +257,170 @@ describe(`applet install — ${profile.name}`, () => {
     expect(describeSw(await deleteAid(isd, sp!.sd))).toBe(describeSw(SW.OK));
     expect((await getStatus(isd, 0x40)).map((e) => e.aid)).not.toContain(sp!.sd.toUpperCase());
   }, [SP_DOMAIN]);
+
+  // DAP verification (GPCS 2.3.1 C.2, C.3, table 11-58): the carrier creates a domain with the DAP Verification
+  // privilege; a load file comes in only with a DAP block whose signature of the load file data block hash that
+  // domain's DAP key verifies. Each test creates the domains it needs and removes them again.
+  const dap = profile.ixit.gp?.dap;
+  const dapTest = (ref: TestRef, name: string, body: () => Promise<void>): void =>
+    cardTest(ref, name, body, { when: 'ssd and dap', skip: dap ? undefined : 'the profile names no DAP domains (ixit.gp.dap)', dependsOn: [AUTHENTICATES, LOADED] });
+
+  dapTest({ id: 'GP-INST-DAP-001', clauses: ['GPCS 11.6.2.3 Load File Structure (DAP Block)', 'GPCS C.3 Load File Data Block Signature (DAP Verification)', 'GPCS 11.6.3.2 LOAD error conditions (6A80)'] },
+    'a domain with DAP Verification refuses a load file whose DAP does not verify (6A80), and nothing is loaded', async () => {
+      for (const d of dap!.domains) {
+        const key = signingKey(await resolveSecret(d.key, 'ixit.gp.dap key'), 'ixit.gp.dap key');
+        await allure.parameter(`DAP key of ${d.sd}`, describeSigningKey(key));
+        await withDomain(d.sd, 'C00000', async (ssd) => {
+          const hash = lfdbHash(lf.bytes, dap!.hash);
+          const otherHash = Uint8Array.from(hash);
+          otherHash[0]! ^= 0x01;
+          const cases: [string, LoadOptions][] = [
+            ['a DAP block signing another load file data block hash', { hash, dapBlocks: [dapBlock(d.sd, dapSignature(key, otherHash))] }],
+            ['no DAP block', { hash }],
+            // A genuine DAP, but of another load file: the LFDBH in INSTALL [for load] is what was signed, not the
+            // hash of the block LOAD carries (C.2: the card checks the block against the hash).
+            ['the LFDBH and DAP of another load file data block', { hash: otherHash, dapBlocks: [dapBlock(d.sd, dapSignature(key, otherHash))] }],
+          ];
+          for (const [what, opts] of cases) {
+            const sw = await allure.step(`INSTALL [for load] and LOAD into ${d.sd} with ${what}`, () => loadStatus(ssd, { sdAid: d.sd, ...opts }));
+            expect(describeSw(sw), what).toBe(describeSw(0x6a80));
+          }
+          expect((await getStatus(ssd, 0x20)).map((e) => e.aid), 'no executable load file was created').not.toContain(lf.packageAid.toUpperCase());
+        });
+      }
+    });
+
+  dapTest({ id: 'GP-INST-DAP-002', clauses: ['GPCS C.2 Load File Data Block Hash', 'GPCS C.3 Load File Data Block Signature (DAP Verification)', 'GPCS 11.5 INSTALL [for load]', 'GPCS 11.6 LOAD'] },
+    'a domain with DAP Verification takes a load file whose DAP its key verifies (RSA and ECC DAP)', async () => {
+      for (const d of dap!.domains) {
+        const key = signingKey(await resolveSecret(d.key, 'ixit.gp.dap key'), 'ixit.gp.dap key');
+        await allure.parameter(`DAP key of ${d.sd}`, describeSigningKey(key));
+        await withDomain(d.sd, 'C00000', async (ssd) => {
+          const hash = lfdbHash(lf.bytes, dap!.hash);
+          await allure.step(`INSTALL [for load] with the ${dap!.hash} LFDBH and LOAD with the DAP block for ${d.sd}`, () =>
+            loadLoadFile(ssd, lf.packageAid, lf.bytes, { sdAid: d.sd, hash, dapBlocks: [dapBlock(d.sd, dapSignature(key, hash))] }));
+          expect(await getStatus(ssd, 0x20)).toContainEqual({ aid: lf.packageAid.toUpperCase(), lifeCycle: 0x01, privileges: '' });
+          expect(describeSw(await deleteAid(ssd, lf.packageAid, { related: true }))).toBe(describeSw(SW.OK));
+        });
+      }
+    });
+
+  // Delegated management (GPCS C.4, C.5, 11.1.6): the service provider's domain, with the Delegated Management
+  // privilege, loads and installs only with tokens the carrier signed; the card answers with receipts the carrier
+  // checks with the receipt key.
+  const dm = profile.ixit.gp?.delegatedManagement;
+  const dmTest = (ref: TestRef, name: string, body: () => Promise<void>): void =>
+    cardTest(ref, name, body, { when: 'ssd and delegated_management', skip: dm ? undefined : 'the profile names no delegated management domain (ixit.gp.delegatedManagement)', dependsOn: [AUTHENTICATES, LOADED] });
+
+  dmTest({ id: 'GP-INST-DM-001', clauses: ['GPCS C.4.1 Load Token', 'GPCS C.4.2 Install Token', 'GPCS C.4.6 Delete Token', 'GPCS C.5.1 Load Receipt', 'GPCS C.5.2 Install Receipt', 'GPCS 11.1.6 Confirmations in Response Messages'] },
+    'a domain with Delegated Management loads and installs with the carrier\'s tokens, and the card\'s receipts verify', async () => {
+      const { token, receiptKey } = await dmKeys();
+      const unique = await sdUniqueData(await channel());
+      await withDomain(dm!.sd, 'A00000', async (ssd) => {
+        const hash = lfdbHash(lf.bytes, dap?.hash ?? 'sha256');
+        const load = await allure.step('INSTALL [for load] with a load token, LOAD', () =>
+          loadWithAnswer(ssd, lf.packageAid, lf.bytes, { sdAid: dm!.sd, hash, token }));
+        const lc = receiptOf('LOAD (last block)', load.answer);
+        await allure.attachment('load confirmation', hex(load.answer), 'text/plain');
+        expect(hex(lc.sdUniqueData), 'SD unique data = IIN || CIN of the receipt generating domain').toBe(hex(unique));
+        expect(verifyAesReceipt(receiptKey, lc, loadReceiptContext(lf.packageAid, dm!.sd)), 'load receipt (table C-11) under the receipt key').toBe(true);
+        const install = await allure.step('INSTALL [for install and make selectable] with an install token', () =>
+          installAndMakeSelectable(ssd, jpkiInstallSpec(profile, lf.packageAid), token));
+        const ic = receiptOf('INSTALL', install);
+        await allure.attachment('install confirmation', hex(install), 'text/plain');
+        expect(verifyAesReceipt(receiptKey, ic, installReceiptContext(lf.packageAid, jpkiAid)), 'install receipt (table C-12) under the receipt key').toBe(true);
+        expect(ic.confirmationCounter, 'the confirmation counter moves on with each receipt (C.5)').toBeGreaterThan(lc.confirmationCounter);
+        const sel = await ctx.card.session.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0x0c, data: fromHex(jpkiAid) }, { name: 'SELECT JPKI AP' });
+        expect(describeSw(sel.sw)).toBe(describeSw(SW.OK));
+        const again = await openDomain(ctx, undefined, dm!.sd);
+        expect(describeSw(await deleteAid(again, lf.packageAid, { related: true, token })), 'DELETE with a delete token').toBe(describeSw(SW.OK));
+        expect((await getStatus(again, 0x20)).map((e) => e.aid)).not.toContain(lf.packageAid.toUpperCase());
+      });
+    });
+
+  dmTest({ id: 'GP-INST-DM-002', clauses: ['GPCS C.4 Tokens', 'GPCS C.1.1.1 Token Key', 'GPCS 11.5.3.2 INSTALL error conditions (6A80)'] },
+    'a domain with Delegated Management refuses a load, install or delete whose token is not the carrier\'s (6A80)', async () => {
+      const { token } = await dmKeys();
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const stranger = tokenSigner(privateKey);
+      await withDomain(dm!.sd, 'A00000', async (ssd) => {
+        const hash = lfdbHash(lf.bytes, dap?.hash ?? 'sha256');
+        const forOther: TokenSigner = (p1, p2, d) => token(p1, p2, d.map((b, i) => (i === 1 ? b ^ 0x01 : b))); // the carrier's, for another AID
+        for (const [what, t] of [['no token', undefined], ['a token signed by another key', stranger], ['the carrier\'s token for another load file', forOther]] as const) {
+          const sw = await allure.step(`INSTALL [for load] with ${what}`, () => installForLoadStatus(ssd, { sdAid: dm!.sd, hash, ...(t ? { token: t } : {}) }));
+          expect(describeSw(sw), what).toBe(describeSw(0x6a80));
+        }
+        expect((await getStatus(ssd, 0x20)).map((e) => e.aid)).not.toContain(lf.packageAid.toUpperCase());
+        await loadLoadFile(ssd, lf.packageAid, lf.bytes, { sdAid: dm!.sd, hash, token });
+        const bad = await ssd.transmit(installCommand(jpkiInstallSpec(profile, lf.packageAid), stranger), 'INSTALL with a token signed by another key');
+        expect(describeSw(bad.sw)).toBe(describeSw(0x6a80));
+        expect((await getStatus(ssd, 0x40)).map((e) => e.aid)).not.toContain(jpkiAid);
+        expect(describeSw(await deleteAid(ssd, lf.packageAid, { related: true })), 'DELETE without a token').toBe(describeSw(0x6a80));
+        expect(describeSw(await deleteAid(ssd, lf.packageAid, { related: true, token: stranger })), 'DELETE with a stranger\'s token').toBe(describeSw(0x6a80));
+        expect(describeSw(await deleteAid(ssd, lf.packageAid, { related: true, token }))).toBe(describeSw(SW.OK));
+      });
+    });
 });
+
+/**
+ * The carrier creates a security domain with the given privileges (INSTALL [for install] of the SD module, as
+ * GP-INST-010 does), `body` works in it through a secure channel opened with the keys it was created with, and the
+ * carrier deletes it again, also when `body` failed.
+ */
+async function withDomain(sd: string, privileges: string, body: (ssd: SecureChannel) => Promise<void>): Promise<void> {
+  let isd = await channel();
+  await allure.step(`INSTALL [for install] of security domain ${sd}, privileges ${privileges}`, () =>
+    installAndMakeSelectable(isd, { loadFileAid: 'A0000001515350', moduleAid: 'A000000151535041', instanceAid: sd, privileges }));
+  try {
+    expect(await getStatus(isd, 0x40)).toContainEqual({ aid: sd.toUpperCase(), lifeCycle: 0x07, privileges: privileges.toUpperCase() });
+    const ssd = await openDomain(ctx, undefined, sd);
+    await body(ssd);
+  } finally {
+    isd = await channel();
+    await allure.step(`DELETE security domain ${sd}`, () => deleteAid(isd, sd));
+  }
+}
+
+/** The status word of INSTALL [for load] + LOAD: 9000, or the card's refusal of either. */
+async function loadStatus(ch: SecureChannel, opts: LoadOptions): Promise<number> {
+  try {
+    await loadLoadFile(ch, lf.packageAid, lf.bytes, opts);
+    return SW.OK;
+  } catch (err) {
+    if (err instanceof CardError) return err.sw;
+    throw err;
+  }
+}
+
+/** The status word of INSTALL [for load] alone (a token is checked there, before any LOAD). */
+async function installForLoadStatus(ch: SecureChannel, opts: LoadOptions): Promise<number> {
+  const r = await ch.transmit({ cla: 0x80, ins: 0xe6, p1: 0x02, p2: 0x00, data: installForLoadData(lf.packageAid, opts.sdAid ?? '', opts.hash, opts.token), le: 256 },
+    'INSTALL [for load]');
+  return r.sw;
+}
+
+async function dmKeys(): Promise<{ token: TokenSigner; receiptKey: Uint8Array }> {
+  const dm = gp.delegatedManagement!;
+  const key = signingKey(await resolveSecret(dm.tokenKey, 'ixit.gp.delegatedManagement.tokenKey'), 'ixit.gp.delegatedManagement.tokenKey');
+  await allure.parameter('token key', describeSigningKey(key));
+  const receiptKey = fromHex(await resolveSecret(dm.receiptKey, 'ixit.gp.delegatedManagement.receiptKey'));
+  ctx.card.session.trace.registerSecret(receiptKey);
+  return { token: tokenSigner(key), receiptKey };
+}
+
+/** GPCS 11.1.6: SD unique data = Issuer Identification Number (GET DATA 42) || Card Image Number (GET DATA 45). */
+async function sdUniqueData(isd: SecureChannel): Promise<Uint8Array> {
+  const value = async (tag: number): Promise<Uint8Array> => {
+    const r = await isd.send({ cla: 0x80, ins: 0xca, p1: 0x00, p2: tag, le: 256 }, `GET DATA ${tag.toString(16)}`);
+    const t = parseTlvs(r.data)[0];
+    if (!t || t.tag !== tag.toString(16).toUpperCase()) throw new Error(`GET DATA ${tag.toString(16)}: the answer is not a ${tag.toString(16)} object`);
+    return t.value;
+  };
+  return Uint8Array.of(...(await value(0x42)), ...(await value(0x45)));
+}
+
+function receiptOf(command: string, answer: Uint8Array): Confirmation {
+  const c = parseConfirmationResponse(answer);
+  if (!c) throw new Error(`${command}: the card sent no confirmation (11.1.6), so there is no receipt to check`);
+  return c;
+}

@@ -1,7 +1,9 @@
 // The applet-install suite's secure channel checks fail for the right reason: against a deliberately broken
 // simulated card manager (sim.faults) that takes any C-MAC, exactly the forged-C-MAC test fails; against one that
 // takes any host cryptogram, exactly the wrong-host-cryptogram test fails. Every other test of the suite passes on
-// both, so each check is shown to catch its own defect and nothing else. The card-side probes are in
+// both, so each check is shown to catch its own defect and nothing else. The same for secure content management:
+// domains that take any DAP block fail exactly the bad-DAP test, and delegated management that takes any token
+// fails exactly the bad-token test. The card-side probes are in
 // card-manager-on-simulator.test.ts; this is the same proof for the suite a lab runs.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +18,10 @@ const NO_CMAC_CHECK = 'Card manager without a C-MAC check';
 const NO_HOST_CRYPTOGRAM_CHECK = 'Card manager without a host cryptogram check';
 const FORGED_CMAC_TEST = 'refuses a command whose C-MAC is forged at level 01 (C-MAC only), and ends the session';
 const WRONG_CRYPTOGRAM_TEST = 'answers a wrong host cryptogram under a valid C-MAC with 6300, and the right keys still open the domain';
+const NO_DAP_CHECK = 'Card manager without a DAP check';
+const NO_TOKEN_CHECK = 'Card manager without a token check';
+const BAD_DAP_TEST = 'a domain with DAP Verification refuses a load file whose DAP does not verify (6A80), and nothing is loaded';
+const BAD_TOKEN_TEST = 'a domain with Delegated Management refuses a load, install or delete whose token is not the carrier\'s (6A80)';
 
 let dir: string;
 let code: number;
@@ -33,14 +39,16 @@ beforeAll(async () => {
   ].join('\n');
   await writeFile(join(dir, 'no-cmac.yaml'), profile(NO_CMAC_CHECK, 'no-cmac-check', 'skipCmacCheck'));
   await writeFile(join(dir, 'no-host-cryptogram.yaml'), profile(NO_HOST_CRYPTOGRAM_CHECK, 'no-host-cryptogram-check', 'skipHostCryptogramCheck'));
+  await writeFile(join(dir, 'no-dap.yaml'), profile(NO_DAP_CHECK, 'no-dap-check', 'skipDapCheck'));
+  await writeFile(join(dir, 'no-token.yaml'), profile(NO_TOKEN_CHECK, 'no-token-check', 'skipTokenCheck'));
   code = await runSuites({
-    profiles: [join(dir, 'no-cmac.yaml'), join(dir, 'no-host-cryptogram.yaml')],
+    profiles: [join(dir, 'no-cmac.yaml'), join(dir, 'no-host-cryptogram.yaml'), join(dir, 'no-dap.yaml'), join(dir, 'no-token.yaml')],
     out: join(dir, 'out'),
     log: () => undefined,
     runnerOutput: 'drop',
   });
   results = await readAllureResults(join(dir, 'out', 'allure-results'));
-}, 300_000);
+}, 600_000);
 
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -67,5 +75,20 @@ describe('the applet-install suite against a deliberately broken card manager', 
     expect(rs.length).toBeGreaterThan(5);
     expect(notPassed(rs)).toEqual([[WRONG_CRYPTOGRAM_TEST, 'failed']]);
     expect(rs.find((r) => r.name === WRONG_CRYPTOGRAM_TEST)?.statusDetails?.message).toMatch(/'9000'/);
+  });
+
+  it('domains that take any DAP block fail the bad-DAP test, and only that one', () => {
+    const rs = of(NO_DAP_CHECK);
+    expect(rs.length).toBeGreaterThan(5);
+    expect(notPassed(rs)).toEqual([[BAD_DAP_TEST, 'failed']]);
+    // The card took the load file whose DAP signs another hash.
+    expect(rs.find((r) => r.name === BAD_DAP_TEST)?.statusDetails?.message).toMatch(/9000/);
+  });
+
+  it('delegated management that takes any token fails the bad-token test, and only that one', () => {
+    const rs = of(NO_TOKEN_CHECK);
+    expect(rs.length).toBeGreaterThan(5);
+    expect(notPassed(rs)).toEqual([[BAD_TOKEN_TEST, 'failed']]);
+    expect(rs.find((r) => r.name === BAD_TOKEN_TEST)?.statusDetails?.message).toMatch(/9000/);
   });
 });

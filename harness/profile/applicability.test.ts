@@ -7,7 +7,7 @@ import type { Profile } from './types.ts';
 const ics: Profile['ics'] = {
   t0: true, t1: false, extendedLength: false, logicalChannels: 1, rsa2048: true, sha1DigestInfo: false, keyInjection: true,
   onCardKeyGeneration: false, ecP256: true, ecP384: false, javaCard: '3.0.4', globalPlatform: '2.2.1', scp: '02', scpI: '55',
-  supplementaryDomains: false, delegatedManagement: false, araM: true, araMUpdate: false, applicationLocking: true,
+  supplementaryDomains: false, delegatedManagement: false, dap: false, araM: true, araMUpdate: false, applicationLocking: true,
 };
 
 describe('applicability expressions', () => {

@@ -35,6 +35,7 @@ export const MNEMONICS: Record<string, Mnemonic> = {
   scp03: { fields: ['scp'], test: (ics) => ics.scp === '03', meaning: 'SCP03' },
   ssd: flag('supplementaryDomains', 'supplementary security domains'),
   delegated_management: flag('delegatedManagement', 'delegated management by an SSD'),
+  dap: flag('dap', 'DAP verification by an SSD'),
   ara_m: flag('araM', 'an ARA-M (Secure Element Access Control rules)'),
   ara_m_update: both('araM', 'araMUpdate', 'ARA-M rules updated through the security domain'),
   app_lock: flag('applicationLocking', 'locking the JPKI application with SET STATUS'),

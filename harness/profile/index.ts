@@ -35,6 +35,20 @@ function resolvePaths(p: Profile, map: LayeredSourceMap): void {
   if (gpKeys && 'file' in gpKeys) gpKeys.file = at(['ixit', 'gp', 'keys', 'file'], gpKeys.file);
   const spKeys = p.ixit.gp?.serviceProvider?.keys;
   if (spKeys && 'file' in spKeys) spKeys.file = at(['ixit', 'gp', 'serviceProvider', 'keys', 'file'], spKeys.file);
+  const dap = p.ixit.gp?.dap;
+  dap?.domains.forEach((d, i) => {
+    if ('file' in d.key) d.key.file = at(['ixit', 'gp', 'dap', 'domains', String(i), 'key', 'file'], d.key.file);
+  });
+  const dm = p.ixit.gp?.delegatedManagement;
+  for (const k of ['tokenKey', 'receiptKey'] as const) {
+    const ref = dm?.[k];
+    if (ref && 'file' in ref) ref.file = at(['ixit', 'gp', 'delegatedManagement', k, 'file'], ref.file);
+  }
+  const cm = p.sim?.contentManagement;
+  cm?.dapKeys?.forEach((d, i) => {
+    d.publicKey = at(['sim', 'contentManagement', 'dapKeys', String(i), 'publicKey'], d.publicKey);
+  });
+  if (cm?.tokenKey) cm.tokenKey = at(['sim', 'contentManagement', 'tokenKey'], cm.tokenKey);
   const lf = p.ixit.gp?.loadFile;
   if (lf && 'cap' in lf) lf.cap = at(['ixit', 'gp', 'loadFile', 'cap'], lf.cap);
 }

@@ -184,6 +184,10 @@ describe('malformed profiles point at the line, column and field', () => {
       expect: [['10:8 ics.scp', 'must be 02 or 03']] },
     { name: 'a memory quota beyond two bytes', text: () => edit({}).replace('  jpki:\n', withCap(join(dir, 'missing.cap')).replace('    loadFile:', '    quota: { nonVolatile: 70000 }\n    loadFile:')),
       expect: [['15:27 ixit.gp.quota.nonVolatile', '70000 is out of range (maximum 65535)']] }, // schema problems come first; rules wait for them
+    { name: 'a receipt key that is not an AES key', text: () => edit({}).replace('  jpki:\n', [
+      '  gp:', '    sd: A000000151000000', '    keys: { value: "404142434445464748494A4B4C4D4E4F" }', '    delegatedManagement:',
+      '      sd: F0534D43455254444D0001', '      tokenKey: { value: x }', '      receiptKey: { value: "1234" }', '  jpki:', ''].join('\n')),
+      expect: [['18:28 ixit.gp.delegatedManagement.receiptKey.value', 'the receipt key is an AES key in hex (16, 24 or 32 bytes)']] },
     { name: 'a timing model with an unknown distribution', text: () => edit({ 22: '  apduBufferSize: 2048\n  timingModel: { keygen: { distribution: normal, medianMs: 10 } }' }),
       expect: [['23:42 sim.timingModel.keygen.distribution', 'must be fixed (always the median) or lognormal']] },
     { name: 'a hostile command that is not hex', text: () => edit({ 22: '  apduBufferSize: 2048\n  faults: { hostile: corrupt-data, hostileCommand: 80ZZ }' }),

@@ -55,7 +55,7 @@ export function checkRules(p: Profile, opts: RuleOptions): RuleProblem[] {
     // jCardSim has no card manager: nothing can be installed, locked or personalized through a domain.
     if (ixit.gp) add(['ixit', 'gp'], 'the simulated card has no GlobalPlatform card manager (sim.globalPlatform: false), so no security domain to reach');
     if (ixit.jpki.install === 'gp') add(['ixit', 'jpki', 'install'], 'install gp needs a card manager, but sim.globalPlatform is false: use create-applet');
-    for (const claim of ['araMUpdate', 'applicationLocking', 'supplementaryDomains', 'delegatedManagement'] as const) {
+    for (const claim of ['araMUpdate', 'applicationLocking', 'supplementaryDomains', 'delegatedManagement', 'dap'] as const) {
       if (ics[claim]) add(['ics', claim], `${claim} needs a GlobalPlatform card manager, but sim.globalPlatform is false`);
     }
   }
@@ -124,6 +124,16 @@ export function checkRules(p: Profile, opts: RuleOptions): RuleProblem[] {
   if (gp) {
     checkKeys(['ixit', 'gp', 'keys'], gp.keys);
     if (gp.serviceProvider) checkKeys(['ixit', 'gp', 'serviceProvider', 'keys'], gp.serviceProvider.keys);
+    // DAP and token signing keys (PEM) and the receipt key follow the rules of every other secret.
+    gp.dap?.domains.forEach((d, i) => checkSecret(['ixit', 'gp', 'dap', 'domains', i, 'key'], d.key, 'an inline DAP key is', 'key'));
+    const dm = gp.delegatedManagement;
+    if (dm) {
+      checkSecret(['ixit', 'gp', 'delegatedManagement', 'tokenKey'], dm.tokenKey, 'an inline token key is', 'key');
+      checkSecret(['ixit', 'gp', 'delegatedManagement', 'receiptKey'], dm.receiptKey, 'an inline receipt key is', 'key');
+      if ('value' in dm.receiptKey && !new RegExp(`^${AES_KEY}$`).test(dm.receiptKey.value)) {
+        add(['ixit', 'gp', 'delegatedManagement', 'receiptKey', 'value'], 'the receipt key is an AES key in hex (16, 24 or 32 bytes)');
+      }
+    }
     const lf = gp.loadFile;
     if (lf && 'codebase' in lf) {
       const src = resolve(repoRoot, 'lab', 'applets', lf.codebase, 'src');

@@ -33,6 +33,8 @@ export interface SimSettings {
   ec?: boolean;
   /** false: no GlobalPlatform card manager, as in jCardSim. */
   globalPlatform?: boolean;
+  /** Secure content management keys (GPCS C.1): DAP and token public keys (PEM files, absolute after loading), receipt key. */
+  contentManagement?: { dapKeys?: { sd: string; publicKey: string }[]; tokenKey?: string; receiptKey?: string };
   /** Bytes of non-volatile memory the simulated card has free for load files and instances. */
   persistentMemory?: number;
   /** The rules the carrier provisioned into the simulated ARA-M (AID or 'all', certificate hash or 'all'). */
@@ -49,6 +51,9 @@ export interface SimSettings {
     skipHostCryptogramCheck?: boolean;
     /** An SCP03 security domain that claims a pseudo-random card challenge (i 70) but sends a random one. */
     randomCardChallenge?: boolean;
+    /** Secure content management that does not check DAP blocks, or tokens (GPCS C.3, C.4): a broken card. */
+    skipDapCheck?: boolean;
+    skipTokenCheck?: boolean;
   };
 }
 
@@ -96,6 +101,8 @@ export interface Profile {
     scpI: string;
     supplementaryDomains: boolean;
     delegatedManagement: boolean;
+    /** An SSD with the DAP Verification privilege checks load file data block signatures (GPCS C.3). */
+    dap: boolean;
     /** Bytes of non-volatile memory free for applications, when the card states it. */
     persistentMemory?: number;
     /** An ARA-M (GlobalPlatform SEAC) holds the rules Android applies to the card's applets. */
@@ -146,6 +153,10 @@ export interface Profile {
       existingInstanceSw: string;
       /** Memory quotas for the JPKI instance (INSTALL system parameters C8 / C7). */
       quota?: { nonVolatile?: number; volatile?: number };
+      /** DAP verification: the SSDs with the DAP Verification privilege and each one's DAP signing key (PEM). */
+      dap?: { domains: { sd: string; key: SecretRef }[]; hash: 'sha1' | 'sha256' | 'sha384' | 'sha512' };
+      /** Delegated management: the SSD with the DM privilege, the token signing key (PEM), the receipt key (AES hex). */
+      delegatedManagement?: { sd: string; tokenKey: SecretRef; receiptKey: SecretRef };
       /** The service provider's supplementary security domain and its keys (the SP/carrier split). */
       serviceProvider?: { sd: string; kvn: number; keys: SecretRef };
     };

@@ -1,6 +1,8 @@
 // Starts the bundled Java Card simulator for an emulated profile and hands back the vpcd transport it connected
 // to. The simulator gets a jCardSim-format config file, so jCardSim's VSmartCard could be started the same way.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -43,8 +45,16 @@ export function simulatorConfig(sim: SimSettings, host: string, port: number): s
   if (sim.faults?.skipCmacCheck) lines.push('simcert.cardsim.isd.skipCmacCheck=true');
   if (sim.faults?.skipHostCryptogramCheck) lines.push('simcert.cardsim.isd.skipHostCryptogramCheck=true');
   if (sim.faults?.randomCardChallenge) lines.push('simcert.cardsim.isd.randomCardChallenge=true');
+  if (sim.faults?.skipDapCheck) lines.push('simcert.cardsim.skipDapCheck=true');
+  if (sim.faults?.skipTokenCheck) lines.push('simcert.cardsim.skipTokenCheck=true');
   if (sim.faults?.tearAtWrite) lines.push(`simcert.cardsim.tearAtWrite=${sim.faults.tearAtWrite}`);
   if (sim.faults?.removeAfterApdus) lines.push(`simcert.cardsim.removeAfterApdus=${sim.faults.removeAfterApdus}`);
+  const cm = sim.contentManagement;
+  // The card's secure content management keys (GPCS C.1), as the simulator's ContentSecurity reads them: public
+  // keys as X.509 SubjectPublicKeyInfo DER in hex.
+  for (const d of cm?.dapKeys ?? []) lines.push(`simcert.cardsim.dap.${d.sd.toUpperCase()}=${spkiHex(d.publicKey)}`);
+  if (cm?.tokenKey) lines.push(`simcert.cardsim.isd.tokenKey=${spkiHex(cm.tokenKey)}`);
+  if (cm?.receiptKey) lines.push(`simcert.cardsim.isd.receiptKey=${cm.receiptKey}`);
   if (sim.persistentMemory !== undefined) lines.push(`simcert.cardsim.persistentMemory=${sim.persistentMemory}`);
   if (sim.ec === false) lines.push('simcert.cardsim.ec=false');
   if (sim.globalPlatform === false) lines.push('simcert.cardsim.globalPlatform=false');
@@ -60,6 +70,17 @@ export function simulatorConfig(sim: SimSettings, host: string, port: number): s
     lines.push(`com.licel.jcardsim.card.applet.${i}.AID=${a.aid}`, `com.licel.jcardsim.card.applet.${i}.Class=${a.class}`);
   });
   return `${lines.join('\n')}\n`;
+}
+
+/** A PEM public key file as the hex of its SubjectPublicKeyInfo DER. */
+function spkiHex(pemFile: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(pemFile, 'utf8');
+  } catch (err) {
+    throw new SimulatorError(`sim.contentManagement: cannot read public key file ${pemFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return createPublicKey(pem).export({ type: 'spki', format: 'der' }).toString('hex').toUpperCase();
 }
 
 export class SimulatorError extends Error {}

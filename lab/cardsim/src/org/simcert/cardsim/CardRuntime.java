@@ -94,6 +94,7 @@ public final class CardRuntime {
                 config.isdSequenceCounter, config.isdScp02CardChallenge, config.cplc, config.isdMaxFailures, this);
         cardManager.skipChecks(org.simcert.cardsim.gp.SkippedChecks.from(config.properties));
         cardManager.useS16(config.isdS16);
+        cardManager.useContentSecurity(org.simcert.cardsim.gp.ContentSecurity.from(config.properties));
         if (config.globalPlatform) {
             // Without it (jCardSim mode) the card manager exists only as the runtime's bookkeeping: nothing can
             // select it, so no GlobalPlatform command reaches it.

@@ -50,6 +50,8 @@ public final class CardManager extends Applet {
     private final int maxFailures;
     private final CardRuntime runtime;
     private final Map<String, LoadFile> loadFiles = new LinkedHashMap<>();
+    /** The supplementary security domains this domain created (hex AID), whose load files its GET STATUS also lists. */
+    private final Map<String, CardManager> children = new LinkedHashMap<>();
     /** Privileges given at INSTALL, by instance AID (hex). */
     private final Map<String, byte[]> privileges = new HashMap<>();
     /** The card's life cycle (GPCS 5.1): 0F SECURED, 7F CARD_LOCKED, FF TERMINATED; kept by the ISD. */
@@ -75,6 +77,14 @@ public final class CardManager extends Applet {
     private SkippedChecks skipped = SkippedChecks.NONE;
     /** SCP03 in S16 mode (i b1) rather than S8. */
     private boolean s16;
+    /** This domain's own privileges (GPCS 11.1.2): the ISD's 9EFE80, an SSD's those its INSTALL gave it. */
+    private byte[] ownPrivileges = {(byte) 0x9E, (byte) 0xFE, (byte) 0x80};
+    /** DAP, token and receipt keys of the card (GPCS appendix C), shared by the ISD and the SSDs it creates. */
+    private ContentSecurity security = ContentSecurity.NONE;
+    /** The Load File Data Block Hash of the INSTALL [for load] in progress (GPCS C.2); null when none was sent. */
+    private byte[] loadHash;
+    /** The Issuer Identification Number (GET DATA 42) of this card's domains: ITU-T E.118 89 (telecom), 81 (Japan). */
+    static final byte[] IIN = {(byte) 0x89, (byte) 0x81, 0x00, 0x00};
 
     /**
      * @param scp 2 or 3
@@ -108,6 +118,29 @@ public final class CardManager extends Applet {
             throw new IllegalArgumentException("S16 mode is SCP03's; this card manager speaks SCP0" + scp);
         }
         this.s16 = on;
+    }
+
+    /** Puts the card's secure content management keys (GPCS appendix C.1) into this domain. */
+    public void useContentSecurity(ContentSecurity s) {
+        this.security = s;
+    }
+
+    /** Table 11-7: privilege byte 1 b7 (with b8, C0), DAP Verification. */
+    private boolean dapVerification() {
+        return (ownPrivileges[0] & 0xC0) == 0xC0;
+    }
+
+    /** Table 11-7: privilege byte 1 b6 (with b8, A0), Delegated Management; Authorized Management (byte 2 b7) overrides it. */
+    private boolean delegatedManagement() {
+        return (ownPrivileges[0] & 0xA0) == 0xA0 && !(ownPrivileges.length == 3 && (ownPrivileges[1] & 0x40) != 0);
+    }
+
+    /**
+     * Security Domain unique data of the confirmations (GPCS 11.1.6): the Security Domain Provider Identification
+     * Number (42) followed by the Security Domain Image Number (45), which is the CIN; ours is the KDD.
+     */
+    private byte[] sdUniqueData() {
+        return Scp03.concat(IIN, kdd);
     }
 
     /** Makes this a deliberately broken card manager that skips the given checks, from the next session on. */
@@ -185,16 +218,15 @@ public final class CardManager extends Applet {
                 return;
             case (byte) 0xE6:
                 requireSecured(secured);
-                send(apdu, install(p1, data), true);
+                send(apdu, install(p1, p2, data), true);
                 return;
             case (byte) 0xE8:
                 requireSecured(secured);
-                load(p1, p2, data);
-                send(apdu, new byte[0], true);
+                send(apdu, load(p1, p2, data), true);
                 return;
             case (byte) 0xE4:
                 requireSecured(secured);
-                send(apdu, delete(p2, data), true);
+                send(apdu, delete(p1, p2, data), true);
                 return;
             case (byte) 0xE2:
                 requireSecured(secured);
@@ -234,29 +266,79 @@ public final class CardManager extends Applet {
         send(apdu, new byte[0], true);
     }
 
-    /** Reads the length-value fields of INSTALL / DELETE data; throws 6A80 when they overrun. */
+    /**
+     * Reads the length-value fields of INSTALL / DELETE data; throws 6A80 when they overrun. Lengths are BER
+     * (GPCS 11.1.5): parameters and tokens may be 81 xx or 82 xx xx long.
+     */
     private static byte[][] lvs(byte[] data, int count) {
+        return lvs(data, count, null);
+    }
+
+    /** As lvs(data, count), also giving in `ends` where each field ends in `data`. */
+    private static byte[][] lvs(byte[] data, int count, int[] ends) {
         byte[][] out = new byte[count][];
         int p = 0;
         for (int i = 0; i < count; i++) {
             if (p >= data.length) {
                 ISOException.throwIt(ISO7816.SW_WRONG_DATA);
             }
-            int len = data[p] & 0xFF;
-            if (p + 1 + len > data.length) {
+            int len = data[p++] & 0xFF;
+            if (len == 0x81 || len == 0x82) {
+                int n = len & 0x03;
+                len = 0;
+                for (int k = 0; k < n; k++) {
+                    if (p >= data.length) {
+                        ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+                    }
+                    len = (len << 8) | (data[p++] & 0xFF);
+                }
+            } else if (len > 0x80) {
                 ISOException.throwIt(ISO7816.SW_WRONG_DATA);
             }
-            out[i] = Arrays.copyOfRange(data, p + 1, p + 1 + len);
-            p += 1 + len;
+            if (p + len > data.length) {
+                ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+            }
+            out[i] = Arrays.copyOfRange(data, p, p + len);
+            p += len;
+            if (ends != null) {
+                ends[i] = p;
+            }
         }
         return out;
     }
 
+    /**
+     * Checks the token that ends an INSTALL or DELETE sent to a domain with Delegated Management (GPCS C.4): the
+     * token verification key's signature of P1 P2, the length of the data before the token (1 byte, or 00 xx xx
+     * over 255: C.4) and that data. A missing or wrong token is 6A80, as for any incorrect data field.
+     */
+    private void requireToken(byte p1, byte p2, byte[] data, int tokenStart, byte[] token) {
+        byte[] lc = tokenStart > 255 ? new byte[] {0x00, (byte) (tokenStart >> 8), (byte) tokenStart} : new byte[] {(byte) tokenStart};
+        byte[] signed = Scp03.concat(new byte[] {p1, p2}, lc, Arrays.copyOf(data, tokenStart));
+        if (!security.verifyToken(signed, token)) {
+            ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+        }
+    }
+
+    /** GPCS 11.5.3.1 / 11.6.3.1: length of the confirmation, then the confirmation (11.1.6); 00 without a receipt key. */
+    private byte[] confirmationResponse(byte[] context) {
+        byte[] c = security.confirmation(sdUniqueData(), context);
+        if (c == null) {
+            return new byte[] {0x00};
+        }
+        return Scp03.concat(c.length > 127 ? new byte[] {(byte) 0x81, (byte) c.length} : new byte[] {(byte) c.length}, c);
+    }
+
+    private static byte[] lv(byte[] b) {
+        return Scp03.concat(new byte[] {(byte) b.length}, b);
+    }
+
     /** INSTALL (GPCS 11.5): P1 02 for load, 0C / 04 / 08 for install and make selectable. */
-    private byte[] install(byte p1, byte[] data) {
+    private byte[] install(byte p1, byte p2, byte[] data) {
         int kind = p1 & 0x7E;
         if (kind == 0x02) {
-            byte[][] f = lvs(data, 5); // load file AID, SD AID, hash, load parameters, token
+            int[] ends = new int[5];
+            byte[][] f = lvs(data, 5, ends); // load file AID, SD AID, hash, load parameters, token
             if (f[0].length < 5 || f[0].length > 16) {
                 ISOException.throwIt(ISO7816.SW_WRONG_DATA);
             }
@@ -266,6 +348,17 @@ public final class CardManager extends Applet {
             if (f[1].length != 0 && !Arrays.equals(f[1], aid)) {
                 ISOException.throwIt((short) 0x6A88); // no such security domain
             }
+            int hashLength = f[2].length;
+            if (hashLength != 0 && hashLength != 20 && hashLength != 32 && hashLength != 48 && hashLength != 64) {
+                ISOException.throwIt(ISO7816.SW_WRONG_DATA); // not a SHA-1/256/384/512 digest (C.2)
+            }
+            if ((dapVerification() || delegatedManagement()) && hashLength == 0) {
+                ISOException.throwIt(ISO7816.SW_WRONG_DATA); // C.2: a DAP or a Load Token needs the LFDBH
+            }
+            if (delegatedManagement()) {
+                requireToken(p1, p2, data, ends[3], f[4]); // the Load Token, table C-4
+            }
+            loadHash = hashLength == 0 ? null : f[2];
             loadingAid = f[0];
             loadData = new ByteArrayOutputStream();
             nextBlock = 0;
@@ -280,7 +373,11 @@ public final class CardManager extends Applet {
             return new byte[] {0x00};
         }
         if ((kind & 0x04) != 0) {
-            byte[][] f = lvs(data, 6); // load file AID, module AID, instance AID, privileges, install parameters, token
+            int[] ends = new int[6];
+            byte[][] f = lvs(data, 6, ends); // load file AID, module AID, instance AID, privileges, install parameters, token
+            if (delegatedManagement()) {
+                requireToken(p1, p2, data, ends[4], f[5]); // the Install Token, table C-5
+            }
             if (LoadFile.hex(f[0]).equals(SD_PACKAGE) && LoadFile.hex(f[1]).equals(SD_MODULE)) {
                 return installSecurityDomain(f[2], f[3]);
             }
@@ -314,6 +411,9 @@ public final class CardManager extends Applet {
             }
             privileges.put(LoadFile.hex(instance), f[3].length == 0 ? new byte[3] : f[3].clone());
             instanceOf.put(LoadFile.hex(instance), LoadFile.hex(f[0]));
+            if (delegatedManagement()) {
+                return confirmationResponse(Scp03.concat(lv(f[0]), lv(instance))); // Install Receipt, table C-12
+            }
             return new byte[] {0x00};
         }
         ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
@@ -332,7 +432,10 @@ public final class CardManager extends Applet {
             ISOException.throwIt(ISO7816.SW_WRONG_DATA); // a security domain needs the Security Domain privilege
         }
         CardManager ssd = new CardManager(instance, scp, keys.enc, keys.mac, keys.dek, keys.kvn, 0, null, cplc, maxFailures, runtime);
+        ssd.ownPrivileges = priv.length == 3 ? priv.clone() : new byte[] {priv[0], 0, 0};
+        ssd.security = security;
         runtime.addSecurityDomain(instance, ssd);
+        children.put(LoadFile.hex(instance), ssd);
         privileges.put(LoadFile.hex(instance), priv.clone());
         return new byte[] {0x00};
     }
@@ -476,8 +579,12 @@ public final class CardManager extends Applet {
         return new byte[0];
     }
 
-    /** LOAD (GPCS 11.6): numbered blocks of C4 || Load File Data Block, parsed when the last one arrives. */
-    private void load(byte p1, byte p2, byte[] data) {
+    /**
+     * LOAD (GPCS 11.6): numbered blocks of the Load File (table 11-58: DAP blocks E2, then C4 || Load File Data
+     * Block), checked and parsed when the last one arrives. Answers 00, or on a domain with Delegated Management
+     * the load confirmation (11.6.3.1).
+     */
+    private byte[] load(byte p1, byte p2, byte[] data) {
         if (loadingAid == null) {
             ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
         }
@@ -488,12 +595,15 @@ public final class CardManager extends Applet {
         nextBlock++;
         loadData.writeBytes(data);
         if ((p1 & 0x80) == 0) {
-            return;
+            return new byte[0];
         }
         byte[] all = loadData.toByteArray();
         byte[] target = loadingAid;
         loadingAid = null;
-        byte[] lfdb = c4Value(all);
+        Map<String, byte[]> daps = new HashMap<>();
+        int c4 = dapBlocks(all, daps);
+        byte[] lfdb = c4Value(Arrays.copyOfRange(all, c4, all.length));
+        checkLoadFileDataBlock(lfdb, daps);
         StringBuilder why = new StringBuilder();
         LoadFile lf = LoadFile.parse(lfdb, target, why);
         if (lf == null) {
@@ -503,6 +613,96 @@ public final class CardManager extends Applet {
             ISOException.throwIt(SW_NOT_ENOUGH_MEMORY);
         }
         loadFiles.put(LoadFile.hex(target), lf);
+        if (delegatedManagement()) {
+            return confirmationResponse(Scp03.concat(lv(target), lv(aid))); // Load Receipt, table C-11
+        }
+        return new byte[0];
+    }
+
+    /**
+     * Reads the DAP blocks at the start of the Load File (table 11-58: E2 { 4F SD AID, C3 signature }) into
+     * `daps` (SD AID hex -> signature) and returns where the Load File Data Block (C4) starts.
+     */
+    private static int dapBlocks(byte[] all, Map<String, byte[]> daps) {
+        int p = 0;
+        while (p < all.length && all[p] == (byte) 0xE2) {
+            int[] hdr = berLength(all, p + 1);
+            int end = hdr[0] + hdr[1];
+            if (end > all.length) {
+                ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+            }
+            byte[] sd = null;
+            byte[] sig = null;
+            for (int q = hdr[0]; q < end;) {
+                int tag = all[q] & 0xFF;
+                int[] l = berLength(all, q + 1);
+                if (l[0] + l[1] > end) {
+                    ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+                }
+                byte[] v = Arrays.copyOfRange(all, l[0], l[0] + l[1]);
+                if (tag == 0x4F) {
+                    sd = v;
+                } else if (tag == 0xC3) {
+                    sig = v;
+                }
+                q = l[0] + l[1];
+            }
+            if (sd == null || sig == null) {
+                ISOException.throwIt(ISO7816.SW_WRONG_DATA); // a DAP block holds both (table 11-58)
+            }
+            daps.put(LoadFile.hex(sd), sig);
+            p = end;
+        }
+        return p;
+    }
+
+    /** A BER length at `p`: {offset of the value, length}; 6A80 when it is not one. */
+    private static int[] berLength(byte[] b, int p) {
+        if (p >= b.length) {
+            ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+        }
+        int len = b[p] & 0xFF;
+        if (len < 0x80) {
+            return new int[] {p + 1, len};
+        }
+        int n = len & 0x7F;
+        if (n == 0 || n > 3 || p + n >= b.length) {
+            ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+        }
+        int v = 0;
+        for (int i = 1; i <= n; i++) {
+            v = (v << 8) | (b[p + i] & 0xFF);
+        }
+        return new int[] {p + 1 + n, v};
+    }
+
+    /**
+     * The checks before a Load File becomes an Executable Load File: the Load File Data Block must hash to the
+     * LFDBH of INSTALL [for load] (C.2, "the OPEN shall verify the integrity"), and a domain with the DAP
+     * Verification privilege needs a DAP block for itself whose signature of the LFDBH its DAP key verifies (C.3,
+     * 11.6.2.3). Any failure is 6A80 and nothing is loaded.
+     */
+    private void checkLoadFileDataBlock(byte[] lfdb, Map<String, byte[]> daps) {
+        byte[] hash = loadHash;
+        loadHash = null;
+        if (hash != null) {
+            String alg = hash.length == 20 ? "SHA-1" : hash.length == 32 ? "SHA-256" : hash.length == 48 ? "SHA-384" : "SHA-512";
+            try {
+                if (!java.security.MessageDigest.isEqual(java.security.MessageDigest.getInstance(alg).digest(lfdb), hash)) {
+                    ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+                }
+            } catch (java.security.NoSuchAlgorithmException e) {
+                ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+            }
+        }
+        if (dapVerification() && !security.skipDapCheck) {
+            byte[] sig = daps.get(LoadFile.hex(aid));
+            java.security.PublicKey key = security.dapKey(aid);
+            // C.1.2: DAP verification fails when the domain has no DAP key.
+            if (sig == null || hash == null || key == null || !GpSignature.verify(key, hash, sig)) {
+                ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+            }
+        }
     }
 
     private static byte[] c4Value(byte[] all) {
@@ -525,17 +725,39 @@ public final class CardManager extends Applet {
         return Arrays.copyOfRange(all, p, p + len);
     }
 
-    /** DELETE (GPCS 11.2): an instance, or a load file (with its instances when P2 b8 says "related objects"). */
-    private byte[] delete(byte p2, byte[] data) {
+    /**
+     * DELETE (GPCS 11.2): an instance, or a load file (with its instances when P2 b8 says "related objects"). A
+     * domain with Delegated Management needs the Delete Token (C.4.6, table C-9), sent as 9E after the AID.
+     */
+    private byte[] delete(byte p1, byte p2, byte[] data) {
         if (data.length < 2 || data[0] != 0x4F || 2 + (data[1] & 0xFF) > data.length) {
             ISOException.throwIt(ISO7816.SW_WRONG_DATA);
         }
         byte[] target = Arrays.copyOfRange(data, 2, 2 + (data[1] & 0xFF));
+        if (delegatedManagement()) {
+            int p = 2 + (data[1] & 0xFF);
+            if (p < data.length && data[p] == (byte) 0xB6) {
+                int[] l = berLength(data, p + 1);
+                p = l[0] + l[1];
+            }
+            if (p >= data.length || data[p] != (byte) 0x9E) {
+                if (!security.skipTokenCheck) {
+                    ISOException.throwIt(ISO7816.SW_WRONG_DATA); // no Delete Token
+                }
+            } else {
+                int[] l = berLength(data, p + 1);
+                if (l[0] + l[1] != data.length) {
+                    ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+                }
+                requireToken(p1, p2, data, p, Arrays.copyOfRange(data, l[0], l[0] + l[1]));
+            }
+        }
         String key = LoadFile.hex(target);
         if (Arrays.equals(target, aid)) {
             ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED); // the ISD cannot be deleted
         }
         if (runtime.hasInstance(target)) {
+            children.remove(key);
             runtime.removeInstance(target);
             privileges.remove(key);
             instanceOf.remove(key);
@@ -666,6 +888,10 @@ public final class CardManager extends Applet {
                 return Scp03.concat(new byte[] {(byte) 0x9F, 0x7F, (byte) cplc.length}, cplc);
             case 0x0066:
                 return cardRecognitionData();
+            case 0x0042: // Issuer Identification Number (GPCS 7.4.1.1, 11.3)
+                return Scp03.concat(new byte[] {0x42, (byte) IIN.length}, IIN);
+            case 0x0045: // Card Image Number (GPCS 7.4.1.2, 11.3)
+                return Scp03.concat(new byte[] {0x45, (byte) kdd.length}, kdd);
             case 0x00E0: {
                 // Key information template: one entry per key, C0 04 key-id KVN type(88 = AES) length.
                 ByteArrayOutputStream t = new ByteArrayOutputStream();
@@ -719,7 +945,7 @@ public final class CardManager extends Applet {
                 }
             }
         } else if ((p1 & 0xFF) == 0x20) {
-            for (LoadFile lf : loadFiles.values()) {
+            for (LoadFile lf : allLoadFiles()) {
                 if (lf.aid.length >= prefix.length && Arrays.equals(Arrays.copyOf(lf.aid, prefix.length), prefix)) {
                     entry(out, new Entry(lf.aid, (byte) 0x01, new byte[0]), legacy); // LOADED
                 }
@@ -731,6 +957,18 @@ public final class CardManager extends Applet {
             ISOException.throwIt((short) 0x6A88);
         }
         return out.toByteArray();
+    }
+
+    /**
+     * The Executable Load Files this domain sees in GET STATUS: its own and those of the domains it created, as
+     * the ISD sees every load file on the card (GPCS 11.4.1).
+     */
+    private List<LoadFile> allLoadFiles() {
+        List<LoadFile> all = new java.util.ArrayList<>(loadFiles.values());
+        for (CardManager c : children.values()) {
+            all.addAll(c.allLoadFiles());
+        }
+        return all;
     }
 
     private static void entry(ByteArrayOutputStream out, Entry e, boolean legacy) {
