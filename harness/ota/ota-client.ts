@@ -6,6 +6,7 @@
 // thrown: conformance tests assert on it.
 import { encodeCommand, headerText, type CommandApdu } from '../apdu/apdu.ts';
 import { CardError, type CardSession } from '../apdu/session.ts';
+import { commandName } from '../apdu/command-names.ts';
 import { swHex } from '../apdu/status-words.ts';
 import { hex } from '../bytes.ts';
 import { describePorStatus } from './por.ts';
@@ -96,6 +97,11 @@ export function scriptApdu(cmd: CommandApdu): Uint8Array {
 export class OtaClient {
   constructor(private readonly session: CardSession, private readonly opts: OtaClientOptions) {}
 
+  /** Registers a target's keys with the session's trace, so that no trace or report can ever show them. */
+  registerKeys(target: OtaTarget): void {
+    for (const k of [target.keys.cipher?.key, target.keys.checksum?.key]) if (k) this.session.trace.registerSecret(k);
+  }
+
   /** Sends a script to a TAR and returns the PoR and the decoded results (a refusal shows in por.status). */
   async send(target: OtaTarget, commands: CommandApdu[], o: OtaOverrides = {}): Promise<OtaResult> {
     const spi = o.spi ?? this.opts.spi;
@@ -120,7 +126,7 @@ export class OtaClient {
       target: target.name,
       tpdus: [],
       header: describeHeader(packet, spi, csLength),
-      commands: commands.map((c) => `${headerText(c)}${c.data ? ` Lc=${c.data.length}` : ''}`),
+      commands: commands.map((c) => `${commandName(c)} (${headerText(c)}${c.data ? `, ${c.data.length} data octets` : ''})`),
       envelopeSws: [],
     };
     const result = await this.deliver(envelopes, spi, o.keys ?? target.keys, report, csLength);
@@ -137,12 +143,18 @@ export class OtaClient {
   }
 
   private async deliver(envelopes: Uint8Array[], spi: Spi, keys: OtaKeys, report: OtaExchangeReport, csLength: number): Promise<OtaResult> {
+    // A checksum sent or answered in clear must not reach the trace either (ciphertext may: it shows no key).
+    const commandInClear = !spi.ciphered && spi.checksum !== 'none';
+    const porInClear = !spi.porCiphered && spi.porChecksum !== 'none';
+    const redact = commandInClear && porInClear ? 'both' as const : commandInClear ? 'command-data' as const : porInClear ? 'response-data' as const : undefined;
     let last: { data: Uint8Array; sw: number } | undefined;
     for (let i = 0; i < envelopes.length; i++) {
       const data = envelopes[i]!;
       report.tpdus.push(maskedTpdu(data, spi, csLength));
       const cmd = { cla: 0x80, ins: 0xc2, p1: 0, p2: 0, data, le: 256 };
-      last = await this.session.transmit(cmd, { name: `ENVELOPE (SMS-PP download${envelopes.length > 1 ? `, SMS ${i + 1}/${envelopes.length}` : ''})` });
+      last = await this.session.transmit(cmd, {
+        name: `ENVELOPE (SMS-PP download${envelopes.length > 1 ? `, SMS ${i + 1}/${envelopes.length}` : ''})`, ...(redact ? { redact } : {}),
+      });
       report.envelopeSws.push(swHex(last.sw));
       if (i < envelopes.length - 1 && last.sw !== 0x9000) throw new CardError('ENVELOPE (SMS-PP download)', cmd, last.sw);
     }
@@ -150,7 +162,7 @@ export class OtaClient {
     if (last!.sw >> 8 === 0x91) {
       // TS 31.115: the PoR travels in an SMS-SUBMIT the card asks the handset to send (SEND SHORT MESSAGE).
       const fetch = { cla: 0x80, ins: 0x12, p1: 0, p2: 0, le: last!.sw & 0xff || 256 };
-      const proactive = await this.session.send(fetch, { name: 'FETCH' });
+      const proactive = await this.session.send(fetch, { name: 'FETCH', ...(porInClear ? { redact: 'response-data' as const } : {}) });
       const submit = sendShortMessageTpdu(proactive.data);
       if (!submit) throw new OtaError(`the card's proactive command after the ENVELOPE is not SEND SHORT MESSAGE: ${hex(proactive.data.subarray(0, 8))}...`);
       await this.session.send({ cla: 0x80, ins: 0x14, p1: 0, p2: 0, data: Uint8Array.of(0x81, 0x03, 0x01, 0x13, 0x00, 0x82, 0x02, 0x82, 0x81, 0x83, 0x01, 0x00) },

@@ -134,7 +134,6 @@ export function checkRules(p: Profile, opts: RuleOptions): RuleProblem[] {
         if ('value' in ref && !re.test(ref.value)) add(['ixit', 'ota', d, k, 'key', 'value'], `not a ${dom[k].algorithm} key in hex`);
       }
     }
-    if (ota.serviceProvider && !ixit.gp?.serviceProvider) add(['ixit', 'ota', 'serviceProvider'], 'the service provider\'s SSD is named in ixit.gp.serviceProvider.sd: add it there');
   }
 
   const gp = ixit.gp;
