@@ -107,6 +107,29 @@ describe('OTA on the simulator', () => {
   });
 });
 
+describe('OTA on a T=0 card', () => {
+  it('the PoR arrives through 61xx and GET RESPONSE, or 91xx, FETCH (and its GET RESPONSE)', async () => {
+    const t0 = await startSimulator({
+      atr: '3B00', protocol: 'T=0', extendedLength: false, apduBufferSize: 261, logicalChannels: 1, applets: [],
+      ota: { keysets: [{ domain: 'isd', kvn: 1, kic: { algorithm: 'aes-cbc', key: ISD_KIC }, kid: { algorithm: 'aes-cmac', key: ISD_KID } }],
+        tars: [{ tar: '000000', domain: 'isd', minimumSecurityLevel: '16' }] },
+    }, { connectTimeoutMs: 30_000, apduTimeoutMs: 30_000 });
+    try {
+      await t0.transport.connect();
+      const session = new CardSession(t0.transport, { extendedLength: false });
+      const c = new OtaClient(session, { spi: SPI, format: 'compact' });
+      const target = { ...isd, counter: new OtaCounter(1n) };
+      const byReply = await c.send(target, [getStatusIsd]);
+      expect(byReply.por?.status).toBe(POR_STATUS.ok);
+      expect(session.trace.entries.some((e) => e.name.includes('GET RESPONSE'))).toBe(true);
+      const bySubmit = await c.send(target, [getStatusIsd], { spi: { ...SPI, porViaSubmit: true } });
+      expect(bySubmit.remote?.responses[0]!.sw).toBe(0x9000);
+    } finally {
+      await t0.stop();
+    }
+  });
+});
+
 function installCommand(aid: string) {
   const lv = (h: string) => [h.length / 2, ...fromHex(h)];
   const data = Uint8Array.from([...lv('A0000001515350'), ...lv('A000000151535041'), ...lv(aid), ...lv('80'), ...lv('C900'), 0]);
