@@ -3,9 +3,15 @@
 // with AES key set 1, creates the service provider's SSD, whose own TAR and 3DES key set then answer; the PoR comes
 // in the ENVELOPE reply or by SEND SHORT MESSAGE; refused packets get the PoR status TS 102 225 table 5.5 names
 // and change nothing.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardSession } from '../apdu/session.ts';
-import { fromHex } from '../bytes.ts';
+import { fromHex, hex } from '../bytes.ts';
+import { repoRoot } from '../paths.ts';
+import { openResponsePacket } from '../ota/secured-packet.ts';
+import { commandPacketUserData, encodeSmsDeliver, SIM_DATA_DOWNLOAD, smsPpDownloadEnvelope } from '../ota/sms-pp.ts';
+import { decodeSpi } from '../ota/spi.ts';
 import { OtaClient, OtaCounter, type OtaTarget } from '../ota/ota-client.ts';
 import { POR_STATUS } from '../ota/por.ts';
 import type { Spi } from '../ota/spi.ts';
@@ -22,6 +28,10 @@ const SP_KIC = '2233445566778899AABBCCDDEEFF0011';
 const SP_KID = '456789ABCDEF012356789ABCDEF01234';
 const ISD_DEK = fromHex('404142434445464748494A4B4C4D4E4F');
 const SPI: Spi = { checksum: 'cc', ciphered: true, counter: 'higher', por: 'required', porChecksum: 'cc', porCiphered: true, porViaSubmit: false };
+
+const PS_3DES = { kic: '300102030405060708090A0B0C0D0E0F', kid: '301102030405060708090A0B0C0D0E0F' };
+const PS_AES = { kic: '200102030405060708090A0B0C0D0E0F', kid: '201102030405060708090A0B0C0D0E0F' };
+const vectors = JSON.parse(readFileSync(join(repoRoot, 'vectors', 'ota', 'secured-packets.json'), 'utf8')) as { commands: { id: string; packet: string; spi: string }[] };
 
 let sim: RunningSimulator;
 let s: CardSession;
@@ -42,8 +52,12 @@ beforeAll(async () => {
       keysets: [
         { domain: 'isd', kvn: 1, kic: { algorithm: 'aes-cbc', key: ISD_KIC }, kid: { algorithm: 'aes-cmac', key: ISD_KID } },
         { domain: SSD, kvn: 1, kic: { algorithm: '3des-2key', key: SP_KIC }, kid: { algorithm: '3des-2key', key: SP_KID } },
+        // pySim's SJA5 sample key sets (vectors/ota/secured-packets.json), behind the TAR its vectors use.
+        { domain: 'isd', kvn: 3, kic: { algorithm: '3des-2key', key: PS_3DES.kic }, kid: { algorithm: '3des-2key', key: PS_3DES.kid } },
+        { domain: 'isd', kvn: 2, kic: { algorithm: 'aes-cbc', key: PS_AES.kic }, kid: { algorithm: 'aes-cmac', key: PS_AES.kid } },
       ],
-      tars: [{ tar: '000000', domain: 'isd', minimumSecurityLevel: '16' }, { tar: 'BFFF01', domain: SSD, minimumSecurityLevel: '16' }],
+      tars: [{ tar: '000000', domain: 'isd', minimumSecurityLevel: '16' }, { tar: 'BFFF01', domain: SSD, minimumSecurityLevel: '16' },
+        { tar: 'B00011', domain: 'isd', minimumSecurityLevel: '06' }],
     },
   }, { connectTimeoutMs: 30_000, apduTimeoutMs: 30_000 });
   await sim.transport.connect();
@@ -57,6 +71,26 @@ afterAll(async () => {
 const getStatusIsd = { cla: 0x80, ins: 0xf2, p1: 0x80, p2: 0x02, data: fromHex('4F00'), le: 256 };
 
 describe('OTA on the simulator', () => {
+  it('the card accepts pySim\'s published command packets (3DES and AES, no counter) and its PoR verifies', async () => {
+    for (const [id, keys] of [['ps-3des-sja5-ciphered-cc', PS_3DES], ['ps-aes128-sja5-ciphered-cc', PS_AES]] as const) {
+      const v = vectors.commands.find((c) => c.id === id)!;
+      const [ud] = commandPacketUserData(fromHex(v.packet));
+      const env = smsPpDownloadEnvelope(encodeSmsDeliver({ firstOctet: 0x40, originator: { digits: '12345678', toa: 0x81 }, ...SIM_DATA_DOWNLOAD,
+        scts: fromHex('22705200000000'), userData: ud! }));
+      const r = await s.transmit(env);
+      expect(r.sw).toBe(0x9000);
+      const aes = id.includes('aes');
+      const otaKeys = {
+        cipher: { kvn: aes ? 2 : 3, algorithm: aes ? 'aes-cbc' as const : '3des-2key' as const, key: fromHex(keys.kic) },
+        checksum: { kvn: aes ? 2 : 3, algorithm: aes ? 'aes-cmac' as const : '3des-2key' as const, key: fromHex(keys.kid) },
+      };
+      const por = openResponsePacket(r.data, decodeSpi(fromHex(v.spi)), otaKeys);
+      expect([por.status, por.secured, hex(por.tar)]).toEqual([POR_STATUS.ok, true, 'B00011']);
+      // The script was SELECT 3F00 (00 A4 00 04 02 3F00): run by the ISD's RAM, which has no file system: 6A82.
+      expect(hex(por.data)).toBe('016A82');
+    }
+  });
+
   it('the SSD\'s TAR is unknown until the carrier creates the SSD (status 09)', async () => {
     const r = await client.send(sp, [getStatusIsd]);
     expect(r.por?.status).toBe(POR_STATUS.tarUnknown);
@@ -91,7 +125,7 @@ describe('OTA on the simulator', () => {
     expect((await client.replay(isd, replayed.envelopes)).por?.status).toBe(POR_STATUS.counterLow);
     const wrongKid = { ...isd.keys, checksum: { ...isd.keys.checksum!, key: fromHex(ISD_KID.replace(/^20/, '21')) } };
     expect((await client.send(isd, [create], { keys: wrongKid })).por?.status).toBe(POR_STATUS.checksumFailed);
-    expect((await client.send(isd, [create], { kic: 0x22 })).por?.status).toBe(POR_STATUS.cipheringError);
+    expect((await client.send(isd, [create], { kic: 0x42 })).por?.status).toBe(POR_STATUS.cipheringError);
     expect((await client.send(isd, [create], { tar: fromHex('B00099') })).por?.status).toBe(POR_STATUS.tarUnknown);
     expect((await client.send(isd, [create], { spi: { ...SPI, ciphered: false } })).por?.status).toBe(POR_STATUS.insufficientSecurityLevel);
     const oneHigher = { ...SPI, counter: 'one-higher' as const };
