@@ -34,11 +34,12 @@ const profile = await loadSuiteProfile();
 const ota = profile.ixit.ota;
 const jp = profile.ixit.jpki;
 const fixture = jp.personalization.source === 'fixture' ? await loadJpkiVectors(jp.personalization.vectors) : undefined;
-/** The route needs both TSMs' OTA settings and the SP's domain: without them nothing here can run. */
-const routeLacks = !ota ? 'no ixit.ota (the TSMs\' TARs and SCP80 key sets)'
-  : !ota.serviceProvider || !profile.ixit.gp?.serviceProvider ? 'no service provider domain (ixit.ota.serviceProvider and ixit.gp.serviceProvider)'
-    : !fixture || jp.install !== 'gp' ? 'the route installs and personalizes the applet itself: it needs ixit.jpki.install gp and the fixture personalization'
-      : undefined;
+/** What the route lacks on this profile: the TSMs' OTA settings for every test; the SP's side for provisioning. */
+const noOta = !ota ? 'no ixit.ota (the TSMs\' TARs and SCP80 key sets)' : undefined;
+const noSpRoute = noOta ?? (!ota!.serviceProvider || !profile.ixit.gp?.serviceProvider
+  ? 'no service provider domain (ixit.ota.serviceProvider and ixit.gp.serviceProvider)'
+  : !fixture || jp.install !== 'gp' ? 'the route installs and personalizes the applet itself: it needs ixit.jpki.install gp and the fixture personalization'
+    : undefined);
 const CHANGES_CARD = 'it creates a security domain and installs the applet; it runs on emulated or test cards only (card.testCard)';
 const mayChangeCard = profile.card.emulated || profile.card.testCard;
 
@@ -63,13 +64,15 @@ async function target(name: string, d: OtaDomainIxit, first: number): Promise<Ot
 
 beforeAll(async () => {
   ({ ctx, jpki, pin } = await openJpkiCard(profile));
-  if (!ota || routeLacks) return;
+  if (!ota) return;
   spi = ota.spi;
-  isd = await target('carrier TSM -> ISD RAM', ota.isd, ota.firstCounter);
-  sp = await target('service provider TSM -> SSD RAM', ota.serviceProvider!, ota.firstCounter);
   client = new OtaClient(ctx.card.session, { spi, format: ota.format, onExchange: (e) => exchanges.push(e) });
+  isd = await target('carrier TSM -> ISD RAM', ota.isd, ota.firstCounter);
   client.registerKeys(isd);
-  client.registerKeys(sp);
+  if (ota.serviceProvider) {
+    sp = await target('service provider TSM -> SSD RAM', ota.serviceProvider, ota.firstCounter);
+    client.registerKeys(sp);
+  }
 });
 
 afterAll(async () => {
@@ -93,8 +96,16 @@ function describeExchange(e: OtaExchangeReport, n: number): string {
   ].join('\n');
 }
 
-function otaTest(ref: TestRef, name: string, body: () => Promise<void>, dependsOn?: string): void {
-  applicableTest(profile, SUITE, name, { when: 'ota_ram', routeLacks, skip: mayChangeCard ? undefined : CHANGES_CARD, ...(dependsOn ? { dependsOn } : {}), ...ref }, async () => {
+interface OtaTestOptions {
+  dependsOn?: string;
+  when?: string;
+  /** True for the tests that provision through the service provider's domain. */
+  spRoute?: boolean;
+}
+
+function otaTest(ref: TestRef, name: string, body: () => Promise<void>, o: OtaTestOptions = {}): void {
+  const dependsOn = o.dependsOn;
+  applicableTest(profile, SUITE, name, { when: o.when ?? 'ota_ram', routeLacks: o.spRoute ? noSpRoute : noOta, skip: mayChangeCard ? undefined : CHANGES_CARD, ...(dependsOn ? { dependsOn } : {}), ...ref }, async () => {
     await allure.epic('JPKI user authentication on the SIM');
     await allure.feature('provisioning over the air (SCP80 by SMS-PP)');
     exchanges = [];
@@ -150,7 +161,7 @@ describe(`provisioning over the air — ${profile.name}`, () => {
       () => installAndMakeSelectable(ch, { loadFileAid: 'A0000001515350', moduleAid: 'A000000151535041', instanceAid: spSd, privileges: '80' }));
     const apps = await allure.step('GET STATUS over the air', () => getStatus(ch, 0x40));
     expect(apps.map((e) => e.aid), 'the new SSD is in the registry').toContain(spSd);
-  });
+  }, { when: 'ota_ram and ssd', spRoute: true });
 
   otaTest({ id: 'OTA-002', clauses: ['ETSI-102226 5.1 Compact remote application data format', 'GPCS 11.8 PUT KEY', 'GPCS 11.6 LOAD', 'GPCS 11.5 INSTALL',
     'GPCS 11.11 STORE DATA', 'TS23.040 9.2.3.24.1 Concatenated short messages', 'JPKI Files of the JPKI AP'] }, PROVISIONED, async () => {
@@ -187,7 +198,7 @@ describe(`provisioning over the air — ${profile.name}`, () => {
     const sig = await allure.step('COMPUTE DIGITAL SIGNATURE through the reader', () => jpki.sign(di.digestInfo));
     expect(hex(sig), `the signature is the known answer (${known.source}): the key arrived intact over the air`).toBe(hex(known.signature));
     provisioned = undefined;
-  }, SSD_CREATED);
+  }, { dependsOn: SSD_CREATED, when: 'ota_ram and ssd', spRoute: true });
 
   otaTest({ id: 'OTA-003', clauses: ['ETSI-102225 5.1.1 Counter management (SPI1 b5b4)', 'ETSI-102225 5.2.2 Response status codes (02 CNTR low)', 'GPCS 11.10 SET STATUS'] },
     'refuses a replayed packet (counter not higher: PoR status 02) and does not run it again', async () => {
@@ -208,7 +219,7 @@ describe(`provisioning over the air — ${profile.name}`, () => {
       expect(describePorStatus(replay.por!.status), 'PoR status of a replayed counter').toBe(describePorStatus(POR_STATUS.counterLow));
       expect(replay.remote === undefined, 'the replayed SET STATUS must not run').toBe(true);
       await allure.step('SELECT the JPKI AP through the reader: it is not locked', () => jpki.selectAp());
-    }, PROVISIONED);
+    }, { dependsOn: PROVISIONED, when: 'ota_ram and ssd', spRoute: true });
 
   otaTest({ id: 'OTA-004', clauses: ['ETSI-102225 5.1.3 Cryptographic checksum (KID)', 'ETSI-102225 5.2.2 Response status codes (01 RC/CC/DS failed)'] },
     'refuses a packet whose cryptographic checksum does not verify (PoR status 01), and runs nothing', async () => {
@@ -217,7 +228,7 @@ describe(`provisioning over the air — ${profile.name}`, () => {
       const r = await allure.step('INSTALL of a domain, CC computed under a different KID key', () =>
         client.send(isd, [installSecurityDomain(CANARY_SSD)], { keys: { ...isd.keys, checksum: { ...isd.keys.checksum!, key } } }));
       await expectRefused('wrong checksum', r, POR_STATUS.checksumFailed);
-    }, SSD_CREATED);
+    });
 
   otaTest({ id: 'OTA-005', clauses: ['ETSI-102225 5.1.2 Ciphering (KIc)', 'ETSI-102225 5.2.2 Response status codes (05 ciphering error, 01 RC/CC/DS failed)'] },
     'refuses a packet under a wrong KIc: a key index the TAR has no key for (05), or the right index with the wrong key (01)', async () => {
@@ -231,14 +242,14 @@ describe(`provisioning over the air — ${profile.name}`, () => {
       const r2 = await allure.step('INSTALL of a domain ciphered under a different KIc key (same key index)', () =>
         client.send(isd, [installSecurityDomain(CANARY_SSD)], { keys: { ...isd.keys, cipher: { ...cipher, key } } }));
       await expectRefused('wrong KIc key', r2, POR_STATUS.checksumFailed);
-    }, SSD_CREATED);
+    });
 
   otaTest({ id: 'OTA-006', clauses: ['ETSI-102225 5.2.2 Response status codes (09 TAR unknown)', 'ETSI-102226 8.2.1.3.2.1 TAR'] },
     'refuses a packet to a TAR the card does not know (PoR status 09), and runs nothing', async () => {
       const unknown = fromHex('BFFFEE');
       const r = await allure.step(`INSTALL of a domain sent to TAR ${hex(unknown)}`, () => client.send(isd, [installSecurityDomain(CANARY_SSD)], { tar: unknown }));
       await expectRefused('unknown TAR', r, POR_STATUS.tarUnknown);
-    }, SSD_CREATED);
+    });
 
   otaTest({ id: 'OTA-007', clauses: ['ETSI-102226 8.2.1.3.2.1 Minimum security level', 'ETSI-102225 5.2.2 Response status codes (0A insufficient security level)'] },
     'refuses a packet below the TAR\'s minimum security level (unciphered: PoR status 0A), and runs nothing', async () => {
@@ -246,5 +257,5 @@ describe(`provisioning over the air — ${profile.name}`, () => {
       const r = await allure.step('INSTALL of a domain to the ISD\'s RAM, with a CC but not ciphered', () =>
         client.send(isd, [installSecurityDomain(CANARY_SSD)], { spi: weaker }));
       await expectRefused('security level below the minimum', r, POR_STATUS.insufficientSecurityLevel);
-    }, SSD_CREATED);
+    });
 });
