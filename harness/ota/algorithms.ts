@@ -1,9 +1,21 @@
 // The KIc and KID octets of ETSI TS 102 225 clauses 5.1.2/5.1.3 (key index in b8-b5, algorithm in b4-b1) and the
 // cryptography they name: DES/3DES/AES-CBC ciphering with a zero IV, the DES CBC-MAC and AES-CMAC cryptographic
-// checksums, and the CRC16/CRC32 redundancy checks. Primitives come from harness/gp/crypto.ts (Node's OpenSSL and
-// @noble/ciphers); this module only applies the OTA rules (which padding, which IV, how long the result is).
-import { aesCbcDecrypt, aesCbcEncrypt, aesCmac, tdesCbcDecrypt, tdesCbcEncrypt } from '../gp/crypto.ts';
+// checksums, and the CRC16/CRC32 redundancy checks. The block ciphers are Node's OpenSSL, AES-CMAC is @noble/ciphers;
+// this module applies the OTA rules (which padding, which IV, how long the result is). It sits below harness/gp
+// (GlobalPlatform commands travel over it), so it does not borrow gp/crypto.ts.
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { cmac } from '@noble/ciphers/aes.js';
 import { concat } from '../bytes.ts';
+
+/** CBC without padding; single DES runs as 3DES with K1 = K2 = K3 (OpenSSL 3 keeps DES in its legacy provider). */
+function cbc(algorithm: CipherAlgorithm, key: Uint8Array, data: Uint8Array, encrypt: boolean): Uint8Array {
+  const name = algorithm === 'aes-cbc' ? `aes-${key.length * 8}-cbc` : algorithm === '3des-3key' ? 'des-ede3-cbc' : 'des-ede-cbc';
+  const k = algorithm === 'des-cbc' ? concat(key, key) : key;
+  const iv = new Uint8Array(algorithm === 'aes-cbc' ? 16 : 8);
+  const c = encrypt ? createCipheriv(name, k, iv) : createDecipheriv(name, k, iv);
+  c.setAutoPadding(false);
+  return new Uint8Array(Buffer.concat([c.update(data), c.final()]));
+}
 
 /** Ciphering algorithms a KIc names. */
 export type CipherAlgorithm = 'des-cbc' | '3des-2key' | '3des-3key' | 'aes-cbc';
@@ -82,14 +94,14 @@ export function otaEncrypt(k: OtaCipherKey, data: Uint8Array): Uint8Array {
   checkKeyLength(k.algorithm, k.key);
   const bs = cipherBlockSize(k.algorithm);
   if (data.length % bs !== 0) throw new OtaAlgorithmError(`ciphered span of ${data.length} octets is not a multiple of ${bs}`);
-  return k.algorithm === 'aes-cbc' ? aesCbcEncrypt(k.key, new Uint8Array(16), data) : tdesCbcEncrypt(k.key, new Uint8Array(8), data);
+  return cbc(k.algorithm, k.key, data, true);
 }
 
 export function otaDecrypt(k: OtaCipherKey, data: Uint8Array): Uint8Array {
   checkKeyLength(k.algorithm, k.key);
   const bs = cipherBlockSize(k.algorithm);
   if (data.length % bs !== 0) throw new OtaAlgorithmError(`ciphered span of ${data.length} octets is not a multiple of ${bs}`);
-  return k.algorithm === 'aes-cbc' ? aesCbcDecrypt(k.key, new Uint8Array(16), data) : tdesCbcDecrypt(k.key, new Uint8Array(8), data);
+  return cbc(k.algorithm, k.key, data, false);
 }
 
 /** The length of the RC/CC this key produces: CRC16 2, CRC32 4, DES/3DES CC 8, AES-CMAC 8 (or 4 if asked). */
@@ -108,10 +120,10 @@ export function otaChecksum(k: OtaChecksumKey, input: Uint8Array, aesCmacLength:
   if (k.algorithm === 'crc32') return crc32(input);
   if (!k.key) throw new OtaAlgorithmError(`${k.algorithm} checksum needs a key`);
   checkKeyLength(k.algorithm, k.key);
-  if (k.algorithm === 'aes-cmac') return aesCmac(k.key, input).subarray(0, aesCmacLength);
+  if (k.algorithm === 'aes-cmac') return cmac(input, k.key).subarray(0, aesCmacLength);
   const rest = input.length % 8;
   const padded = rest === 0 ? input : concat(input, new Uint8Array(8 - rest));
-  const chain = tdesCbcEncrypt(k.key, new Uint8Array(8), padded);
+  const chain = cbc(k.algorithm, k.key, padded, true);
   return chain.slice(chain.length - 8);
 }
 
