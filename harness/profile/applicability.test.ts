@@ -8,6 +8,7 @@ const ics: Profile['ics'] = {
   t0: true, t1: false, extendedLength: false, logicalChannels: 1, rsa2048: true, sha1DigestInfo: false, keyInjection: true,
   onCardKeyGeneration: false, ecP256: true, ecP384: false, javaCard: '3.0.4', globalPlatform: '2.2.1', scp: '02', scpI: '55',
   supplementaryDomains: false, delegatedManagement: false, dap: false, araM: true, araMUpdate: false, applicationLocking: true,
+  otaRam: false,
 };
 
 describe('applicability expressions', () => {
@@ -16,6 +17,7 @@ describe('applicability expressions', () => {
     ['rsa2048_keygen', false],
     ['ara_m and app_lock', true],
     ['ara_m_update', false],
+    ['ota_ram', false],
     ['not t0', false],
     ['rsa2048 and not t0', false],
     ['key_injection and (ec_p256 or ec_p384)', true],

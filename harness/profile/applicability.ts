@@ -39,6 +39,7 @@ export const MNEMONICS: Record<string, Mnemonic> = {
   ara_m: flag('araM', 'an ARA-M (Secure Element Access Control rules)'),
   ara_m_update: both('araM', 'araMUpdate', 'ARA-M rules updated through the security domain'),
   app_lock: flag('applicationLocking', 'locking the JPKI application with SET STATUS'),
+  ota_ram: flag('otaRam', 'remote application management over the air (SCP80 by SMS-PP)'),
 };
 
 function mnemonic(name: string): Mnemonic | undefined {

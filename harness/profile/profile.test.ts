@@ -9,7 +9,7 @@ import { repoRoot } from '../paths.ts';
 import { checkProfiles, formatProblem, loadProfile, ProfileError, resolveSecret, type ProfileProblem } from './index.ts';
 
 const VECTORS = process.env.FAKEVEC ?? join(repoRoot, 'vectors', 'jpki');
-const knownSuites = ['jpki-signing', 'handset-swap', 'applet-install', 'personalization', 'service-lifecycle'];
+const knownSuites = ['jpki-signing', 'handset-swap', 'applet-install', 'personalization', 'service-lifecycle', 'ota-provisioning'];
 
 // Line numbers on the right; cases below replace whole lines by number.
 const BASE = [
@@ -96,7 +96,7 @@ describe('a valid profile', () => {
   it('resolves relative paths against the profile, not the working directory', async () => {
     const p = await loadProfile(join(repoRoot, 'profiles', 'emulated', 'reference.yaml'), { knownSuites });
     expect(p.ixit.jpki.personalization).toEqual({ source: 'fixture', vectors: VECTORS });
-    expect(p.suites).toEqual(['jpki-signing', 'handset-swap', 'applet-install', 'personalization', 'service-lifecycle']);
+    expect(p.suites).toEqual(['jpki-signing', 'handset-swap', 'applet-install', 'personalization', 'service-lifecycle', 'ota-provisioning']);
   });
 
   it('hands out a PIN from the environment only when asked, and says which variable is missing', async () => {
@@ -161,7 +161,7 @@ describe('malformed profiles point at the line, column and field', () => {
     { name: 'a PIN file inside the repository', text: () => edit({ 13: `    pin: { file: ${join(repoRoot, 'README.md')} }` }),
       expect: [['13:18 ixit.jpki.pin.file', 'must live outside the repository']] },
     { name: 'an unknown suite', text: () => edit({ 27: 'suites: [jpki-signing, nonsense]' }),
-      expect: [['27:24 suites[1]', 'no suite named "nonsense" (suites: jpki-signing, handset-swap, applet-install, personalization, service-lifecycle)']] },
+      expect: [['27:24 suites[1]', 'no suite named "nonsense" (suites: jpki-signing, handset-swap, applet-install, personalization, service-lifecycle, ota-provisioning)']] },
     { name: 'a vectors folder without vectors', text: () => edit({ 18: '      vectors: /nonexistent/jpki' }),
       expect: [['18:16 ixit.jpki.personalization.vectors', '/nonexistent/jpki holds no JPKI vectors']] },
     { name: 'a T=0 simulator for a T=1 extended-length ICS', text: () => edit({ 21: '  protocol: T=0' }),
@@ -294,7 +294,7 @@ async function readFileText(f: string): Promise<string> {
 }
 
 describe('the profiles shipped with the project', () => {
-  const all = ['jpki-signing', 'handset-swap', 'applet-install', 'personalization', 'service-lifecycle'];
+  const all = ['jpki-signing', 'handset-swap', 'applet-install', 'personalization', 'service-lifecycle', 'ota-provisioning'];
 
   it('the README\'s real-card example names its missing secrets at their lines, and is valid once they are set', async () => {
     const file = join(repoRoot, 'profiles', 'examples', 'real-card.yaml');

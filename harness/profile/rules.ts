@@ -120,6 +120,22 @@ export function checkRules(p: Profile, opts: RuleOptions): RuleProblem[] {
     if (f && !existsSync(f)) add(['ixit', 'jpki', 'trustedCa', half], `no such CA certificate file: ${f}`);
   }
 
+  const ota = ixit.ota;
+  if (p.ics.otaRam && !ota) add(['ics', 'otaRam'], 'a card that claims OTA remote management needs ixit.ota (TARs and SCP80 key sets)');
+  if (ota) {
+    const keyHex: Record<string, RegExp> = { '3des-2key': /^[0-9A-Fa-f]{32}$/, '3des-3key': /^[0-9A-Fa-f]{48}$/, aes: new RegExp(`^${AES_KEY}$`) };
+    for (const d of ['isd', 'serviceProvider'] as const) {
+      const dom = ota[d];
+      if (!dom) continue;
+      for (const k of ['kic', 'kid'] as const) {
+        checkSecret(['ixit', 'ota', d, k, 'key'], dom[k].key, 'inline keys are', 'key');
+        const re = keyHex[dom[k].algorithm.startsWith('aes') ? 'aes' : dom[k].algorithm]!;
+        const ref = dom[k].key;
+        if ('value' in ref && !re.test(ref.value)) add(['ixit', 'ota', d, k, 'key', 'value'], `not a ${dom[k].algorithm} key in hex`);
+      }
+    }
+  }
+
   const gp = ixit.gp;
   if (gp) {
     checkKeys(['ixit', 'gp', 'keys'], gp.keys);

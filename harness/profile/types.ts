@@ -24,6 +24,11 @@ export interface SimSettings {
   vpcdReaders?: { host: string; port: number }[];
   /** The simulated issuer security domain: SCP03 test keys (hex), key version, lock threshold, CPLC. */
   isd?: { aid?: string; scp?: '02' | '03'; scp02CardChallenge?: string; s16?: boolean; sequenceCounter?: number; enc?: string; mac?: string; dek?: string; kvn?: number; maxAuthFailures?: number; defaultSelected?: boolean; cplc?: string };
+  /** The simulated card's OTA side: SCP80 key sets and TARs (domain 'isd' or an SSD AID). */
+  ota?: {
+    keysets: { domain: string; kvn: number; kic: { algorithm: OtaCipherName; key: string }; kid: { algorithm: OtaChecksumName; key: string }; counter?: number }[];
+    tars: { tar: string; domain: string; minimumSecurityLevel: string }[];
+  };
   /** ICCID the simulated card serves from EF ICCID (2FE2). */
   iccid?: string;
   /** Fault injection for testing the harness: the card is pulled out after this many APDUs. */
@@ -55,6 +60,33 @@ export interface SimSettings {
     skipDapCheck?: boolean;
     skipTokenCheck?: boolean;
   };
+}
+
+export type OtaCipherName = '3des-2key' | '3des-3key' | 'aes-cbc';
+export type OtaChecksumName = '3des-2key' | '3des-3key' | 'aes-cmac';
+
+/** A security domain's RAM as its TSM reaches it over the air: TAR and SCP80 key set. */
+export interface OtaDomainIxit {
+  tar: string;
+  kvn: number;
+  kic: { algorithm: OtaCipherName; key: SecretRef };
+  kid: { algorithm: OtaChecksumName; key: SecretRef };
+}
+
+export interface OtaIxit {
+  spi: {
+    checksum: 'none' | 'cc';
+    ciphered: boolean;
+    counter: 'none' | 'available' | 'higher' | 'one-higher';
+    por: 'none' | 'required' | 'on-error';
+    porChecksum: 'none' | 'cc';
+    porCiphered: boolean;
+    porViaSubmit: boolean;
+  };
+  format: 'compact' | 'expanded';
+  firstCounter: number;
+  isd: OtaDomainIxit;
+  serviceProvider?: OtaDomainIxit;
 }
 
 export interface SimAccessRule {
@@ -111,6 +143,8 @@ export interface Profile {
     araMUpdate: boolean;
     /** The profile's security domain may lock and unlock the JPKI application (SET STATUS). */
     applicationLocking: boolean;
+    /** Remote application management over the air (SCP80 by SMS-PP, ETSI TS 102 225/226); driven by ixit.ota. */
+    otaRam: boolean;
   };
   ixit: {
     transport: 'sim' | 'vpcd' | 'pcsc';
@@ -160,6 +194,8 @@ export interface Profile {
       /** The service provider's supplementary security domain and its keys (the SP/carrier split). */
       serviceProvider?: { sd: string; kvn: number; keys: SecretRef };
     };
+    /** OTA (ics.otaRam): the TSMs' side of SCP80. */
+    ota?: OtaIxit;
   };
   sim?: SimSettings;
   suites: string[];

@@ -55,6 +55,11 @@ describe('secrets in reports', () => {
       ['service provider ENC key', Buffer.from('000102030405060708090A0B0C0D0E0F', 'hex')],
       ['service provider MAC key', Buffer.from('101112131415161718191A1B1C1D1E1F', 'hex')],
       ['service provider DEK', Buffer.from('202122232425262728292A2B2C2D2E2F', 'hex')],
+      // The SCP80 keys of profiles/emulated/reference.yaml (ixit.ota / sim.ota): the OTA exchanges must not show them.
+      ['OTA ISD KIc', Buffer.from('200102030405060708090A0B0C0D0E0F', 'hex')],
+      ['OTA ISD KID', Buffer.from('201102030405060708090A0B0C0D0E0F', 'hex')],
+      ['OTA SP KIc', Buffer.from('2233445566778899AABBCCDDEEFF0011', 'hex')],
+      ['OTA SP KID', Buffer.from('456789ABCDEF012356789ABCDEF01234', 'hex')],
     ];
     const found: string[] = [];
     const texts: [string, string][] = [['console', console.join('\n')]];

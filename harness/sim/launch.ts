@@ -40,6 +40,16 @@ export function simulatorConfig(sim: SimSettings, host: string, port: number): s
   if (isd.maxAuthFailures !== undefined) lines.push(`simcert.cardsim.isd.maxAuthFailures=${isd.maxAuthFailures}`);
   if (isd.defaultSelected !== undefined) lines.push(`simcert.cardsim.isd.defaultSelected=${isd.defaultSelected}`);
   if (isd.cplc) lines.push(`simcert.cardsim.cplc=${isd.cplc}`);
+  // OTA (lab/cardsim .../ota/OtaSettings): the card's SCP80 key sets and TARs.
+  sim.ota?.keysets.forEach((k, i) => {
+    const at = `simcert.cardsim.ota.keyset.${i}`;
+    lines.push(`${at}.domain=${k.domain}`, `${at}.kvn=${k.kvn}`, `${at}.kic=${k.kic.algorithm}:${k.kic.key}`,
+      `${at}.kid=${k.kid.algorithm}:${k.kid.key}`, `${at}.counter=${k.counter ?? 0}`);
+  });
+  sim.ota?.tars.forEach((t, i) => {
+    lines.push(`simcert.cardsim.ota.tar.${i}.tar=${t.tar}`, `simcert.cardsim.ota.tar.${i}.domain=${t.domain}`,
+      `simcert.cardsim.ota.tar.${i}.msl=${t.minimumSecurityLevel}`);
+  });
   if (sim.faults?.hostile) lines.push(`simcert.cardsim.hostile=${sim.faults.hostile}`, `simcert.cardsim.hostileAfter=${sim.faults.hostileAfter ?? 0}`);
   if (sim.faults?.hostileCommand) lines.push(`simcert.cardsim.hostileCommand=${sim.faults.hostileCommand}`);
   if (sim.faults?.skipCmacCheck) lines.push('simcert.cardsim.isd.skipCmacCheck=true');

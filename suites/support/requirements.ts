@@ -24,6 +24,10 @@ export const DOCUMENTS = {
   'JC-API': { name: 'Java Card 3.0.5 API', url: 'https://docs.oracle.com/javacard/3.0.5/api/index.html' },
   'ETSI-102221': { name: 'ETSI TS 102 221', url: 'https://www.etsi.org/deliver/etsi_ts/102200_102299/102221/' },
   'ETSI-102226': { name: 'ETSI TS 102 226', url: 'https://www.etsi.org/deliver/etsi_ts/102200_102299/102226/' },
+  'ETSI-102225': { name: 'ETSI TS 102 225 (secured packet structure for UICC applications)', url: 'https://www.etsi.org/deliver/etsi_ts/102200_102299/102225/' },
+  'TS31.115': { name: '3GPP TS 31.115 (secured packet structure, SMS)', url: 'https://www.3gpp.org/dynareport/31115.htm' },
+  'TS31.111': { name: '3GPP TS 31.111 (USAT)', url: 'https://www.3gpp.org/dynareport/31111.htm' },
+  'TS23.040': { name: '3GPP TS 23.040 (SMS)', url: 'https://www.3gpp.org/dynareport/23040.htm' },
   JPKI: { name: 'JPKI interface (OpenSC card-jpki.c)', url: 'https://github.com/OpenSC/OpenSC/blob/master/src/libopensc/card-jpki.c' },
   RFC5280: { name: 'RFC 5280 (X.509 certificates and CRLs)', url: 'https://www.rfc-editor.org/rfc/rfc5280' },
   RFC8017: { name: 'RFC 8017 (PKCS #1 v2.2)', url: 'https://www.rfc-editor.org/rfc/rfc8017' },
@@ -41,6 +45,7 @@ export const SUITE_PREFIX: Readonly<Record<string, string>> = {
   'jpki-signing': 'JPKI-SIG',
   'handset-swap': 'SWAP',
   'service-lifecycle': 'LIFE',
+  'ota-provisioning': 'OTA',
 };
 
 export interface ClauseRef {

@@ -66,6 +66,8 @@ public final class CardRuntime {
     private final CardManager cardManager;
     /** Non-volatile memory for load files and instances, shared by every security domain. */
     private final org.simcert.cardsim.gp.ContentMemory contentMemory;
+    /** SMS-PP data download (OTA, ETSI TS 102 225/226) when the configuration has an OTA section; else null. */
+    private final org.simcert.cardsim.ota.SmsPpDataDownload smsPp;
 
     private APDU currentApdu;
     private byte currentChannel;
@@ -101,7 +103,42 @@ public final class CardRuntime {
             installed.add(new Installed(cardManager.aid(), cardManager));
         }
         memory.tearAtWrite(config.tearAtWrite);
+        org.simcert.cardsim.ota.OtaSettings ota = config.globalPlatform
+                ? org.simcert.cardsim.ota.OtaSettings.from(config.properties, config.isdAid) : null;
+        this.smsPp = ota == null ? null : new org.simcert.cardsim.ota.SmsPpDataDownload(ota, new OtaDomains());
         powerUp();
+    }
+
+    /** The security domains as the OTA layer reaches them: their Remote Application Management side. */
+    private final class OtaDomains implements org.simcert.cardsim.ota.SecurityDomains {
+        public boolean exists(byte[] sdAid) {
+            return domain(sdAid) != null;
+        }
+
+        public byte[] runRemote(byte[] sdAid, byte[] capdu) {
+            Installed sd = domain(sdAid);
+            CommandApdu c = CommandApdu.parse(capdu);
+            if (sd == null || c == null || c.extended) {
+                return sw(ISO7816.SW_WRONG_LENGTH);
+            }
+            CardManager cm = (CardManager) sd.applet;
+            cm.beginRemote();
+            try {
+                Response r = dispatch(sd, c, false);
+                return withSw(r.data, r.sw);
+            } finally {
+                cm.endRemote();
+            }
+        }
+
+        private Installed domain(byte[] aid) {
+            for (Installed i : installed) {
+                if (Arrays.equals(i.aidBytes, aid) && i.applet instanceof CardManager) {
+                    return i;
+                }
+            }
+            return null;
+        }
     }
 
     /** The runtime the Java Card API classes serve; one card per process, as on a card. */
@@ -272,6 +309,20 @@ public final class CardRuntime {
         }
         if (c.cla() == (byte) 0x80 && c.ins() == (byte) 0xB8) {
             return createApplet(c);
+        }
+        if (smsPp != null && c.cla() == (byte) 0x80 && channel == 0) {
+            // The UICC's toolkit side (ETSI TS 102 221 10.1.1-10.1.3): ENVELOPE, FETCH, TERMINAL RESPONSE.
+            if (c.ins() == (byte) 0xC2) {
+                org.simcert.cardsim.ota.SmsPpDataDownload.Answer a = smsPp.envelope(c.data());
+                return shape(c, new Response(a.data, a.sw));
+            }
+            if (c.ins() == (byte) 0x12) {
+                byte[] proactive = smsPp.fetch();
+                return proactive == null ? sw(ISO7816.SW_CONDITIONS_NOT_SATISFIED) : shape(c, new Response(proactive, ISO7816.SW_NO_ERROR));
+            }
+            if (c.ins() == (byte) 0x14) {
+                return sw(ISO7816.SW_NO_ERROR);
+            }
         }
         Response r;
         if (c.ins() == ISO7816.INS_SELECT && c.p1() == 0x04 && (c.cla() & 0x80) == 0) {

@@ -85,6 +85,15 @@ public final class CardManager extends Applet {
     private byte[] loadHash;
     /** The Issuer Identification Number (GET DATA 42) of this card's domains: ITU-T E.118 89 (telecom), 81 (Japan). */
     static final byte[] IIN = {(byte) 0x89, (byte) 0x81, 0x00, 0x00};
+    /**
+     * While a command arrives through this domain's Remote Application Management application (OTA, ETSI TS 102
+     * 226): the secured packet has already been authenticated by SCP80, so the command counts as secured; the
+     * reader-side session and its personalization target are set aside meanwhile, and the OTA side keeps its own.
+     */
+    private boolean remote;
+    private SecureSession readerSession;
+    private byte[] readerPersonalizationTarget;
+    private byte[] remotePersonalizationTarget;
 
     /**
      * @param scp 2 or 3
@@ -148,6 +157,24 @@ public final class CardManager extends Applet {
         this.skipped = checks;
     }
 
+    /** Enters remote mode: the next commands come from the OTA RAM application, secured by SCP80. */
+    public void beginRemote() {
+        readerSession = session;
+        readerPersonalizationTarget = personalizationTarget;
+        session = new RemoteSession(keys.dek);
+        personalizationTarget = remotePersonalizationTarget;
+        remote = true;
+    }
+
+    public void endRemote() {
+        remotePersonalizationTarget = personalizationTarget;
+        session = readerSession;
+        personalizationTarget = readerPersonalizationTarget;
+        readerSession = null;
+        readerPersonalizationTarget = null;
+        remote = false;
+    }
+
     /** Power loss, SELECT and channel close end a session (Amendment D 5.6). */
     public void endSession() {
         session = null;
@@ -203,7 +230,7 @@ public final class CardManager extends Applet {
                 session = null;
                 ISOException.throwIt(ISO7816.SW_SECURITY_STATUS_NOT_SATISFIED);
             }
-        } else if (secured && (session.level() & Scp03.C_MAC) != 0) {
+        } else if (secured && !remote && (session.level() & Scp03.C_MAC) != 0) {
             // A command below the session's security level ends the session.
             session = null;
             ISOException.throwIt(ISO7816.SW_SECURITY_STATUS_NOT_SATISFIED);
