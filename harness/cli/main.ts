@@ -9,6 +9,7 @@ import { repoRoot } from '../paths.ts';
 import { EnvironmentError, EXIT, EXIT_CODES_HELP, UsageError } from '../run/errors.ts';
 import { knownSuites } from '../run/suites.ts';
 import { onInterrupt } from './interrupt.ts';
+import { registerProfileIcsCommand } from './record-commands.ts';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -98,6 +99,7 @@ export async function main(argv: string[]): Promise<number> {
       const { file: _file, ...rest } = p;
       console.log(`# ${relative(process.cwd(), p.file) || p.file}, resolved\n${stringify(rest, { lineWidth: 0 })}`);
     });
+  registerProfileIcsCommand(profile, (code) => (exitCode = code), suites, packageVersion());
 
   program
     .command('readers')
