@@ -15,6 +15,7 @@ import { repoRoot } from '../paths.ts';
 import { generateReport } from '../report/allure.ts';
 import { junitCases, junitXml } from '../report/junit.ts';
 import { PORTABILITY_SUITES, writePortabilityReport } from '../report/portability.ts';
+import { writeTraceability } from '../report/traceability.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { checkEnvironment } from './preflight.ts';
 import { spawnGroup } from './process-group.ts';
@@ -120,6 +121,7 @@ export async function runSuites(opts: RunOptions): Promise<number> {
     if (opts.signal?.aborted) return await keepPartial(staging, out, current, opts);
     try {
       await generateReport(staging.resultsDir, staging.reportDir);
+      await writeTraceability([staging.resultsDir], staging.dir);
       if (portability) await writePortabilityReport(staging.resultsDir, staging.dir);
       if (junit) junitText = junitXml(await junitCases(staging.resultsDir, profiles));
     } catch (err) {
@@ -134,6 +136,7 @@ export async function runSuites(opts: RunOptions): Promise<number> {
     if (opts.signal?.aborted) return await keepPartial(staging, out, current, opts);
     await promote(staging, out);
     opts.log(`\nAllure report: ${shown(join(out, 'allure-report', 'index.html'))}`);
+    opts.log(`Traceability matrix: ${shown(join(out, 'traceability.html'))} and ${shown(join(out, 'traceability.md'))}`);
     if (junit && junitText !== undefined) {
       // Beside the target, then renamed over it: an importer never reads a half-written file.
       const part = `${junit}.${process.pid}.part`;
