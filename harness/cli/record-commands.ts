@@ -36,3 +36,35 @@ export function registerProfileIcsCommand(profile: Command, setExitCode: (code: 
       setExitCode(EXIT.ok);
     });
 }
+
+export function registerEvidenceCommands(program: Command, setExitCode: (code: number) => void): void {
+  const evidence = program.command('evidence').description('evidence bundles written by simcert run --evidence');
+  evidence
+    .command('verify')
+    .description('check every file of an evidence bundle against its SHA-256 manifest (exit 0: intact; 1: a file changed, missing or added, or the bundle is damaged)')
+    .argument('<FILE.zip>', 'the evidence bundle')
+    .action(async (file: string) => {
+      const { readFile } = await import('node:fs/promises');
+      const { verifyEvidence, MANIFEST } = await import('../report/evidence.ts');
+      const { EnvironmentError } = await import('../run/errors.ts');
+      const { osError } = await import('../run/write-paths.ts');
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(await readFile(file));
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'EISDIR') throw new UsageError(`${file}: no such bundle file (${osError(err)})`);
+        throw new EnvironmentError(`cannot read ${file}: ${osError(err)}`);
+      }
+      const v = verifyEvidence(bytes);
+      for (const p of v.problems) console.log(`${file}: ${p}`);
+      const made = v.meta?.simcert ? `; made by simcert ${v.meta.simcert.version} at git ${v.meta.simcert.gitRevision}${v.meta.simcert.gitDirty === true ? ' (with uncommitted changes)' : ''}, ${v.meta.createdAt}` : '';
+      if (v.ok) {
+        console.log(`${file}: ok: ${v.matched} files match ${MANIFEST} (its SHA-256: ${v.manifestSha256})${made}`);
+        setExitCode(EXIT.ok);
+      } else {
+        console.log(`${file}: NOT intact: ${v.problems.length} problem(s)${v.manifestSha256 ? `; ${v.matched} files match ${MANIFEST} (its SHA-256: ${v.manifestSha256})` : ''}`);
+        setExitCode(EXIT.failed);
+      }
+    });
+}
