@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { main } from '../cli/main.ts';
 import { repoRoot } from '../paths.ts';
 import { runSuites } from '../run/run.ts';
@@ -160,5 +160,33 @@ describe('simcert evidence verify', () => {
     const missing = await verifyCli(join(dir, 'no-such.zip'));
     expect(missing.code).toBe(2);
     expect(missing.out).toMatch(/no such bundle file/);
+  });
+});
+
+describe('the evidence bundle\'s record of the load files', () => {
+  it('gives a CAP file\'s SHA-256 and the SHA-256 of the load file as the card received it, per profile', async () => {
+    const { loadProfile } = await import('../profile/index.ts');
+    const { evidenceFiles } = await import('./evidence.ts');
+    const { knownSuites } = await import('../run/suites.ts');
+    const p = await loadProfile(join(repoRoot, 'profiles', 'emulated', 'reference.yaml'), { knownSuites: await knownSuites() });
+    const own = await mkdtemp(join(tmpdir(), 'simcert-evidence-lf-'));
+    onTestFinished(() => rm(own, { recursive: true, force: true }));
+    const cap = join(own, 'jpki.cap');
+    await writeFile(cap, 'stands in for a CAP file: only its bytes are hashed here');
+    p.ixit.gp!.loadFile = { cap };
+    const results = join(own, 'results');
+    await mkdir(results);
+    const loaded = 'ab'.repeat(32);
+    await writeFile(join(results, '1-result.json'), JSON.stringify({ uuid: '1', name: 'loads the applet load file', status: 'passed', parameters: [{ name: 'profile', value: p.name }, { name: 'load file SHA-256', value: loaded }] }));
+    await writeFile(join(results, '2-result.json'), JSON.stringify({ uuid: '2', name: 'other card', status: 'passed', parameters: [{ name: 'profile', value: 'another card' }, { name: 'load file SHA-256', value: 'cd'.repeat(32) }] }));
+    const f = await evidenceFiles({ resultsDirs: [results], reportFiles: [], profiles: [p], command: ['simcert'] });
+    const meta = JSON.parse(strFromU8(f['bundle.json']!)) as { loadFiles: { profile: string; loadFile: { sha256: string }; loadedSha256: string[] }[] };
+    expect(meta.loadFiles).toHaveLength(1);
+    expect(meta.loadFiles[0]!.loadFile.sha256).toBe((await exec('sha256sum', [cap])).stdout.slice(0, 64));
+    expect(meta.loadFiles[0]!.loadedSha256).toEqual([loaded]);
+    // The reference profile's inline keys and the simulator's ISD keys are masked too.
+    const profile = strFromU8(f[Object.keys(f).find((k) => k.startsWith('profiles/'))!]!);
+    expect(profile).not.toContain('404142434445464748494A4B4C4D4E4F');
+    expect(profile).not.toContain('000102030405060708090A0B0C0D0E0F');
   });
 });

@@ -107,29 +107,77 @@ function traceSources(s: Step): string[] {
   return [...(s.attachments ?? []).filter((a) => a.name === 'APDU trace').map((a) => a.source), ...(s.steps ?? []).flatMap(traceSources)];
 }
 
-/** The bundle's files (path → bytes), manifest included. */
-export async function evidenceFiles(input: EvidenceInput): Promise<Record<string, Uint8Array>> {
-  const files: Record<string, Uint8Array> = {};
-  // Results: each folder's files under results/<n>/ (results/ alone for one folder, the usual case).
-  const traces: { profile: string; testId: string | undefined; test: string; status: string; file: string; source: string }[] = [];
-  for (const [i, dir] of input.resultsDirs.entries()) {
-    const prefix = input.resultsDirs.length === 1 ? 'results' : `results/${i + 1}`;
+type Files = Record<string, Uint8Array>;
+type TraceEntry = { profile: string; testId: string | undefined; test: string; status: string; file: string; source: string };
+
+const paramOf = (r: AllureResult, name: string): string | undefined => r.parameters?.find((p) => p.name === name)?.value;
+
+/**
+ * Results: each folder's files under results/ (results/<n>/ when there are several), and every APDU trace again by
+ * profile and test ID, so an auditor finds the exchanges behind a verdict without Allure. Returns the results read.
+ */
+async function packResults(dirs: readonly string[], files: Files, traces: TraceEntry[]): Promise<AllureResult[]> {
+  const all: AllureResult[] = [];
+  for (const [i, dir] of dirs.entries()) {
+    const prefix = dirs.length === 1 ? 'results' : `results/${i + 1}`;
     for (const f of await filesUnder(dir)) files[`${prefix}/${f}`] = new Uint8Array(await readFile(join(dir, f)));
-    // Every APDU trace, also by profile and test ID, so an auditor finds the exchanges of a verdict without Allure.
     for (const f of (await readdir(dir)).filter((n) => n.endsWith('-result.json')).sort()) {
       const r = JSON.parse(await readFile(join(dir, f), 'utf8')) as AllureResult & Step;
-      const profile = r.parameters?.find((p) => p.name === 'profile')?.value ?? 'unknown profile';
+      all.push(r);
+      const profile = paramOf(r, 'profile') ?? 'unknown profile';
       const testId = r.labels?.find((l) => l.name === 'testId')?.value;
       for (const source of traceSources(r)) {
         const bytes = files[`${prefix}/${source}`];
         if (!bytes) continue;
-        let name = `traces/${slug(profile)}/${slug(testId ?? r.uuid)}.txt`;
-        for (let k = 2; files[name]; k++) name = `traces/${slug(profile)}/${slug(testId ?? r.uuid)}-${k}.txt`;
+        const base = `traces/${slug(profile)}/${slug(testId ?? r.uuid)}`;
+        let name = `${base}.txt`;
+        for (let k = 2; files[name]; k++) name = `${base}-${k}.txt`;
         files[name] = bytes;
         traces.push({ profile, testId, test: r.name, status: r.status, file: name, source: `${prefix}/${source}` });
       }
     }
   }
+  return all;
+}
+
+/** build/<part>.sha256 for the simulator and each applet as built; returns each part's digest. */
+async function packBuild(files: Files): Promise<Record<string, string>> {
+  const build: Record<string, string> = {};
+  const buildDir = join(repoRoot, 'lab', 'build');
+  const parts = ['cardsim', ...((await readdir(join(buildDir, 'applets')).catch(() => [] as string[])).sort().map((a) => `applets/${a}`))];
+  for (const part of parts) {
+    const t = await treeHashes(join(buildDir, part));
+    if (!t) continue;
+    files[`build/${part}.sha256`] = strToU8(t.listing);
+    build[part] = t.digest;
+  }
+  return build;
+}
+
+/**
+ * Each profile's applet code: its load file (a CAP file's SHA-256, or the digest of the lab applet's classes it is
+ * built from), the SHA-256 of the load file as the card received it (recorded by the test that loaded it,
+ * applet-install's "load file SHA-256"), and the applets the simulator created from lab classes.
+ */
+async function loadFileRecords(profiles: readonly Profile[], results: readonly AllureResult[], build: Record<string, string>): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  for (const p of profiles) {
+    const lf = p.ixit.gp?.loadFile;
+    const loaded = new Set(results.filter((r) => paramOf(r, 'profile') === p.name).map((r) => paramOf(r, 'load file SHA-256')).filter((h): h is string => h !== undefined));
+    const source = lf === undefined ? undefined
+      : 'cap' in lf ? { cap: shownPath(lf.cap), sha256: await readFile(lf.cap).then(sha256, () => 'unreadable') }
+        : { codebase: lf.codebase, packageAid: lf.packageAid, classesSha256: build[`applets/${lf.codebase}`] ?? 'not built' };
+    const created = (p.sim?.applets ?? []).map((a) => ({ aid: a.aid, class: a.class, codebase: a.codebase, classesSha256: build[`applets/${a.codebase}`] ?? 'not built' }));
+    out.push({ profile: p.name, ...(source ? { loadFile: source } : {}), loadedSha256: [...loaded].sort(), ...(created.length ? { createdApplets: created } : {}) });
+  }
+  return out;
+}
+
+/** The bundle's files (path → bytes), manifest included. */
+export async function evidenceFiles(input: EvidenceInput): Promise<Files> {
+  const files: Files = {};
+  const traces: TraceEntry[] = [];
+  const results = await packResults(input.resultsDirs, files, traces);
   files['traces/index.json'] = strToU8(`${JSON.stringify(traces, null, 2)}\n`);
   for (const f of input.reportFiles) files[`reports/${basename(f)}`] = new Uint8Array(await readFile(f));
 
@@ -141,37 +189,9 @@ export async function evidenceFiles(input: EvidenceInput): Promise<Record<string
   });
 
   // The code that talked to the card: the simulator's and the applets' classes as built, and the load files.
-  const build: Record<string, string> = {};
-  const buildDir = join(repoRoot, 'lab', 'build');
   const usesLab = input.profiles.some((p) => p.sim !== undefined || (p.ixit.gp?.loadFile !== undefined && 'codebase' in p.ixit.gp.loadFile));
-  if (usesLab) {
-    const parts = ['cardsim', ...((await readdir(join(buildDir, 'applets')).catch(() => [] as string[])).sort().map((a) => `applets/${a}`))];
-    for (const part of parts) {
-      const t = await treeHashes(join(buildDir, part));
-      if (!t) continue;
-      files[`build/${part}.sha256`] = strToU8(t.listing);
-      build[part] = t.digest;
-    }
-  }
-  const loadFiles: Record<string, unknown>[] = [];
-  for (const p of input.profiles) {
-    const lf = p.ixit.gp?.loadFile;
-    // As loaded into the card: recorded by the test that loaded it (applet-install, "load file SHA-256").
-    const asLoaded = new Set<string>();
-    for (const dir of input.resultsDirs) {
-      for (const f of (await readdir(dir)).filter((n) => n.endsWith('-result.json'))) {
-        const r = JSON.parse(await readFile(join(dir, f), 'utf8')) as AllureResult;
-        if (r.parameters?.find((x) => x.name === 'profile')?.value !== p.name) continue;
-        const h = r.parameters?.find((x) => x.name === 'load file SHA-256')?.value;
-        if (h) asLoaded.add(h);
-      }
-    }
-    const source = lf === undefined ? undefined
-      : 'cap' in lf ? { cap: shownPath(lf.cap), sha256: await readFile(lf.cap).then(sha256, () => 'unreadable') }
-        : { codebase: lf.codebase, packageAid: lf.packageAid, classesSha256: build[`applets/${lf.codebase}`] ?? 'not built' };
-    const created = (p.sim?.applets ?? []).map((a) => ({ aid: a.aid, class: a.class, codebase: a.codebase, classesSha256: build[`applets/${a.codebase}`] ?? 'not built' }));
-    loadFiles.push({ profile: p.name, ...(source ? { loadFile: source } : {}), loadedSha256: [...asLoaded].sort(), ...(created.length ? { createdApplets: created } : {}) });
-  }
+  const build = usesLab ? await packBuild(files) : {};
+  const loadFiles = await loadFileRecords(input.profiles, results, build);
 
   const git = await gitRevision();
   const meta = {
