@@ -103,8 +103,15 @@ describe('simcert run --evidence', () => {
     expect((await exec('sha256sum', [join(dir, 'cardsim.sha256')])).stdout.slice(0, 64)).toBe(meta.build.simulatorSha256);
   });
 
+  it('holds each profile\'s ICS/IXIT proforma as it stood for the run', () => {
+    const ics = strFromU8(files['profiles/1-card.ics.md']!);
+    expect(ics).toMatch(/^# ICS and IXIT proforma: Evidence card$/m);
+    expect(ics).toMatch(/^\| B\.2\/2 `ixit\.jpki\.pin` \| .* \| test value \(inline; emulated or test card only\) \|/m);
+    expect(ics).toMatch(/^\| A\.1\/3 `ics\.extendedLength` \| .* \| Yes \|/m);
+  });
+
   it('masks the profile\'s secrets: the inline PIN and signing password appear nowhere in the bundle', () => {
-    const profile = strFromU8(files[Object.keys(files).find((f) => f.startsWith('profiles/'))!]!);
+    const profile = strFromU8(files['profiles/1-card.yaml']!);
     expect(profile).toContain('pin:\n      value: "*** (masked: inline test value)"');
     for (const [path, bytes] of Object.entries(files)) {
       const text = strFromU8(bytes, true);
@@ -185,7 +192,7 @@ describe('the evidence bundle\'s record of the load files', () => {
     expect(meta.loadFiles[0]!.loadFile.sha256).toBe((await exec('sha256sum', [cap])).stdout.slice(0, 64));
     expect(meta.loadFiles[0]!.loadedSha256).toEqual([loaded]);
     // The reference profile's inline keys and the simulator's ISD keys are masked too.
-    const profile = strFromU8(f[Object.keys(f).find((k) => k.startsWith('profiles/'))!]!);
+    const profile = strFromU8(f[Object.keys(f).find((k) => k.startsWith('profiles/') && k.endsWith('.yaml'))!]!);
     expect(profile).not.toContain('404142434445464748494A4B4C4D4E4F');
     expect(profile).not.toContain('000102030405060708090A0B0C0D0E0F');
   });

@@ -1,8 +1,8 @@
 // The evidence bundle of a run (`simcert run --evidence FILE.zip`): one ZIP a lab files with the certificate so a
 // verdict can be audited later. It holds the run's Allure results, the reports built from them (traceability,
-// portability, JUnit), the resolved profiles with every secret masked, the harness version and git revision, the
-// SHA-256 of the applet load files and of the simulator build, every APDU trace (already redacted when recorded),
-// and MANIFEST.sha256: the SHA-256 of every other file, in `sha256sum` format, so `sha256sum -c MANIFEST.sha256` in
+// portability, JUnit), the resolved profiles with every secret masked and each one's ICS/IXIT proforma, the harness
+// version and git revision, the SHA-256 of the applet load files and of the simulator build, every APDU trace
+// (already redacted when recorded), and MANIFEST.sha256: the SHA-256 of every other file, in `sha256sum` format, so `sha256sum -c MANIFEST.sha256` in
 // the unpacked bundle checks it as well as `simcert evidence verify` does. The manifest detects a changed, missing or
 // added file; it cannot detect a bundle rebuilt whole, so the run prints the manifest's own SHA-256 for the lab to
 // record beside the certificate.
@@ -15,7 +15,9 @@ import { promisify } from 'node:util';
 import { strToU8, strFromU8, unzipSync, zipSync } from 'fflate';
 import { stringify } from 'yaml';
 import { repoRoot } from '../paths.ts';
+import { inspectProfile } from '../profile/index.ts';
 import type { Profile } from '../profile/types.ts';
+import { icsMarkdown, icsStatement, type FieldIsSet } from './ics.ts';
 import type { AllureResult } from './portability.ts';
 
 const run = promisify(execFile);
@@ -91,6 +93,14 @@ async function gitRevision(): Promise<{ revision: string; dirty: boolean | 'unkn
 
 async function harnessVersion(): Promise<string> {
   return (JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** Which fields the profile's files set (the rest are schema defaults), read again from its files for the proforma. */
+async function fieldIsSet(p: Profile): Promise<FieldIsSet> {
+  const r = await inspectProfile(p.file, { knownSuites: p.suites, describeOnly: true });
+  const layers = r.sources?.layers;
+  // The file gone or changed since the run: no way to tell defaults apart, so none is marked as one.
+  return layers ? (path) => layers.some((l) => l.doc.hasIn(path)) : () => true;
 }
 
 /** A path as the bundle records it: relative inside the repository, absolute elsewhere. */
@@ -181,12 +191,16 @@ export async function evidenceFiles(input: EvidenceInput): Promise<Files> {
   files['traces/index.json'] = strToU8(`${JSON.stringify(traces, null, 2)}\n`);
   for (const f of input.reportFiles) files[`reports/${basename(f)}`] = new Uint8Array(await readFile(f));
 
-  const profiles = input.profiles.map((p, i) => {
-    const path = `profiles/${i + 1}-${slug(basename(p.file, '.yaml'))}.yaml`;
+  const version = await harnessVersion();
+  const profiles: { name: string; file: string; bundled: string; ics: string }[] = [];
+  for (const [i, p] of input.profiles.entries()) {
+    const path = `profiles/${i + 1}-${slug(basename(p.file, '.yaml'))}`;
     const { file: _file, ...rest } = maskedProfile(p);
-    files[path] = strToU8(`# ${shownPath(p.file)}, resolved, secrets masked\n${stringify(rest, { lineWidth: 0 })}`);
-    return { name: p.name, file: shownPath(p.file), bundled: path };
-  });
+    files[`${path}.yaml`] = strToU8(`# ${shownPath(p.file)}, resolved, secrets masked\n${stringify(rest, { lineWidth: 0 })}`);
+    // The card's ICS/IXIT proforma as it stood for this run (secrets by reference only).
+    files[`${path}.ics.md`] = strToU8(icsMarkdown(icsStatement(p, await fieldIsSet(p), { simcertVersion: version, generatedAt: new Date(), cwd: repoRoot })));
+    profiles.push({ name: p.name, file: shownPath(p.file), bundled: `${path}.yaml`, ics: `${path}.ics.md` });
+  }
 
   // The code that talked to the card: the simulator's and the applets' classes as built, and the load files.
   const usesLab = input.profiles.some((p) => p.sim !== undefined || (p.ixit.gp?.loadFile !== undefined && 'codebase' in p.ixit.gp.loadFile));
@@ -197,7 +211,7 @@ export async function evidenceFiles(input: EvidenceInput): Promise<Files> {
   const meta = {
     format: BUNDLE_FORMAT,
     createdAt: new Date().toISOString(),
-    simcert: { version: await harnessVersion(), gitRevision: git.revision, gitDirty: git.dirty },
+    simcert: { version, gitRevision: git.revision, gitDirty: git.dirty },
     node: process.version,
     host: hostname(),
     command: input.command,
