@@ -14,6 +14,7 @@ import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { main } from '../cli/main.ts';
 import { repoRoot } from '../paths.ts';
+import { EnvironmentError } from '../run/errors.ts';
 import { runSuites } from '../run/run.ts';
 import { createAppletProfile } from '../testing/create-applet-profile.ts';
 import { MANIFEST, verifyEvidence } from './evidence.ts';
@@ -118,6 +119,19 @@ describe('simcert run --evidence', () => {
       expect(text.includes('SIMCERT1'), `${path} holds the signing password`).toBe(false);
       expect(/\b1234\b/.test(text) && path.startsWith('profiles/'), `${path} holds the PIN`).toBe(false);
     }
+  });
+});
+
+describe('simcert run --evidence to a path that cannot be written', () => {
+  it('stops before any card is touched, naming the path (an environment error, exit 3)', async () => {
+    const blocker = join(dir, 'a-file');
+    await writeFile(blocker, 'not a folder');
+    const log: string[] = [];
+    const err = await runSuites({ profiles: [join(dir, 'card.yaml')], out: join(dir, 'out-unwritable'), evidence: join(blocker, 'e.zip'), log: (l) => log.push(l), runnerOutput: 'drop' })
+      .then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(EnvironmentError);
+    expect((err as Error).message).toMatch(/^cannot write the evidence bundle to .*a-file\/e\.zip: /);
+    expect(log.filter((l) => l.startsWith('\n== '))).toEqual([]);
   });
 });
 
