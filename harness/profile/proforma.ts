@@ -138,6 +138,6 @@ export const CONDITIONS: Readonly<Record<string, Condition>> = {
   'c.4': { text: 'IF {ixit.transport} = vpcd THEN m ELSE n/a', resolve: (p) => ifThen(p.ixit.transport === 'vpcd', 'm') },
   'c.5': { text: 'IF {ics.applicationLocking} (application locking) THEN m ELSE n/a', resolve: (p) => ifThen(p.ics.applicationLocking, 'm') },
   'c.6': { text: 'IF {ics.araM} (ARA-M) THEN m ELSE n/a', resolve: (p) => ifThen(p.ics.araM, 'm') },
-  'c.7': { text: 'IF {ixit.jpki.install} = gp (installed through a security domain) OR {ics.keyInjection} (key injection) THEN m ELSE o', resolve: (p) => (p.ixit.jpki.install === 'gp' || p.ics.keyInjection ? 'm' : 'o') },
+  'c.7': { text: 'IF {ixit.jpki.install} = gp (installed through a security domain) THEN m ELSE o; without it, the tests that need the security domain are not applicable', resolve: (p) => (p.ixit.jpki.install === 'gp' ? 'm' : 'o') },
   'c.8': { text: 'IF {ixit.jpki.install} = gp THEN m ELSE n/a', resolve: (p) => ifThen(p.ixit.jpki.install === 'gp', 'm') },
 };
