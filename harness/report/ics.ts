@@ -174,7 +174,7 @@ export function icsStatement(p: Profile, isSet: FieldIsSet, meta: { simcertVersi
     if (required(c) && c.support === 'not given') shortfalls.push(`${c.item} (${c.field}) is mandatory for this card and the IXIT does not give it`);
   }
   const notes = [...used].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).map((id) => ({
-    id, text: id.startsWith('o.') ? `${OPTION_GROUPS[id] ?? ''}`.trim() : conditionText(CONDITIONS[id]!.text, numbers),
+    id, text: id.startsWith('o.') ? (OPTION_GROUPS[id] ?? '') : conditionText(CONDITIONS[id]!.text, numbers),
   }));
   const shown = (f: string): string => relative(meta.cwd ?? process.cwd(), f) || f;
   return {
