@@ -9,6 +9,7 @@ import { repoRoot } from '../paths.ts';
 import { EnvironmentError, EXIT, EXIT_CODES_HELP, UsageError } from '../run/errors.ts';
 import { knownSuites } from '../run/suites.ts';
 import { onInterrupt } from './interrupt.ts';
+import { registerEvidenceCommands, registerProfileIcsCommand } from './record-commands.ts';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -43,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-s, --suite <NAME>', 'suite to run (repeatable; default: every suite the profile enables)', collect, [])
     .option('-o, --out <DIR>', 'report folder', 'reports')
     .option('--junit <FILE>', 'also write the verdicts as JUnit XML (Jenkins junit-10 schema), when the run finishes')
+    .option('--evidence <FILE.zip>', 'also pack the finished run (results, reports, masked profiles, build hashes, APDU traces) into an evidence bundle with a SHA-256 manifest')
     .option('--i-know-the-card-may-lock', 'authenticate even to a card whose failed authentications are on record in the ledger')
     .addHelpText('after', [
       '',
@@ -53,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
       '',
       EXIT_CODES_HELP,
     ].join('\n'))
-    .action(async (o: { profile: string[]; suite: string[]; out: string; junit?: string; iKnowTheCardMayLock?: boolean }) => {
+    .action(async (o: { profile: string[]; suite: string[]; out: string; junit?: string; evidence?: string; iKnowTheCardMayLock?: boolean }) => {
       const { runSuites } = await import('../run/run.ts');
       const interruption = onInterrupt((signal) => process.stderr.write(`\nsimcert: ${signal}: stopping the test run\n`));
       try {
@@ -62,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
           ...(o.suite.length > 0 ? { suites: o.suite } : {}),
           out: o.out,
           ...(o.junit !== undefined ? { junit: o.junit } : {}),
+          ...(o.evidence !== undefined ? { evidence: o.evidence } : {}),
           acceptLockRisk: o.iKnowTheCardMayLock === true,
           log: (l) => console.log(l),
           signal: interruption.signal,
@@ -98,6 +101,7 @@ export async function main(argv: string[]): Promise<number> {
       const { file: _file, ...rest } = p;
       console.log(`# ${relative(process.cwd(), p.file) || p.file}, resolved\n${stringify(rest, { lineWidth: 0 })}`);
     });
+  registerProfileIcsCommand(profile, (code) => (exitCode = code), suites, packageVersion());
 
   program
     .command('readers')
@@ -140,6 +144,7 @@ export async function main(argv: string[]): Promise<number> {
     });
     const { registerSimCommands } = await import('./sim-commands.ts');
     registerSimCommands(program, (code) => (exitCode = code));
+    registerEvidenceCommands(program, (code) => (exitCode = code));
   }
 
   try {

@@ -13,6 +13,11 @@ export interface RuleProblem {
 
 export interface RuleOptions {
   knownSuites: readonly string[];
+  /**
+   * The profile is only described (`simcert profile ics`), never used on a card: a secret referenced by env or file
+   * need not be at hand, so a lab can state a card's ICS without its keys.
+   */
+  describeOnly?: boolean;
 }
 
 function inside(dir: string, file: string): boolean {
@@ -88,8 +93,8 @@ export function checkRules(p: Profile, opts: RuleOptions): RuleProblem[] {
       }
     } else if ('file' in ref) {
       if (inside(repoRoot, ref.file)) add([...path, 'file'], `a ${fileNoun} file must live outside the repository, where it cannot be committed`);
-      else if (!existsSync(ref.file)) add([...path, 'file'], `no such file: ${ref.file}`);
-    } else if (!process.env[ref.env]) {
+      else if (!existsSync(ref.file) && !opts.describeOnly) add([...path, 'file'], `no such file: ${ref.file}`);
+    } else if (!process.env[ref.env] && !opts.describeOnly) {
       add([...path, 'env'], `environment variable ${ref.env} is not set`);
     }
   };

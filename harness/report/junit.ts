@@ -38,7 +38,7 @@ const label = (r: Result, name: string): string | undefined => r.labels?.find((l
 const labels = (r: Result, name: string): string[] => (r.labels ?? []).filter((l) => l.name === name).map((l) => l.value);
 const param = (r: Result, name: string): string | undefined => r.parameters?.find((p) => p.name === name)?.value;
 
-function verdictOf(r: Result): { verdict: VerdictClass; reason: string | undefined } {
+export function verdictOf(r: Result): { verdict: VerdictClass; reason: string | undefined } {
   const message = r.statusDetails?.message?.trim() || undefined;
   if (r.status === 'passed') return { verdict: 'passed', reason: undefined };
   if (r.status === 'failed') return { verdict: 'failed', reason: message };

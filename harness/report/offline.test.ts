@@ -1,8 +1,8 @@
 // Reports make no network calls: a lab opens them on machines that must not talk to third parties, and a page that
-// loads a script, font, image or frame from another host leaks that it was opened (and from where). The three
-// pages simcert writes — the Allure HTML, the portability matrix and the bench comparison — are generated here from
-// small fixtures and read with a scanner of this file's own (not the one allure.ts uses), so a tag that fetches
-// from elsewhere as the page opens fails the test.
+// loads a script, font, image or frame from another host leaks that it was opened (and from where). The pages
+// simcert writes — the Allure HTML, the portability and traceability matrices, the ICS proforma and the bench
+// comparison — are generated here from small fixtures and read with a scanner of this file's own (not the one
+// allure.ts uses), so a tag that fetches from elsewhere as the page opens fails the test.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,10 @@ import { buildComparison, renderHtml } from '../bench/compare.ts';
 import { benchResult } from '../bench/test-fixtures.ts';
 import { generateReport } from './allure.ts';
 import { writePortabilityReport } from './portability.ts';
+import { icsHtml, icsStatement } from './ics.ts';
+import { writeTraceability } from './traceability.ts';
+import { loadProfile } from '../profile/index.ts';
+import { repoRoot } from '../paths.ts';
 
 /** Elements whose URL attributes the browser fetches while the page loads. */
 const LOADING_TAGS = /<(script|link|img|iframe|frame|source|embed|object|video|audio|input)\b([^>]*)>/gi;
@@ -124,6 +128,16 @@ describe('the pages simcert writes load nothing from another host', () => {
     const page = await readFile(html, 'utf8');
     expect(page).toContain('tracker.example/x.png'); // the message is on the page, as text
     expect(externalReferences(page)).toEqual([]);
+  });
+
+  it('the traceability matrix and the ICS/IXIT proforma', async () => {
+    const { html } = await writeTraceability([results], dir);
+    expect(externalReferences(await readFile(html, 'utf8'))).toEqual([]);
+    const { knownSuites } = await import('../run/suites.ts');
+    const profile = await loadProfile(join(repoRoot, 'profiles', 'emulated', 'reference.yaml'), { knownSuites: await knownSuites() });
+    const ics = icsHtml(icsStatement(profile, () => true, { simcertVersion: 'test', generatedAt: new Date(0) }));
+    expect(ics).toContain('<a href="https://www.rfc-editor.org/rfc/rfc8017">'); // links to the specifications, not loads
+    expect(externalReferences(ics)).toEqual([]);
   });
 
   it('the bench comparison page', () => {

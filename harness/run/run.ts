@@ -16,7 +16,9 @@ import { repoRoot } from '../paths.ts';
 import { generateReport } from '../report/allure.ts';
 import { junitCases, junitXml } from '../report/junit.ts';
 import { PORTABILITY_SUITES, writePortabilityReport } from '../report/portability.ts';
+import { writeTraceability } from '../report/traceability.ts';
 import { EXIT, UsageError } from './errors.ts';
+import { writeEvidence } from './evidence.ts';
 import { checkEnvironment } from './preflight.ts';
 import { spawnGroup } from './process-group.ts';
 import { createStaging, discard, keepInterrupted, promote, type Staging } from './staging.ts';
@@ -31,6 +33,8 @@ export interface RunOptions {
   out: string;
   /** --junit FILE: also write the run's verdicts as JUnit XML there, when (and only when) the run finishes. */
   junit?: string;
+  /** --evidence FILE.zip: also pack the finished run into an evidence bundle with a SHA-256 manifest (report/evidence.ts). */
+  evidence?: string;
   /** Where progress and problems go (the CLI passes console output). */
   log: (line: string) => void;
   /** The suites' own test-runner output: shown (default) or dropped. */
@@ -84,6 +88,7 @@ export async function runSuites(opts: RunOptions): Promise<number> {
   await checkEnvironment(profiles);
   const out = await ensureWritableDir(opts.out, 'reports');
   const junit = opts.junit === undefined ? undefined : await ensureWritableFile(opts.junit, 'the JUnit XML');
+  const evidence = opts.evidence === undefined ? undefined : await ensureWritableFile(opts.evidence, 'the evidence bundle');
   if (opts.signal?.aborted) return EXIT.interrupted;
 
   const staging = await createStaging(out);
@@ -123,6 +128,7 @@ export async function runSuites(opts: RunOptions): Promise<number> {
     if (opts.signal?.aborted) return await keepPartial(staging, out, current, opts);
     try {
       await generateReport(staging.resultsDir, staging.reportDir);
+      await writeTraceability([staging.resultsDir], staging.dir);
       if (portability) await writePortabilityReport(staging.resultsDir, staging.dir);
       if (junit) junitText = junitXml(await junitCases(staging.resultsDir, profiles));
     } catch (err) {
@@ -137,6 +143,7 @@ export async function runSuites(opts: RunOptions): Promise<number> {
     if (opts.signal?.aborted) return await keepPartial(staging, out, current, opts);
     await promote(staging, out);
     opts.log(`\nAllure report: ${shown(join(out, 'allure-report', 'index.html'))}`);
+    opts.log(`Traceability matrix: ${shown(join(out, 'traceability.html'))} and ${shown(join(out, 'traceability.md'))}`);
     if (junit && junitText !== undefined) {
       // Beside the target, then renamed over it: an importer never reads a half-written file.
       const part = `${junit}.${process.pid}.part`;
@@ -145,6 +152,7 @@ export async function runSuites(opts: RunOptions): Promise<number> {
       opts.log(`JUnit XML: ${shown(junit)}`);
     }
     if (portability) opts.log(`Portability matrix: ${shown(join(out, 'portability.html'))} and ${shown(join(out, 'portability.md'))}`);
+    if (evidence) await writeEvidence(evidence, out, profiles, junit, opts.log);
     return failed ? EXIT.failed : EXIT.ok;
   } catch (err) {
     await discard(staging);

@@ -9,7 +9,7 @@ import { osError } from './write-paths.ts';
 import { EnvironmentError } from './errors.ts';
 
 /** What a run owns in --out: replaced together, so a report never sits beside another run's results. */
-export const REPORT_ENTRIES = ['allure-results', 'allure-report', 'portability.html', 'portability.md'] as const;
+export const REPORT_ENTRIES = ['allure-results', 'allure-report', 'portability.html', 'portability.md', 'traceability.html', 'traceability.md'] as const;
 export const INTERRUPTED_DIR = 'interrupted';
 
 export interface Staging {

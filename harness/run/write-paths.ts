@@ -48,7 +48,7 @@ export async function ensureWritableFile(file: string, what: string): Promise<st
 }
 
 /** Writes a file whose folder was checked; a failure still names the path and the OS error. */
-export async function writeOutput(file: string, text: string, what: string): Promise<void> {
+export async function writeOutput(file: string, text: string | Uint8Array, what: string): Promise<void> {
   try {
     await writeFile(file, text);
   } catch (err) {
