@@ -17,13 +17,20 @@ interface SchemaNode {
   properties?: Record<string, SchemaNode>;
 }
 
-const schema = JSON.parse(readFileSync(join(repoRoot, 'profiles', 'profile.schema.json'), 'utf8')) as { properties: Record<string, SchemaNode> };
+const schema = JSON.parse(readFileSync(join(repoRoot, 'profiles', 'profile.schema.json'), 'utf8')) as { properties: Record<string, SchemaNode>; $defs: Record<string, SchemaNode> };
+
+/** A `#/$defs/x` reference that names an object of fields (e.g. otaDomain), resolved; other references stay leaves. */
+function objectDef(n: SchemaNode): SchemaNode | undefined {
+  const def = n.$ref?.startsWith('#/$defs/') ? schema.$defs[n.$ref.slice('#/$defs/'.length)] : undefined;
+  return def?.properties ? def : undefined;
+}
 
 /** Leaf fields under a node, as dotted paths: objects with properties are descended into, anything else is a leaf. */
 function leaves(node: SchemaNode, prefix = ''): { path: string; node: SchemaNode }[] {
   return Object.entries(node.properties ?? {}).flatMap(([k, n]) => {
     const path = prefix ? `${prefix}.${k}` : k;
-    return n.properties && !n.$ref ? leaves(n, path) : [{ path, node: n }];
+    const inner = n.properties && !n.$ref ? n : objectDef(n);
+    return inner ? leaves(inner, path) : [{ path, node: n }];
   });
 }
 
@@ -52,7 +59,10 @@ describe('the ICS/IXIT proforma against profiles/profile.schema.json', () => {
 
   it('marks every secret field of the schema as a secret row, so the proforma names where it comes from, never its value', () => {
     const secrets = ixitLeaves.filter((l) => l.node.$ref === '#/$defs/secret').map((l) => l.path).sort();
-    expect(secrets).toEqual(['gp.keys', 'gp.serviceProvider.keys', 'jpki.pin', 'jpki.signingPin']);
+    expect(secrets).toEqual([
+      'gp.delegatedManagement.receiptKey', 'gp.delegatedManagement.tokenKey', 'gp.keys', 'gp.serviceProvider.keys', 'jpki.pin', 'jpki.signingPin',
+      'ota.isd.kic.key', 'ota.isd.kid.key', 'ota.serviceProvider.kic.key', 'ota.serviceProvider.kid.key',
+    ]);
     expect(Object.entries(IXIT_ROWS).filter(([, r]) => r.secret).map(([p]) => p).sort()).toEqual(secrets);
   });
 

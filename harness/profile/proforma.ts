@@ -61,18 +61,20 @@ export const ICS_ROWS: { readonly [K in keyof Ics]-?: ProformaRow } = {
   scpI: { question: 'Which implementation option (i parameter) of that secure channel protocol?', status: 'm', reference: ['GP-AMD-D 7.1.1 INITIALIZE UPDATE (key information: i parameter)', 'GPCS E Secure Channel Protocol 02 (i parameter)'] },
   supplementaryDomains: { question: 'Does the card manager create supplementary security domains (the carrier/service-provider split)?', status: 'o', reference: ['GPCS 7 Security Domains (Supplementary Security Domain)', 'GPCS 11.5 INSTALL'] },
   delegatedManagement: { question: 'May a supplementary security domain manage its own content (Delegated Management privilege)?', status: 'c.1', reference: ['GPCS 9 Card and Application Management (Delegated Management)'] },
+  dap: { question: 'Does the card verify Data Authentication Patterns (DAP) on load files through a security domain with the DAP Verification privilege?', status: 'c.1', reference: ['GPCS 9 Card and Application Management (DAP Verification)'] },
   persistentMemory: { question: 'How many bytes of non-volatile memory are free for applications?', status: 'o', reference: ['GPCS 11.5 INSTALL (system parameters: memory quotas)'] },
   araM: { question: 'Does the card carry an ARA-M, so that only the carrier-approved app reaches the JPKI AP?', status: 'm', reference: ['GP-SEAC ARA-M GET DATA [All]', 'GP-SEAC access rule resolution (AID and device application ID)'] },
   araMUpdate: { question: 'Does the ARA-M take new rules through STORE DATA from the profile\'s security domain?', status: 'c.2', reference: ['GP-SEAC ARA-M STORE DATA (Command-Store-REF-AR-DO, Command-Delete)'] },
   applicationLocking: { question: 'May the security domain lock and unlock the JPKI application (suspension of a lost phone)?', status: 'o', reference: ['GPCS 11.10 SET STATUS (application LOCKED and back)'] },
+  otaRam: { question: 'Do the card\'s security domains take remote application management over the air (SCP80 secured packets by SMS-PP download)?', status: 'o', reference: ['ETSI-102226 remote application management', 'ETSI-102225 secured packets'] },
 };
 
 /** The ICS tables (annex A of the proforma), in the order a lab reads them. */
 export const ICS_TABLES: readonly ProformaTable<keyof Ics>[] = [
   { number: 'A.1', title: 'Transmission and APDUs', items: ['t0', 't1', 'extendedLength', 'logicalChannels'] },
   { number: 'A.2', title: 'Keys and signatures', items: ['rsa2048', 'sha1DigestInfo', 'ecP256', 'ecP384', 'keyInjection', 'onCardKeyGeneration'] },
-  { number: 'A.3', title: 'Platform and card content management', items: ['javaCard', 'globalPlatform', 'scp', 'scpI', 'supplementaryDomains', 'delegatedManagement', 'persistentMemory'] },
-  { number: 'A.4', title: 'Access control and service lifecycle', items: ['araM', 'araMUpdate', 'applicationLocking'] },
+  { number: 'A.3', title: 'Platform and card content management', items: ['javaCard', 'globalPlatform', 'scp', 'scpI', 'supplementaryDomains', 'delegatedManagement', 'dap', 'persistentMemory'] },
+  { number: 'A.4', title: 'Access control and service lifecycle', items: ['araM', 'araMUpdate', 'applicationLocking', 'otaRam'] },
 ];
 
 /** One row per IXIT leaf field, keyed by its path under `ixit` (proforma.test.ts walks the schema for them). */
@@ -92,6 +94,7 @@ export const IXIT_ROWS: Readonly<Record<string, IxitRow>> = {
   'jpki.signingPinTryLimit': { question: 'How many tries does the signing password allow?', status: 'm', reference: ['JPKI PIN', 'JC-API OwnerPIN'] },
   'jpki.trustedCa.userAuth': { question: 'Which CA certificate must the user-authentication certificate chain to?', status: 'o', reference: ['RFC5280 6 Certification Path Validation'] },
   'jpki.trustedCa.signing': { question: 'Which CA certificate must the signing certificate chain to?', status: 'o', reference: ['RFC5280 6 Certification Path Validation'] },
+  'jpki.keyAlgorithm': { question: 'Which key type do both JPKI keys have (rsa2048, p256 or p384)?', status: 'o', reference: ['JPKI COMPUTE DIGITAL SIGNATURE', 'JC-API KeyBuilder TYPE_EC_FP_PRIVATE'] },
   'jpki.install': { question: 'How is the JPKI applet installed: gp (LOAD + INSTALL), create-applet (emulated cards) or none (already installed)?', status: 'm', reference: ['GPCS 11.5 INSTALL [for load]', 'GPCS 11.6 LOAD'] },
   'jpki.personalization': { question: 'Where do the keys and certificates the harness personalizes come from (a fixture, or none)?', status: 'm', reference: ['GPCS 11.11 STORE DATA', 'JPKI Files of the JPKI AP'] },
   'jpki.lockedSelectSw': { question: 'Which status word does SELECT of the JPKI AP give while it is LOCKED?', status: 'c.5', reference: ['GPCS 11.10 SET STATUS (application LOCKED and back)', 'ISO7816-4 11.1.1 SELECT'] },
@@ -111,14 +114,41 @@ export const IXIT_ROWS: Readonly<Record<string, IxitRow>> = {
   'gp.serviceProvider.sd': { question: 'What is the AID of the service provider\'s supplementary security domain?', status: 'c.1', reference: ['GPCS 7 Security Domains (Supplementary Security Domain)'] },
   'gp.serviceProvider.kvn': { question: 'Which key version number do the service provider\'s keys get?', status: 'c.1', reference: ['GPCS 11.8 PUT KEY'] },
   'gp.serviceProvider.keys': { question: 'The service provider\'s static keys, by reference.', status: 'c.1', reference: ['GPCS 11.8 PUT KEY', 'GPCS 7 Security Domains (key separation)'], secret: true },
+  'gp.dap.domains': { question: 'Which security domains with the DAP Verification privilege do the suites create, and which key signs each one\'s DAP blocks (by reference)?', status: 'c.9', reference: ['GPCS 9 Card and Application Management (DAP Verification)'] },
+  'gp.dap.hash': { question: 'Which hash does the load file data block hash use (sha1, sha256, sha384, sha512)?', status: 'c.9', reference: ['GPCS 9 Card and Application Management (DAP Verification)'] },
+  'gp.delegatedManagement.sd': { question: 'What is the AID of the security domain with the Delegated Management privilege the suites create?', status: 'c.10', reference: ['GPCS 9 Card and Application Management (Delegated Management)'] },
+  'gp.delegatedManagement.tokenKey': { question: 'The carrier\'s token signing key, by reference.', status: 'c.10', reference: ['GPCS 9 Card and Application Management (Delegated Management)'], secret: true },
+  'gp.delegatedManagement.receiptKey': { question: 'The receipt key that checks the card\'s receipts, by reference.', status: 'c.10', reference: ['GPCS 9 Card and Application Management (Delegated Management)'], secret: true },
+  'ota.spi.checksum': { question: 'Do the command packets carry a cryptographic checksum (SPI1: none or cc)?', status: 'c.11', reference: ['ETSI-102225 secured packets'] },
+  'ota.spi.ciphered': { question: 'Are the command packets ciphered (SPI1)?', status: 'c.11', reference: ['ETSI-102225 secured packets'] },
+  'ota.spi.counter': { question: 'Which counter policy do the packets ask for (SPI1: none, available, higher, one-higher)?', status: 'c.11', reference: ['ETSI-102225 secured packets'] },
+  'ota.spi.por': { question: 'Is a proof of receipt asked for (SPI2: none, required, on-error)?', status: 'c.11', reference: ['ETSI-102225 secured packets'] },
+  'ota.spi.porChecksum': { question: 'Does the PoR carry a cryptographic checksum (SPI2)?', status: 'c.11', reference: ['ETSI-102225 secured packets'] },
+  'ota.spi.porCiphered': { question: 'Is the PoR ciphered (SPI2)?', status: 'c.11', reference: ['ETSI-102225 secured packets'] },
+  'ota.spi.porViaSubmit': { question: 'Does the PoR come by SEND SHORT MESSAGE (91xx + FETCH) rather than in the ENVELOPE response (SPI2)?', status: 'c.11', reference: ['ETSI-102225 secured packets'] },
+  'ota.format': { question: 'Which remote command format: compact or expanded?', status: 'c.11', reference: ['ETSI-102226 remote application management'] },
+  'ota.firstCounter': { question: 'Which counter (CNTR) does the first packet carry (above what the card has stored)?', status: 'c.11', reference: ['ETSI-102225 secured packets'] },
+  'ota.isd.tar': { question: 'Which TAR reaches the remote application management of the issuer security domain?', status: 'c.11', reference: ['ETSI-102226 remote application management'] },
+  'ota.isd.kvn': { question: 'Which SCP80 key set (KVN) protects the packets to the issuer security domain?', status: 'c.11', reference: ['ETSI-102225 secured packets'] },
+  'ota.isd.kic.algorithm': { question: 'Which ciphering algorithm (KIc) for the issuer security domain?', status: 'c.11', reference: ['ETSI-102225 secured packets'] },
+  'ota.isd.kic.key': { question: 'The ciphering key (KIc) for the issuer security domain, by reference.', status: 'c.11', reference: ['ETSI-102225 secured packets'], secret: true },
+  'ota.isd.kid.algorithm': { question: 'Which cryptographic checksum algorithm (KID) for the issuer security domain?', status: 'c.11', reference: ['ETSI-102225 secured packets'] },
+  'ota.isd.kid.key': { question: 'The checksum key (KID) for the issuer security domain, by reference.', status: 'c.11', reference: ['ETSI-102225 secured packets'], secret: true },
+  'ota.serviceProvider.tar': { question: 'Which TAR reaches the remote application management of the service provider\'s security domain?', status: 'o', reference: ['ETSI-102226 remote application management'] },
+  'ota.serviceProvider.kvn': { question: 'Which SCP80 key set (KVN) protects the packets to the service provider\'s security domain?', status: 'o', reference: ['ETSI-102225 secured packets'] },
+  'ota.serviceProvider.kic.algorithm': { question: 'Which ciphering algorithm (KIc) for the service provider\'s security domain?', status: 'o', reference: ['ETSI-102225 secured packets'] },
+  'ota.serviceProvider.kic.key': { question: 'The ciphering key (KIc) for the service provider\'s security domain, by reference.', status: 'o', reference: ['ETSI-102225 secured packets'], secret: true },
+  'ota.serviceProvider.kid.algorithm': { question: 'Which cryptographic checksum algorithm (KID) for the service provider\'s security domain?', status: 'o', reference: ['ETSI-102225 secured packets'] },
+  'ota.serviceProvider.kid.key': { question: 'The checksum key (KID) for the service provider\'s security domain, by reference.', status: 'o', reference: ['ETSI-102225 secured packets'], secret: true },
 };
 
 /** The IXIT tables (annex B of the proforma). */
 export const IXIT_TABLES: readonly ProformaTable<string>[] = [
   { number: 'B.1', title: 'Reaching the card', items: ['transport', 'reader', 'swapReader', 'vpcd.host', 'vpcd.port', 'atr.value', 'atr.mask', 'identity.iccid', 'timeouts.connectMs', 'timeouts.apduMs'] },
-  { number: 'B.2', title: 'The JPKI application', items: ['jpki.aid', 'jpki.pin', 'jpki.pinTryLimit', 'jpki.signingPin', 'jpki.signingPinTryLimit', 'jpki.trustedCa.userAuth', 'jpki.trustedCa.signing', 'jpki.install', 'jpki.personalization', 'jpki.lockedSelectSw'] },
-  { number: 'B.3', title: 'Security domains and card content', items: ['gp.sd', 'gp.kvn', 'gp.level', 'gp.keys', 'gp.diversification', 'gp.loadFile', 'gp.quota.nonVolatile', 'gp.quota.volatile', 'gp.existingInstanceSw', 'gp.serviceProvider.sd', 'gp.serviceProvider.kvn', 'gp.serviceProvider.keys'] },
+  { number: 'B.2', title: 'The JPKI application', items: ['jpki.aid', 'jpki.pin', 'jpki.pinTryLimit', 'jpki.signingPin', 'jpki.signingPinTryLimit', 'jpki.trustedCa.userAuth', 'jpki.trustedCa.signing', 'jpki.keyAlgorithm', 'jpki.install', 'jpki.personalization', 'jpki.lockedSelectSw'] },
+  { number: 'B.3', title: 'Security domains and card content', items: ['gp.sd', 'gp.kvn', 'gp.level', 'gp.keys', 'gp.diversification', 'gp.loadFile', 'gp.quota.nonVolatile', 'gp.quota.volatile', 'gp.existingInstanceSw', 'gp.serviceProvider.sd', 'gp.serviceProvider.kvn', 'gp.serviceProvider.keys', 'gp.dap.domains', 'gp.dap.hash', 'gp.delegatedManagement.sd', 'gp.delegatedManagement.tokenKey', 'gp.delegatedManagement.receiptKey'] },
   { number: 'B.4', title: 'Access control', items: ['accessControl.araM', 'accessControl.approvedApps'] },
+  { number: 'B.5', title: 'Over the air (SCP80)', items: ['ota.spi.checksum', 'ota.spi.ciphered', 'ota.spi.counter', 'ota.spi.por', 'ota.spi.porChecksum', 'ota.spi.porCiphered', 'ota.spi.porViaSubmit', 'ota.format', 'ota.firstCounter', 'ota.isd.tar', 'ota.isd.kvn', 'ota.isd.kic.algorithm', 'ota.isd.kic.key', 'ota.isd.kid.algorithm', 'ota.isd.kid.key', 'ota.serviceProvider.tar', 'ota.serviceProvider.kvn', 'ota.serviceProvider.kic.algorithm', 'ota.serviceProvider.kic.key', 'ota.serviceProvider.kid.algorithm', 'ota.serviceProvider.kid.key'] },
 ];
 
 /** The o.N groups: at least one item of each must be supported. */
@@ -140,4 +170,7 @@ export const CONDITIONS: Readonly<Record<string, Condition>> = {
   'c.6': { text: 'IF {ics.araM} (ARA-M) THEN m ELSE n/a', resolve: (p) => ifThen(p.ics.araM, 'm') },
   'c.7': { text: 'IF {ixit.jpki.install} = gp (installed through a security domain) THEN m ELSE o; without it, the tests that need the security domain are not applicable', resolve: (p) => (p.ixit.jpki.install === 'gp' ? 'm' : 'o') },
   'c.8': { text: 'IF {ixit.jpki.install} = gp THEN m ELSE n/a', resolve: (p) => ifThen(p.ixit.jpki.install === 'gp', 'm') },
+  'c.9': { text: 'IF {ics.dap} (DAP verification) THEN m ELSE n/a', resolve: (p) => ifThen(p.ics.dap, 'm') },
+  'c.10': { text: 'IF {ics.delegatedManagement} (delegated management) THEN m ELSE n/a', resolve: (p) => ifThen(p.ics.delegatedManagement, 'm') },
+  'c.11': { text: 'IF {ics.otaRam} (remote management over the air) THEN m ELSE n/a', resolve: (p) => ifThen(p.ics.otaRam, 'm') },
 };

@@ -107,7 +107,12 @@ function supportOfIxit(v: unknown, secret: boolean, profileDir: string): string 
   if (typeof v === 'string') return v.startsWith('/') ? path(v) : v;
   if (typeof v !== 'object' || v === null) return String(v);
   if (Array.isArray(v)) {
-    return v.map((x) => (typeof x === 'object' && x !== null && 'name' in x && 'hash' in x ? `${String(x.name)}: ${String(x.hash)}` : JSON.stringify(x))).join('; ');
+    return v.map((x) => {
+      if (typeof x === 'object' && x !== null && 'name' in x && 'hash' in x) return `${String(x.name)}: ${String(x.hash)}`;
+      // A domain with its signing key (gp.dap.domains): the key by reference only, like any secret.
+      if (typeof x === 'object' && x !== null && 'sd' in x && 'key' in x) return `${String(x.sd)}: ${describeSecret(x.key as SecretRef)}`;
+      return JSON.stringify(x);
+    }).join('; ');
   }
   const o = v as Record<string, unknown>;
   if (o.source === 'fixture') return `fixture (vectors ${path(String(o.vectors))})`;
