@@ -61,7 +61,8 @@ export async function probeExtendedLength(session: CardSession): Promise<Extende
     return { supported: false, evidence: [`${hex(wire).toUpperCase()} -> (refused: ${(err as Error).message})`], why: 'the reader or transport refused the extended APDU' };
   }
   const sw = raw.length >= 2 ? (raw[raw.length - 2]! << 8) | raw[raw.length - 1]! : 0;
-  const evidence = [`${hex(wire).toUpperCase()} -> ${hex(raw).toUpperCase()}`];
+  const data = hex(raw.subarray(0, Math.max(0, raw.length - 2))).toUpperCase();
+  const evidence = [`${hex(wire).toUpperCase()} -> ${data ? `${data} ` : ''}${hex(raw.subarray(raw.length - 2)).toUpperCase()}`];
   if (raw.length < 2) return { supported: false, evidence, why: 'no status word' };
   if (sw === 0x6700) return { supported: false, evidence, why: '6700 (wrong length) to an extended case-4 APDU' };
   return { supported: true, evidence, why: `the card answered the extended case-4 APDU on its merits (${swHex(sw)}), not 6700` };
@@ -86,7 +87,7 @@ export async function probeT0(session: CardSession, isdAid: string | undefined):
   if (isdAid) {
     const r = await ask(session, { cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: Buffer.from(isdAid, 'hex'), le: 256 }, 'SELECT ISD (T=0 case 4)');
     evidence.push(...r.evidence);
-    getResponse = r.evidence.some((e) => / -> .*61[0-9A-F]{2}$/.test(e)) && r.evidence.some((e) => /^00C0/.test(e) || /^0[0-3]C0/.test(e));
+    getResponse = r.evidence.some((e) => / -> 61[0-9A-F]{2}$/.test(e)) && r.evidence.some((e) => /^0[0-3]C0/.test(e));
     const g = await ask(session, { cla: 0x80, ins: 0xca, p1: 0x9f, p2: 0x7f, le: 256 }, 'GET DATA CPLC (T=0 case 2, P3 00)');
     evidence.push(...g.evidence);
     wrongLe = g.evidence.some((e) => / -> 6C[0-9A-F]{2}$/.test(e)) && g.sw === 0x9000;

@@ -112,7 +112,7 @@ function jpkiNotes(r: ProbeResult): string[] {
     ...(j.tokenLabel !== undefined ? [`token label (EF 0006): ${q(j.tokenLabel)}`] : []),
     ...(j.presence ? [`certificates present (EF 0008): ${j.presence}`] : []),
     `user-authentication PIN (EF 0018): ${pin(j.userAuthPin)}; signing password (EF 001B): ${pin(j.signingPin)}`,
-    ...j.evidence.filter((e) => e.startsWith('00200080')),
+    ...j.evidence.filter((e) => e.startsWith('00200080 ')),
   ];
 }
 

@@ -6,7 +6,7 @@ import type { CommandApdu, ResponseApdu } from '../apdu/apdu.ts';
 import type { CardSession } from '../apdu/session.ts';
 import { swHex } from '../apdu/status-words.ts';
 
-/** One exchange as evidence: "80CA006600 -> 6631...9000". */
+/** One exchange as evidence: "80CA006600 -> 6631... 9000" (command -> response data, status word). */
 export type Evidence = string;
 
 /** Long answers are cut in the evidence (the full data is in the probe's JSON result where it matters). */
@@ -20,8 +20,9 @@ export async function ask(session: CardSession, cmd: CommandApdu, name: string):
   const from = session.trace.entries.length;
   const r = await session.transmit(cmd, { name });
   const evidence = session.trace.entries.slice(from).map((e) => {
-    const data = e.response.length > SHOWN_BYTES * 2 ? `${e.response.slice(0, SHOWN_BYTES * 2)}...(${e.response.length / 2} bytes)` : e.response;
-    return `${e.command.toUpperCase()} -> ${data.toUpperCase()}${swHex(e.sw)}`;
+    const response = e.response.replace(/ /g, '').toUpperCase();
+    const data = response.length > SHOWN_BYTES * 2 ? `${response.slice(0, SHOWN_BYTES * 2)}...(${response.length / 2} bytes)` : response;
+    return `${e.command.replace(/ /g, '').toUpperCase()} -> ${data ? `${data} ` : ''}${swHex(e.sw)}`;
   });
   return { ...r, evidence };
 }
