@@ -160,8 +160,9 @@ export async function probeIsd(session: CardSession): Promise<IsdInfo> {
   const res = await getData(0xff, 0x21, 'GET DATA extended card resources', ev.resources);
   if (res) {
     try {
-      const tl = parseTlvs(res);
-      const inner = tl[0]?.tag === 'FF21' ? parseTlvs(tl[0].value) : tl;
+      // FF21 by hand: a first tag byte FF is one ISO/IEC 7816-4 reserves, and the BER reader here does not take it.
+      const body = res[0] === 0xff && res[1] === 0x21 && res.length >= 3 && res[2]! < 0x80 ? res.subarray(3, 3 + res[2]!) : res;
+      const inner = parseTlvs(body);
       const apps = inner.find((t) => t.tag === '81');
       const nv = inner.find((t) => t.tag === '82');
       out.resources = { ...(apps ? { applications: uint(apps.value) } : {}), ...(nv ? { freeNonVolatile: uint(nv.value) } : {}) };
