@@ -16,6 +16,7 @@ interface ProbeOptions {
   json?: string;
   allureResults?: string;
   deep?: boolean;
+  installed?: boolean;
 }
 
 export function registerProbeCommands(program: Command, setExitCode: (code: number) => void): void {
@@ -24,6 +25,7 @@ export function registerProbeCommands(program: Command, setExitCode: (code: numb
     .description('ask a card what it supports (read-only) and write a draft profile with the evidence for each claim')
     .option('--reader <NAME>', 'the PC/SC reader the card is in (simcert readers lists them)')
     .option('--sim <PROFILE>', 'start the bundled simulator from this emulated profile\'s sim section and probe it as an unknown card')
+    .option('--installed', 'with --sim: install and personalize the JPKI AP first, as `simcert sim serve` does (a standing lab card)')
     .option('-o, --out <FILE>', 'write the draft profile here (default: standard output)')
     .option('-p, --profile <FILE>', 'list the claims of this profile that the card contradicts (a finding: exit 1)')
     .option('--json <FILE>', 'also write every answer the probe got, as JSON')
@@ -46,6 +48,7 @@ async function writeAtomically(file: string, text: string): Promise<void> {
 
 async function probeCommand(o: ProbeOptions): Promise<number> {
   if ((o.reader === undefined) === (o.sim === undefined)) throw new UsageError('probe needs exactly one of --reader NAME (a card in a PC/SC reader) or --sim PROFILE (the bundled simulator)');
+  if (o.installed && o.sim === undefined) throw new UsageError('--installed prepares the bundled simulator: use it with --sim PROFILE');
   if (o.allureResults !== undefined && o.profile === undefined) throw new UsageError('--allure-results records contradictions with a profile: give --profile FILE');
   if (o.deep) {
     throw new UsageError('--deep is not available yet: this simcert probes read-only only (the claims it cannot see are listed in the draft)');
@@ -71,7 +74,7 @@ async function probeCommand(o: ProbeOptions): Promise<number> {
 
   let target;
   if (simProfile) {
-    target = await openSimulatorAsCard(simProfile);
+    target = await openSimulatorAsCard(simProfile, { installed: o.installed === true });
   } else {
     const { listReaders } = await import('../transport/pcsc.ts');
     const names = listReaders().map((r) => r.name);

@@ -6,6 +6,7 @@ import { CardSession } from '../apdu/session.ts';
 import type { Profile } from '../profile/types.ts';
 import { startSimulator, type RunningSimulator } from '../sim/launch.ts';
 import { provisionSimAraM } from '../sim/provision-aram.ts';
+import { provisionEmulatedCard } from '../sim/provision-emulated.ts';
 import { PcscTransport } from '../transport/pcsc.ts';
 
 export interface ProbeTarget {
@@ -31,16 +32,17 @@ export async function openReader(reader: string): Promise<ProbeTarget> {
 
 /**
  * Starts the simulator from `profile.sim` only, installs the carrier's ARA-M with its rules (sim.araM) when the
- * profile has one, then cold-resets the card.
+ * profile has one, then cold-resets the card. With `installed`, the card is brought to the state of a standing
+ * lab card first, as `simcert sim serve` does: the JPKI AP installed and personalized from the profile's IXIT.
  */
-export async function openSimulatorAsCard(profile: Profile, opts: { beforeReset?: (s: CardSession) => Promise<void> } = {}): Promise<ProbeTarget> {
+export async function openSimulatorAsCard(profile: Profile, opts: { installed?: boolean } = {}): Promise<ProbeTarget> {
   if (!profile.sim) throw new Error(`${profile.file}: --sim needs an emulated profile with a sim section`);
   const sim = await startSimulator(profile.sim, { connectTimeoutMs: profile.ixit.timeouts.connectMs, apduTimeoutMs: profile.ixit.timeouts.apduMs });
   try {
     await sim.transport.connect();
     const s = probeSession(sim.transport);
-    if (profile.sim.araM) await provisionSimAraM(s, profile);
-    if (opts.beforeReset) await opts.beforeReset(s);
+    if (opts.installed) await provisionEmulatedCard(s, profile);
+    else if (profile.sim.araM) await provisionSimAraM(s, profile);
     await sim.transport.reset('cold');
     const session = probeSession(sim.transport);
     return { session, reader: `bundled simulator (${profile.file})`, simulator: sim, close: () => sim.stop() };
