@@ -47,7 +47,8 @@ describe('simcert probe: bad input is refused before any card is touched', () =>
     ['a profile to compare with that has an error', ['probe', '--sim', REFERENCE, '--profile', 'bad.yaml'], /bad\.yaml:6:7.*ics\.t1/],
     ['--allure-results without --profile', ['probe', '--sim', REFERENCE, '--allure-results', 'ar'], /--allure-results records contradictions with a profile/],
     ['--installed without --sim', ['probe', '--reader', 'R', '--installed'], /--installed prepares the bundled simulator/],
-    ['--deep', ['probe', '--sim', REFERENCE, '--deep'], /--deep/],
+    ['--deep on a reader without the card\'s profile', ['probe', '--reader', 'R', '--deep'], /--deep needs the card's profile .* --profile FILE/],
+    ['--deep on a real card', ['probe', '--reader', 'R', '--deep', '--profile', REAL], /--deep on a real card needs the probe applet .* as a CAP file/, { SIMCERT_JPKI_PIN: '1234', SIMCERT_JPKI_SIGNING_PIN: 'ABCDEF', SIMCERT_GP_KEYS: '404142434445464748494A4B4C4D4E4F' }],
   ];
   it.each(cases)('%s: exit 2, one line, no stack trace', async (_name, args, message, env) => {
     const r = await simcert(dir, args, env);

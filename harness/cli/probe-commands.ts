@@ -30,7 +30,7 @@ export function registerProbeCommands(program: Command, setExitCode: (code: numb
     .option('-p, --profile <FILE>', 'list the claims of this profile that the card contradicts (a finding: exit 1)')
     .option('--json <FILE>', 'also write every answer the probe got, as JSON')
     .option('--allure-results <DIR>', 'with --profile: record the contradictions as a test in these Allure results')
-    .option('--deep', 'not read-only: load a probe applet through GlobalPlatform for algorithm support (needs --profile with testCard: true and ISD keys)')
+    .option('--deep', 'NOT read-only: load, ask and delete a probe applet through the ISD for algorithm support and the Java Card version (emulated test cards with ISD keys: the --sim profile, or --profile)')
     .action(async (o: ProbeOptions) => {
       setExitCode(await probeCommand(o));
     });
@@ -50,9 +50,6 @@ async function probeCommand(o: ProbeOptions): Promise<number> {
   if ((o.reader === undefined) === (o.sim === undefined)) throw new UsageError('probe needs exactly one of --reader NAME (a card in a PC/SC reader) or --sim PROFILE (the bundled simulator)');
   if (o.installed && o.sim === undefined) throw new UsageError('--installed prepares the bundled simulator: use it with --sim PROFILE');
   if (o.allureResults !== undefined && o.profile === undefined) throw new UsageError('--allure-results records contradictions with a profile: give --profile FILE');
-  if (o.deep) {
-    throw new UsageError('--deep is not available yet: this simcert probes read-only only (the claims it cannot see are listed in the draft)');
-  }
   const { knownSuites } = await import('../run/suites.ts');
   const { inspectProfile, loadProfile, ProfileError } = await import('../profile/index.ts');
   const suites = await knownSuites();
@@ -65,6 +62,20 @@ async function probeCommand(o: ProbeOptions): Promise<number> {
   const simProfile = o.sim !== undefined ? await loadProfile(o.sim, { knownSuites: suites }) : undefined;
   if (simProfile && (!simProfile.sim || !simProfile.card.emulated)) {
     throw new UsageError(`${o.sim}: --sim needs an emulated profile (card.emulated: true) with a sim section; for a card in a reader use --reader NAME`);
+  }
+
+  // --deep authenticates with the keys of the profile that describes the card: the --sim profile, else --profile.
+  let deepProfile;
+  if (o.deep) {
+    deepProfile = simProfile ?? compareWith?.profile;
+    if (!deepProfile) throw new UsageError('--deep needs the card\'s profile for its ISD keys and testCard: give --profile FILE');
+    const { checkDeepAllowed, DeepProbeRefused } = await import('../probe/deep.ts');
+    try {
+      checkDeepAllowed(deepProfile);
+    } catch (err) {
+      if (err instanceof DeepProbeRefused) throw new UsageError(err.message);
+      throw err;
+    }
   }
 
   const { probeCard } = await import('../probe/probe.ts');
@@ -85,7 +96,7 @@ async function probeCommand(o: ProbeOptions): Promise<number> {
   }
   let result;
   try {
-    result = await probeCard(target.session, target.reader);
+    result = await probeCard(target.session, target.reader, deepProfile ? { deep: deepProfile } : {});
   } finally {
     await target.close();
   }
@@ -99,6 +110,10 @@ async function probeCommand(o: ProbeOptions): Promise<number> {
     console.error(`simcert: draft profile written to ${o.out}`);
   } else {
     process.stdout.write(draft);
+  }
+  if (result.deep && !result.deep.contentRestored) {
+    console.error('simcert: --deep: the card\'s applications or load files differ from before the probe (see --json): check the card');
+    return EXIT.failed;
   }
   if (o.json !== undefined) await writeAtomically(o.json, `${JSON.stringify(result, jsonBytes, 2)}\n`);
   if (!compareWith?.profile) return EXIT.ok;

@@ -9,6 +9,7 @@ import { probeAraM, type AraMInfo } from './ara-m.ts';
 import { describeAtr, parseAtr, type Atr } from './atr.ts';
 import { probeChannels, probeExtendedLength, probeT0, type Channels, type ExtendedLength, type T0Behaviour } from './channels.ts';
 import type { Evidence } from './evidence.ts';
+import { probeDeep, type DeepResult } from './deep.ts';
 import { probeIsd, type IsdInfo } from './isd.ts';
 import { probeIsoFiles, type IsoFiles } from './iso-files.ts';
 import { probeJpki, type JpkiInfo } from './jpki.ts';
@@ -53,12 +54,18 @@ export interface ProbeResult {
   jpki: JpkiInfo;
   channels: Channels;
   t0?: T0Behaviour;
+  /** --deep only: what the capability-probe applet reported, and whether the card's content was restored. */
+  deep?: DeepResult;
   claims: ProbedClaim[];
   /** Claims the card did not show, with the reason (NOT_READ_ONLY, or the card did not answer). */
   unknown: { claim: IcsClaim; why: string }[];
 }
 
-export async function probeCard(session: CardSession, reader: string): Promise<ProbeResult> {
+/**
+ * Probes the card; with `deep` (a test card's profile with its ISD keys), afterwards loads the capability-probe
+ * applet for the claims only code on the card can establish (deep.ts): that part is not read-only.
+ */
+export async function probeCard(session: CardSession, reader: string, opts: { deep?: Profile } = {}): Promise<ProbeResult> {
   const atr = parseAtr(session.atr);
   const extendedLength = await probeExtendedLength(session);
   const files = await probeIsoFiles(session);
@@ -73,9 +80,13 @@ export async function probeCard(session: CardSession, reader: string): Promise<P
     extendedLength, files, isd, araM, jpki, channels, ...(t0 ? { t0 } : {}),
     claims: [], unknown: [],
   };
+  if (opts.deep) result.deep = await probeDeep(session, opts.deep);
   deriveClaims(result);
   return result;
 }
+
+/** The claims the capability-probe applet establishes (--deep). */
+const DEEP_CLAIMS = ['rsa2048', 'onCardKeyGeneration', 'ecP256', 'ecP384', 'javaCard'] as const;
 
 function deriveClaims(r: ProbeResult): void {
   const atrEvidence = [`ATR ${r.atr.hex}: ${r.atr.summary}`];
@@ -106,5 +117,21 @@ function deriveClaims(r: ProbeResult): void {
   const free = r.isd.resources?.freeNonVolatile;
   if (free !== undefined) add('persistentMemory', free, 'extended card resources (FF21), free non-volatile memory (82)', r.isd.evidence.resources);
   else r.unknown.push({ claim: 'persistentMemory', why: 'the card does not state its free memory (GET DATA FF21)' });
-  for (const [claim, why] of Object.entries(NOT_READ_ONLY) as [IcsClaim, string][]) r.unknown.push({ claim, why });
+  const d = r.deep;
+  if (d) {
+    const basis: Record<(typeof DEEP_CLAIMS)[number], string> = {
+      rsa2048: 'probe applet, an RSA-2048 CRT private key (KeyBuilder.buildKey)',
+      onCardKeyGeneration: 'probe applet, an RSA-2048 key pair generated on the card (KeyPair.genKeyPair)',
+      ecP256: 'probe applet, a P-256 key pair generated and ECDSA with SHA-256',
+      ecP384: 'probe applet, a P-384 key pair generated, ECDSA with SHA-384 and SHA-384',
+      javaCard: `probe applet, JCSystem.getVersion() = ${d.javaCardVersion.toString(16).padStart(4, '0')}`,
+    };
+    for (const claim of DEEP_CLAIMS) {
+      const v = d[claim];
+      add(claim, v, `${basis[claim]}${typeof v === 'boolean' ? `: ${v ? 'works' : 'refused'}` : ''} (--deep)`, d.evidence);
+    }
+  }
+  for (const [claim, why] of Object.entries(NOT_READ_ONLY) as [IcsClaim, string][]) {
+    if (!(d && (DEEP_CLAIMS as readonly string[]).includes(claim))) r.unknown.push({ claim, why });
+  }
 }

@@ -31,6 +31,8 @@ export interface SimSettings {
   timingModel?: { seed?: number; keygen?: TimingDistribution; sign?: TimingDistribution };
   /** False emulates a card without elliptic curves. */
   ec?: boolean;
+  /** False emulates a platform that cannot generate key pairs on the card (KeyPair.genKeyPair refuses). */
+  keyGeneration?: boolean;
   /** false: no GlobalPlatform card manager, as in jCardSim. */
   globalPlatform?: boolean;
   /** Bytes of non-volatile memory the simulated card has free for load files and instances. */

@@ -47,6 +47,7 @@ export function simulatorConfig(sim: SimSettings, host: string, port: number): s
   if (sim.faults?.removeAfterApdus) lines.push(`simcert.cardsim.removeAfterApdus=${sim.faults.removeAfterApdus}`);
   if (sim.persistentMemory !== undefined) lines.push(`simcert.cardsim.persistentMemory=${sim.persistentMemory}`);
   if (sim.ec === false) lines.push('simcert.cardsim.ec=false');
+  if (sim.keyGeneration === false) lines.push('simcert.cardsim.keyGeneration=false');
   if (sim.globalPlatform === false) lines.push('simcert.cardsim.globalPlatform=false');
   const tm = sim.timingModel;
   if (tm) {
