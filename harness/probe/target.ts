@@ -27,6 +27,13 @@ export async function openReader(reader: string): Promise<ProbeTarget> {
   // 'any': the probe asks for whichever protocol the reader and card agree on, and reports what the ATR offers.
   const t = new PcscTransport({ reader, protocol: 'any' });
   await t.connect();
+  try {
+    // Start from power-up, with nothing selected on the basic channel (the extended-length test needs that).
+    await t.reset('cold');
+  } catch (err) {
+    await t.close().catch(() => undefined);
+    throw err;
+  }
   return { session: probeSession(t), reader, close: () => t.close() };
 }
 
