@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import { repoRoot } from '../paths.ts';
 import { loadProfile } from '../profile/index.ts';
 import { knownSuites } from '../run/suites.ts';
+import { draftProfileYaml } from './draft-profile.ts';
 import { probeCard, type ProbeResult } from './probe.ts';
 import { openSimulatorAsCard, type ProbeTarget } from './target.ts';
 
+const ICCID = '8981100000000000001';
 let target: ProbeTarget;
 let result: ProbeResult;
 let before: string;
@@ -16,7 +18,8 @@ let after: string;
 
 beforeAll(async () => {
   const profile = await loadProfile(join(repoRoot, 'profiles', 'emulated', 'reference.yaml'), { knownSuites: await knownSuites() });
-  target = await openSimulatorAsCard(profile, { installed: true });
+  // With an ICCID, as a rack's cards have: EF ICCID under the MF (ETSI TS 102 221 13.2).
+  target = await openSimulatorAsCard({ ...profile, sim: { ...profile.sim!, iccid: ICCID } }, { installed: true });
   before = await target.simulator!.stateImage();
   result = await probeCard(target.session, target.reader);
   after = await target.simulator!.stateImage();
@@ -33,6 +36,15 @@ describe('simcert probe on a card with the JPKI AP', () => {
     expect(result.jpki.presence).toBe('8F8F00');
     expect(result.jpki.userAuthPin).toEqual({ triesLeft: 3, blocked: false, sw: '63C3' });
     expect(result.jpki.signingPin).toEqual({ triesLeft: 5, blocked: false, sw: '63C5' });
+  });
+
+  it('reads the ICCID from EF ICCID and names the card by it in the draft', () => {
+    expect(result.files.mf).toBe(true);
+    expect(result.files.iccid).toBe(ICCID);
+    const draft = draftProfileYaml(result, { source: 'test', date: new Date(0) });
+    expect(draft).toContain(`identity:\n    iccid: "${ICCID}"`);
+    expect(draft).toMatch(/JPKI AP present/);
+    expect(draft).toMatch(/user-authentication PIN \(EF 0018\): 3 tries left; signing password \(EF 001B\): 5 tries left/);
   });
 
   it('asks the PINs with a bare VERIFY only: no PIN data is ever sent', () => {
