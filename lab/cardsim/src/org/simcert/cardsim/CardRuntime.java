@@ -131,14 +131,16 @@ public final class CardRuntime {
         try {
             java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
             java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+            boolean isdWritten = false;
             for (Installed i : installed) {
                 out.write(i.aidBytes);
                 if (i.applet instanceof CardManager) {
                     ((CardManager) i.applet).writeState(out);
+                    isdWritten |= i.applet == cardManager;
                 }
             }
-            if (!installed.isEmpty() && installed.get(0).applet != cardManager) {
-                cardManager.writeState(out); // jCardSim mode: the card manager is bookkeeping only
+            if (!isdWritten) {
+                cardManager.writeState(out); // jCardSim mode: the card manager is bookkeeping only, not installed
             }
             contentMemory.writeState(out);
             memory.persistentImage(out);
