@@ -79,6 +79,11 @@ describe.each(PROFILES.map((f) => [f.slice(EMULATED.length + 1), f]))('simcert p
     for (const c of result.claims) expect(c.evidence.length).toBeGreaterThan(0);
   });
 
+  it('sees an ATR whose check byte verifies (ISO/IEC 7816-3 8.2.5), as a reader requires', () => {
+    const { result } = probed.get(file)!;
+    expect(result.atr.parsed.tck?.valid ?? true).toBe(true);
+  });
+
   it('changes nothing: the persistent state image is byte-identical before and after the probe', () => {
     const { before, after } = probed.get(file)!;
     expect(before).toMatch(/^[0-9A-F]{64} \d+$/i);
