@@ -38,7 +38,9 @@ beforeAll(async () => {
   const suites = await knownSuites();
   for (const file of PROFILES) {
     const profile = await loadProfile(file, { knownSuites: suites });
-    const target = await openSimulatorAsCard(profile);
+    // The card is started from the profile with its ICS made unreadable: the probe may learn only from the card.
+    const blind: Profile = { ...profile, ics: new Proxy({} as Profile['ics'], { get: () => { throw new Error('the probe read the profile\'s ICS'); } }) };
+    const target = await openSimulatorAsCard(blind);
     try {
       const before = await target.simulator!.stateImage();
       const result = await probeCard(target.session, target.reader);
