@@ -145,6 +145,8 @@ export async function main(argv: string[]): Promise<number> {
     const { registerSimCommands } = await import('./sim-commands.ts');
     registerSimCommands(program, (code) => (exitCode = code));
     registerEvidenceCommands(program, (code) => (exitCode = code));
+    const { registerProbeCommands } = await import('./probe-commands.ts');
+    registerProbeCommands(program, (code) => (exitCode = code));
   }
 
   try {

@@ -216,6 +216,7 @@ export function checkRules(p: Profile, opts: RuleOptions): RuleProblem[] {
     const simScp = sim.isd?.scp ?? '03';
     if (ics.scp !== simScp) add(['ics', 'scp'], `the ICS claims SCP${ics.scp} but the simulated domain speaks SCP${simScp} (sim.isd.scp)`);
     if (sim.ec === false && (ics.ecP256 || ics.ecP384)) add(['sim', 'ec'], 'the simulated card has no elliptic curves but the ICS claims ecP256 or ecP384');
+    if (sim.keyGeneration === false && ics.onCardKeyGeneration) add(['sim', 'keyGeneration'], 'the simulated card cannot generate keys but the ICS claims onCardKeyGeneration');
     if (ics.persistentMemory !== undefined && sim.persistentMemory !== undefined && ics.persistentMemory !== sim.persistentMemory) {
       add(['ics', 'persistentMemory'], `the ICS states ${ics.persistentMemory} bytes free but the simulator has ${sim.persistentMemory} (sim.persistentMemory)`);
     }

@@ -36,6 +36,8 @@ export interface SimSettings {
   timingModel?: { seed?: number; keygen?: TimingDistribution; sign?: TimingDistribution };
   /** False emulates a card without elliptic curves. */
   ec?: boolean;
+  /** False emulates a platform that cannot generate key pairs on the card (KeyPair.genKeyPair refuses). */
+  keyGeneration?: boolean;
   /** false: no GlobalPlatform card manager, as in jCardSim. */
   globalPlatform?: boolean;
   /** Secure content management keys (GPCS C.1): DAP and token public keys (PEM files, absolute after loading), receipt key. */

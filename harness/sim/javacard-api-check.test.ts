@@ -40,6 +40,12 @@ describe('Java Card API subset check', () => {
     expect(violations.map(formatViolation)).toEqual([]);
   });
 
+  it('finds nothing outside the Java Card API in the capability probe applet of simcert probe --deep', async () => {
+    const lab = await buildLab();
+    const violations = await checkJavaCardSubset(lab.applets['capability-probe']!);
+    expect(violations.map(formatViolation)).toEqual([]);
+  });
+
   it('reports String, long, JDK classes, int, lambdas, array clone and simulator internals, naming class and member', async () => {
     const out = await compileAgainstApi({
       'bad/BadApplet.java': [

@@ -67,6 +67,7 @@ export function simulatorConfig(sim: SimSettings, host: string, port: number): s
   if (cm?.receiptKey) lines.push(`simcert.cardsim.isd.receiptKey=${cm.receiptKey}`);
   if (sim.persistentMemory !== undefined) lines.push(`simcert.cardsim.persistentMemory=${sim.persistentMemory}`);
   if (sim.ec === false) lines.push('simcert.cardsim.ec=false');
+  if (sim.keyGeneration === false) lines.push('simcert.cardsim.keyGeneration=false');
   if (sim.globalPlatform === false) lines.push('simcert.cardsim.globalPlatform=false');
   const tm = sim.timingModel;
   if (tm) {
@@ -111,6 +112,12 @@ export interface RunningSimulator {
   moveTo(host: string, port: number, arrived: Promise<unknown>): Promise<void>;
   /** Fault injection: the power is cut at the n-th persistent write from now (lab/cardsim/README.md). */
   tearAtWrite(n: number): Promise<void>;
+  /**
+   * Test hook: a digest of the card's persistent state (lab/cardsim CardRuntime.stateImage: domains' keys,
+   * counters and registry, content memory, applets' persistent objects) as "SHA256HEX LENGTH". Equal digests
+   * before and after a command sequence show that it changed nothing persistent. Call it while no APDU is in flight.
+   */
+  stateImage(): Promise<string>;
   /** Stops the simulator (closing the socket is a card removal; the process exits on it). */
   stop(): Promise<void>;
 }
@@ -127,6 +134,8 @@ interface Spawned {
   exited: Promise<Error>;
   /** Resolves when the simulator has printed a line containing `text` (from now on), rejects after timeoutMs. */
   waitForOutput(text: string, timeoutMs: number): Promise<void>;
+  /** Like waitForOutput, resolving to the rest of the line after `text`. */
+  readLineAfter(text: string, timeoutMs: number): Promise<string>;
   cleanup(): Promise<void>;
 }
 
@@ -174,7 +183,26 @@ async function spawnSimulator(sim: SimSettings, host: string, port: number): Pro
       }, timeoutMs);
       child.stderr.on('data', onData);
     });
-  return { child, exited, waitForOutput, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  const readLineAfter = (text: string, timeoutMs: number): Promise<string> =>
+    new Promise((resolve, reject) => {
+      let pending = '';
+      const onData = (chunk: Buffer): void => {
+        pending += chunk.toString();
+        const at = pending.indexOf(text);
+        const end = at < 0 ? -1 : pending.indexOf('\n', at);
+        if (end >= 0) {
+          clearTimeout(timer);
+          child.stderr.off('data', onData);
+          resolve(pending.slice(at + text.length, end).trim());
+        }
+      };
+      const timer = setTimeout(() => {
+        child.stderr.off('data', onData);
+        reject(new SimulatorError(`the simulator did not answer "${text}" within ${timeoutMs} ms`));
+      }, timeoutMs);
+      child.stderr.on('data', onData);
+    });
+  return { child, exited, waitForOutput, readLineAfter, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
 function sendControl(child: ChildProcess, line: string): Promise<void> {
@@ -242,6 +270,11 @@ export async function startSimulator(sim: SimSettings, opts: {
       const armed = spawned.waitForOutput(`tear armed at write ${n}`, 10_000);
       await sendControl(child, `tear ${n}`);
       await armed;
+    },
+    stateImage: async () => {
+      const line = spawned.readLineAfter('cardsim: state image ', 10_000);
+      await sendControl(child, 'image');
+      return line;
     },
     stop: async () => {
       await running.transport.close();

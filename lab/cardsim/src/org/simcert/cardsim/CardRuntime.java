@@ -160,6 +160,36 @@ public final class CardRuntime {
     }
 
     /** Fault injection: cut the power at the n-th persistent write from now (called from the control input). */
+    /**
+     * Test hook: a SHA-256 digest of the card's persistent state (every security domain's keys, counters and
+     * registry, the content memory, the installed instances and everything their applets hold), for showing that a
+     * read-only probe left the card as it found it. Only the digest leaves the card: the state holds keys.
+     */
+    public synchronized String stateImage() {
+        try {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+            boolean isdWritten = false;
+            for (Installed i : installed) {
+                out.write(i.aidBytes);
+                if (i.applet instanceof CardManager) {
+                    ((CardManager) i.applet).writeState(out);
+                    isdWritten |= i.applet == cardManager;
+                }
+            }
+            if (!isdWritten) {
+                cardManager.writeState(out); // jCardSim mode: the card manager is bookkeeping only, not installed
+            }
+            contentMemory.writeState(out);
+            memory.persistentImage(out);
+            out.flush();
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray());
+            return Hex.encode(digest) + " " + bytes.size();
+        } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot write the state image", e);
+        }
+    }
+
     public synchronized void armTear(int n) {
         memory.tearAtWrite(n);
     }

@@ -367,6 +367,77 @@ public final class Memory {
         }
     }
 
+    /**
+     * Test hook (StateImage): writes the persistent state reachable from the installed applets, in a stable order,
+     * for comparing the card before and after a read-only probe. Transient arrays contribute their kind and length
+     * only (their contents are not persistent); nothing is changed.
+     */
+    void persistentImage(java.io.DataOutputStream out) throws java.io.IOException {
+        Map<Object, Integer> seen = new IdentityHashMap<>();
+        Set<Class<?>> classes = new java.util.LinkedHashSet<>();
+        for (Applet a : roots.get()) {
+            image(a, seen, classes, out);
+        }
+        Set<Class<?>> done = new java.util.HashSet<>();
+        while (done.size() < classes.size()) {
+            for (Class<?> c : new ArrayList<>(classes)) {
+                if (done.add(c)) {
+                    out.writeUTF("static " + c.getName());
+                    for (Field f : FIELDS.get(c).statics) {
+                        imageValue(f.getType(), read(f, null), seen, classes, out);
+                    }
+                }
+            }
+        }
+    }
+
+    private void image(Object o, Map<Object, Integer> seen, Set<Class<?>> classes, java.io.DataOutputStream out) throws java.io.IOException {
+        if (o == null) {
+            out.writeByte(0);
+            return;
+        }
+        Integer ref = seen.get(o);
+        if (ref != null) {
+            out.writeByte(1);
+            out.writeInt(ref);
+            return;
+        }
+        seen.put(o, seen.size());
+        Class<?> c = o.getClass();
+        out.writeByte(2);
+        out.writeUTF(c.getName());
+        if (c.isArray()) {
+            int n = Array.getLength(o);
+            out.writeInt(n);
+            TransientInfo t = transients.get(o);
+            if (t != null) {
+                out.writeByte(t.event);
+                return;
+            }
+            for (int i = 0; i < n; i++) {
+                imageValue(c.getComponentType(), Array.get(o, i), seen, classes, out);
+            }
+            return;
+        }
+        for (Class<?> k = c; k != null && FIELDS.get(k).card; k = k.getSuperclass()) {
+            classes.add(k);
+            for (Field f : FIELDS.get(k).instance) {
+                imageValue(f.getType(), read(f, o), seen, classes, out);
+            }
+        }
+    }
+
+    private void imageValue(Class<?> type, Object v, Map<Object, Integer> seen, Set<Class<?>> classes, java.io.DataOutputStream out)
+            throws java.io.IOException {
+        if (type.isPrimitive()) {
+            out.writeUTF(String.valueOf(v));
+        } else if (v != null && !FIELDS.get(v.getClass()).card && !v.getClass().isArray()) {
+            out.writeUTF(v.getClass().getName() + "=" + v); // a JDK value held by an API object (e.g. a BigInteger)
+        } else {
+            image(v, seen, classes, out);
+        }
+    }
+
     private static Object read(Field f, Object o) {
         try {
             return f.get(o);

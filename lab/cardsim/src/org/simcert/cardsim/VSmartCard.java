@@ -262,6 +262,10 @@ public final class VSmartCard {
                             // The harness waits for this line before it sends the commands the tear is meant for.
                             System.err.println("cardsim: tear armed at write " + w[1]);
                             System.err.flush();
+                        } else if (w.length == 1 && w[0].equals("image")) {
+                            // Test hook: the digest of the persistent state (CardRuntime.stateImage), never the state.
+                            System.err.println("cardsim: state image " + card.stateImage());
+                            System.err.flush();
                         } else if (!line.trim().isEmpty()) {
                             System.err.println("cardsim: unknown control line: " + line.trim());
                         }

@@ -506,6 +506,34 @@ public final class CardManager extends Applet {
         return new byte[0];
     }
 
+    /**
+     * Test hook (StateImage): the domain's persistent state (keys, counters, life cycles, registry, locks), in a
+     * stable order. Written into a digest by the caller, never printed: the keys are in it.
+     */
+    public void writeState(java.io.DataOutputStream out) throws java.io.IOException {
+        out.write(aid);
+        out.writeInt(keys.kvn);
+        out.write(keys.enc);
+        out.write(keys.mac);
+        out.write(keys.dek);
+        out.writeInt(sequenceCounter);
+        out.writeInt(failures);
+        out.writeBoolean(blocked);
+        out.writeByte(cardLifeCycle);
+        for (String a : new java.util.TreeSet<>(locked)) {
+            out.writeUTF("locked " + a);
+        }
+        for (String a : loadFiles.keySet()) {
+            out.writeUTF("load file " + a);
+        }
+        for (Map.Entry<String, byte[]> e : new java.util.TreeMap<>(privileges).entrySet()) {
+            out.writeUTF("privileges " + e.getKey() + " " + LoadFile.hex(e.getValue()));
+        }
+        for (Map.Entry<String, String> e : new java.util.TreeMap<>(instanceOf).entrySet()) {
+            out.writeUTF("instance " + e.getKey() + " of " + e.getValue());
+        }
+    }
+
     public byte cardLifeCycle() {
         return cardLifeCycle;
     }
@@ -919,6 +947,8 @@ public final class CardManager extends Applet {
                 return Scp03.concat(new byte[] {0x42, (byte) IIN.length}, IIN);
             case 0x0045: // Card Image Number (GPCS 7.4.1.2, 11.3)
                 return Scp03.concat(new byte[] {0x45, (byte) kdd.length}, kdd);
+            case 0xFF21:
+                return extendedCardResources();
             case 0x00E0: {
                 // Key information template: one entry per key, C0 04 key-id KVN type(88 = AES) length.
                 ByteArrayOutputStream t = new ByteArrayOutputStream();
@@ -932,6 +962,22 @@ public final class CardManager extends Applet {
                 ISOException.throwIt(ISO7816.SW_FILE_NOT_FOUND);
                 return null;
         }
+    }
+
+    /**
+     * Extended card resources information (ETSI TS 102 226 8.2.1.7.2, tag FF21): 81 the number of installed
+     * applications, 82 the free non-volatile memory. Only a card whose memory is bounded (persistentMemory) states
+     * it; an unbounded simulator answers 6A88 (referenced data not found), as a card without the object does.
+     */
+    private byte[] extendedCardResources() {
+        long free = runtime.contentMemory().free();
+        if (free == Long.MAX_VALUE) {
+            ISOException.throwIt((short) 0x6A88);
+        }
+        int apps = runtime.applications().size();
+        byte[] body = {(byte) 0x81, 0x01, (byte) Math.min(apps, 255), (byte) 0x82, 0x04,
+            (byte) (free >> 24), (byte) (free >> 16), (byte) (free >> 8), (byte) free};
+        return Scp03.concat(new byte[] {(byte) 0xFF, 0x21, (byte) body.length}, body);
     }
 
     /**

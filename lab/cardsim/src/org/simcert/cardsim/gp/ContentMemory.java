@@ -44,4 +44,13 @@ public final class ContentMemory {
         }
         return capacity - sum;
     }
+
+    /** Test hook (StateImage): the capacity and what each owner holds, in AID order. */
+    public void writeState(java.io.DataOutputStream out) throws java.io.IOException {
+        out.writeLong(capacity);
+        for (Map.Entry<String, Integer> e : new java.util.TreeMap<>(used).entrySet()) {
+            out.writeUTF(e.getKey());
+            out.writeInt(e.getValue());
+        }
+    }
 }
