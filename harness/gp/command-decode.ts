@@ -91,6 +91,7 @@ function storeDataDgiFields(b: Uint8Array, start: number, encrypted: boolean, st
     fields.push({ label: `DGI ${id} continued, ${n} bytes${open.remaining > n ? ', continues in the next block' : ''}${open.secret ? ' (sensitive, masked)' : ''}`, from: p, to: p + Math.min(n, SHOWN) });
     open.remaining -= n;
     p += n;
+    if (open.remaining > 0) return fields;
   }
   state.open = undefined;
   let pending = state.partialHeader ?? [];

@@ -233,7 +233,8 @@ export async function openSecureChannel(session: CardSession, masterKeys: Static
   const transmit = async (cmd: CommandApdu, name?: string, o: ChannelSendOptions = {}): Promise<ResponseApdu> => {
     const plain = decodeCommand(cmd, { secret: o.secret ?? false, dgi });
     const wrapped = wrapper.wrap(cmd);
-    const redact = o.secret || opts.level & SecurityLevel.C_DEC ? 'command-data' : undefined;
+    // Without C-DECRYPTION the wire carries the plain data: whatever is secret in it masks the wrapped data too.
+    const redact = o.secret || opts.level & SecurityLevel.C_DEC || plain.secret.length > 0 ? 'command-data' : undefined;
     const raw = await session.transmit(wrapped, { name: `${name ?? 'command'} [SCP0${r.scp}]`, redact, plain, mac });
     return wrapper.unwrap(raw);
   };
