@@ -4,7 +4,7 @@
 // variants, and a bench comparison page. Everything goes into a temporary folder; only the PNGs are written to
 // docs/screenshots/. Run from the repo root:
 //
-//   node --experimental-websocket --import tsx tools/screenshots.ts
+//   node --experimental-websocket --import tsx bench/screenshots.ts
 //
 // Chromium is driven over its DevTools protocol (Node's WebSocket), because the Allure page is a single-page app:
 // the test is opened by its hash route, and the steps and the trace attachment must be clicked open before the
@@ -30,11 +30,12 @@ function sh(args: string[]): Promise<number> {
   return once(p, 'exit').then(([code]) => code as number);
 }
 
-async function must(what: string, args: string[]): Promise<void> {
+/** Runs simcert; exit 1 (a test failed) is a result to show, not an error: the portability run has one finding. */
+async function must(what: string, args: string[], accept: number[] = [0]): Promise<void> {
   process.stdout.write(`${what} ... `);
   const code = await sh(args);
   process.stdout.write(`exit ${code}\n`);
-  if (code !== 0) throw new Error(`${what} failed (simcert ${args.join(' ')}: exit ${code})`);
+  if (!accept.includes(code)) throw new Error(`${what} failed (simcert ${args.join(' ')}: exit ${code})`);
 }
 
 /** Serves a folder on 127.0.0.1 (port 0): Allure's app loads its data with fetch, which file:// does not allow everywhere. */
@@ -147,8 +148,7 @@ async function chromium(profileDir: string): Promise<{ port: number; stop: () =>
 /** The Allure result id of the test whose name is `title` (the report's test-results.json). */
 async function resultId(reportDir: string, title: string): Promise<string> {
   const byId = (JSON.parse(await readFile(join(reportDir, 'test-results.json'), 'utf8')) as { byId: Record<string, { name: string }> }).byId;
-  const hit = Object.values(byId).find((t) => t.name === title) as ({ name: string; id?: string } | undefined);
-  const id = hit && Object.entries(byId).find(([, t]) => t === hit)?.[0];
+  const id = Object.keys(byId).find((k) => byId[k]!.name === title);
   if (!id) throw new Error(`no test "${title}" in ${reportDir}`);
   return id;
 }
@@ -162,9 +162,10 @@ async function main(): Promise<void> {
     const port = join(tmp, 'portability');
     const bench = join(tmp, 'bench');
     await must('simcert run (applet-install, jpki-signing)', ['run', '-p', join(root, 'profiles', 'emulated', 'reference.yaml'), '-s', 'applet-install', '-s', 'jpki-signing', '-o', run]);
-    await must('simcert run --suite portability (five variants)', ['run', '-p', join(VARIANTS, '*.yaml'), '-s', 'portability', '-o', port]);
-    for (const v of ['rsa-only', 'small-memory', 't0-short-apdu']) {
-      await must(`simcert bench sign p256... (${v})`, ['bench', '-p', join(VARIANTS, `${v}.yaml`), '--op', 'sign', '--alg', 'rsa2048', '-n', '20', '-w', '2', '--transport-iterations', '0', '-o', bench]);
+    // small-memory has no room for the applet: its install fails with 6A84, the matrix's one finding (exit 1).
+    await must('simcert run --suite portability (five variants)', ['run', '-p', join(VARIANTS, '*.yaml'), '-s', 'portability', '-o', port], [0, 1]);
+    for (const v of ['rsa-only', 'scp02-isd-only', 't0-short-apdu']) {
+      await must(`simcert bench sign rsa2048 (${v})`, ['bench', '-p', join(VARIANTS, `${v}.yaml`), '--op', 'sign', '--alg', 'rsa2048', '-n', '20', '-w', '2', '--transport-iterations', '0', '-o', bench]);
     }
     const results = (await readdir(bench)).filter((f) => f.endsWith('.json')).map((f) => join(bench, f));
     await must('simcert compare', ['compare', ...results, '--html', join(tmp, 'compare.html'), '--md', join(tmp, 'compare.md'), '--title', 'RSA-2048 signing on three SIM variants']);
