@@ -131,13 +131,16 @@ class Page {
   }
 }
 
-async function chromium(profileDir: string): Promise<{ port: number; stop: () => void }> {
+async function chromium(profileDir: string): Promise<{ port: number; stop: () => Promise<void> }> {
   const p = spawn('chromium', ['--headless=new', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--no-first-run', '--disable-extensions',
     '--font-render-hinting=none', `--user-data-dir=${profileDir}`, '--remote-debugging-port=0', 'about:blank'], { stdio: 'ignore' });
   const portFile = join(profileDir, 'DevToolsActivePort');
   for (let i = 0; i < 300; i++) {
     const text = await readFile(portFile, 'utf8').catch(() => '');
-    if (text.includes('\n')) return { port: Number(text.split('\n')[0]), stop: () => p.kill() };
+    if (text.includes('\n')) {
+      // Stopped and waited for, so its profile folder can be removed.
+      return { port: Number(text.split('\n')[0]), stop: async () => { if (p.exitCode === null) { p.kill(); await once(p, 'exit'); } } };
+    }
     if (p.exitCode !== null) break;
     await sleep(100);
   }
@@ -153,72 +156,90 @@ async function resultId(reportDir: string, title: string): Promise<string> {
   return id;
 }
 
+/**
+ * `--from DIR` takes the pictures from the runs an earlier invocation left in DIR (kept when it failed) instead
+ * of running again; otherwise everything runs in a new temporary folder, removed at the end if all went well.
+ */
 async function main(): Promise<void> {
-  const tmp = await mkdtemp(join(tmpdir(), 'simcert-screenshots-'));
+  const from = process.argv.indexOf('--from');
+  const reuse = from > 0 ? process.argv[from + 1] : undefined;
+  const tmp = reuse ?? await mkdtemp(join(tmpdir(), 'simcert-screenshots-'));
   await mkdir(outDir, { recursive: true });
-  const stops: (() => void)[] = [];
+  const stops: (() => void | Promise<void>)[] = [];
+  let ok = false;
   try {
     const run = join(tmp, 'run');
     const port = join(tmp, 'portability');
     const bench = join(tmp, 'bench');
-    await must('simcert run (applet-install, jpki-signing)', ['run', '-p', join(root, 'profiles', 'emulated', 'reference.yaml'), '-s', 'applet-install', '-s', 'jpki-signing', '-o', run]);
-    // small-memory has no room for the applet: its install fails with 6A84, the matrix's one finding (exit 1).
-    await must('simcert run --suite portability (five variants)', ['run', '-p', join(VARIANTS, '*.yaml'), '-s', 'portability', '-o', port], [0, 1]);
-    for (const v of ['rsa-only', 'scp02-isd-only', 't0-short-apdu']) {
-      await must(`simcert bench sign rsa2048 (${v})`, ['bench', '-p', join(VARIANTS, `${v}.yaml`), '--op', 'sign', '--alg', 'rsa2048', '-n', '20', '-w', '2', '--transport-iterations', '0', '-o', bench]);
-    }
-    const results = (await readdir(bench)).filter((f) => f.endsWith('.json')).map((f) => join(bench, f));
-    await must('simcert compare', ['compare', ...results, '--html', join(tmp, 'compare.html'), '--md', join(tmp, 'compare.md'), '--title', 'RSA-2048 signing on three SIM variants']);
-
-    const { server, url } = await serve(tmp);
-    stops.push(() => server.close());
-    const browser = await chromium(join(tmp, 'chrome'));
-    stops.push(browser.stop);
-    const page = await Page.open(browser.port);
-    stops.push(() => page.close());
-
-    // 1. The Allure test page: a GP install test, steps open, the APDU trace open at the INSTALL.
-    const id = await resultId(join(run, 'allure-report'), 'installs the applet and makes it selectable');
-    await page.goto(`${url}/run/allure-report/index.html#${id}`, 1400, 900);
-    await page.waitFor('document.querySelector(\'[data-testid="test-result-step-title"]\')', 'the test\'s steps');
-    await page.eval(`(async () => {
-      const q = (s) => [...document.querySelectorAll(s)];
-      // Open every step (their parameters: expected and actual), then the APDU trace attachment.
-      for (const h of q('[data-testid="test-result-step-header"]')) if (!h.closest('[data-testid="test-result-step"]').querySelector('[data-testid="test-result-step-content"]')) h.click();
-      await new Promise((r) => setTimeout(r, 300));
-      for (const h of q('[data-testid="test-result-attachment-header"]')) if (/APDU trace/.test(h.textContent)) h.click();
-      await new Promise((r) => setTimeout(r, 500));
-    })()`);
-    await page.waitFor('[...document.querySelectorAll(\'[data-testid="code-attachment-content"]\')].some((e) => /before secure messaging/.test(e.textContent))', 'the decoded APDU trace');
-    await page.shoot(join(outDir, 'allure-test-steps.png'), 1400, 1100);
-    // The trace at the INSTALL [for install and make selectable]: scrolled into view, the steps above it.
-    await page.eval(`(() => {
-      const code = [...document.querySelectorAll('[data-testid="code-attachment-content"]')].find((e) => /before secure messaging/.test(e.textContent));
-      const lines = code.textContent.split('\\n');
-      const at = lines.findIndex((l) => /^#\\d+ INSTALL \\[for install and make selectable\\]/.test(l));
-      code.scrollIntoView();
-      const lineHeight = code.scrollHeight / Math.max(1, lines.length);
-      window.scrollBy(0, Math.max(0, at * lineHeight - 120));
-      const scroller = code.closest('pre') || code;
-      if (scroller.scrollHeight > scroller.clientHeight) scroller.scrollTop = Math.max(0, at * lineHeight - 120);
-    })()`);
-    await sleep(300);
-    const y = await page.eval<number>('window.scrollY');
-    const r = await page.send<{ data: string }>('Page.captureScreenshot', { format: 'png', clip: { x: 0, y, width: 1400, height: 900, scale: 1 }, captureBeyondViewport: true });
-    await writeFile(join(outDir, 'allure-secure-channel-trace.png'), Buffer.from(r.data, 'base64'));
-    console.log(`docs/screenshots/allure-secure-channel-trace.png: ${Math.round((await stat(join(outDir, 'allure-secure-channel-trace.png'))).size / 1024)} KB`);
-
-    // 2. The portability matrix, at the 1400-px width it must fit.
-    await page.goto(`${url}/portability/portability.html`, 1400, 900);
-    await page.shoot(join(outDir, 'portability.png'), 1400, 1000);
-
-    // 3. The bench comparison page.
-    await page.goto(`${url}/compare.html`, 1400, 900);
-    await page.shoot(join(outDir, 'compare.png'), 1400, 1200);
+    if (!reuse) await runAll(run, port, bench, tmp);
+    await pictures(tmp, run, stops);
+    ok = true;
   } finally {
-    for (const stop of stops.reverse()) stop();
-    await rm(tmp, { recursive: true, force: true });
+    for (const stop of stops.reverse()) await stop();
+    await rm(join(tmp, 'chrome'), { recursive: true, force: true });
+    if (ok && !reuse) await rm(tmp, { recursive: true, force: true });
+    else if (!ok) console.error(`the runs are kept in ${tmp}: take the pictures again with --from ${tmp}`);
   }
+}
+
+async function runAll(run: string, port: string, bench: string, tmp: string): Promise<void> {
+  await must('simcert run (applet-install, jpki-signing)', ['run', '-p', join(root, 'profiles', 'emulated', 'reference.yaml'), '-s', 'applet-install', '-s', 'jpki-signing', '-o', run]);
+  // small-memory has no room for the applet: its install fails with 6A84, the matrix's one finding (exit 1).
+  await must('simcert run --suite portability (five variants)', ['run', '-p', join(VARIANTS, '*.yaml'), '-s', 'portability', '-o', port], [0, 1]);
+  for (const v of ['rsa-only', 'scp02-isd-only', 't0-short-apdu']) {
+    await must(`simcert bench sign rsa2048 (${v})`, ['bench', '-p', join(VARIANTS, `${v}.yaml`), '--op', 'sign', '--alg', 'rsa2048', '-n', '20', '-w', '2', '--transport-iterations', '0', '-o', bench]);
+  }
+  const results = (await readdir(bench)).filter((f) => f.endsWith('.json')).map((f) => join(bench, f));
+  await must('simcert compare', ['compare', ...results, '--html', join(tmp, 'compare.html'), '--md', join(tmp, 'compare.md'), '--title', 'RSA-2048 signing on three SIM variants']);
+}
+
+async function pictures(tmp: string, run: string, stops: (() => void | Promise<void>)[]): Promise<void> {
+
+  const { server, url } = await serve(tmp);
+  stops.push(() => { server.close(); });
+  const browser = await chromium(join(tmp, 'chrome'));
+  stops.push(browser.stop);
+  const page = await Page.open(browser.port);
+  stops.push(() => page.close());
+
+  // 1. The Allure test page: a GP install test, steps open, the APDU trace open at the INSTALL.
+  const id = await resultId(join(run, 'allure-report'), 'installs the applet and makes it selectable');
+  await page.goto(`${url}/run/allure-report/index.html#${id}`, 1400, 900);
+  await page.waitFor('document.querySelector(\'[data-testid="test-result-step-title"]\')', 'the test\'s steps');
+  await page.eval(`(async () => {
+    const q = (s) => [...document.querySelectorAll(s)];
+    // Open every step (their parameters: expected and actual), then the APDU trace attachment.
+    for (const h of q('[data-testid="test-result-step-header"]')) if (!h.closest('[data-testid="test-result-step"]').querySelector('[data-testid="test-result-step-content"]')) h.click();
+    await new Promise((r) => setTimeout(r, 300));
+    for (const h of q('[data-testid="test-result-attachment-header"]')) if (/APDU trace/.test(h.textContent)) h.click();
+    await new Promise((r) => setTimeout(r, 500));
+  })()`);
+  await page.waitFor('[...document.querySelectorAll(\'[data-testid="code-attachment-content"]\')].some((e) => /before secure messaging/.test(e.textContent))', 'the decoded APDU trace');
+  await page.shoot(join(outDir, 'allure-test-steps.png'), 1400, 1100);
+  // The trace at the INSTALL [for install and make selectable]: scrolled into view, the steps above it.
+  await page.eval(`(() => {
+    const code = [...document.querySelectorAll('[data-testid="code-attachment-content"]')].find((e) => /before secure messaging/.test(e.textContent));
+    const lines = code.textContent.split('\\n');
+    const at = lines.findIndex((l) => /^#\\d+ INSTALL \\[for install and make selectable\\]/.test(l));
+    code.scrollIntoView();
+    const lineHeight = code.scrollHeight / Math.max(1, lines.length);
+    window.scrollBy(0, Math.max(0, at * lineHeight - 120));
+    const scroller = code.closest('pre') || code;
+    if (scroller.scrollHeight > scroller.clientHeight) scroller.scrollTop = Math.max(0, at * lineHeight - 120);
+  })()`);
+  await sleep(300);
+  const y = await page.eval<number>('window.scrollY');
+  const r = await page.send<{ data: string }>('Page.captureScreenshot', { format: 'png', clip: { x: 0, y, width: 1400, height: 900, scale: 1 }, captureBeyondViewport: true });
+  await writeFile(join(outDir, 'allure-secure-channel-trace.png'), Buffer.from(r.data, 'base64'));
+  console.log(`docs/screenshots/allure-secure-channel-trace.png: ${Math.round((await stat(join(outDir, 'allure-secure-channel-trace.png'))).size / 1024)} KB`);
+
+  // 2. The portability matrix, at the 1400-px width it must fit.
+  await page.goto(`${url}/portability/portability.html`, 1400, 900);
+  await page.shoot(join(outDir, 'portability.png'), 1400, 1000);
+
+  // 3. The bench comparison page.
+  await page.goto(`${url}/compare.html`, 1400, 900);
+  await page.shoot(join(outDir, 'compare.png'), 1400, 1200);
 }
 
 await main();
