@@ -202,43 +202,60 @@ async function pictures(tmp: string, run: string, stops: (() => void | Promise<v
   const page = await Page.open(browser.port);
   stops.push(() => page.close());
 
-  // 1. The Allure test page: a GP install test, steps open, the APDU trace open at the INSTALL.
-  const id = await resultId(join(run, 'allure-report'), 'installs the applet and makes it selectable');
-  await page.goto(`${url}/run/allure-report/index.html#${id}`, 1400, 900);
-  await page.waitFor('document.querySelector(\'[data-testid="test-result-step-title"]\')', 'the test\'s steps');
-  await page.eval(`(async () => {
-    const q = (s) => [...document.querySelectorAll(s)];
-    // Open every step (their parameters: expected and actual), then the APDU trace attachment.
-    for (const h of q('[data-testid="test-result-step-header"]')) if (!h.closest('[data-testid="test-result-step"]').querySelector('[data-testid="test-result-step-content"]')) h.click();
-    await new Promise((r) => setTimeout(r, 300));
-    for (const h of q('[data-testid="test-result-attachment-header"]')) if (/APDU trace/.test(h.textContent)) h.click();
-    await new Promise((r) => setTimeout(r, 500));
-  })()`);
-  await page.waitFor('[...document.querySelectorAll(\'[data-testid="code-attachment-content"]\')].some((e) => /before secure messaging/.test(e.textContent))', 'the decoded APDU trace');
-  await page.shoot(join(outDir, 'allure-test-steps.png'), 1400, 1100);
-  // The trace at the INSTALL [for install and make selectable]: scrolled into view, the steps above it.
-  await page.eval(`(() => {
-    const code = [...document.querySelectorAll('[data-testid="code-attachment-content"]')].find((e) => /before secure messaging/.test(e.textContent));
-    const lines = code.textContent.split('\\n');
-    const at = lines.findIndex((l) => /^#\\d+ INSTALL \\[for install and make selectable\\]/.test(l));
-    code.scrollIntoView();
-    const lineHeight = code.scrollHeight / Math.max(1, lines.length);
-    window.scrollBy(0, Math.max(0, at * lineHeight - 120));
-    const scroller = code.closest('pre') || code;
-    if (scroller.scrollHeight > scroller.clientHeight) scroller.scrollTop = Math.max(0, at * lineHeight - 120);
-  })()`);
-  await sleep(300);
-  const y = await page.eval<number>('window.scrollY');
-  const r = await page.send<{ data: string }>('Page.captureScreenshot', { format: 'png', clip: { x: 0, y, width: 1400, height: 900, scale: 1 }, captureBeyondViewport: true });
-  await writeFile(join(outDir, 'allure-secure-channel-trace.png'), Buffer.from(r.data, 'base64'));
-  console.log(`docs/screenshots/allure-secure-channel-trace.png: ${Math.round((await stat(join(outDir, 'allure-secure-channel-trace.png'))).size / 1024)} KB`);
+  // 1. Allure test pages: every step opened (its expected and actual), the APDU trace opened, and the page scrolled
+  // to the steps, or to the first line of the trace that matches `traceAt`.
+  const allurePage = async (title: string, file: string, traceAt?: string): Promise<void> => {
+    const id = await resultId(join(run, 'allure-report'), title);
+    await page.goto(`${url}/run/allure-report/index.html#${id}`, 1400, 1100);
+    await page.waitFor('document.querySelector(\'[data-testid="test-result-step-title"]\')', `the steps of "${title}"`);
+    await page.eval(`(async () => {
+      const q = (s) => [...document.querySelectorAll(s)];
+      const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+      for (const st of q('[data-testid="test-result-step"]')) {
+        const arrow = st.querySelector(':scope > [data-testid="test-result-step-header"] [data-testid="test-result-step-arrow-button"]');
+        if (arrow && !st.querySelector(':scope > [data-testid="test-result-step-content"]')) { arrow.click(); await pause(50); }
+      }
+      for (const h of q('[data-testid="test-result-attachment-header"]')) if (/APDU trace/.test(h.textContent)) h.querySelector('button').click();
+    })()`);
+    await page.waitFor('[...document.querySelectorAll("pre, code")].some((e) => /#\\d+ /.test(e.textContent))', `the APDU trace of "${title}"`);
+    // The report scrolls inside a panel of its own, not the window.
+    const found = await page.eval<boolean>(`(() => {
+      const scroller = [...document.querySelectorAll('*')].find((e) => e.scrollHeight > e.clientHeight + 10 && getComputedStyle(e).overflowY !== 'visible');
+      let target = [...document.querySelectorAll('*')].find((e) => e.children.length < 6 && /^Test body/.test(e.textContent.trim()));
+      const at = ${JSON.stringify(traceAt ?? null)};
+      let offset = 0;
+      if (at) {
+        // The matching line's own position, from a text range (trace lines wrap, so no line height will do).
+        const pre = [...document.querySelectorAll('pre, code')].find((e) => /#\\d+ /.test(e.textContent));
+        const m = new RegExp(at, 'm').exec(pre.textContent);
+        if (!m) return false;
+        const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+        let left = m.index;
+        let node = walker.nextNode();
+        while (node && left > node.textContent.length) { left -= node.textContent.length; node = walker.nextNode(); }
+        const range = document.createRange();
+        range.setStart(node, left);
+        range.setEnd(node, Math.min(node.textContent.length, left + 1));
+        target = range;
+        offset = -40;
+      }
+      scroller.scrollTop += target.getBoundingClientRect().top + offset - 70;
+      return true;
+    })()`);
+    if (!found) throw new Error(`the trace of "${title}" has no line matching ${traceAt}`);
+    await sleep(300);
+    await page.shoot(join(outDir, file), 1400, 1100);
+  };
+  await allurePage('counts a wrong PIN down, and the right PIN restores the counter', 'allure-test-steps.png');
+  await allurePage('installs the applet and makes it selectable', 'allure-install-decoded.png');
+  await allurePage('the JPKI applet is installed and personalized', 'allure-store-data-decoded.png', '^#\\d+ STORE DATA block 0 .*\\[SCP0');
 
   // 2. The portability matrix, at the 1400-px width it must fit.
-  await page.goto(`${url}/portability/portability.html`, 1400, 900);
+  await page.goto(`${url}/portability/portability.html`, 1400, 1000);
   await page.shoot(join(outDir, 'portability.png'), 1400, 1000);
 
   // 3. The bench comparison page.
-  await page.goto(`${url}/compare.html`, 1400, 900);
+  await page.goto(`${url}/compare.html`, 1400, 1200);
   await page.shoot(join(outDir, 'compare.png'), 1400, 1200);
 }
 

@@ -136,6 +136,23 @@ export class ApduTrace {
   }
 }
 
+/** A run of masked bytes longer than this is written as its length: a wall of "**" says nothing more. */
+const MASK_RUN = 16;
+
 function maskedHex(bytes: Uint8Array, mask: boolean[]): string {
-  return Array.from(bytes, (b, i) => (mask[i] ? MASK : hex(Uint8Array.of(b)))).join(' ');
+  const out: string[] = [];
+  for (let i = 0; i < bytes.length;) {
+    let j = i;
+    while (j < bytes.length && mask[j]) j++;
+    if (j - i > MASK_RUN) {
+      out.push(`‹${j - i} bytes masked›`);
+      i = j;
+    } else if (j > i) {
+      for (; i < j; i++) out.push(MASK);
+    } else {
+      out.push(hex(Uint8Array.of(bytes[i]!)));
+      i++;
+    }
+  }
+  return out.join(' ');
 }

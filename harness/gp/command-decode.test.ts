@@ -45,7 +45,7 @@ describe('secure-channel commands decoded in the trace', () => {
     expect(text).toContain('INSTALL [for install and make selectable]');
     expect(text).toContain('load file AID (6 bytes): D3 92 F0 00 26 01');
     expect(text).toContain('application AID (10 bytes): D3 92 F0 00 26 01 00 00 00 01');
-    expect(text).toContain('privileges (1 bytes): 00');
+    expect(text).toContain('privileges (1 byte): 00');
     expect(text).toContain('application data (C9), 3 bytes: 80 01 02');
     expect(text).toContain('system parameters (EF), 4 bytes: C8 02 40 00');
     expect(text).not.toContain('A1 A2 A3 A4 A5 A6 A7 A8');
@@ -65,7 +65,7 @@ describe('secure-channel commands decoded in the trace', () => {
     expect(text).toContain('STORE DATA block 0, DGI format, not encrypted');
     expect(text).toContain('DGI 9010, 2 bytes: 03 03');
     expect(text).toContain('DGI 8205, 128 bytes, 92 in this block, continues in the next (sensitive DGI, value masked)');
-    expect(text).toContain('DGI 8205 continued, 36 bytes (sensitive, masked)');
+    expect(text).toContain('DGI 8205 continued, 36 bytes (sensitive, masked): ‹32 bytes masked›');
     expect(text).toContain('DGI 8010, 4 bytes (sensitive DGI, value masked): ** ** ** **');
     expect(text).toContain('DGI A00A, 300 bytes, ');
     expect(text).toContain(`STORE DATA block ${blocks.length - 1} (last)`);

@@ -62,7 +62,8 @@ function installParameterFields(b: Uint8Array, from: number, to: number): Field[
 }
 
 function installFields(b: Uint8Array, p1: number, start: number): Field[] {
-  const fields: Field[] = [{ label: `INSTALL [${INSTALL_ROLES[p1 & 0x7e] ?? `P1 ${p1.toString(16)}`}]${p1 & 0x80 ? '' : ' (more commands follow)'}`, from: 0, to: 0 }];
+  // P1 b8 set: more INSTALL commands follow (GPCS 2.3.1 table 11-42).
+  const fields: Field[] = [{ label: `INSTALL [${INSTALL_ROLES[p1 & 0x7e] ?? `P1 ${p1.toString(16)}`}]${p1 & 0x80 ? ' (more INSTALL commands follow)' : ''}`, from: 0, to: 0 }];
   let p = start;
   for (const label of installLayout(p1)) {
     if (p >= b.length) break;
@@ -72,7 +73,7 @@ function installFields(b: Uint8Array, p1: number, start: number): Field[] {
       p = end;
       continue;
     }
-    fields.push(aidField(`${label} (${n} bytes)`, p + 1, label === 'install parameters' ? p + 1 : end));
+    fields.push(aidField(`${label} (${n} byte${n === 1 ? '' : 's'})`, p + 1, label === 'install parameters' ? p + 1 : end));
     if (label === 'install parameters') fields.push(...installParameterFields(b, p + 1, end));
     p = end;
   }
