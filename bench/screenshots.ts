@@ -256,7 +256,7 @@ async function pictures(tmp: string, run: string, stops: (() => void | Promise<v
 
   // 3. The bench comparison page.
   await page.goto(`${url}/compare.html`, 1400, 1200);
-  await page.shoot(join(outDir, 'compare.png'), 1400, 1200);
+  await page.shoot(join(outDir, 'compare.png'), 1400, 900);
 }
 
 await main();
