@@ -4,7 +4,7 @@
 // variants, and a bench comparison page. Everything goes into a temporary folder; only the PNGs are written to
 // docs/screenshots/. Run from the repo root:
 //
-//   node --experimental-websocket --import tsx bench/screenshots.ts
+//   npm run screenshots    (node --experimental-websocket --import tsx bench/screenshots.ts [--from DIR])
 //
 // Chromium is driven over its DevTools protocol (Node's WebSocket), because the Allure page is a single-page app:
 // the test is opened by its hash route, and the steps and the trace attachment must be clicked open before the
