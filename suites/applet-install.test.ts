@@ -27,6 +27,7 @@ import { kcvAes } from '../harness/gp/crypto.ts';
 import { parseTlvs } from '../harness/tlv/ber.ts';
 import { putKeyCommand } from '../harness/gp/put-key.ts';
 import { domainKeys, jpkiInstallSpec, jpkiLoadFile, openDomain, serviceProviderKeys, type GpSettings } from './support/gp.ts';
+import { expectStep, expectSwStep, expectTrueStep } from './support/steps.ts';
 
 const SUITE = 'applet-install';
 const profile = await loadSuiteProfile();
@@ -123,7 +124,7 @@ describe(`applet install — ${profile.name}`, () => {
   cardTest({ id: 'GP-INST-001', clauses: ['GPCS 10 Secure Communication (explicit secure channel initiation)', 'GP-AMD-D 7 INITIALIZE UPDATE and EXTERNAL AUTHENTICATE', 'GPCS 11.4 GET STATUS'] }, 'authenticates to the security domain', async () => {
     const ch = await channel();
     const sd = await allure.step('GET STATUS of the security domain', () => getStatus(ch, 0x80));
-    expect(sd.map((e) => e.aid)).toContain(gp.sd.toUpperCase());
+    await expectTrueStep(`the authenticated domain → ${gp.sd.toUpperCase()} (ixit.gp.sd)`, sd.some((e) => e.aid === gp.sd.toUpperCase()), () => sd.map((e) => e.aid).join(', '));
   });
 
   cardTest({ id: 'GP-INST-002', clauses: ['GPCS 11.5 INSTALL [for load]', 'GPCS 11.6 LOAD', 'GPCS 11.4 GET STATUS (Executable Load Files)'] }, 'loads the applet load file', async () => {
@@ -133,7 +134,8 @@ describe(`applet install — ${profile.name}`, () => {
     // The portability matrix shows that every variant got the very same load file.
     await allure.parameter('load file SHA-256', createHash('sha256').update(lf.bytes).digest('hex'));
     const files = await allure.step('GET STATUS of load files', () => getStatus(ch, 0x20));
-    expect(files).toContainEqual({ aid: lf.packageAid.toUpperCase(), lifeCycle: 0x01, privileges: '' });
+    await expectStep(`GET STATUS of load files → ${lf.packageAid.toUpperCase()} LOADED (01)`, files.find((f) => f.aid === lf.packageAid.toUpperCase()),
+      { aid: lf.packageAid.toUpperCase(), lifeCycle: 0x01, privileges: '' });
   });
 
   cardTest({ id: 'GP-INST-003', clauses: ['GPCS 11.5 INSTALL [for install and make selectable]', 'ISO7816-4 11.1.1 SELECT'] }, 'installs the applet and makes it selectable', async () => {
@@ -141,27 +143,27 @@ describe(`applet install — ${profile.name}`, () => {
     await allure.step('INSTALL [for install and make selectable]', () =>
       installAndMakeSelectable(ch, jpkiInstallSpec(profile, lf.packageAid)));
     const apps = await allure.step('GET STATUS of applications', () => getStatus(ch, 0x40));
-    expect(apps).toContainEqual({ aid: jpkiAid, lifeCycle: 0x07, privileges: '00' });
-    const sel = await ctx.card.session.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0x0c, data: fromHex(jpkiAid) }, { name: 'SELECT JPKI AP' });
-    expect(describeSw(sel.sw)).toBe(describeSw(SW.OK));
+    await expectStep(`GET STATUS of applications → ${jpkiAid} SELECTABLE (07), no privileges`, apps.find((a) => a.aid === jpkiAid), { aid: jpkiAid, lifeCycle: 0x07, privileges: '00' });
+    await expectSwStep('SELECT the JPKI AP → 9000', async () =>
+      (await ctx.card.session.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0x0c, data: fromHex(jpkiAid) }, { name: 'SELECT JPKI AP' })).sw, SW.OK);
   }, { dependsOn: LOADED });
 
   cardTest({ id: 'GP-INST-004', clauses: ['GPCS 11.5 INSTALL (AID already present)'] }, 'refuses a second instance with the AID already in use', async () => {
     const ch = await channel();
-    const r = await ch.transmit(installCommand(jpkiInstallSpec(profile, lf.packageAid)), 'INSTALL (existing AID)');
-    expect(hex(Uint8Array.of(r.sw >> 8, r.sw & 0xff))).toBe(gp.existingInstanceSw.toUpperCase());
+    await expectSwStep(`INSTALL [for install] with the AID already in use → ${gp.existingInstanceSw.toUpperCase()} (ixit.gp.existingInstanceSw)`,
+      async () => (await ch.transmit(installCommand(jpkiInstallSpec(profile, lf.packageAid)), 'INSTALL (existing AID)')).sw, Number.parseInt(gp.existingInstanceSw, 16));
   }, { dependsOn: INSTALLED });
 
   cardTest({ id: 'GP-INST-005', clauses: ['GPCS 11.2 DELETE', 'GPCS 11.5 INSTALL', 'ISO7816-4 11.1.1 SELECT'] }, 'deletes the applet, which is then gone, and installs it again', async () => {
     let ch = await channel();
-    expect(describeSw(await allure.step('DELETE the instance', () => deleteAid(ch, jpkiAid)))).toBe(describeSw(SW.OK));
-    expect((await getStatus(ch, 0x40)).map((e) => e.aid)).not.toContain(jpkiAid);
-    const sel = await ctx.card.session.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0x0c, data: fromHex(jpkiAid) }, { name: 'SELECT JPKI AP (deleted)' });
-    expect(describeSw(sel.sw)).toBe(describeSw(SW.FILE_NOT_FOUND));
+    await expectSwStep('DELETE the instance → 9000', () => deleteAid(ch, jpkiAid), SW.OK);
+    await expectTrueStep('GET STATUS of applications → the instance is gone', async () => !(await getStatus(ch, 0x40)).some((e) => e.aid === jpkiAid));
+    await expectSwStep('SELECT the deleted AP → 6A82', async () =>
+      (await ctx.card.session.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0x0c, data: fromHex(jpkiAid) }, { name: 'SELECT JPKI AP (deleted)' })).sw, SW.FILE_NOT_FOUND);
     ch = await channel();
     await allure.step('INSTALL again from the same load file', () =>
       installAndMakeSelectable(ch, jpkiInstallSpec(profile, lf.packageAid)));
-    expect((await getStatus(ch, 0x40)).map((e) => e.aid)).toContain(jpkiAid);
+    await expectTrueStep('GET STATUS of applications → the instance is back', async () => (await getStatus(ch, 0x40)).some((e) => e.aid === jpkiAid));
   }, { dependsOn: INSTALLED });
 
   cardTest({ id: 'GP-INST-006', clauses: ['GP-AMD-D 7 INITIALIZE UPDATE (card cryptogram)'] }, 'stops before EXTERNAL AUTHENTICATE when the keys are wrong, and the right keys still work', async () => {
@@ -180,13 +182,11 @@ describe(`applet install — ${profile.name}`, () => {
   // first, and a card that never checks MACs would pass.
   cardTest({ id: 'GP-INST-007', clauses: ['GP-AMD-D 6 C-MAC verification', 'GPCS 10 Secure Communication (session ends on a security error)'] }, 'refuses a command whose C-MAC is forged at level 01 (C-MAC only), and ends the session', async () => {
     const ch = await channelAt('01');
-    const before = await ch.transmit(GET_STATUS_SD, 'GET STATUS, rightly MACed');
-    expect(describeSw(before.sw)).toBe(describeSw(SW.OK));
-    const forged = await ctx.card.session.transmit({ ...GET_STATUS_SD, cla: 0x84, data: fromHex('4F000000000000000000') },
-      { name: 'GET STATUS with a forged C-MAC' });
-    expect(describeSw(forged.sw)).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
-    const after = await ch.transmit(GET_STATUS_SD, 'GET STATUS after the forged MAC');
-    expect(describeSw(after.sw)).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
+    await expectSwStep('GET STATUS with the right C-MAC → 9000', async () => (await ch.transmit(GET_STATUS_SD, 'GET STATUS, rightly MACed')).sw, SW.OK);
+    await expectSwStep('GET STATUS with a forged C-MAC → 6982', async () => (await ctx.card.session.transmit({ ...GET_STATUS_SD, cla: 0x84, data: fromHex('4F000000000000000000') },
+      { name: 'GET STATUS with a forged C-MAC' })).sw, SW.SECURITY_STATUS_NOT_SATISFIED);
+    await expectSwStep('GET STATUS with the right C-MAC after it → 6982 (the session has ended)', async () => (await ch.transmit(GET_STATUS_SD, 'GET STATUS after the forged MAC')).sw,
+      SW.SECURITY_STATUS_NOT_SATISFIED);
   }, {
     skip: mayCostAttempts || gp.level === '01' ? undefined
       : `a domain that does not allow level 01 (the profile uses ${gp.level}) may refuse EXTERNAL AUTHENTICATE, which spends one of a real card's authentication attempts`,
@@ -197,9 +197,8 @@ describe(`applet install — ${profile.name}`, () => {
   cardTest(
     { id: 'GP-INST-008', clauses: ['GP-AMD-D 7 EXTERNAL AUTHENTICATE (host cryptogram)'] }, 'answers a wrong host cryptogram under a valid C-MAC with 6300, and the right keys still open the domain',
     async () => {
-      const ea = await allure.step('INITIALIZE UPDATE, then EXTERNAL AUTHENTICATE with one bit of the host cryptogram flipped',
-        () => wrongHostCryptogramUnderValidCmac());
-      expect(hex(Uint8Array.of(ea >> 8, ea & 0xff))).toBe('6300');
+      await expectSwStep('INITIALIZE UPDATE, then EXTERNAL AUTHENTICATE with one bit of the host cryptogram flipped → 6300',
+        () => wrongHostCryptogramUnderValidCmac(), 0x6300);
       await channel(); // one failure does not lock the domain
     },
     { skip: mayCostAttempts ? undefined : 'it spends one of a real card\'s authentication attempts' },
@@ -207,8 +206,8 @@ describe(`applet install — ${profile.name}`, () => {
 
   cardTest({ id: 'GP-INST-009', clauses: ['GPCS 11.2 DELETE (related objects)'] }, 'removes what it installed (DELETE of the load file with related objects)', async () => {
     const ch = await channel();
-    expect(describeSw(await deleteAid(ch, lf.packageAid, { related: true }))).toBe(describeSw(SW.OK));
-    expect((await getStatus(ch, 0x20)).map((e) => e.aid)).not.toContain(lf.packageAid.toUpperCase());
+    await expectSwStep('DELETE the load file with related objects → 9000', () => deleteAid(ch, lf.packageAid, { related: true }), SW.OK);
+    await expectTrueStep('GET STATUS of load files → the load file is gone', async () => !(await getStatus(ch, 0x20)).some((e) => e.aid === lf.packageAid.toUpperCase()));
   }, { dependsOn: LOADED });
 
   const sp = profile.ixit.gp?.serviceProvider;

@@ -6,8 +6,8 @@
 // an r never seen before in the run (harness/jpki/nonce-reuse.ts).
 import { createHash } from 'node:crypto';
 import * as allure from 'allure-js-commons';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { SW, describeSw } from '../harness/apdu/status-words.ts';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { SW } from '../harness/apdu/status-words.ts';
 import { hex } from '../harness/bytes.ts';
 import { EF, HALF, JpkiClient, type JpkiHalf } from '../harness/jpki/client.ts';
 import { loadSuiteFixture } from './support/fixture.ts';
@@ -18,6 +18,7 @@ import { getStatus } from '../harness/gp/card-content.ts';
 import { openDomain } from './support/gp.ts';
 import { provisionJpki, provisioningDependsOn } from './support/provision.ts';
 import { ABC, cardCertificate, HALF_LABEL, signAndVerify } from './support/signatures.ts';
+import { expectStep, expectSwStep, expectTrueStep } from './support/steps.ts';
 
 const SUITE = 'handset-swap';
 const profile = await loadSuiteProfile();
@@ -78,12 +79,12 @@ async function recordState(): Promise<Before> {
   for (const half of halves()) {
     await allure.step(`before: the ${HALF_LABEL[half]} key signs, its certificate is read, one ${HALF[half].pinName} try is spent`, async () => {
       await jpki.selectAp();
-      expect(await jpki.verify(half, secretOf(half))).toEqual({ verified: true });
+      await expectStep(`VERIFY the ${HALF[half].pinName} → 9000, verified`, () => jpki.verify(half, secretOf(half)), { verified: true });
       const certDer = await readCertificate(half);
       const made = await signAndVerify(jpki, half, cardCertificate(certDer, `EF ${HALF[half].cert.toString(16).padStart(4, '0')}`), ABC);
       await jpki.selectAp(); // clears the verification, so the wrong value below counts
-      const wrong = await jpki.verify(half, wrongValue(secretOf(half)));
-      expect(wrong).toEqual({ verified: false, triesLeft: limitOf(half) - 1 });
+      await expectStep(`VERIFY with a wrong ${HALF[half].pinName} → 63C${limitOf(half) - 1}, ${limitOf(half) - 1} tries left`,
+        () => jpki.verify(half, wrongValue(secretOf(half))), { verified: false, triesLeft: limitOf(half) - 1 });
       out.halves[half] = { certDer, signature: hex(made.signature), triesLeft: limitOf(half) - 1 };
     });
   }
@@ -96,52 +97,40 @@ async function recordState(): Promise<Before> {
 }
 
 async function checkAfter(before: Before): Promise<void> {
-  await allure.step('nothing is selected after the power loss (READ BINARY without SELECT is refused)', async () => {
-    const r = await jpki.readBinary(0, 4);
-    expect(r.sw, describeSw(r.sw)).not.toBe(SW.OK);
-  });
+  await expectTrueStep('READ BINARY without SELECT after the power loss → refused (nothing is selected)', async () => (await jpki.readBinary(0, 4)).sw !== SW.OK);
   await allure.step('the applet is still selectable', () => jpki.selectAp());
-  await allure.step('no file is selected inside the AP any more (6986)', async () => {
-    const r = await jpki.readBinary(0, 4);
-    expect(describeSw(r.sw)).toBe(describeSw(SW.COMMAND_NOT_ALLOWED_NO_EF));
-  });
+  await expectSwStep('READ BINARY in the AP without SELECT of a file → 6986 (no file is selected any more)', async () => (await jpki.readBinary(0, 4)).sw, SW.COMMAND_NOT_ALLOWED_NO_EF);
   for (const half of halves()) {
     const b = before.halves[half]!;
     const label = HALF_LABEL[half];
-    await allure.step(`the ${HALF[half].pinName} try counter kept its value (not reset by the swap)`, async () => {
-      expect(await jpki.pinState(half)).toEqual({ verified: false, triesLeft: b.triesLeft });
-    });
-    await allure.step(`the ${HALF[half].pinName} verification is gone: the ${label} key refuses to sign (6982)`, async () => {
-      await jpki.selectEf(HALF[half].keyEf);
-      expect(describeSw(await jpki.trySign(fixture?.digestInfos[0]?.digestInfo ?? new Uint8Array(51)))).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
-    });
+    await expectStep(`VERIFY without data → the ${HALF[half].pinName} counter kept its value, 63C${b.triesLeft}, ${b.triesLeft} tries left (not reset by the swap)`,
+      () => jpki.pinState(half), { verified: false, triesLeft: b.triesLeft });
+    await jpki.selectEf(HALF[half].keyEf);
+    await expectSwStep(`COMPUTE DIGITAL SIGNATURE with the ${label} key → 6982 (the ${HALF[half].pinName} verification is gone)`,
+      () => jpki.trySign(fixture?.digestInfos[0]?.digestInfo ?? new Uint8Array(51)), SW.SECURITY_STATUS_NOT_SATISFIED);
   }
   if (signingPin) {
-    await allure.step('the signing certificate is closed again without the password (6982)', async () => {
-      await jpki.selectEf(EF.SIGNING_CERT);
-      expect(describeSw((await jpki.readBinary(0, 4)).sw)).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
-    });
+    await jpki.selectEf(EF.SIGNING_CERT);
+    await expectSwStep('READ BINARY of the signing certificate without the password → 6982 (closed again)', async () => (await jpki.readBinary(0, 4)).sw, SW.SECURITY_STATUS_NOT_SATISFIED);
   }
   for (const half of halves()) {
     const b = before.halves[half]!;
     const label = HALF_LABEL[half];
     await allure.step(`the right ${HALF[half].pinName} gives the counter back; the same ${label} certificate, and the key signs as before`, async () => {
       await jpki.selectAp();
-      expect(await jpki.verify(half, secretOf(half))).toEqual({ verified: true });
+      await expectStep(`VERIFY the right ${HALF[half].pinName} → 9000, verified`, () => jpki.verify(half, secretOf(half)), { verified: true });
       const certDer = await readCertificate(half);
-      expect(createHash('sha256').update(certDer).digest('hex'), `still PERSONALIZED, with the same ${label} certificate`)
-        .toBe(createHash('sha256').update(b.certDer).digest('hex'));
+      await expectStep(`READ BINARY of the ${label} certificate → the one from before the swap (SHA-256)`, createHash('sha256').update(certDer).digest('hex'),
+        createHash('sha256').update(b.certDer).digest('hex'));
       const cert = cardCertificate(certDer, `EF ${HALF[half].cert.toString(16).padStart(4, '0')}`);
       const made = await signAndVerify(jpki, half, cert, ABC);
-      if (cert.key.kind === 'rsa') expect(hex(made.signature), `the ${label} key gives the signature it gave before the swap`).toBe(b.signature);
+      if (cert.key.kind === 'rsa') await expectStep(`COMPUTE DIGITAL SIGNATURE with the ${label} key → the signature it gave before the swap`, hex(made.signature), b.signature);
       await jpki.selectAp();
-      expect(await jpki.pinState(half)).toEqual({ verified: false, triesLeft: limitOf(half) });
+      await expectStep(`VERIFY without data → the counter given back, 63C${limitOf(half)}, ${limitOf(half)} tries left`, () => jpki.pinState(half), { verified: false, triesLeft: limitOf(half) });
     });
   }
   if (before.registry) {
-    await allure.step('GlobalPlatform content unchanged (GET STATUS)', async () => {
-      expect(await registry()).toBe(before.registry);
-    });
+    await expectStep('GET STATUS → the GlobalPlatform content from before the swap', () => registry(), before.registry);
   }
 }
 

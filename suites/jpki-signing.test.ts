@@ -19,6 +19,7 @@ import { applicableTest, type MoreOptions, type TestRef } from './support/applic
 import { loadSuiteProfile, noSigningPin, onCard, openJpkiCard, profileLine, type CardContext } from './support/card-context.ts';
 import { expectProvisioned } from './support/provisioned.ts';
 import { provisionJpki, provisioningDependsOn } from './support/provision.ts';
+import { describeValue, expectStep, expectSwStep, expectTrueStep } from './support/steps.ts';
 import { ABC, cardCertificate, HALF_LABEL, keyLabel, signAndVerify, type CardCertificate, type MadeSignature } from './support/signatures.ts';
 
 const SUITE = 'jpki-signing';
@@ -59,6 +60,11 @@ function wrongValue(v: string): string {
   return v.slice(0, -1) + String.fromCharCode(next);
 }
 
+/** A PIN state the card must report: verified, or not with so many tries left (VERIFY answers 63Cx). */
+const VERIFIED = { verified: true } as const;
+const triesLeft = (n: number) => ({ verified: false, triesLeft: n }) as const;
+const tries = (n: number): string => `63C${n.toString(16).toUpperCase()}, ${n} ${n === 1 ? 'try' : 'tries'} left`;
+
 /** Every test signs with the applet the first test provisions (dependsOn, suites/support/outcomes.ts). */
 const PROVISIONING = 'the JPKI applet is installed and personalized';
 
@@ -93,11 +99,11 @@ describe(`JPKI signing — ${profile.name}`, () => {
     const cert = cardCertificate(certDer, 'EF 000A (user-authentication certificate)');
     await allure.parameter('user-authentication key', keyLabel(cert.key));
     await allure.attachment('user-auth certificate (PEM)', pem(certDer), { contentType: 'application/x-pem-file' });
-    expect(cardCertificate(caDer, 'EF 000B (CA certificate)').parsed.subject, 'the CA certificate on the card names the issuer of the certificate')
-      .toEqual(cert.parsed.issuer);
+    await expectStep('the CA certificate (EF 000B) names the issuer of the user-authentication certificate → subject = issuer',
+      cardCertificate(caDer, 'EF 000B (CA certificate)').parsed.subject, cert.parsed.issuer, { show: (n) => JSON.stringify(n) });
     if (fixture) {
-      expect(equalBytes(certDer, fixture.files.get('000A')!), 'certificate on the card = the one personalized').toBe(true);
-      expect(equalBytes(caDer, fixture.files.get('000B')!), 'CA certificate on the card = the one personalized').toBe(true);
+      await expectTrueStep('EF 000A on the card → the certificate personalized', equalBytes(certDer, fixture.files.get('000A')!));
+      await expectTrueStep('EF 000B on the card → the CA certificate personalized', equalBytes(caDer, fixture.files.get('000B')!));
     }
     certs.userAuth = cert;
   });
@@ -106,28 +112,23 @@ describe(`JPKI signing — ${profile.name}`, () => {
     requireProvisioned();
     const password = requirePassword();
     await jpki.selectAp();
-    await allure.step('READ BINARY of EF 0001 without the signing password: 6982', async () => {
-      await jpki.selectEf(EF.SIGNING_CERT);
-      const r = await jpki.readBinary(0, 4);
-      expect(r.data.length, 'no byte of the signing certificate before the password').toBe(0);
-      expect(describeSw(r.sw)).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
-    });
-    await allure.step('the user-authentication PIN does not open it either (6982)', async () => {
-      expect(await jpki.verifyPin(pin)).toEqual({ verified: true });
-      await jpki.selectEf(EF.SIGNING_CERT);
-      expect(describeSw((await jpki.readBinary(0, 4)).sw)).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
-    });
-    expect(await jpki.verifySigningPin(password)).toEqual({ verified: true });
+    await jpki.selectEf(EF.SIGNING_CERT);
+    await expectStep('READ BINARY of EF 0001 without the signing password → 6982, no data', () => jpki.readBinary(0, 4),
+      { data: new Uint8Array(0), sw: SW.SECURITY_STATUS_NOT_SATISFIED }, { show: (r) => `${describeValue(r.data)}, ${describeSw(r.sw)}` });
+    await expectStep('VERIFY the user-authentication PIN → 9000, verified', () => jpki.verifyPin(pin), VERIFIED);
+    await jpki.selectEf(EF.SIGNING_CERT);
+    await expectSwStep('READ BINARY of EF 0001 with only the user-authentication PIN → 6982', async () => (await jpki.readBinary(0, 4)).sw, SW.SECURITY_STATUS_NOT_SATISFIED);
+    await expectStep('VERIFY the signing password → 9000, verified', () => jpki.verifySigningPin(password), VERIFIED);
     const certDer = await allure.step('read EF 0001 (signing certificate) after the password', () => jpki.readEf(EF.SIGNING_CERT));
     const caDer = await allure.step('read EF 0002 (signing CA certificate)', () => jpki.readEf(EF.SIGNING_CA_CERT));
     const cert = cardCertificate(certDer, 'EF 0001 (signing certificate)');
     await allure.parameter('signing key', keyLabel(cert.key));
     await allure.attachment('signing certificate (PEM)', pem(certDer), { contentType: 'application/x-pem-file' });
-    expect(cardCertificate(caDer, 'EF 0002 (signing CA certificate)').parsed.subject, 'the signing CA certificate on the card names the issuer of the certificate')
-      .toEqual(cert.parsed.issuer);
+    await expectStep('the signing CA certificate (EF 0002) names the issuer of the signing certificate → subject = issuer',
+      cardCertificate(caDer, 'EF 0002 (signing CA certificate)').parsed.subject, cert.parsed.issuer, { show: (n) => JSON.stringify(n) });
     if (fixture) {
-      expect(equalBytes(certDer, fixture.files.get('0001')!), 'signing certificate on the card = the one personalized').toBe(true);
-      expect(equalBytes(caDer, fixture.files.get('0002')!), 'signing CA certificate on the card = the one personalized').toBe(true);
+      await expectTrueStep('EF 0001 on the card → the signing certificate personalized', equalBytes(certDer, fixture.files.get('0001')!));
+      await expectTrueStep('EF 0002 on the card → the signing CA certificate personalized', equalBytes(caDer, fixture.files.get('0002')!));
     }
     certs.signing = cert;
   }, { skip: noPassword });
@@ -137,68 +138,58 @@ describe(`JPKI signing — ${profile.name}`, () => {
     await jpki.selectAp();
     const info = await allure.step('read EF 0006 (token information, CK_TOKEN_INFO)', () => jpki.tokenInfo());
     await allure.parameter('token label', info.label);
-    expect(info.label, 'the token label (OpenSC shows it as the PKCS #11 token name)').not.toBe('');
+    await expectTrueStep('the token label (OpenSC shows it as the PKCS #11 token name) → not empty', info.label !== '', () => 'empty');
     const presence = await allure.step('read EF 0008 (certificate presence)', () => jpki.certificatePresence());
     await allure.parameter('EF 0008', hex(presence.bytes, ' '));
     if (fixture) {
-      expect(equalBytes(await jpki.readEf(EF.TOKEN_INFO), fixture.files.get('0006')!), 'EF 0006 = the one personalized').toBe(true);
-      expect(hex(presence.bytes), 'both certificates present (8F 8F 00)').toBe(hex(fixture.files.get('0008')!));
+      await expectTrueStep('EF 0006 on the card → the one personalized', async () => equalBytes(await jpki.readEf(EF.TOKEN_INFO), fixture.files.get('0006')!));
+      await expectStep('EF 0008 → both certificates present', presence.bytes, fixture.files.get('0008')!);
     }
   });
 
   cardTest({ id: 'JPKI-SIG-005', clauses: ['ISO7816-4 11.5.6 VERIFY (empty data field: retry counter, 63CX)', 'JPKI PIN'] }, 'reports the PIN tries left without spending one', async () => {
     requireProvisioned();
     await jpki.selectAp();
-    const first = await jpki.pinState();
-    const second = await jpki.pinState();
-    expect(first).toEqual({ verified: false, triesLeft: jp.pinTryLimit });
-    expect(second).toEqual(first);
+    const first = await expectStep(`VERIFY without data (tries left) → ${tries(jp.pinTryLimit)}`, () => jpki.pinState(), triesLeft(jp.pinTryLimit));
+    await expectStep('VERIFY without data again → the same, no try spent', () => jpki.pinState(), first);
   });
 
   cardTest({ id: 'JPKI-SIG-006', clauses: ['ISO7816-4 11.5.6 VERIFY (empty data field: retry counter, 63CX)', 'JPKI PIN'] }, 'reports the signing password tries left without spending one (EF 001B, and P2 9B without SELECT)', async () => {
     requireProvisioned();
     await jpki.selectAp();
-    const first = await allure.step('bare VERIFY after SELECT EF 001B', () => jpki.pinState('signing'));
-    const second = await allure.step('bare VERIFY with P2 9B', () => jpki.pinState('signing', 'p2'));
-    expect(first, `the signing password starts with its ${jp.signingPinTryLimit} tries (ixit.jpki.signingPinTryLimit)`)
-      .toEqual({ verified: false, triesLeft: jp.signingPinTryLimit });
-    expect(second).toEqual(first);
-    expect(await jpki.pinState('userAuth'), 'the user-authentication PIN counter is its own').toEqual({ verified: false, triesLeft: jp.pinTryLimit });
+    const first = await expectStep(`VERIFY without data after SELECT EF 001B → ${tries(jp.signingPinTryLimit)} (ixit.jpki.signingPinTryLimit)`,
+      () => jpki.pinState('signing'), triesLeft(jp.signingPinTryLimit));
+    await expectStep('VERIFY without data, P2 9B → the same, no try spent', () => jpki.pinState('signing', 'p2'), first);
+    await expectStep(`VERIFY without data for the user-authentication PIN → its own counter, ${tries(jp.pinTryLimit)}`, () => jpki.pinState('userAuth'), triesLeft(jp.pinTryLimit));
   });
 
   cardTest({ id: 'JPKI-SIG-007', clauses: ['ISO7816-8 PERFORM SECURITY OPERATION: COMPUTE DIGITAL SIGNATURE', 'JPKI PIN', 'JPKI COMPUTE DIGITAL SIGNATURE'] }, 'refuses to sign before the PIN is verified', async () => {
     requireProvisioned();
     await jpki.selectAp();
     await jpki.selectEf(EF.USER_AUTH_KEY);
-    const sw = await jpki.trySign(fixture?.digestInfos[0]?.digestInfo ?? new Uint8Array(51));
-    expect(describeSw(sw)).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
+    await expectSwStep('COMPUTE DIGITAL SIGNATURE before VERIFY → 6982', () => jpki.trySign(fixture?.digestInfos[0]?.digestInfo ?? new Uint8Array(51)), SW.SECURITY_STATUS_NOT_SATISFIED);
   });
 
   cardTest({ id: 'JPKI-SIG-008', clauses: ['ISO7816-8 PERFORM SECURITY OPERATION: COMPUTE DIGITAL SIGNATURE', 'JPKI COMPUTE DIGITAL SIGNATURE', 'JPKI PIN'] }, 'refuses the signing key (001A) without the signing password, even with the user-authentication PIN verified (6982)', async () => {
     requireProvisioned();
     const probe = fixture?.signingSignatures[0]?.digestInfo ?? new Uint8Array(51);
     await jpki.selectAp();
-    await allure.step('nothing verified: SELECT 001A, P2 80', async () => {
-      await jpki.selectEf(EF.SIGNING_KEY);
-      expect(describeSw(await jpki.trySign(probe))).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
-    });
-    await allure.step('the user-authentication PIN verified: SELECT 001A, P2 80 and P2 9A', async () => {
-      expect(await jpki.verifyPin(pin)).toEqual({ verified: true });
-      await jpki.selectEf(EF.SIGNING_KEY);
-      expect(describeSw(await jpki.trySign(probe))).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
-      expect(describeSw(await jpki.trySign(probe, 0x00, HALF.signing.keyP2))).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
-    });
+    await jpki.selectEf(EF.SIGNING_KEY);
+    await expectSwStep('nothing verified: COMPUTE DIGITAL SIGNATURE with key 001A (P2 80) → 6982', () => jpki.trySign(probe), SW.SECURITY_STATUS_NOT_SATISFIED);
+    await expectStep('VERIFY the user-authentication PIN → 9000, verified', () => jpki.verifyPin(pin), VERIFIED);
+    await jpki.selectEf(EF.SIGNING_KEY);
+    await expectSwStep('user-authentication PIN only: COMPUTE DIGITAL SIGNATURE with key 001A (P2 80) → 6982', () => jpki.trySign(probe), SW.SECURITY_STATUS_NOT_SATISFIED);
+    await expectSwStep('user-authentication PIN only: COMPUTE DIGITAL SIGNATURE, P2 9A → 6982', () => jpki.trySign(probe, 0x00, HALF.signing.keyP2), SW.SECURITY_STATUS_NOT_SATISFIED);
   });
 
   cardTest({ id: 'JPKI-SIG-009', clauses: ['ISO7816-4 11.5.6 VERIFY', 'JC-API OwnerPIN', 'JPKI PIN'] }, 'counts a wrong PIN down, and the right PIN restores the counter', async () => {
     requireProvisioned();
     await jpki.selectAp();
-    const afterWrong = await jpki.verifyPin(wrongValue(pin));
-    expect(afterWrong).toEqual({ verified: false, triesLeft: jp.pinTryLimit - 1 });
-    expect(await jpki.pinState()).toEqual({ verified: false, triesLeft: jp.pinTryLimit - 1 });
-    expect(await jpki.verifyPin(pin)).toEqual({ verified: true });
+    await expectStep(`VERIFY with a wrong PIN → ${tries(jp.pinTryLimit - 1)}`, () => jpki.verifyPin(wrongValue(pin)), triesLeft(jp.pinTryLimit - 1));
+    await expectStep(`VERIFY without data → still ${tries(jp.pinTryLimit - 1)}`, () => jpki.pinState(), triesLeft(jp.pinTryLimit - 1));
+    await expectStep('VERIFY with the right PIN → 9000, verified', () => jpki.verifyPin(pin), VERIFIED);
     await jpki.selectAp(); // re-selecting the AP clears the verification state
-    expect(await jpki.pinState()).toEqual({ verified: false, triesLeft: jp.pinTryLimit });
+    await expectStep(`SELECT the AP again, VERIFY without data → the counter restored, ${tries(jp.pinTryLimit)}`, () => jpki.pinState(), triesLeft(jp.pinTryLimit));
   });
 
   // One wrong password spends one of the 5 tries and shows the counter; the harness refuses to send a password
@@ -207,14 +198,13 @@ describe(`JPKI signing — ${profile.name}`, () => {
     requireProvisioned();
     const password = requirePassword();
     await jpki.selectAp();
-    expect(await jpki.pinState('signing')).toEqual({ verified: false, triesLeft: jp.signingPinTryLimit });
-    const afterWrong = await allure.step('VERIFY a wrong signing password', () => jpki.verifySigningPin(wrongValue(password)));
-    expect(afterWrong).toEqual({ verified: false, triesLeft: jp.signingPinTryLimit - 1 });
-    expect(await jpki.pinState('signing', 'p2'), 'P2 9B reads the same counter').toEqual({ verified: false, triesLeft: jp.signingPinTryLimit - 1 });
-    expect(await jpki.pinState('userAuth'), 'the user-authentication PIN is untouched').toEqual({ verified: false, triesLeft: jp.pinTryLimit });
-    expect(await jpki.verifySigningPin(password, { addressing: 'p2' })).toEqual({ verified: true });
+    await expectStep(`VERIFY without data (signing password) → ${tries(jp.signingPinTryLimit)}`, () => jpki.pinState('signing'), triesLeft(jp.signingPinTryLimit));
+    await expectStep(`VERIFY with a wrong signing password → ${tries(jp.signingPinTryLimit - 1)}`, () => jpki.verifySigningPin(wrongValue(password)), triesLeft(jp.signingPinTryLimit - 1));
+    await expectStep(`VERIFY without data, P2 9B → the same counter, ${tries(jp.signingPinTryLimit - 1)}`, () => jpki.pinState('signing', 'p2'), triesLeft(jp.signingPinTryLimit - 1));
+    await expectStep(`VERIFY without data for the user-authentication PIN → untouched, ${tries(jp.pinTryLimit)}`, () => jpki.pinState('userAuth'), triesLeft(jp.pinTryLimit));
+    await expectStep('VERIFY with the right signing password, P2 9B → 9000, verified', () => jpki.verifySigningPin(password, { addressing: 'p2' }), VERIFIED);
     await jpki.selectAp();
-    expect(await jpki.pinState('signing')).toEqual({ verified: false, triesLeft: jp.signingPinTryLimit });
+    await expectStep(`SELECT the AP again, VERIFY without data → the counter restored, ${tries(jp.signingPinTryLimit)}`, () => jpki.pinState('signing'), triesLeft(jp.signingPinTryLimit));
   }, { skip: noPassword });
 
   // A change that is undone at once; still, only on cards the lab may change (emulated or test cards).
@@ -223,25 +213,17 @@ describe(`JPKI signing — ${profile.name}`, () => {
     const password = requirePassword();
     const other = password === 'SIMCERT2' ? 'SIMCERT3' : 'SIMCERT2';
     await jpki.selectAp();
-    await allure.step('refused before the password is verified (6982)', async () => {
-      expect(describeSw(await jpki.changeReferenceData('signing', other))).toBe(describeSw(SW.SECURITY_STATUS_NOT_SATISFIED));
-    });
-    expect(await jpki.verifySigningPin(password)).toEqual({ verified: true });
-    await allure.step('a new password outside 6..16 of A-Z 0-9 (lower case) is refused (6A80)', async () => {
-      expect(describeSw(await jpki.changeReferenceData('signing', other.toLowerCase()))).toBe(describeSw(0x6a80));
-    });
-    await allure.step('changed to another password, which then verifies', async () => {
-      expect(describeSw(await jpki.changeReferenceData('signing', other))).toBe(describeSw(SW.OK));
-      await jpki.selectAp();
-      expect(await jpki.verifySigningPin(other)).toEqual({ verified: true });
-    });
-    await allure.step('changed back (P2 9B), and the try counter kept its limit', async () => {
-      expect(describeSw(await jpki.changeReferenceData('signing', password, { addressing: 'p2' }))).toBe(describeSw(SW.OK));
-      await jpki.selectAp();
-      expect(await jpki.verifySigningPin(password)).toEqual({ verified: true });
-      await jpki.selectAp();
-      expect(await jpki.pinState('signing')).toEqual({ verified: false, triesLeft: jp.signingPinTryLimit });
-    });
+    await expectSwStep('CHANGE REFERENCE DATA before the password is verified → 6982', () => jpki.changeReferenceData('signing', other), SW.SECURITY_STATUS_NOT_SATISFIED);
+    await expectStep('VERIFY the signing password → 9000, verified', () => jpki.verifySigningPin(password), VERIFIED);
+    await expectSwStep('CHANGE REFERENCE DATA to a password outside 6..16 of A-Z 0-9 (lower case) → 6A80', () => jpki.changeReferenceData('signing', other.toLowerCase()), 0x6a80);
+    await expectSwStep('CHANGE REFERENCE DATA to another password → 9000', () => jpki.changeReferenceData('signing', other), SW.OK);
+    await jpki.selectAp();
+    await expectStep('VERIFY the new password → 9000, verified', () => jpki.verifySigningPin(other), VERIFIED);
+    await expectSwStep('CHANGE REFERENCE DATA back, P2 9B → 9000', () => jpki.changeReferenceData('signing', password, { addressing: 'p2' }), SW.OK);
+    await jpki.selectAp();
+    await expectStep('VERIFY the first password → 9000, verified', () => jpki.verifySigningPin(password), VERIFIED);
+    await jpki.selectAp();
+    await expectStep(`VERIFY without data → the try counter kept its limit, ${tries(jp.signingPinTryLimit)}`, () => jpki.pinState('signing'), triesLeft(jp.signingPinTryLimit));
   }, { skip: noPassword ?? (profile.card.emulated || profile.card.testCard ? undefined : 'a customer card: the harness does not change its signing password (card.testCard is false)') });
 
   // Without a fixture there is no known answer to compare with: the known-answer tests are reported with that
@@ -267,10 +249,8 @@ describe(`JPKI signing — ${profile.name}`, () => {
       await allure.parameter('vector', v.id);
       await allure.parameter('expected signature source', expected.source, { excluded: true });
       await jpki.selectAp();
-      const state = await jpki.verifyPin(pin);
-      expect(state).toEqual({ verified: true });
-      const sig = await allure.step('COMPUTE DIGITAL SIGNATURE', () => jpki.sign(v.digestInfo));
-      expect(hex(sig), `the card's signature differs from the known answer (${expected.source})`).toBe(hex(expected.signature));
+      await expectStep('VERIFY the user-authentication PIN → 9000, verified', () => jpki.verifyPin(pin), VERIFIED);
+      const sig = await expectStep(`COMPUTE DIGITAL SIGNATURE over ${v.id} → the known answer (${expected.source})`, () => jpki.sign(v.digestInfo), expected.signature);
       checkRsaWithCertificate('userAuth', v.digest, v.digestInfo, sig);
     }, { when: v.hash === 'sha1' ? 'rsa2048 and sha1_digestinfo' : 'rsa2048', skip: ecKeys });
   }
@@ -282,11 +262,9 @@ describe(`JPKI signing — ${profile.name}`, () => {
       await allure.parameter('vector', v.id);
       await allure.parameter('expected signature source', v.source, { excluded: true });
       await jpki.selectAp();
-      expect(await jpki.verifySigningPin(password)).toEqual({ verified: true });
-      const sig = await allure.step('COMPUTE DIGITAL SIGNATURE (SELECT 001A, P2 80)', () => jpki.sign(v.digestInfo, { key: 'signing' }));
-      expect(hex(sig), `the card's signature differs from the known answer (${v.source})`).toBe(hex(v.signature));
-      const direct = await allure.step('COMPUTE DIGITAL SIGNATURE (P2 9A)', () => jpki.sign(v.digestInfo, { key: 'signing', addressing: 'p2' }));
-      expect(hex(direct), `the card's signature differs from the known answer (${v.source}) with P2 9A`).toBe(hex(v.signature));
+      await expectStep('VERIFY the signing password → 9000, verified', () => jpki.verifySigningPin(password), VERIFIED);
+      const sig = await expectStep(`COMPUTE DIGITAL SIGNATURE over ${v.id} (SELECT 001A, P2 80) → the known answer (${v.source})`, () => jpki.sign(v.digestInfo, { key: 'signing' }), v.signature);
+      await expectStep(`COMPUTE DIGITAL SIGNATURE over ${v.id} (P2 9A) → the same known answer`, () => jpki.sign(v.digestInfo, { key: 'signing', addressing: 'p2' }), v.signature);
       checkRsaWithCertificate('signing', v.digestInfo.subarray(v.digestInfo.length - 32), v.digestInfo, sig);
     }, { when: 'rsa2048', skip: noPassword ?? ecKeys });
   }
@@ -300,15 +278,16 @@ describe(`JPKI signing — ${profile.name}`, () => {
       const cert = requireCert(half);
       await allure.parameter('key', keyLabel(cert.key));
       await jpki.selectAp();
-      if (half === 'signing') expect(await jpki.verifySigningPin(requirePassword())).toEqual({ verified: true });
-      else expect(await jpki.verifyPin(pin)).toEqual({ verified: true });
+      if (half === 'signing') await expectStep('VERIFY the signing password → 9000, verified', () => jpki.verifySigningPin(requirePassword()), VERIFIED);
+      else await expectStep('VERIFY the user-authentication PIN → 9000, verified', () => jpki.verifyPin(pin), VERIFIED);
       const first = await signAndVerify(jpki, half, cert, ABC);
       const second = await signAndVerify(jpki, half, cert, ABC, { addressing: 'p2' });
       if (cert.key.kind === 'ec') {
         const n = first.signature.length / 2;
-        expect(hex(second.signature.subarray(0, n)), 'two ECDSA signatures over one hash must differ in r').not.toBe(hex(first.signature.subarray(0, n)));
+        await expectTrueStep('two ECDSA signatures over one hash → different r (a repeated nonce gives the key away)',
+          hex(second.signature.subarray(0, n)) !== hex(first.signature.subarray(0, n)), () => `both r = ${hex(first.signature.subarray(0, n))}`);
       } else {
-        expect(hex(second.signature), 'RSA PKCS#1 v1.5 is deterministic: both forms give one signature').toBe(hex(first.signature));
+        await expectStep('P2 80 and P2 9A signatures → one signature (RSA PKCS#1 v1.5 is deterministic)', second.signature, first.signature);
       }
       made[half] = first;
     }, { skip: half === 'signing' ? noPassword : undefined });
@@ -326,7 +305,8 @@ describe(`JPKI signing — ${profile.name}`, () => {
       const ca = new Uint8Array(await readFile(anchor!));
       await allure.parameter('trusted CA', anchor!, { excluded: true });
       const verdict = verifyUserAuthSignature({ userCert: cert.der, caCert: ca, at: new Date(), signed: sig.signed, signature: sig.signature });
-      expect(verdict.reasons, `the relying party refuses: ${verdict.reasons.join('; ')}`).toEqual([]);
+      await expectStep('certificate path to the trusted CA and the signature → accepted (no reason to refuse)', verdict.reasons, [] as string[],
+        { show: (r) => (r.length === 0 ? 'accepted' : `refused: ${r.join('; ')}`) });
     }, { skip: why });
   }
 
@@ -345,12 +325,11 @@ describe(`JPKI signing — ${profile.name}`, () => {
     try {
       const onChannel = new JpkiClient(lc.session, jpki.aid);
       await onChannel.selectAp();
-      expect(await onChannel.verifyPin(pin)).toEqual({ verified: true });
+      await expectStep('VERIFY the PIN on the channel → 9000, verified', () => onChannel.verifyPin(pin), VERIFIED);
       if (cert) {
         await signAndVerify(onChannel, 'userAuth', cert, ABC);
       } else {
-        const sig = await allure.step('COMPUTE DIGITAL SIGNATURE on the channel', () => onChannel.sign(v!.digestInfo));
-        expect(hex(sig), `the card's signature differs from the known answer (${expected!.source})`).toBe(hex(expected!.signature));
+        await expectStep(`COMPUTE DIGITAL SIGNATURE on the channel → the known answer (${expected!.source})`, () => onChannel.sign(v!.digestInfo), expected!.signature);
       }
     } finally {
       await lc.close();

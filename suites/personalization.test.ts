@@ -27,6 +27,7 @@ import { jpkiInstallSpec, jpkiLoadFile, openDomain } from './support/gp.ts';
 import { applicableTest, type TestRef } from './support/applicability.ts';
 import { APPLET_INSTALLED } from './support/provision.ts';
 import { currentTest, HALF_LABEL, nonceLedger } from './support/signatures.ts';
+import { expectStep, expectTrueStep } from './support/steps.ts';
 
 const SUITE = 'personalization';
 const profile = await loadSuiteProfile();
@@ -72,24 +73,20 @@ const fid = (f: number): string => f.toString(16).padStart(4, '0').toUpperCase()
 /** Selects the AP and verifies the half's PIN; the signing certificate and key need the signing password. */
 async function unlock(half: JpkiHalf): Promise<void> {
   await jpki.selectAp();
-  expect(await jpki.verify(half, secretOf(half))).toEqual({ verified: true });
+  await expectStep(`VERIFY the ${HALF[half].pinName} → 9000, verified`, () => jpki.verify(half, secretOf(half)), { verified: true });
 }
 
 async function checkCertificateServed(half: JpkiHalf, certDer: Uint8Array): Promise<void> {
-  await allure.step(`the card serves the ${HALF_LABEL[half]} certificate it was given (EF ${fid(HALF[half].cert)})`, async () => {
-    await unlock(half);
-    expect(hex(await jpki.readEf(HALF[half].cert))).toBe(hex(certDer));
-  });
+  await unlock(half);
+  await expectTrueStep(`READ BINARY of EF ${fid(HALF[half].cert)} → the ${HALF_LABEL[half]} certificate it was given`, async () => hex(await jpki.readEf(HALF[half].cert)) === hex(certDer));
 }
 
 async function checkKeyUnreadable(half: JpkiHalf): Promise<void> {
-  await allure.step(`the ${HALF_LABEL[half]} private key cannot be read (READ BINARY of EF ${fid(HALF[half].keyEf)})`, async () => {
-    await unlock(half);
-    await jpki.selectEf(HALF[half].keyEf);
-    const r = await jpki.readBinary(0, 256);
-    expect(r.data.length).toBe(0);
-    expect(describeSw(r.sw)).not.toBe(describeSw(SW.OK));
-  });
+  await unlock(half);
+  await jpki.selectEf(HALF[half].keyEf);
+  const r = await jpki.readBinary(0, 256);
+  await expectTrueStep(`READ BINARY of the ${HALF_LABEL[half]} private key (EF ${fid(HALF[half].keyEf)}) → refused, no data`, r.data.length === 0 && r.sw !== SW.OK,
+    () => `${r.data.length} bytes, ${describeSw(r.sw)}`);
 }
 
 /**

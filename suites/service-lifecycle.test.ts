@@ -29,6 +29,7 @@ import { expectProvisioned } from './support/provisioned.ts';
 import { jpkiInstallSpec, jpkiLoadFile, openDomain } from './support/gp.ts';
 import { provisionJpki, provisioningDependsOn } from './support/provision.ts';
 import type { JpkiClient } from '../harness/jpki/client.ts';
+import { expectStep, expectSwStep, expectTrueStep } from './support/steps.ts';
 
 const SUITE = 'service-lifecycle';
 const profile = await loadSuiteProfile();
@@ -234,63 +235,63 @@ describe(`service lifecycle — ${profile.name}`, () => {
       const serial = parseCertificate(cert).serialHex;
       issued.push(serial);
       await allure.parameter('certificate serial', serial);
-      const sigBefore = await allure.step('sign in service', () => login(cert));
+      const sigBefore = ka
+        ? await expectStep(`in service: COMPUTE DIGITAL SIGNATURE → the known answer (${ka.source})`, () => login(cert), ka.signature)
+        : await allure.step('in service: COMPUTE DIGITAL SIGNATURE → verified with the certificate on the card', () => login(cert));
       log('card', 'COMPUTE DIGITAL SIGNATURE', 'signed');
-      if (ka) expect(hex(sigBefore), `the card's signature differs from the known answer (${ka.source})`).toBe(hex(ka.signature));
-      expect(relyingParty(cert, sigBefore, await publish()).accepted, 'in service the relying party accepts').toBe(true);
-      expect((await relyingPartyOcsp(cert, sigBefore)).accepted, 'in service OCSP answers good').toBe(true);
+      await expectTrueStep('in service: the relying party checks the CRL → accepted', async () => relyingParty(cert, sigBefore, await publish()).accepted);
+      await expectTrueStep('in service: the relying party asks OCSP → good, accepted', async () => (await relyingPartyOcsp(cert, sigBefore)).accepted);
 
       // Suspension: the card at once, the CA as soon as the user calls.
       let ch = await openDomain(ctx);
-      const lockSw = await allure.step('SET STATUS: lock the JPKI AP', () => setApplicationLocked(ch, jpkiAid, true));
+      const lockSw = await expectSwStep('SET STATUS: lock the JPKI AP → 9000', () => setApplicationLocked(ch, jpkiAid, true), 0x9000);
       log('carrier (security domain)', 'SET STATUS lock JPKI AP', describeSw(lockSw));
-      expect(describeSw(lockSw)).toBe(describeSw(0x9000));
       const entry = (await getStatus(ch, 0x40)).find((e) => e.aid === jpkiAid);
-      expect(entry && (entry.lifeCycle & 0x80) !== 0, `GET STATUS lists the JPKI AP as LOCKED (life cycle ${entry?.lifeCycle.toString(16)})`).toBe(true);
-      const sel = await ctx.card.session.transmit({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x0c, data: fromHex(jpkiAid) }, { name: 'SELECT JPKI AP (locked)' });
-      log('phone', 'SELECT JPKI AP', describeSw(sel.sw));
-      expect(describeSw(sel.sw), `SELECT of the locked JPKI AP (ixit.jpki.lockedSelectSw)`).toBe(describeSw(Number.parseInt(jp.lockedSelectSw, 16)));
+      await expectTrueStep('GET STATUS → the JPKI AP is LOCKED (life cycle b8 set)', entry !== undefined && (entry.lifeCycle & 0x80) !== 0,
+        () => `life cycle ${entry?.lifeCycle.toString(16) ?? 'none'}`);
+      const sel = await expectSwStep(`SELECT the locked JPKI AP → ${jp.lockedSelectSw.toUpperCase()} (ixit.jpki.lockedSelectSw)`, async () =>
+        (await ctx.card.session.transmit({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x0c, data: fromHex(jpkiAid) }, { name: 'SELECT JPKI AP (locked)' })).sw,
+        Number.parseInt(jp.lockedSelectSw, 16));
+      log('phone', 'SELECT JPKI AP', describeSw(sel));
       const signSw = await jpki.trySign(ka?.digestInfo ?? new Uint8Array(51));
       log('phone', 'COMPUTE DIGITAL SIGNATURE', describeSw(signSw));
-      expect(isOk(signSw), `a locked JPKI AP must not sign (the card answered ${describeSw(signSw)})`).toBe(false);
+      await expectTrueStep('COMPUTE DIGITAL SIGNATURE on the locked AP → refused', !isOk(signSw), () => describeSw(signSw));
       list = suspend(list, serial, new Date());
       log('CA', `suspends certificate ${serial} (certificateHold)`, 'done');
       const held = relyingParty(cert, sigBefore, await publish());
-      expect(held.accepted, 'a suspended certificate is refused').toBe(false);
-      expect(held.reasons.join('; ')).toContain('suspended');
+      await expectTrueStep('suspended: the relying party checks the CRL → refused, suspended', !held.accepted && held.reasons.join('; ').includes('suspended'), () => held.reasons.join('; ') || 'accepted');
       const heldOcsp = await relyingPartyOcsp(cert, sigBefore);
-      expect(heldOcsp.accepted, 'OCSP answers revoked (certificateHold) while suspended').toBe(false);
-      expect(heldOcsp.reasons.join('; ')).toContain('(certificateHold)');
+      await expectTrueStep('suspended: OCSP → revoked (certificateHold), refused', !heldOcsp.accepted && heldOcsp.reasons.join('; ').includes('(certificateHold)'),
+        () => heldOcsp.reasons.join('; ') || 'accepted');
 
       // Found again: both resume; the same key signs the same bytes and the certificate is unchanged.
       ch = await openDomain(ctx);
-      const unlockSw = await allure.step('SET STATUS: unlock the JPKI AP', () => setApplicationLocked(ch, jpkiAid, false));
+      const unlockSw = await expectSwStep('SET STATUS: unlock the JPKI AP → 9000', () => setApplicationLocked(ch, jpkiAid, false), 0x9000);
       log('carrier (security domain)', 'SET STATUS unlock JPKI AP', describeSw(unlockSw));
-      expect(describeSw(unlockSw)).toBe(describeSw(0x9000));
       list = resume(list, serial);
       log('CA', `resumes certificate ${serial} (removed from the CRL)`, 'done');
       const crl = await publish();
       await jpki.selectAp();
       const certAfter = await jpki.readEf(EF.USER_AUTH_CERT);
-      expect(equalBytes(certAfter, cert), 'the certificate is the same after the suspension').toBe(true);
-      const sigAfter = await allure.step('sign after resuming', () => login(certAfter));
+      await expectTrueStep('READ BINARY of EF 000A after resuming → the same certificate', equalBytes(certAfter, cert));
+      // RSA PKCS #1 v1.5 is deterministic: the same bytes mean the same key. An ECDSA signature is verified with the
+      // certificate, which is unchanged: the same key.
+      const sigAfter = ka
+        ? await expectStep('after resuming: COMPUTE DIGITAL SIGNATURE → the signature from before (the same key)', () => login(certAfter), sigBefore)
+        : await allure.step('after resuming: COMPUTE DIGITAL SIGNATURE → verified with the unchanged certificate (the same key)', () => login(certAfter));
       log('card', 'COMPUTE DIGITAL SIGNATURE', 'signed');
-      // RSA PKCS #1 v1.5 is deterministic: the same bytes mean the same key. An ECDSA signature was verified with
-      // the certificate, which is unchanged: the same key.
-      if (ka) expect(hex(sigAfter), 'the same key signs after resuming').toBe(hex(sigBefore));
-      expect(relyingParty(certAfter, sigAfter, crl).accepted, 'after resuming the relying party accepts').toBe(true);
-      expect((await relyingPartyOcsp(certAfter, sigAfter)).accepted, 'after resuming OCSP answers good again').toBe(true);
+      await expectTrueStep('after resuming: the relying party checks the CRL → accepted', relyingParty(certAfter, sigAfter, crl).accepted);
+      await expectTrueStep('after resuming: OCSP → good again, accepted', async () => (await relyingPartyOcsp(certAfter, sigAfter)).accepted);
 
       // Revocation: the card still signs, but no relying party accepts the certificate any more.
       list = revoke(list, serial, new Date(), 'keyCompromise');
       log('CA', `revokes certificate ${serial} (keyCompromise)`, 'done');
       const revoked = relyingParty(certAfter, sigAfter, await publish());
-      expect(revoked.accepted, 'a revoked certificate is refused').toBe(false);
-      expect(revoked.reasons.join('; ')).toContain('revoked');
+      await expectTrueStep('revoked: the relying party checks the CRL → refused, revoked', !revoked.accepted && revoked.reasons.join('; ').includes('revoked'), () => revoked.reasons.join('; ') || 'accepted');
       const revokedOcsp = await relyingPartyOcsp(certAfter, sigAfter);
-      expect(revokedOcsp.accepted, 'OCSP answers revoked').toBe(false);
-      expect(revokedOcsp.reasons.join('; ')).toContain('revoked');
-      expect(revokedOcsp.reasons.join('; ')).toContain('(keyCompromise)');
+      await expectTrueStep('revoked: OCSP → revoked (keyCompromise), refused',
+        !revokedOcsp.accepted && revokedOcsp.reasons.join('; ').includes('revoked') && revokedOcsp.reasons.join('; ').includes('(keyCompromise)'),
+        () => revokedOcsp.reasons.join('; ') || 'accepted');
     } finally {
       await responder.close();
       await allure.attachment('suspension and revocation timeline', timeline.join('\n'), { contentType: 'text/markdown' });
@@ -310,10 +311,9 @@ describe(`service lifecycle — ${profile.name}`, () => {
     const s = ctx.card.session;
     const lf = await jpkiLoadFile(profile);
     let ch = await openDomain(ctx);
-    const deleted = await allure.step('DELETE the JPKI AP instance (the load file stays)', () => deleteAid(ch, jpkiAid));
-    expect(describeSw(deleted)).toBe(describeSw(0x9000));
-    expect((await getStatus(ch, 0x40)).map((e) => e.aid), 'the instance is gone').not.toContain(jpkiAid);
-    expect((await getStatus(ch, 0x20)).map((e) => e.aid), 'the load file is kept').toContain(lf.packageAid.toUpperCase());
+    await expectSwStep('DELETE the JPKI AP instance (the load file stays) → 9000', () => deleteAid(ch, jpkiAid), 0x9000);
+    await expectTrueStep('GET STATUS of applications → the instance is gone', async () => !(await getStatus(ch, 0x40)).some((e) => e.aid === jpkiAid));
+    await expectTrueStep('GET STATUS of load files → the load file is kept', async () => (await getStatus(ch, 0x20)).some((e) => e.aid === lf.packageAid.toUpperCase()));
     await allure.step('INSTALL [for install and make selectable] from the same load file', () => installAndMakeSelectable(ch, jpkiInstallSpec(profile, lf.packageAid)));
 
     // What survived, asked the way a phone would: every answer must say "not personalized".
@@ -347,11 +347,10 @@ describe(`service lifecycle — ${profile.name}`, () => {
     if (fixture.ec) {
       // ECDSA is randomized: the signature is verified with the fixture's certificate (and its r goes to the ledger).
       await jpki.selectAp();
-      expect(await jpki.verifyPin(pin)).toEqual({ verified: true });
+      await expectStep('VERIFY the PIN after re-personalization → verified', () => jpki.verifyPin(pin), { verified: true });
       await signAndVerify(jpki, 'userAuth', cardCertificate(fixture.files.get('000A')!, 'the fixture\'s user-authentication certificate'), ABC);
     } else {
-      const sig = await allure.step('sign after re-personalization', () => signOnce(ka.digestInfo));
-      expect(hex(sig), `the card's signature differs from the known answer (${ka.source})`).toBe(hex(ka.signature));
+      await expectStep(`after re-personalization: COMPUTE DIGITAL SIGNATURE → the known answer (${ka.source})`, () => signOnce(ka.digestInfo), ka.signature);
     }
   }, {
     routeLacks: jp.install !== 'gp' ? `the harness re-installs the applet only through GlobalPlatform (ixit.jpki.install is ${jp.install})` : undefined,

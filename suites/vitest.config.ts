@@ -28,6 +28,9 @@ export default defineConfig({
         'allure-vitest/reporter',
         {
           resultsDir,
+          // No step per expect() (they read as code: `expect({...}).toEqual(...)`): the suites name their steps as
+          // a procedure, with expected and actual, through support/steps.ts.
+          reportMatchers: false,
           environmentInfo: {
             simcert: pkg.version,
             node: process.version,

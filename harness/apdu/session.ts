@@ -6,7 +6,7 @@ import { decodeResponse, encodeCommand, headerText, needsExtended, type CommandA
 import { CardFault } from './card-fault.ts';
 import type { ApduHeader } from './command-names.ts';
 import { describeAnswer, describeSw, isOk, swHex, type StatusWord } from './status-words.ts';
-import { ApduTrace, type Redaction, type TraceEntry } from './trace.ts';
+import { ApduTrace, type PlainCommand, type Redaction, type TraceEntry } from './trace.ts';
 
 /**
  * A card answered with a status word the caller did not accept: "SELECT EF 0017 (00 A4 02 0C) answered 6A82:
@@ -50,7 +50,14 @@ export interface SendOptions {
   chain?: boolean;
   /** Status words accepted besides 9000 (send() only). */
   accept?: StatusWord[];
+  /** The command before secure messaging wrapped it, for the trace (the secure channel gives it). */
+  plain?: PlainCommand;
+  /** How many bytes at the end of the command data and of the response data are a MAC, masked in the trace. */
+  mac?: { command: number; response: number };
 }
+
+/** What one exchange records besides the bytes: the secure channel's view of the command. */
+type RecordExtras = Pick<SendOptions, 'plain' | 'mac'>;
 
 export interface SessionOptions {
   /** Whether the card (per its profile) takes extended-length APDUs. */
@@ -96,7 +103,7 @@ export class CardSession {
         const last = off + 255 >= data.length;
         const piece: CommandApdu = { ...cmd, cla: last ? cmd.cla : cmd.cla | 0x10, data: data.subarray(off, off + 255) };
         if (!last) delete piece.le;
-        const r = await this.exchange(piece, `${name} [chain ${off / 255 + 1}]`, opts.redact);
+        const r = await this.exchange(piece, `${name} [chain ${off / 255 + 1}]`, opts.redact, last ? opts : {});
         if (!last && !isOk(r.sw)) return r;
         if (last) return r;
       }
@@ -104,7 +111,7 @@ export class CardSession {
     if (needsExtended(cmd) && !this.extendedLength) {
       throw new CommandTooLongError(`${name}: needs an extended-length APDU but the profile says the card has none`);
     }
-    return this.exchange(cmd, name, opts.redact);
+    return this.exchange(cmd, name, opts.redact, opts);
   }
 
   /** Like transmit, but a status word other than 9000 (or one in accept) throws a CardError. */
@@ -117,12 +124,12 @@ export class CardSession {
   }
 
   /** One command plus the GET RESPONSE / re-send rounds T=0 needs. */
-  private async exchange(cmd: CommandApdu, name: string, redact: Redaction | undefined): Promise<ResponseApdu> {
-    let r = await this.roundTrip(cmd, name, redact);
+  private async exchange(cmd: CommandApdu, name: string, redact: Redaction | undefined, extras: RecordExtras = {}): Promise<ResponseApdu> {
+    let r = await this.roundTrip(cmd, name, redact, extras);
     if (r.sw >> 8 === 0x6c) {
       // Wrong Le: ISO 7816-3 says re-send the same command with Le = SW2 (once; a second 6Cxx is a card fault).
       const le = (r.sw & 0xff) === 0 ? 256 : r.sw & 0xff;
-      r = await this.roundTrip({ ...cmd, le }, `${name} [Le=${le}]`, redact);
+      r = await this.roundTrip({ ...cmd, le }, `${name} [Le=${le}]`, redact, extras);
       if (r.sw >> 8 === 0x6c) throw new ApduProtocolError(`${name}: card answered 6Cxx twice (${describeSw(r.sw)})`);
     }
     const parts: Uint8Array[] = [r.data];
@@ -136,14 +143,15 @@ export class CardSession {
       }
       const le = (r.sw & 0xff) === 0 ? 256 : r.sw & 0xff;
       r = await this.roundTrip({ cla: getResponseCla(cmd.cla), ins: 0xc0, p1: 0, p2: 0, le }, `${name} [GET RESPONSE]`,
-        redact === 'both' || redact === 'response-data' ? 'response-data' : undefined);
+        redact === 'both' || redact === 'response-data' ? 'response-data' : undefined,
+        extras.mac ? { mac: { command: 0, response: extras.mac.response } } : {});
       parts.push(r.data);
       total += r.data.length;
     }
     return { data: parts.length === 1 ? r.data : concat(...parts), sw: r.sw };
   }
 
-  private async roundTrip(cmd: CommandApdu, name: string, redact: Redaction | undefined): Promise<ResponseApdu> {
+  private async roundTrip(cmd: CommandApdu, name: string, redact: Redaction | undefined, extras: RecordExtras = {}): Promise<ResponseApdu> {
     const wire = encodeCommand(cmd, { extended: this.extendedLength && needsExtended(cmd) });
     const nc = cmd.data?.length ?? 0;
     const dataOffset = nc === 0 ? wire.length : wire.length - nc - (cmd.le === undefined ? 0 : needsExtended(cmd) ? 2 : 1);
@@ -162,11 +170,14 @@ export class CardSession {
     }
     const end = this.trace.now();
     if (raw.length < 2) {
-      this.trace.record({ name, command: wire, headerLength: 4, dataOffset, dataLength: nc, response: raw, sw: 0, start, end, redact });
+      this.trace.record({ name, command: wire, headerLength: 4, dataOffset, dataLength: nc, response: raw, sw: 0, start, end, redact, plain: extras.plain,
+        mac: extras.mac && { command: extras.mac.command, response: 0 } });
       throw new ApduProtocolError(`${name}: card answered ${raw.length} bytes, no status word`);
     }
     const r = decodeResponse(raw);
-    this.trace.record({ name, command: wire, headerLength: 4, dataOffset, dataLength: nc, response: r.data, sw: r.sw, start, end, redact });
+    // A response MAC ends the final answer only: an answer of 61xx has more to come.
+    const mac = extras.mac && { command: extras.mac.command, response: r.sw >> 8 === 0x61 ? 0 : extras.mac.response };
+    this.trace.record({ name, command: wire, headerLength: 4, dataOffset, dataLength: nc, response: r.data, sw: r.sw, start, end, redact, plain: extras.plain, mac });
     if (cmd.le !== undefined && r.data.length > cmd.le) {
       // More than Ne is a broken card (ISO/IEC 7816-4 5.1): do not let callers read bytes nobody asked for.
       throw new ApduProtocolError(`${name}: card answered ${r.data.length} bytes, more than the ${cmd.le} asked for (Le)`);

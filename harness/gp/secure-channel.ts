@@ -3,13 +3,15 @@
 // because a real card locks its security domain for good after a handful of failed authentications: the card
 // cryptogram, and an SCP03 card's pseudo-random challenge, are checked before EXTERNAL AUTHENTICATE is sent (a
 // mismatch means wrong keys or an answer not fresh from this domain, and stops without spending an attempt), and a
-// failed EXTERNAL AUTHENTICATE is never retried. Keys, challenges and cryptograms are masked in the APDU trace.
+// failed EXTERNAL AUTHENTICATE is never retried. Keys, challenges and cryptograms are masked in the APDU trace;
+// each command is also traced as it was before wrapping, decoded, with its secret values and the MACs masked.
 import { randomBytes } from 'node:crypto';
 import { equalBytes, fromHex, hex } from '../bytes.ts';
 import type { CommandApdu, ResponseApdu } from '../apdu/apdu.ts';
 import { CardError, type CardSession } from '../apdu/session.ts';
 import { CardFault } from '../apdu/card-fault.ts';
 import { describeAnswer, isOk, swHex } from '../apdu/status-words.ts';
+import { decodeCommand, type DgiStreamState } from './command-decode.ts';
 import { diversify, type Diversification } from './diversify.ts';
 import { AuthLedger, CardMayLockError } from './ledger.ts';
 import { SecureChannelError, SecurityLevel, type StaticKeys } from './keys.ts';
@@ -223,10 +225,17 @@ export async function openSecureChannel(session: CardSession, masterKeys: Static
 
   if (opts.ledger && ledgerKey) await opts.ledger.ledger.recordSuccess(ledgerKey);
 
+  // The trace shows each command as it was before wrapping, its fields named and its secrets masked
+  // (command-decode.ts), and masks the MACs on the wire: C-MAC after EXTERNAL AUTHENTICATE, R-MAC when asked for.
+  const macLength = r.scp === 3 && r.s16 ? 16 : 8;
+  const mac = { command: opts.level & SecurityLevel.C_MAC ? macLength : 0, response: opts.level & SecurityLevel.R_MAC ? macLength : 0 };
+  const dgi: DgiStreamState = {};
   const transmit = async (cmd: CommandApdu, name?: string, o: ChannelSendOptions = {}): Promise<ResponseApdu> => {
+    const plain = decodeCommand(cmd, { secret: o.secret ?? false, dgi });
     const wrapped = wrapper.wrap(cmd);
-    const redact = o.secret || opts.level & SecurityLevel.C_DEC ? 'command-data' : undefined;
-    const raw = await session.transmit(wrapped, { name: `${name ?? 'command'} [SCP0${r.scp}]`, redact });
+    // Without C-DECRYPTION the wire carries the plain data: whatever is secret in it masks the wrapped data too.
+    const redact = o.secret || opts.level & SecurityLevel.C_DEC || plain.secret.length > 0 ? 'command-data' : undefined;
+    const raw = await session.transmit(wrapped, { name: `${name ?? 'command'} [SCP0${r.scp}]`, redact, plain, mac });
     return wrapper.unwrap(raw);
   };
   return {

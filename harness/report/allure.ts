@@ -45,14 +45,21 @@ async function makeOffline(index: string): Promise<void> {
   await writeFile(index, html);
 }
 
-export async function generateReport(resultsDir: string, reportDir: string): Promise<string> {
+/** Read by allurerc.mjs: the history file (JSONL) Allure reads the earlier runs from and appends this one to. */
+export const HISTORY_ENV = 'SIMCERT_ALLURE_HISTORY';
+
+/**
+ * Renders the report. With `historyFile`, Allure reads the earlier runs' results from it (each test's History tab,
+ * the trend) and appends this run; without, the report has no history and nothing is written.
+ */
+export async function generateReport(resultsDir: string, reportDir: string, historyFile?: string): Promise<string> {
   // Allure merges into an existing output folder; a stale report must not survive into this one.
   await rm(reportDir, { recursive: true, force: true });
   try {
     await run(process.execPath, [allureCli(), 'generate', resultsDir, '-o', reportDir, '-c', join(here, 'allurerc.mjs')], {
       maxBuffer: 64 * 1024 * 1024,
       // ALLURE_NO_ANALYTICS: honoured by the Allure plugins that read it; the awesome plugin's tag is cut out below.
-      env: { ...process.env, FORCE_COLOR: '0', ALLURE_NO_ANALYTICS: 'true' },
+      env: { ...process.env, FORCE_COLOR: '0', ALLURE_NO_ANALYTICS: 'true', [HISTORY_ENV]: historyFile ?? '' },
     });
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string; message: string };

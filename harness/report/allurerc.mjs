@@ -5,8 +5,12 @@
 import { defineConfig } from 'allure';
 import { allureCategoryRules } from '../../suites/support/verdict-categories.mjs';
 
+// Set by allure.ts when the run keeps history across runs into one --out (harness/run/staging.ts carryHistory).
+const historyPath = process.env.SIMCERT_ALLURE_HISTORY || undefined;
+
 export default defineConfig({
   name: 'simcert — JPKI on SIM conformance',
+  ...(historyPath ? { historyPath } : {}),
   // failed (the card), broken (the bench), blocked (an earlier failure): suites/support/verdict-categories.mjs
   categories: allureCategoryRules(),
   plugins: {

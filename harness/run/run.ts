@@ -21,7 +21,7 @@ import { EXIT, UsageError } from './errors.ts';
 import { writeEvidence } from './evidence.ts';
 import { checkEnvironment } from './preflight.ts';
 import { spawnGroup } from './process-group.ts';
-import { createStaging, discard, keepInterrupted, promote, type Staging } from './staging.ts';
+import { carryHistory, createStaging, discard, keepInterrupted, promote, type Staging } from './staging.ts';
 import { inRunOrder, knownSuites, OUTCOMES_ENV, suiteFile } from './suites.ts';
 import { ensureWritableDir, ensureWritableFile, writeOutput } from './write-paths.ts';
 
@@ -127,7 +127,7 @@ export async function runSuites(opts: RunOptions): Promise<number> {
     }
     if (opts.signal?.aborted) return await keepPartial(staging, out, current, opts);
     try {
-      await generateReport(staging.resultsDir, staging.reportDir);
+      await generateReport(staging.resultsDir, staging.reportDir, await carryHistory(staging, out));
       await writeTraceability([staging.resultsDir], staging.dir);
       if (portability) await writePortabilityReport(staging.resultsDir, staging.dir);
       if (junit) junitText = junitXml(await junitCases(staging.resultsDir, profiles));

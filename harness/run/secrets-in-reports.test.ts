@@ -1,6 +1,8 @@
 // Nothing secret leaves the card session: after a full run of every suite on the reference profile, neither the
 // report tree nor the console output holds the PIN, the signing password, any private-key component of either key,
-// or the security domains' keys, in any of the spellings the harness writes bytes in.
+// or the security domains' keys, in any of the spellings the harness writes bytes in. Yet the secure-channel
+// traffic is readable: the APDU traces show each command before wrapping, INSTALL's parameters and STORE DATA's
+// DGI tags named, while the challenges and cryptograms of the handshake and the MACs on the wire stay masked.
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,5 +75,34 @@ describe('secrets in reports', () => {
     }
     expect(found).toEqual([]);
     expect(texts.length).toBeGreaterThan(20);
+  });
+
+  it('the APDU traces show secure-channel commands decoded, with cryptograms, challenges and MACs masked', async () => {
+    const traces: string[] = [];
+    for (const f of await files(join(dir, 'allure-results'))) {
+      const text = await readFile(f, 'utf8');
+      if (/^#\d+ /.test(text)) traces.push(text);
+    }
+    // A long run of masked bytes is written as its length ("‹128 bytes masked›"): spelled out here as "**" each.
+    const all = traces.join('\n').replace(/‹(\d+) bytes masked›/g, (_, n: string) => new Array(Number(n)).fill('**').join(' '));
+    // INSTALL [for install] as built: the JPKI AP's AIDs and its install parameters (C9: the key algorithms).
+    expect(all).toMatch(/#\d+ INSTALL \[for install and make selectable\] \[SCP0[23]\].*\n  > .*\n  = 80 E6 0C 00 .*\(before secure messaging\)\n      INSTALL \[for install and make selectable\]/);
+    expect(all).toMatch(/      application AID \(10 bytes\): D3 92 F0 00 26 01 00 00 00 01\n/);
+    expect(all).toMatch(/        application data \(C9\), \d+ bytes: [0-9A-F]{2}/);
+    // STORE DATA through the domain: the PIN DGI's tag and length, its value masked; the try counters in clear.
+    expect(all).toMatch(/      DGI 8010, \d+ bytes \((?:encrypted under the DEK|sensitive DGI, value), masked\): (\*\* )*\*\*\n/);
+    expect(all).toMatch(/      DGI 9010, 2 bytes: 03 03\n/);
+    // The handshake: host challenge, card answer and host cryptogram never shown; every wrapped command's MAC masked.
+    for (const m of all.matchAll(/#\d+ (INITIALIZE UPDATE|EXTERNAL AUTHENTICATE) .*\n  > (.*)\n  < (.*)/g)) {
+      expect(m[2]!.split(' ').slice(5).filter((b) => b !== '**' && m[1] === 'EXTERNAL AUTHENTICATE'), m[0]).toEqual([]);
+      expect(m[2]!.split(' ').slice(5, -1).filter((b) => b !== '**' && m[1] === 'INITIALIZE UPDATE'), m[0]).toEqual([]);
+      if (m[1] === 'INITIALIZE UPDATE') expect(m[3]!.replace(/ ?[0-9A-F]{4}: .*$/, '').split(' ').filter((b) => b && b !== '**'), m[0]).toEqual([]);
+    }
+    const wrapped = [...all.matchAll(/#\d+ .*\[SCP0[23]\] .*\n  > (.*)/g)].map((m) => m[1]!.split(' '));
+    expect(wrapped.length).toBeGreaterThan(20);
+    for (const w of wrapped) {
+      const data = w.at(-1) === '00' && w.length > 6 ? w.slice(5, -1) : w.slice(5);
+      expect(data.slice(-8), w.join(' ')).toEqual(new Array(8).fill('**'));
+    }
   });
 });

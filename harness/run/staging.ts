@@ -2,14 +2,20 @@
 // replaces the previous report (one rename per entry, the old one removed afterwards). A run that fails to start or
 // is interrupted leaves the last complete report exactly as it was; an interrupted run's partial report goes to
 // <out>/interrupted/ instead.
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { osError } from './write-paths.ts';
 import { EnvironmentError } from './errors.ts';
 
 /** What a run owns in --out: replaced together, so a report never sits beside another run's results. */
-export const REPORT_ENTRIES = ['allure-results', 'allure-report', 'portability.html', 'portability.md', 'traceability.html', 'traceability.md'] as const;
+export const REPORT_ENTRIES = ['allure-results', 'allure-report', 'portability.html', 'portability.md', 'traceability.html', 'traceability.md', 'allure-history.jsonl'] as const;
+/**
+ * Allure's history (one JSON line per finished run, read for each test's History tab and the trend): it lives in
+ * --out beside the report, and a run works on a copy inside its staging folder (carryHistory), so only a finished
+ * run adds its line and an interrupted or failed one leaves the record as it was.
+ */
+export const HISTORY_FILE = 'allure-history.jsonl';
 export const INTERRUPTED_DIR = 'interrupted';
 
 export interface Staging {
@@ -92,6 +98,16 @@ export async function promote(staging: Staging, out: string, entries: readonly s
   for (const e of entries) if (await exists(join(staging.dir, e))) await rename(join(staging.dir, e), join(out, e));
   await rm(aside, { recursive: true, force: true });
   await rm(staging.dir, { recursive: true, force: true });
+}
+
+/**
+ * Copies the previous runs' Allure history from --out into the staging folder and returns the copy's path, which
+ * the report generation appends this run's entry to; promote() then puts it in place of the old one.
+ */
+export async function carryHistory(staging: Staging, out: string): Promise<string> {
+  const copy = join(staging.dir, HISTORY_FILE);
+  if (await exists(join(out, HISTORY_FILE))) await copyFile(join(out, HISTORY_FILE), copy);
+  return copy;
 }
 
 /** Moves the staging folder to out/interrupted/ (replacing an earlier interrupted run, never the last complete report). */
