@@ -109,7 +109,8 @@ export async function probeDeep(session: CardSession, profile: Profile): Promise
     javaCardVersion: version,
     javaCard: javaCardVersion(version),
     rsa2048: has(BIT.rsa2048),
-    onCardKeyGeneration: has(BIT.rsa2048Keygen),
+    // On-card generation of any JPKI key type counts: an EC-only card (the next-generation variant) generates P-384.
+    onCardKeyGeneration: has(BIT.rsa2048Keygen) || has(BIT.p256Keygen) || has(BIT.p384Keygen),
     ecP256: has(BIT.p256Keygen) && has(BIT.ecdsaSha256),
     ecP384: has(BIT.p384Keygen) && has(BIT.ecdsaSha384) && has(BIT.sha384),
     sha384: has(BIT.sha384),

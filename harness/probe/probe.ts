@@ -40,6 +40,8 @@ export const NOT_READ_ONLY: Readonly<Partial<Record<IcsClaim, string>>> = {
   keyInjection: 'needs the security domain\'s keys (personalization through STORE DATA)',
   supplementaryDomains: 'creating a domain needs an authenticated ISD',
   delegatedManagement: 'needs an authenticated ISD and a DM token',
+  dap: 'DAP verification shows only in a LOAD through a domain with the DAP Verification privilege, which needs an authenticated ISD',
+  otaRam: 'remote management answers only a secured packet, which needs the OTA keys (KIc/KID)',
   araMUpdate: 'storing ARA-M rules needs an authenticated security domain',
   applicationLocking: 'SET STATUS needs an authenticated security domain',
 };

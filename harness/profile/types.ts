@@ -36,6 +36,10 @@ export interface SimSettings {
   timingModel?: { seed?: number; keygen?: TimingDistribution; sign?: TimingDistribution };
   /** False emulates a card without elliptic curves. */
   ec?: boolean;
+  /** false emulates a card whose platform has no RSA (KeyBuilder refuses RSA keys). */
+  rsa?: boolean;
+  /** false emulates a platform whose only prime curve is P-384 (KeyBuilder refuses P-256 keys). */
+  ecP256?: boolean;
   /** False emulates a platform that cannot generate key pairs on the card (KeyPair.genKeyPair refuses). */
   keyGeneration?: boolean;
   /** false: no GlobalPlatform card manager, as in jCardSim. */

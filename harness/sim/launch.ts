@@ -67,6 +67,8 @@ export function simulatorConfig(sim: SimSettings, host: string, port: number): s
   if (cm?.receiptKey) lines.push(`simcert.cardsim.isd.receiptKey=${cm.receiptKey}`);
   if (sim.persistentMemory !== undefined) lines.push(`simcert.cardsim.persistentMemory=${sim.persistentMemory}`);
   if (sim.ec === false) lines.push('simcert.cardsim.ec=false');
+  if (sim.rsa === false) lines.push('simcert.cardsim.rsa=false');
+  if (sim.ecP256 === false) lines.push('simcert.cardsim.ecP256=false');
   if (sim.keyGeneration === false) lines.push('simcert.cardsim.keyGeneration=false');
   if (sim.globalPlatform === false) lines.push('simcert.cardsim.globalPlatform=false');
   const tm = sim.timingModel;

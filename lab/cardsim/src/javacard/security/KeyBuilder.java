@@ -29,6 +29,10 @@ public class KeyBuilder {
 
     /** Simulator setting: false emulates a card whose Java Card platform has no EC. */
     private static final String EC_SWITCH = "simcert.cardsim.ec";
+    /** Simulator setting: false emulates a card whose Java Card platform has no RSA (an EC-only secure element). */
+    private static final String RSA_SWITCH = "simcert.cardsim.rsa";
+    /** Simulator setting: false emulates a platform whose only prime curve is P-384. */
+    private static final String EC_P256_SWITCH = "simcert.cardsim.ecP256";
 
     private KeyBuilder() {
     }
@@ -38,6 +42,10 @@ public class KeyBuilder {
             if (keyType == TYPE_RSA_PUBLIC || keyType == TYPE_RSA_PRIVATE || keyType == TYPE_RSA_CRT_PRIVATE) {
                 CryptoException.throwIt(CryptoException.ILLEGAL_VALUE);
             }
+        }
+        if ((keyType == TYPE_RSA_PUBLIC || keyType == TYPE_RSA_PRIVATE || keyType == TYPE_RSA_CRT_PRIVATE)
+                && "false".equals(System.getProperty(RSA_SWITCH))) {
+            CryptoException.throwIt(CryptoException.NO_SUCH_ALGORITHM);
         }
         switch (keyType) {
             case TYPE_RSA_PUBLIC:
@@ -51,6 +59,9 @@ public class KeyBuilder {
                 // A card without elliptic curves (simcert.cardsim.ec=false, copied into the system properties as
                 // jCardSim does with every key) answers as such a card does: no such algorithm.
                 if ("false".equals(System.getProperty(EC_SWITCH))) {
+                    CryptoException.throwIt(CryptoException.NO_SUCH_ALGORITHM);
+                }
+                if (keyLength == LENGTH_EC_FP_256 && "false".equals(System.getProperty(EC_P256_SWITCH))) {
                     CryptoException.throwIt(CryptoException.NO_SUCH_ALGORITHM);
                 }
                 if (keyLength != LENGTH_EC_FP_256 && keyLength != LENGTH_EC_FP_384) {
