@@ -7,6 +7,9 @@ import { allure2Categories } from './support/verdict-categories.mjs';
 import { SuiteOrder } from './support/suite-order.ts';
 
 const resultsDir = process.env.SIMCERT_ALLURE_RESULTS ?? 'reports/allure-results';
+// Set by `simcert run` for each card (harness/run/run-card.ts): profile, reader, ICCID and host on every result, so
+// the results of a rack (and of many hosts, merged) stay told apart.
+const cardLabels = JSON.parse(process.env.SIMCERT_RUN_LABELS ?? '{}') as Record<string, string>;
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 export default defineConfig({
@@ -28,6 +31,7 @@ export default defineConfig({
         'allure-vitest/reporter',
         {
           resultsDir,
+          globalLabels: cardLabels,
           environmentInfo: {
             simcert: pkg.version,
             node: process.version,

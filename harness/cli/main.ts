@@ -44,6 +44,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('-o, --out <DIR>', 'report folder', 'reports')
     .option('--junit <FILE>', 'also write the verdicts as JUnit XML (Jenkins junit-10 schema), when the run finishes')
     .option('--i-know-the-card-may-lock', 'authenticate even to a card whose failed authentications are on record in the ledger')
+    .option('-j, --jobs <N>', 'cards to run at once (default: every card at once)')
+    .option('--shard <i/n>', 'run only this host\'s share of the cards: sorted by profile name and reader, the k-th goes to shard k mod n + 1')
+    .option('--readers <all>', 'all: run every inserted card a profile matches by ATR and ICCID, on the reader it is in')
     .addHelpText('after', [
       '',
       `Suites: ${suites.join(', ')}, portability (install, personalization and signing on every profile, plus the matrix)`,
@@ -53,8 +56,9 @@ export async function main(argv: string[]): Promise<number> {
       '',
       EXIT_CODES_HELP,
     ].join('\n'))
-    .action(async (o: { profile: string[]; suite: string[]; out: string; junit?: string; iKnowTheCardMayLock?: boolean }) => {
+    .action(async (o: { profile: string[]; suite: string[]; out: string; junit?: string; iKnowTheCardMayLock?: boolean; jobs?: string; shard?: string; readers?: string }) => {
       const { runSuites } = await import('../run/run.ts');
+      const rack = await (await import('../run/work.ts')).rackOptions(o);
       const interruption = onInterrupt((signal) => process.stderr.write(`\nsimcert: ${signal}: stopping the test run\n`));
       try {
         exitCode = await runSuites({
@@ -63,6 +67,7 @@ export async function main(argv: string[]): Promise<number> {
           out: o.out,
           ...(o.junit !== undefined ? { junit: o.junit } : {}),
           acceptLockRisk: o.iKnowTheCardMayLock === true,
+          ...rack,
           log: (l) => console.log(l),
           signal: interruption.signal,
         });
@@ -140,6 +145,8 @@ export async function main(argv: string[]): Promise<number> {
     });
     const { registerSimCommands } = await import('./sim-commands.ts');
     registerSimCommands(program, (code) => (exitCode = code));
+    const { registerReportCommands } = await import('./report-commands.ts');
+    registerReportCommands(program, (code) => (exitCode = code));
   }
 
   try {
