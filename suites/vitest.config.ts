@@ -2,9 +2,11 @@
 // means one file at a time; results go to the Allure results folder the CLI chose.
 import { readFileSync } from 'node:fs';
 import { arch, platform, release } from 'node:os';
+import type { AllureVitestReporterConfig } from 'allure-vitest/reporter';
 import { defineConfig } from 'vitest/config';
 import { allure2Categories } from './support/verdict-categories.mjs';
 import { SuiteOrder } from './support/suite-order.ts';
+import { SuiteAllureReporter } from './support/suite-reporter.ts';
 
 const resultsDir = process.env.SIMCERT_ALLURE_RESULTS ?? 'reports/allure-results';
 // Set by `simcert run` for each card (harness/run/run-card.ts): profile, reader, ICCID and host on every result, so
@@ -27,8 +29,8 @@ export default defineConfig({
     globalSetup: ['suites/support/outcomes-setup.ts'],
     reporters: [
       'default',
-      [
-        'allure-vitest/reporter',
+      // allure-vitest's reporter, writing each suite's results when the suite ends (support/suite-reporter.ts).
+      new SuiteAllureReporter(
         {
           resultsDir,
           globalLabels: cardLabels,
@@ -39,9 +41,10 @@ export default defineConfig({
           },
           // Sorts results by verdict and cause so a lab manager sees "the card said no" apart from "the bench
           // broke" (the taxonomy, support/verdict-categories.mjs; the report's config uses the same list).
-          categories: allure2Categories(),
+          // (Its statuses are Allure's own status strings; the typed constructor wants Allure's Status enum for them.)
+          categories: allure2Categories() as unknown as AllureVitestReporterConfig['categories'],
         },
-      ],
+      ),
     ],
   },
 });

@@ -1,15 +1,14 @@
-// One card's share of `simcert run`: the suites its profile enables, in run order, one vitest per suite, all
-// writing into the run's shared Allure results folder. Everything the card's suites need to know arrives in their
+// One card's share of `simcert run`: the suites its profile enables, in run order, in one vitest, all writing into the run's shared Allure results folder. Everything the card's suites need to know arrives in their
 // environment (profile, results folder, outcomes folder, the reader the rack found the card in, the labels that
 // tell this card's results from the others'), so cards run side by side without sharing anything else. With
 // several cards at once, each line of the suites' output is prefixed with the card's profile name.
 import { createRequire } from 'node:module';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { repoRoot } from '../paths.ts';
 import { spawnGroup } from './process-group.ts';
-import { inRunOrder, OUTCOMES_ENV, suiteFile } from './suites.ts';
+import { inRunOrder, OUTCOMES_ENV, SUITE_PROGRESS, suiteFile } from './suites.ts';
 import { itemLabels, type WorkItem } from './work.ts';
 
 /** The reader `--readers all` found the card in; the suites use it instead of the profile's ixit.reader. */
@@ -17,12 +16,11 @@ export const READER_ENV = 'SIMCERT_READER';
 /** JSON object of Allure labels every result of the card carries (suites/vitest.config.ts: globalLabels). */
 export const LABELS_ENV = 'SIMCERT_RUN_LABELS';
 
-/** Where a card is in its suites, for the interruption message. */
+/** A card in flight, for the interruption message. */
 export interface CardProgress {
   item: WorkItem;
-  suite?: string;
-  /** The card's suites that had finished before the one in flight. */
-  finished: string[];
+  /** The card's outcomes folder, where its vitest notes which suite runs (suitesInFlight). */
+  outcomes?: string;
 }
 
 export interface CardRun {
@@ -49,20 +47,30 @@ export async function runCard(c: CardRun): Promise<boolean> {
     [LABELS_ENV]: JSON.stringify(itemLabels(c.item)), ...c.env,
   };
   if (c.item.reader !== undefined) env[READER_ENV] = c.item.reader;
-  // One vitest per suite: the Allure reporter writes its results when vitest finishes, so this way the suites
-  // that finished are on disk when a run is interrupted, and the message can name the suite in flight.
+  // One vitest for the card's suites (started once, not once per suite); each suite's results are written as it
+  // ends (suites/support/suite-reporter.ts), so an interrupted run keeps those of the suites that finished.
+  c.progress.outcomes = outcomes;
   const ordered = inRunOrder(c.suites);
-  let ok = true;
-  for (const [i, suite] of ordered.entries()) {
-    if (c.signal?.aborted) return false;
-    c.progress.suite = suite;
-    c.progress.finished = ordered.slice(0, i);
-    const code = await runVitest([suiteFile(suite)], env, c.output, c.item.profile.name, c.signal);
-    if (code !== 0) ok = false;
+  if (c.signal?.aborted) return false;
+  const code = await runVitest(ordered.map(suiteFile), env, c.output, c.item.profile.name, c.signal);
+  return code === 0;
+}
+
+/** Which of the card's suites is running and which have finished, from its vitest's progress notes. */
+export async function suitesInFlight(c: CardProgress): Promise<{ suite?: string; finished: string[] }> {
+  if (!c.outcomes) return { finished: [] };
+  const text = await readFile(join(c.outcomes, SUITE_PROGRESS), 'utf8').catch(() => '');
+  const finished: string[] = [];
+  let suite: string | undefined;
+  for (const line of text.split('\n').slice(0, -1)) {
+    const e = JSON.parse(line) as { start?: string; end?: string };
+    if (e.start) suite = e.start;
+    if (e.end) {
+      finished.push(e.end);
+      if (suite === e.end) suite = undefined;
+    }
   }
-  c.progress.suite = undefined;
-  c.progress.finished = ordered;
-  return ok;
+  return { ...(suite ? { suite } : {}), finished };
 }
 
 function runVitest(files: string[], env: Record<string, string>, output: CardRun['output'], name: string, signal: AbortSignal | undefined): Promise<number> {

@@ -1,7 +1,7 @@
 // `simcert run`: everything is checked before anything is deleted or a card is touched (arguments, profiles, the
 // machine: PC/SC and readers, a JDK, an output folder that can be written), then the cards of the rack run side by
 // side (work.ts: one item per card, `--shard` takes this host's share; pool.ts: up to `--jobs` at once; run-card.ts:
-// one card's suites, one vitest per suite) into one staging folder; the reports are built once from all results
+// one card's suites in one vitest) into one staging folder; the reports are built once from all results
 // (report/build.ts), and only a finished run replaces the previous report.
 // Ctrl-C stops vitest and everything it started (one process group), keeps the partial results as a report marked
 // interrupted under <out>/interrupted/, and leaves the last complete report alone.
@@ -18,7 +18,7 @@ import { buildLab } from '../sim/build.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { runPool } from './pool.ts';
 import { checkEnvironment, needsJdk } from './preflight.ts';
-import { runCard, type CardProgress } from './run-card.ts';
+import { runCard, suitesInFlight, type CardProgress } from './run-card.ts';
 import { createStaging, discard, keepInterrupted, promote, type Staging } from './staging.ts';
 import { knownSuites } from './suites.ts';
 import { conflicts, itemsFromProfiles, itemsFromReaders, shardOf, type Shard, type WorkItem } from './work.ts';
@@ -120,7 +120,7 @@ export async function runSuites(opts: RunOptions): Promise<number> {
         return;
       }
       opts.log(`\n== ${item.profile.name} (${relative(process.cwd(), item.profile.file)}${item.reader ? `, reader "${item.reader}"` : ''}): ${suites.join(', ')}`);
-      const progress: CardProgress = { item, finished: [] };
+      const progress: CardProgress = { item };
       inFlight.add(progress);
       try {
         if (!(await runCard({ item, suites, resultsDir: staging.resultsDir, tmp, env, output, signal: opts.signal, progress }))) failed = true;
@@ -189,16 +189,17 @@ function propertiesValue(s: string): string {
 }
 
 /** What one card was doing when the run was interrupted. */
-function describe(c: CardProgress): string {
+async function describe(c: CardProgress): Promise<string> {
   const p = c.item.profile;
+  const { suite, finished } = await suitesInFlight(c);
   return `profile "${p.name}" (${shown(p.file)})${c.item.reader ? ` in "${c.item.reader}"` : ''}` +
-    (c.suite ? `, suite ${c.suite} (finished before it: ${c.finished.length > 0 ? c.finished.join(', ') : 'none'})` : ', between suites');
+    (suite ? `, suite ${suite} (finished before it: ${finished.length > 0 ? finished.join(', ') : 'none'})` : ', between suites');
 }
 
 /** The interrupted run's results become a report marked interrupted in <out>/interrupted/; the last complete one stays. */
 async function keepPartial(staging: Staging, out: string, inFlight: CardProgress[], notStarted: WorkItem[], opts: RunOptions): Promise<number> {
   const signal = typeof opts.signal?.reason === 'string' ? opts.signal.reason : 'an interruption';
-  const what = (inFlight.length > 0 ? inFlight.map(describe).join('; ') : 'before the first suite started') +
+  const what = (inFlight.length > 0 ? (await Promise.all(inFlight.map(describe))).join('; ') : 'before the first suite started') +
     (notStarted.length > 0 && inFlight.length > 0 ? `; not started: ${notStarted.map((i) => `"${i.profile.name}"`).join(', ')}` : '');
   opts.log(`simcert: interrupted by ${signal} during ${what}; the test run and everything it started were stopped`);
   const note = `INTERRUPTED by ${signal} during ${what}: partial results, not a complete report`;
