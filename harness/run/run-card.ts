@@ -1,7 +1,8 @@
 // One card's share of `simcert run`: the suites its profile enables, in run order, in one vitest, all writing into
-// the run's shared Allure results folder. Everything the card's suites need to know arrives in their environment (profile, results folder, outcomes folder, the reader the rack found the card in, the labels that
-// tell this card's results from the others'), so cards run side by side without sharing anything else. With
-// several cards at once, each line of the suites' output is prefixed with the card's profile name.
+// the run's shared Allure results folder. Everything the card's suites need to know arrives in their environment
+// (profile, results folder, outcomes folder, the reader the rack found the card in, the labels that tell this card's
+// results from the others'), so cards run side by side without sharing anything else. With several cards at once,
+// each line of the suites' output is prefixed with the card's profile name.
 import { createRequire } from 'node:module';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
