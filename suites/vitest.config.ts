@@ -2,11 +2,16 @@
 // means one file at a time; results go to the Allure results folder the CLI chose.
 import { readFileSync } from 'node:fs';
 import { arch, platform, release } from 'node:os';
+import type { AllureVitestReporterConfig } from 'allure-vitest/reporter';
 import { defineConfig } from 'vitest/config';
 import { allure2Categories } from './support/verdict-categories.mjs';
 import { SuiteOrder } from './support/suite-order.ts';
+import { SuiteAllureReporter } from './support/suite-reporter.ts';
 
 const resultsDir = process.env.SIMCERT_ALLURE_RESULTS ?? 'reports/allure-results';
+// Set by `simcert run` for each card (harness/run/run-card.ts): profile, reader, ICCID and host on every result, so
+// the results of a rack (and of many hosts, merged) stay told apart.
+const cardLabels = JSON.parse(process.env.SIMCERT_RUN_LABELS ?? '{}') as Record<string, string>;
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 export default defineConfig({
@@ -14,6 +19,10 @@ export default defineConfig({
     root: new URL('..', import.meta.url).pathname,
     include: ['suites/*.test.ts'],
     pool: 'forks',
+    // A card's suites (one vitest per card, harness/run/run-card.ts) share one worker, so the harness's modules are
+    // imported once per card instead of once per suite (a third of a card's time in the portability run). Each
+    // suite still opens a fresh card of its own, and setup files still run before each suite.
+    isolate: false,
     fileParallelism: false,
     maxWorkers: 1,
     // Suites others depend on run first (support/outcomes.ts), in the same order every run.
@@ -24,13 +33,14 @@ export default defineConfig({
     globalSetup: ['suites/support/outcomes-setup.ts'],
     reporters: [
       'default',
-      [
-        'allure-vitest/reporter',
+      // allure-vitest's reporter, writing each suite's results when the suite ends (support/suite-reporter.ts).
+      new SuiteAllureReporter(
         {
           resultsDir,
           // No step per expect() (they read as code: `expect({...}).toEqual(...)`): the suites name their steps as
           // a procedure, with expected and actual, through support/steps.ts.
           reportMatchers: false,
+          globalLabels: cardLabels,
           environmentInfo: {
             simcert: pkg.version,
             node: process.version,
@@ -38,9 +48,10 @@ export default defineConfig({
           },
           // Sorts results by verdict and cause so a lab manager sees "the card said no" apart from "the bench
           // broke" (the taxonomy, support/verdict-categories.mjs; the report's config uses the same list).
-          categories: allure2Categories(),
+          // (Its statuses are Allure's own status strings; the typed constructor wants Allure's Status enum for them.)
+          categories: allure2Categories() as unknown as AllureVitestReporterConfig['categories'],
         },
-      ],
+      ),
     ],
   },
 });

@@ -118,6 +118,10 @@ const cases: Case[] = [
   { name: 'run on a pcsc profile without pcscd (#3)', args: ['run', '--profile', 'pcsc.yaml'], env: NO_PCSCD, code: 3, first: /^simcert: pcsc\.yaml: cannot reach the PC\/SC service .*is pcscd running\?/ },
   { name: 'run on the simulator-through-pcscd profile without pcscd (#3)', args: ['run', '--profile', REFERENCE_PCSCD], env: NO_PCSCD, code: 3, first: /^simcert: .*reference-pcscd\.yaml: cannot reach the PC\/SC service/ },
   { name: 'run on the simulator without a JDK', args: ['run', '--profile', REFERENCE], env: (dir) => ({ PATH: join(dir, 'no-java') }), code: 3, first: /^simcert: .*reference\.yaml: the bundled simulator needs a JDK 17, but java is not on PATH/ },
+  { name: 'run --shard beyond its count', args: ['run', '--profile', REFERENCE, '--shard', '3/2'], code: 2, first: /^simcert: --shard 3\/2: give i\/n with 1 <= i <= n, e\.g\. --shard 1\/4$/ },
+  { name: 'run --jobs 0', args: ['run', '--profile', REFERENCE, '--jobs', '0'], code: 2, first: /^simcert: --jobs 0: give a whole number of cards to run at once, 1 or more$/ },
+  { name: 'run --readers with a value other than all', args: ['run', '--profile', REFERENCE, '--readers', 'some'], code: 2, first: /^simcert: --readers some: the only value is "all"/ },
+  { name: 'report merge of a folder with no results', args: ['report', 'merge', 'a-folder.yaml', '--out', 'merged'], code: 2, first: /^simcert: report merge: a-folder\.yaml: neither a simcert run's report folder \(with allure-results\/\) nor an Allure results folder$/ },
   { name: 'readers without pcscd', args: ['readers'], env: NO_PCSCD, code: 3, first: /^simcert: cannot reach the PC\/SC service/ },
   { name: 'readers with a profile that does not exist', args: ['readers', '--profile', 'missing.yaml'], env: NO_PCSCD, code: 3, first: /^simcert: cannot reach the PC\/SC service/ },
   { name: 'an unknown command', args: ['frobnicate'], code: 2, first: /^simcert: unknown command 'frobnicate'$/ },
@@ -181,7 +185,7 @@ describe('simcert --version and --help', () => {
   it('--help lists the commands and the exit codes', async () => {
     const r = await simcert(root, ['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['run', 'profile', 'readers', 'bench', 'compare']) expect(r.out).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
+    for (const c of ['run', 'profile', 'readers', 'bench', 'compare', 'report']) expect(r.out).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
     for (const code of ['0', '1', '2', '3', '130']) expect(r.out).toMatch(new RegExp(`^  ${code} +\\S`, 'm'));
   });
 

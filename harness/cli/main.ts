@@ -46,6 +46,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--junit <FILE>', 'also write the verdicts as JUnit XML (Jenkins junit-10 schema), when the run finishes')
     .option('--evidence <FILE.zip>', 'also pack the finished run (results, reports, masked profiles, build hashes, APDU traces) into an evidence bundle with a SHA-256 manifest')
     .option('--i-know-the-card-may-lock', 'authenticate even to a card whose failed authentications are on record in the ledger')
+    .option('-j, --jobs <N>', 'cards to run at once (default: every card at once)')
+    .option('--shard <i/n>', 'run only this host\'s share of the cards: sorted by profile name and reader, the k-th goes to shard k mod n + 1')
+    .option('--readers <all>', 'all: run every inserted card a profile matches by ATR and ICCID, on the reader it is in')
     .addHelpText('after', [
       '',
       `Suites: ${suites.join(', ')}, portability (install, personalization and signing on every profile, plus the matrix)`,
@@ -55,8 +58,9 @@ export async function main(argv: string[]): Promise<number> {
       '',
       EXIT_CODES_HELP,
     ].join('\n'))
-    .action(async (o: { profile: string[]; suite: string[]; out: string; junit?: string; evidence?: string; iKnowTheCardMayLock?: boolean }) => {
+    .action(async (o: { profile: string[]; suite: string[]; out: string; junit?: string; evidence?: string; iKnowTheCardMayLock?: boolean; jobs?: string; shard?: string; readers?: string }) => {
       const { runSuites } = await import('../run/run.ts');
+      const rack = await (await import('../run/work.ts')).rackOptions(o);
       const interruption = onInterrupt((signal) => process.stderr.write(`\nsimcert: ${signal}: stopping the test run\n`));
       try {
         exitCode = await runSuites({
@@ -66,6 +70,7 @@ export async function main(argv: string[]): Promise<number> {
           ...(o.junit !== undefined ? { junit: o.junit } : {}),
           ...(o.evidence !== undefined ? { evidence: o.evidence } : {}),
           acceptLockRisk: o.iKnowTheCardMayLock === true,
+          ...rack,
           log: (l) => console.log(l),
           signal: interruption.signal,
         });
@@ -147,6 +152,8 @@ export async function main(argv: string[]): Promise<number> {
     registerEvidenceCommands(program, (code) => (exitCode = code));
     const { registerProbeCommands } = await import('./probe-commands.ts');
     registerProbeCommands(program, (code) => (exitCode = code));
+    const { registerReportCommands } = await import('./report-commands.ts');
+    registerReportCommands(program, (code) => (exitCode = code));
   }
 
   try {

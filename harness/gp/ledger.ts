@@ -2,7 +2,11 @@
 // for good after a few failures, and the counter survives across lab sessions, so the harness remembers too: a
 // card with recorded failures is not authenticated to again unless the engineer says they accept the risk
 // (`simcert run --i-know-the-card-may-lock`).
-import { readFile, rename, writeFile } from 'node:fs/promises';
+// The cards of a rack run in processes side by side and share the ledger, so each change is a read-modify-write
+// under a lock file (`<ledger>.lock`, holding the writer's pid; one left by a process that is gone is taken over):
+// a failure recorded by one card is never lost to another card's write.
+import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { makeDir } from '../make-dir.ts';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -33,8 +37,34 @@ export class AuthLedger {
   private async write(all: Record<string, LedgerEntry>): Promise<void> {
     await makeDir(dirname(this.file));
     // Write-then-rename: a crash never leaves half a ledger, which would forget failures.
-    await writeFile(`${this.file}.tmp`, `${JSON.stringify(all, null, 2)}\n`);
-    await rename(`${this.file}.tmp`, this.file);
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    await writeFile(tmp, `${JSON.stringify(all, null, 2)}\n`);
+    await rename(tmp, this.file);
+  }
+
+  /** Runs `change` with the ledger to itself (see the header); gives up after 30 s naming the lock file. */
+  private async locked<T>(change: () => Promise<T>): Promise<T> {
+    await makeDir(dirname(this.file));
+    const lock = `${this.file}.lock`;
+    for (let waited = 0; ; waited += 20) {
+      try {
+        const h = await open(lock, 'wx');
+        await h.writeFile(String(process.pid));
+        await h.close();
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const holder = Number(await readFile(lock, 'utf8').catch(() => ''));
+        if (holder > 0 && !alive(holder)) await rm(lock, { force: true });
+        else if (waited > 30_000) throw new Error(`the authentication ledger is locked by ${lock} (pid ${holder || 'unknown'}); remove it if no simcert is running`);
+        else await sleep(20);
+      }
+    }
+    try {
+      return await change();
+    } finally {
+      await rm(lock, { force: true });
+    }
   }
 
   static key(kdd: string, sd: string): string {
@@ -46,18 +76,32 @@ export class AuthLedger {
   }
 
   async recordFailure(key: string): Promise<LedgerEntry> {
-    const all = await this.read();
-    const e = { failures: (all[key]?.failures ?? 0) + 1, lastFailure: new Date().toISOString() };
-    all[key] = e;
-    await this.write(all);
-    return e;
+    return this.locked(async () => {
+      const all = await this.read();
+      const e = { failures: (all[key]?.failures ?? 0) + 1, lastFailure: new Date().toISOString() };
+      all[key] = e;
+      await this.write(all);
+      return e;
+    });
   }
 
   /** A successful authentication resets the card's own counter; so does it the ledger's. */
   async recordSuccess(key: string): Promise<void> {
-    const all = await this.read();
-    if (!all[key]) return;
-    delete all[key];
-    await this.write(all);
+    if (!(await this.read())[key]) return;
+    await this.locked(async () => {
+      const all = await this.read();
+      if (!all[key]) return;
+      delete all[key];
+      await this.write(all);
+    });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -35,7 +35,8 @@ export class NonceLedger {
 
   private seen(): NonceUse[] {
     if (!this.file || !existsSync(this.file)) return this.memory;
-    return readFileSync(this.file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as NonceUse);
+    // Only whole lines: cards of a rack append to one ledger at once, and a line being written has no newline yet.
+    return readFileSync(this.file, 'utf8').split('\n').slice(0, -1).filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as NonceUse);
   }
 
   /** Records the signature's r; throws NonceReuseError when the run has seen that r before on that curve. */

@@ -52,10 +52,13 @@ export function verdictOf(r: Result): { verdict: VerdictClass; reason: string | 
   return { verdict: 'broken', reason: message ?? `the test ended with status ${r.status}` };
 }
 
-/** The card's ATR as read in the run (onCard), else the one the profile expects; its ICCID from the profile. */
+/** The card's ATR as read in the run (onCard), else the one the profile expects; its ICCID as labelled, else from the profile. */
 function cardIdentity(r: Result, profile: Profile | undefined): { atr: string; iccid: string } {
   const atr = param(r, 'ATR')?.replace(/\s+/g, '') ?? profile?.ixit.atr?.value ?? profile?.sim?.atr;
-  const iccid = profile?.ixit.identity?.iccid ?? profile?.sim?.iccid;
+  // The ICCID the run labelled the result with (harness/run/work.ts: read from the card in a rack, else the
+  // profile's), so a merge of many hosts' results, which has no profiles, still files it.
+  const labelled = label(r, 'ICCID');
+  const iccid = (labelled !== undefined && labelled !== 'not known' ? labelled : undefined) ?? profile?.ixit.identity?.iccid ?? profile?.sim?.iccid;
   return { atr: atr ? atr.toUpperCase() : 'not read (the test did not reach the card)', iccid: iccid ?? 'not given in the profile' };
 }
 

@@ -1,28 +1,29 @@
 // `simcert run`: everything is checked before anything is deleted or a card is touched (arguments, profiles, the
-// machine: PC/SC and readers, a JDK, an output folder that can be written), then the suites each profile enables run
-// through vitest, one vitest per suite and profile, into a staging folder; only a finished run replaces the
-// previous report.
+// machine: PC/SC and readers, a JDK, an output folder that can be written), then the cards of the rack run side by
+// side (work.ts: one item per card, `--shard` takes this host's share; pool.ts: up to `--jobs` at once; run-card.ts:
+// one card's suites in one vitest) into one staging folder; the reports are built once from all results
+// (report/build.ts), and only a finished run replaces the previous report.
 // Ctrl-C stops vitest and everything it started (one process group), keeps the partial results as a report marked
 // interrupted under <out>/interrupted/, and leaves the last complete report alone.
-import { createRequire } from 'node:module';
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
 import { checkProfiles, formatProblem, loadProfile } from '../profile/index.ts';
 import type { Profile } from '../profile/types.ts';
 import { unverifiedNote } from '../profile/verified.ts';
-import { repoRoot } from '../paths.ts';
 import { generateReport } from '../report/allure.ts';
-import { junitCases, junitXml } from '../report/junit.ts';
-import { PORTABILITY_SUITES, writePortabilityReport } from '../report/portability.ts';
-import { writeTraceability } from '../report/traceability.ts';
+import { buildReports } from '../report/build.ts';
+import { PORTABILITY_SUITES } from '../report/portability.ts';
+import { buildLab } from '../sim/build.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { writeEvidence } from './evidence.ts';
-import { checkEnvironment } from './preflight.ts';
-import { spawnGroup } from './process-group.ts';
+import { runPool } from './pool.ts';
+import { checkEnvironment, needsJdk } from './preflight.ts';
+import { runCard, suitesInFlight, type CardProgress } from './run-card.ts';
 import { carryHistory, createStaging, discard, keepInterrupted, promote, type Staging } from './staging.ts';
-import { inRunOrder, knownSuites, OUTCOMES_ENV, suiteFile } from './suites.ts';
+import { knownSuites } from './suites.ts';
+import { conflicts, itemsFromProfiles, itemsFromReaders, shardOf, type Shard, type WorkItem } from './work.ts';
 import { ensureWritableDir, ensureWritableFile, writeOutput } from './write-paths.ts';
 
 export { UsageError } from './errors.ts';
@@ -41,6 +42,12 @@ export interface RunOptions {
   runnerOutput?: 'show' | 'drop';
   /** --i-know-the-card-may-lock: authenticate even to cards with failed authentications on record. */
   acceptLockRisk?: boolean;
+  /** --jobs N: at most N cards at once (default: every card at once). */
+  jobs?: number;
+  /** --shard i/n: this host's deterministic share of the cards (harness/run/work.ts: shardOf). */
+  shard?: Shard;
+  /** --readers all: run every inserted card its profile matches by ATR and ICCID, on the reader it is in. */
+  readers?: 'all';
   /** Aborted on Ctrl-C / SIGTERM (its reason: the signal's name): the run stops and keeps what it has, marked interrupted. */
   signal?: AbortSignal;
 }
@@ -72,6 +79,7 @@ export async function runSuites(opts: RunOptions): Promise<number> {
       throw new UsageError(`--suite ${s}: no such suite (suites: ${[...suitesAvailable, 'portability'].join(', ')})`);
     }
   }
+  if (opts.jobs !== undefined && !(Number.isInteger(opts.jobs) && opts.jobs >= 1)) throw new UsageError(`--jobs ${opts.jobs}: give a whole number of cards to run at once, 1 or more`);
   // `portability` runs the install, personalization and signing suites on every profile and writes the matrix.
   const portability = opts.suites?.includes('portability') === true;
   const requested = opts.suites?.flatMap((s) => (s === 'portability' ? [...PORTABILITY_SUITES] : [s]));
@@ -89,58 +97,66 @@ export async function runSuites(opts: RunOptions): Promise<number> {
   const out = await ensureWritableDir(opts.out, 'reports');
   const junit = opts.junit === undefined ? undefined : await ensureWritableFile(opts.junit, 'the JUnit XML');
   const evidence = opts.evidence === undefined ? undefined : await ensureWritableFile(opts.evidence, 'the evidence bundle');
+  // The rack's work: one item per card, then this host's share of it (work.ts).
+  const planned = opts.readers === 'all' ? await itemsInReaders(profiles, opts.log) : itemsFromProfiles(profiles);
+  const items = opts.shard ? shardOf(planned, opts.shard) : planned;
+  if (opts.shard) opts.log(`shard ${opts.shard.index}/${opts.shard.count}: ${items.length} of ${planned.length} card(s): ${items.map((i) => i.profile.name).join(', ') || 'none'}`);
+  // Built once here, before the cards start: their suites then find the classes up to date instead of racing javac.
+  if (items.some((i) => needsJdk(i.profile))) await buildLab();
   if (opts.signal?.aborted) return EXIT.interrupted;
 
   const staging = await createStaging(out);
   // vitest (and the simulators) leave temporary folders behind when they are stopped; all of them go in here.
   const tmp = await mkdtemp(join(tmpdir(), 'simcert-run-'));
-  let current: InFlight | undefined;
+  const inFlight = new Set<CardProgress>();
+  const notStarted = new Set(items);
   let failed = false;
   let junitText: string | undefined;
   try {
-    for (const profile of profiles) {
-      if (opts.signal?.aborted) break;
-      const suites = suitesToRun ?? profile.suites;
+    const env: Record<string, string> = opts.acceptLockRisk ? { [ACCEPT_LOCK_RISK_ENV]: '1' } : {};
+    const jobs = Math.max(1, Math.min(opts.jobs ?? items.length, items.length));
+    // Several cards at once: each line of their output says whose it is.
+    const output = opts.runnerOutput === 'drop' ? 'drop' : jobs > 1 ? 'prefix' : 'show';
+    const { errors } = await runPool(items, async (item) => {
+      notStarted.delete(item);
+      const suites = suitesToRun ?? item.profile.suites;
       if (suites.length === 0) {
-        opts.log(`${relative(process.cwd(), profile.file)}: enables no suites; nothing to run`);
-        continue;
+        opts.log(`${relative(process.cwd(), item.profile.file)}: enables no suites; nothing to run`);
+        return;
       }
-      opts.log(`\n== ${profile.name} (${relative(process.cwd(), profile.file)}): ${suites.join(', ')}`);
-      const unverified = unverifiedNote(profile);
+      opts.log(`\n== ${item.profile.name} (${relative(process.cwd(), item.profile.file)}${item.reader ? `, reader "${item.reader}"` : ''}): ${suites.join(', ')}`);
+      const unverified = unverifiedNote(item.profile);
       if (unverified) opts.log(unverified);
-      // One card's suites share the record of which tests passed, so a test in a later suite is blocked by the
-      // failure in an earlier one (suites/support/outcomes.ts) even though each suite is a vitest of its own.
-      const outcomes = await mkdtemp(join(tmp, 'outcomes-'));
-      const env: Record<string, string> = {
-        SIMCERT_PROFILE: profile.file, SIMCERT_ALLURE_RESULTS: staging.resultsDir, TMPDIR: tmp, [OUTCOMES_ENV]: outcomes,
-      };
-      if (opts.acceptLockRisk) env[ACCEPT_LOCK_RISK_ENV] = '1';
-      // One vitest per suite: the Allure reporter writes its results when vitest finishes, so this way the suites
-      // that finished are on disk when a run is interrupted, and the message can name the suite in flight.
-      const ordered = inRunOrder(suites);
-      for (const [i, suite] of ordered.entries()) {
-        if (opts.signal?.aborted) break;
-        current = { profile, suite, finished: ordered.slice(0, i) };
-        const code = await runVitest([suiteFile(suite)], env, opts.runnerOutput ?? 'show', opts.signal);
-        if (code !== 0) failed = true;
+      const progress: CardProgress = { item };
+      inFlight.add(progress);
+      try {
+        if (!(await runCard({ item, suites, resultsDir: staging.resultsDir, tmp, env, output, signal: opts.signal, progress }))) failed = true;
+      } finally {
+        if (!opts.signal?.aborted) inFlight.delete(progress);
       }
+    }, { jobs, conflicts, ...(opts.signal ? { signal: opts.signal } : {}) });
+    // A card whose run could not even start (no vitest, no temporary folder) fails the run; the others went on.
+    for (const e of errors) {
+      failed = true;
+      opts.log(`simcert: ${e.item.profile.name}: ${(e.error as Error).message ?? String(e.error)}`);
     }
-    if (opts.signal?.aborted) return await keepPartial(staging, out, current, opts);
+    if (opts.signal?.aborted) return await keepPartial(staging, out, [...inFlight], [...notStarted], opts);
     try {
-      await generateReport(staging.resultsDir, staging.reportDir, await carryHistory(staging, out));
-      await writeTraceability([staging.resultsDir], staging.dir);
-      if (portability) await writePortabilityReport(staging.resultsDir, staging.dir);
-      if (junit) junitText = junitXml(await junitCases(staging.resultsDir, profiles));
+      // The one place a run's reports are built from its results (shared with `simcert report merge`).
+      ({ junitText } = await buildReports({
+        resultsDir: staging.resultsDir, reportDir: staging.reportDir, outDir: staging.dir, portability, profiles, junit: junit !== undefined,
+        history: await carryHistory(staging, out),
+      }));
     } catch (err) {
       // Ctrl-C reaches the Allure CLI too (same terminal process group): the partial-report path says what happened.
-      if (opts.signal?.aborted) return await keepPartial(staging, out, current, opts);
+      if (opts.signal?.aborted) return await keepPartial(staging, out, [...inFlight], [...notStarted], opts);
       opts.log((err as Error).message);
       opts.log(`no report written; the previous report in ${shown(out)} is unchanged`);
       await discard(staging);
       return EXIT.failed;
     }
     // Interrupted while the report was rendered: the user asked to stop, so the last complete report stays.
-    if (opts.signal?.aborted) return await keepPartial(staging, out, current, opts);
+    if (opts.signal?.aborted) return await keepPartial(staging, out, [...inFlight], [...notStarted], opts);
     await promote(staging, out);
     opts.log(`\nAllure report: ${shown(join(out, 'allure-report', 'index.html'))}`);
     opts.log(`Traceability matrix: ${shown(join(out, 'traceability.html'))} and ${shown(join(out, 'traceability.md'))}`);
@@ -162,12 +178,15 @@ export async function runSuites(opts: RunOptions): Promise<number> {
   }
 }
 
-/** What a run was doing when it was interrupted. */
-interface InFlight {
-  profile: Profile;
-  suite: string;
-  /** The profile's suites that had finished before it. */
-  finished: string[];
+/** `--readers all`: the inserted cards, each matched to its profile by ATR and ICCID (harness/card/find-card.ts). */
+async function itemsInReaders(profiles: Profile[], log: (line: string) => void): Promise<WorkItem[]> {
+  const real = profiles.some((p) => p.ixit.transport === 'pcsc' && p.sim?.vpcdReaders === undefined);
+  // Loaded only here: the binding is optional and only real cards need it.
+  const cards = real ? await (await import('../card/find-card.ts')).surveyReaders() : [];
+  const { profileMatches } = await import('../card/find-card.ts');
+  const { items, skipped } = itemsFromReaders(profiles, cards, profileMatches);
+  for (const s of skipped) log(`--readers all: ${s}`);
+  return items;
 }
 
 function shown(p: string): string {
@@ -179,13 +198,19 @@ function propertiesValue(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(/[\r\n]+/g, ' ').replace(/([=:])/g, '\\$1');
 }
 
+/** What one card was doing when the run was interrupted. */
+async function describe(c: CardProgress): Promise<string> {
+  const p = c.item.profile;
+  const { suite, finished } = await suitesInFlight(c);
+  return `profile "${p.name}" (${shown(p.file)})${c.item.reader ? ` in "${c.item.reader}"` : ''}` +
+    (suite ? `, suite ${suite} (finished before it: ${finished.length > 0 ? finished.join(', ') : 'none'})` : ', between suites');
+}
+
 /** The interrupted run's results become a report marked interrupted in <out>/interrupted/; the last complete one stays. */
-async function keepPartial(staging: Staging, out: string, current: InFlight | undefined, opts: RunOptions): Promise<number> {
+async function keepPartial(staging: Staging, out: string, inFlight: CardProgress[], notStarted: WorkItem[], opts: RunOptions): Promise<number> {
   const signal = typeof opts.signal?.reason === 'string' ? opts.signal.reason : 'an interruption';
-  const what = current
-    ? `profile "${current.profile.name}" (${shown(current.profile.file)}), suite ${current.suite}` +
-      ` (finished before it: ${current.finished.length > 0 ? current.finished.join(', ') : 'none'})`
-    : 'before the first suite started';
+  const what = (inFlight.length > 0 ? (await Promise.all(inFlight.map(describe))).join('; ') : 'before the first suite started') +
+    (notStarted.length > 0 && inFlight.length > 0 ? `; not started: ${notStarted.map((i) => `"${i.profile.name}"`).join(', ')}` : '');
   opts.log(`simcert: interrupted by ${signal} during ${what}; the test run and everything it started were stopped`);
   const note = `INTERRUPTED by ${signal} during ${what}: partial results, not a complete report`;
   // Added to what the suites' reporter wrote there (simcert and node versions, OS), shown under Environment.
@@ -201,18 +226,4 @@ async function keepPartial(staging: Staging, out: string, current: InFlight | un
   const kept = await keepInterrupted(staging, out);
   opts.log(`partial results (marked interrupted): ${shown(kept)}/; the last complete report in ${shown(out)} is unchanged`);
   return EXIT.interrupted;
-}
-
-function runVitest(files: string[], env: Record<string, string>, output: 'show' | 'drop', signal: AbortSignal | undefined): Promise<number> {
-  // vitest exports no path to its CLI; it sits beside its package.json.
-  const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
-  const run = spawnGroup(process.execPath, [vitest, 'run', '--config', join(repoRoot, 'suites', 'vitest.config.ts'), ...files], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', output === 'show' ? 'inherit' : 'ignore', output === 'show' ? 'inherit' : 'ignore'],
-  });
-  const onAbort = (): void => void run.stop();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  if (signal?.aborted) onAbort();
-  return run.exited.finally(() => signal?.removeEventListener('abort', onAbort));
 }

@@ -18,6 +18,9 @@ export function suiteFile(name: string): string {
 /** The folder where one card's test outcomes are kept across its suites (suites/support/outcomes-setup.ts). */
 export const OUTCOMES_ENV = 'SIMCERT_OUTCOMES';
 
+/** In a card's outcomes folder: one JSON line per suite start and end (suites/support/suite-reporter.ts). */
+export const SUITE_PROGRESS = 'suite-progress.jsonl';
+
 /**
  * Suites that others depend on (a test's `dependsOn: 'suite › title'`, suites/support/outcomes.ts), first to last;
  * they run before the rest on one card, so a blocked test can name the test that blocked it.

@@ -26,6 +26,9 @@ export async function loadSuiteProfile(): Promise<Profile> {
   const r = await inspectProfile(file, { knownSuites: await knownSuites() });
   if (!r.profile) throw new ProfileError(r.problems);
   if (r.sources) sources.set(r.profile, r.sources);
+  // `simcert run --readers all` found this card in a reader of the rack (harness/run/run-card.ts: READER_ENV).
+  const reader = process.env.SIMCERT_READER;
+  if (reader) r.profile.ixit.reader = reader;
   return r.profile;
 }
 
