@@ -36,7 +36,6 @@ describe('Kolmogorov–Smirnov, two samples: SciPy test-suite values', () => {
     expect(r.method).toBe('exact');
   });
 });
-});
 
 describe('Kolmogorov–Smirnov: properties the page relies on', () => {
   it('is symmetric in its samples and 1 for identical ones', () => {
