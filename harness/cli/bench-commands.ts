@@ -12,6 +12,7 @@ import { writeBenchAllureResult } from '../bench/allure-result.ts';
 import { buildComparison, renderHtml, renderMarkdown } from '../bench/compare.ts';
 import { generateReport } from '../report/allure.ts';
 import { progressOn } from '../bench/progress.ts';
+import { loadReferenceCards, REFERENCE_CARDS_FILE, type ReferenceCard } from '../bench/reference-cards.ts';
 import { loadBenchResult, type BenchResult } from '../bench/result.ts';
 import { ALGORITHMS, BenchUsageError, checkRequest, describeResult, loadResumable, OPERATIONS, runBench, type BenchOptions } from '../bench/run.ts';
 import { loadProfile } from '../profile/index.ts';
@@ -72,8 +73,9 @@ export function registerBenchCommands(program: Command, setExitCode: (code: numb
     .option('--html <FILE>', 'HTML page to write', 'reports/bench/compare.html')
     .option('--md <FILE>', 'markdown table to write', 'reports/bench/compare.md')
     .option('--title <TEXT>', 'page title')
+    .option('--reference [FILE]', 'add the published figures of other cards (default vectors/bench/reference-cards.json, from JCAlgTest), marked "published, not measured here"')
     .addHelpText('after', `\n${EXIT_CODES_HELP}`)
-    .action(async (files: string[], o: { html: string; md: string; title?: string }) => {
+    .action(async (files: string[], o: CompareCliOptions) => {
       setExitCode(await compareCommand(files, o));
     });
 }
@@ -187,7 +189,15 @@ async function benchCommand(o: BenchCliOptions): Promise<number> {
   return abort.signal.aborted ? EXIT.interrupted : code;
 }
 
-async function compareCommand(args: string[], o: { html: string; md: string; title?: string }): Promise<number> {
+interface CompareCliOptions {
+  html: string;
+  md: string;
+  title?: string;
+  /** true: the bundled reference cards; a string: that file. */
+  reference?: string | true;
+}
+
+async function compareCommand(args: string[], o: CompareCliOptions): Promise<number> {
   const files: string[] = [];
   for (const a of args) {
     if (/[*?[{]/.test(a)) {
@@ -217,13 +227,23 @@ async function compareCommand(args: string[], o: { html: string; md: string; tit
     console.error(`simcert: ${errors.length} problem(s) in the bench results; nothing written`);
     return EXIT.usage;
   }
+  let references: ReferenceCard[] | undefined;
+  if (o.reference !== undefined) {
+    const file = o.reference === true ? REFERENCE_CARDS_FILE : resolve(o.reference);
+    try {
+      references = await loadReferenceCards(file);
+    } catch (err) {
+      console.error(`simcert: --reference ${shown(file)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; nothing written`);
+      return EXIT.usage;
+    }
+  }
   const html = await ensureWritableFile(o.html, 'the comparison page');
   const md = await ensureWritableFile(o.md, 'the comparison table');
-  const comparison = buildComparison(results);
+  const comparison = buildComparison(results, references ? { references } : {});
   const title = o.title !== undefined ? { title: o.title } : {};
   await writeOutput(html, renderHtml(comparison, { ...title, generatedAt: new Date().toISOString() }), 'the comparison page');
   await writeOutput(md, renderMarkdown(comparison, title), 'the comparison table');
-  console.log(`compared ${results.length} result(s) in ${comparison.sections.length} section(s)`);
+  console.log(`compared ${results.length} result(s) in ${comparison.sections.length} section(s)${references ? `, with ${references.length} published reference card(s)` : ''}`);
   console.log(`wrote ${shown(html)}`);
   console.log(`wrote ${shown(md)}`);
   return EXIT.ok;
