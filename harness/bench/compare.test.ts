@@ -211,12 +211,24 @@ describe('distributions on the page (issue 23 item 2, issue 19 item 6)', () => {
     expect(linear).not.toContain('logarithmic scale)</text>');
   });
 
-  it('sizes the label column to the longest card label so no label is clipped', () => {
+  it('gives labels the room they need, wrapping long ones whole instead of clipping, within 1400 px', () => {
     const long = benchResult({ vendor: 'A very long vendor name that used to be clipped at 300 px', variant: 'Variant with a long name too', operation: { ...KEYGEN }, samplesNs: spread(1e9, 1e7) });
-    const svg = renderHtml(buildComparison([long, steady])).split('<h3>Box plot</h3>')[1]!;
+    const page = renderHtml(buildComparison([long, steady]));
     const label = 'A very long vendor name that used to be clipped at 300 px Variant with a long name too (Carrier One)';
-    const x = Number(/<text x="([\d.]+)" y="[\d.]+" text-anchor="end">A very long/.exec(svg)![1]);
-    expect(x).toBeGreaterThanOrEqual(label.length * 7);
+    for (const plot of ['<h3>Box plot</h3>', '<h3>Histogram</h3>']) {
+      const svg = page.split(plot)[1]!.split('</svg>')[0]!;
+      const width = Number(/<svg width="(\d+)"/.exec(svg)![1]);
+      expect(width).toBeLessThanOrEqual(1400);
+      const g = svg.split(`data-card="${label}">`)[1]!.split('</g>')[0]!;
+      const spans = [...g.matchAll(/<tspan x="[\d.]+" y="[\d.]+">([^<]*)<\/tspan>/g)].map((m) => m[1]);
+      expect(spans.length).toBeGreaterThan(1);
+      expect(spans.join(' ')).toBe(label);
+    }
+    // A short label stays on one line and the column is as wide as it needs: 22 characters x 7 px + 16 = 170 px,
+    // the text ending 8 px before the plot; the plot area after it is 640 + 40 px.
+    const short = renderHtml(buildComparison([steady])).split('<h3>Box plot</h3>')[1]!;
+    expect(short).toContain('<svg width="850"');
+    expect(short).toContain('<tspan x="162" y="31.0">Steady S (Carrier One)</tspan>');
   });
 
   it('shows p99 and max, and tests the whole distribution with KS beside Mann–Whitney', () => {

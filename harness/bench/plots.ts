@@ -38,12 +38,61 @@ export interface TimeScale {
 export const LOG_SPAN = 10;
 
 const CHAR_PX = 7; // 12-px system-ui averages under 7 px per character
-const PLOT_PX = 600;
-const RIGHT_PX = 30;
+const PLOT_PX = 640;
+const RIGHT_PX = 40;
+/** The label column never grows past this (the whole plot then fits a 1400-px screen); longer labels wrap. */
+const MAX_LABEL_PX = 600;
+const LINE_PX = 12;
 
+/** Width of the label column: the longest label, up to MAX_LABEL_PX, beyond which labels wrap onto more lines. */
 export function labelWidth(labels: readonly string[]): number {
   const longest = Math.max(0, ...labels.map((l) => l.length));
-  return Math.max(120, longest * CHAR_PX + 16);
+  return Math.min(MAX_LABEL_PX, Math.max(120, longest * CHAR_PX + 16));
+}
+
+/** A label cut into lines that fit `width` pixels, at spaces where it can be (never truncated). */
+export function wrapLabel(label: string, width: number): string[] {
+  const max = Math.max(8, Math.floor((width - 16) / CHAR_PX));
+  const lines: string[] = [];
+  let line = '';
+  for (const word of label.split(' ')) {
+    let w = word;
+    while (w.length > max) {
+      if (line) lines.push(line);
+      lines.push(w.slice(0, max));
+      w = w.slice(max);
+      line = '';
+    }
+    if (!line) line = w;
+    else if (line.length + 1 + w.length <= max) line += ` ${w}`;
+    else {
+      lines.push(line);
+      line = w;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** A right-aligned label ending at x, centred on cy, wrapped into lines (tspans) so nothing is clipped. */
+function labelText(label: string, x: number, cy: number, width: number, cls?: string): string {
+  const lines = wrapLabel(label, width);
+  const first = cy + 4 - ((lines.length - 1) * LINE_PX) / 2;
+  const spans = lines.map((l, i) => `<tspan x="${x}" y="${f(first + i * LINE_PX)}">${escapeHtml(l)}</tspan>`).join('');
+  return `<text${cls ? ` class="${cls}"` : ''} x="${x}" y="${f(first)}" text-anchor="end">${spans}</text>`;
+}
+
+/** Rows tall enough for the longest wrapped label. */
+function rowHeight(labels: readonly string[], width: number, min: number): number {
+  const lines = Math.max(1, ...labels.map((l) => wrapLabel(l, width).length));
+  return Math.max(min, lines * LINE_PX + 12);
+}
+
+/** A tick value in the fewest digits: 200 ms, 1 s, 2.5 s. */
+export function formatTick(ns: number): string {
+  const units: Array<[number, string]> = [[1e9, 's'], [1e6, 'ms'], [1e3, 'µs'], [1, 'ns']];
+  const [scale, unit] = units.find(([u]) => Math.abs(ns) >= u) ?? [1, 'ns'];
+  return `${Number((ns / scale).toPrecision(3))} ${unit}`;
 }
 
 export function timeScale(values: readonly number[], x0: number, x1: number): TimeScale {
@@ -82,7 +131,7 @@ function axis(scale: TimeScale, y: number, x0: number, x1: number): string[] {
   const out = [`<g class="axis"><line x1="${x0}" y1="${y}" x2="${x1}" y2="${y}"/>`];
   for (const v of scale.ticks) {
     out.push(`<line x1="${f(scale.x(v))}" y1="${y}" x2="${f(scale.x(v))}" y2="${y + 5}"/>`);
-    out.push(`<text x="${f(scale.x(v))}" y="${y + 18}" text-anchor="middle">${h(formatNs(v))}</text>`);
+    out.push(`<text x="${f(scale.x(v))}" y="${y + 18}" text-anchor="middle">${h(formatTick(v))}</text>`);
   }
   out.push(`<text class="axis-title" x="${f((x0 + x1) / 2)}" y="${y + 36}" text-anchor="middle">${h(scale.title)}</text>`, '</g>');
   return out;
@@ -92,7 +141,7 @@ function svgOpen(width: number, height: number, aria: string): string {
   return `<svg width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(aria)}">`;
 }
 
-const ROW = 34;
+const ROW_MIN = 34;
 const TOP = 10;
 const AXIS = 48;
 
@@ -111,12 +160,14 @@ function allValues(rows: readonly PlotRow[], refs: readonly ReferenceMark[]): nu
 export function boxPlotSvg(operation: string, rows: readonly PlotRow[], refs: readonly ReferenceMark[] = []): string {
   const h = escapeHtml;
   if (rows.length === 0 && refs.length === 0) return '<p>No samples to plot.</p>';
-  const x0 = labelWidth([...rows.map((r) => r.label), ...refs.map((r) => r.label)]);
+  const labels = [...rows.map((r) => r.label), ...refs.map((r) => r.label)];
+  const x0 = labelWidth(labels);
   const width = x0 + PLOT_PX + RIGHT_PX;
   const x1 = width - RIGHT_PX;
   const scale = timeScale(allValues(rows, refs), x0, x1);
   const x = (v: number): string => f(scale.x(v));
   const count = rows.length + refs.length;
+  const ROW = rowHeight(labels, x0, ROW_MIN);
   const height = TOP + count * ROW + AXIS;
   const parts = [svgOpen(width, height, `Box plots for ${operation}`)];
   rows.forEach((r, i) => {
@@ -134,7 +185,7 @@ export function boxPlotSvg(operation: string, rows: readonly PlotRow[], refs: re
     const top = f(cy - bh / 2);
     parts.push(`<g class="${r.emulated ? 'box emulated' : 'box'}" data-card="${h(r.label)}">`);
     parts.push(`<title>${h(`${r.label}: median ${formatNs(st.p50)}, n = ${r.samples.length}`)}</title>`);
-    parts.push(`<text x="${x0 - 8}" y="${cy + 4}" text-anchor="end">${h(r.label)}</text>`);
+    parts.push(labelText(r.label, x0 - 8, cy, x0));
     parts.push(`<line x1="${x(whiskerLo)}" y1="${cy}" x2="${x(fe.q1)}" y2="${cy}"/>`);
     parts.push(`<line x1="${x(fe.q3)}" y1="${cy}" x2="${x(whiskerHi)}" y2="${cy}"/>`);
     for (const w of [whiskerLo, whiskerHi]) parts.push(`<line x1="${x(w)}" y1="${cy - bh / 3}" x2="${x(w)}" y2="${cy + bh / 3}"/>`);
@@ -148,7 +199,7 @@ export function boxPlotSvg(operation: string, rows: readonly PlotRow[], refs: re
     const cy = TOP + (rows.length + k) * ROW + ROW / 2;
     parts.push(`<g class="reference" data-reference="${h(m.label)}">`);
     parts.push(`<title>${h(`${m.label}: ${formatNs(m.valueNs)} (published, not measured here)`)}</title>`);
-    parts.push(`<text x="${x0 - 8}" y="${cy + 4}" text-anchor="end">${h(m.label)}</text>`);
+    parts.push(labelText(m.label, x0 - 8, cy, x0));
     if (m.minNs !== undefined && m.maxNs !== undefined) parts.push(`<line class="range" x1="${x(m.minNs)}" y1="${cy}" x2="${x(m.maxNs)}" y2="${cy}"/>`);
     const cx = scale.x(m.valueNs);
     parts.push(`<path d="M${f(cx)} ${cy - 6}L${f(cx + 6)} ${cy}L${f(cx)} ${cy + 6}L${f(cx - 6)} ${cy}Z"/>`);
@@ -165,14 +216,16 @@ const COLOURS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9
 export function ecdfSvg(operation: string, rows: readonly PlotRow[]): string {
   const h = escapeHtml;
   if (rows.length === 0) return '';
+  // The legend goes under the plot, one card per line, so a long card name has the page's whole width.
   const left = 70;
-  const legendX = left + PLOT_PX + 20;
-  const width = legendX + labelWidth(rows.map((r) => r.label)) + 20;
-  const plotH = 200;
+  const plotH = 220;
   const top = 12;
+  const legendWidth = Math.min(MAX_LABEL_PX + PLOT_PX, Math.max(...rows.map((r) => r.label.length)) * CHAR_PX + 60);
+  const width = Math.max(left + PLOT_PX + RIGHT_PX, legendWidth);
   const scale = timeScale(allValues(rows, []), left, left + PLOT_PX);
   const y = (p: number): number => top + (1 - p) * plotH;
-  const height = Math.max(top + plotH + AXIS, top + rows.length * 18 + 10);
+  const legendTop = top + plotH + AXIS + 8;
+  const height = legendTop + rows.length * 18 + 6;
   const parts = [svgOpen(width, height, `Empirical CDF for ${operation}`)];
   parts.push('<g class="axis">');
   for (const p of [0, 0.25, 0.5, 0.75, 1]) {
@@ -190,8 +243,8 @@ export function ecdfSvg(operation: string, rows: readonly PlotRow[]): string {
     });
     d += `H${f(left + PLOT_PX)}`;
     parts.push(`<g class="ecdf" data-card="${h(r.label)}"><title>${h(`${r.label}: n = ${n}`)}</title><path d="${d}" stroke="${c}"${r.emulated ? ' stroke-dasharray="4 3"' : ''}/></g>`);
-    const ly = top + i * 18 + 8;
-    parts.push(`<g class="legend"><line x1="${legendX}" y1="${ly}" x2="${legendX + 18}" y2="${ly}" stroke="${c}"/><text x="${legendX + 24}" y="${ly + 4}">${h(r.label)}</text></g>`);
+    const ly = legendTop + i * 18 + 8;
+    parts.push(`<g class="legend"><line x1="${left}" y1="${ly}" x2="${left + 18}" y2="${ly}" stroke="${c}"${r.emulated ? ' stroke-dasharray="4 3"' : ''}/><text x="${left + 24}" y="${ly + 4}">${h(r.label)}</text></g>`);
   });
   parts.push(...axis(scale, top + plotH + 4, left, left + PLOT_PX), '</svg>');
   return parts.join('\n');
@@ -208,7 +261,7 @@ export function histogramSvg(operation: string, rows: readonly PlotRow[], bins =
   const width = x0 + PLOT_PX + RIGHT_PX;
   const x1 = width - RIGHT_PX;
   const scale = timeScale(allValues(rows, []), x0, x1);
-  const strip = 56;
+  const strip = Math.max(56, rowHeight(rows.map((r) => r.label), x0, 0) + 24);
   const top = 10;
   const height = top + rows.length * strip + AXIS;
   const parts = [svgOpen(width, height, `Histograms for ${operation}`)];
@@ -221,8 +274,9 @@ export function histogramSvg(operation: string, rows: readonly PlotRow[], bins =
     const peak = Math.max(...counts) / n;
     const base = top + (i + 1) * strip - 6;
     parts.push(`<g class="hist${r.emulated ? ' emulated' : ''}" data-card="${h(r.label)}">`);
-    parts.push(`<text x="${x0 - 8}" y="${base - strip / 2 + 8}" text-anchor="end">${h(r.label)}</text>`);
-    parts.push(`<text class="note" x="${x0 - 8}" y="${base - strip / 2 + 22}" text-anchor="end">${h(`tallest bar ${(peak * 100).toFixed(0)} % of ${n}`)}</text>`);
+    const lines = wrapLabel(r.label, x0).length;
+    parts.push(labelText(r.label, x0 - 8, base - strip / 2 - 2, x0));
+    parts.push(`<text class="note" x="${x0 - 8}" y="${f(base - strip / 2 + 8 + (lines * LINE_PX) / 2)}" text-anchor="end">${h(`tallest bar ${(peak * 100).toFixed(0)} % of ${n}`)}</text>`);
     parts.push(`<line class="baseline" x1="${x0}" y1="${base}" x2="${x1}" y2="${base}"/>`);
     counts.forEach((c, b) => {
       if (c === 0) return;
