@@ -240,6 +240,15 @@ describe('distributions on the page (issue 23 item 2, issue 19 item 6)', () => {
     expect(pair.power!.criticalD).toBeGreaterThan(0.4);
     expect(section).toContain('20.00 s');
   });
+
+  it('says only "< 1e-15" for a KS p below what its arithmetic can resolve', () => {
+    const op = { name: 'sign', algorithm: 'p256', iterations: 200, warmup: 0 } as const;
+    const fast = benchResult({ vendor: 'Fast', variant: 'F', operation: { ...op }, samplesNs: Array.from({ length: 200 }, (_, i) => 1e6 + i) });
+    const slow = benchResult({ vendor: 'Slow', variant: 'S', operation: { ...op }, samplesNs: Array.from({ length: 200 }, (_, i) => 2e6 + i) });
+    // Complete separation of 200 and 200: the true p is 2 / C(400, 200), about 1e-119.
+    const row = renderMarkdown(buildComparison([fast, slow])).split('\n').find((l) => l.startsWith('| Fast F (Carrier One) | Slow S'))!;
+    expect(row).toMatch(/\| 1\.000 \| &lt; 1e-15 \|/);
+  });
 });
 
 describe('compare --reference: published figures of other cards', () => {

@@ -233,6 +233,8 @@ function formatCv(cv: number): string {
 }
 
 function formatP(p: number): string {
+  // Below 1e-15 the exact KS p (1 minus a share of paths) is rounding noise: say only how small it is.
+  if (p < 1e-15) return '< 1e-15';
   return p < 1e-4 ? p.toExponential(1) : p.toFixed(4);
 }
 
@@ -361,7 +363,7 @@ th:first-child,td:first-child,th.text,td.text{text-align:left}
 .banner{background:#fff3cd;border:1px solid #e0b000;padding:.5em .8em;margin:.6em 0;font-weight:600}
 .banner.emulated{background:#fde2e2;border-color:#c0392b}
 .published{background:#f4ecf7}.published td:first-child{font-style:italic}
-.sig{font-weight:700;color:#a00}.note{color:#444;max-width:70em}
+td.src{word-break:break-all;min-width:24em;font-size:.85em}.sig{font-weight:700;color:#a00}.note{color:#444;max-width:70em}
 .plots{overflow-x:auto}svg{display:block;margin:.5em 0;max-width:none}${SVG_CSS}
 `;
 
@@ -434,7 +436,7 @@ function referenceHtml(cards: readonly ReferenceCard[]): string {
   for (const card of cards) {
     const figures = card.figures.map((f) => h(`${figureKey(f)}: ${formatFigure(f)}`)).join('<br>');
     out.push(
-      `<tr class="published"><td>${h(card.card)}</td><td class="text">${h(card.chip)}</td><td class="text">${h(card.date)}</td><td class="text">${figures}</td><td class="text">${h(card.notPublished.join('; ') || '–')}</td><td class="text">${h(`${card.source.repository.replace(/^https?:\/\//, '')} ${card.source.path} (${card.source.snapshot})`)}</td></tr>`,
+      `<tr class="published"><td>${h(card.card)}</td><td class="text">${h(card.chip)}</td><td class="text">${h(card.date)}</td><td class="text">${figures}</td><td class="text">${h(card.notPublished.join('; ') || '–')}</td><td class="text src">${h(`${card.source.repository.replace(/^https?:\/\//, '')} ${card.source.path} (${card.source.snapshot})`)}</td></tr>`,
     );
   }
   out.push('</tbody>', '</table>', '</section>');
