@@ -73,3 +73,15 @@ describe('Kolmogorov–Smirnov: properties the page relies on', () => {
     expect(kolmogorovSf(1.628)).toBeCloseTo(0.01, 3);
   });
 });
+
+describe('Kolmogorov–Smirnov: the critical D is the first D below alpha', () => {
+  it('for unequal sizes (gcd 1) as a linear walk finds it', () => {
+    for (const [m, n] of [[7, 9], [20, 23], [11, 30]] as const) {
+      const d = ksCriticalD(m, n, 0.05)!;
+      const h = Math.round(d * m * n);
+      expect(exactTwoSidedSf(m, n, h)).toBeLessThan(0.05);
+      // Every smaller possible D is not significant.
+      for (let k = 1; k < h; k++) expect(exactTwoSidedSf(m, n, k)).toBeGreaterThanOrEqual(0.05);
+    }
+  });
+});

@@ -102,10 +102,18 @@ export function kolmogorovSf(lambda: number): number {
  */
 export function ksCriticalD(m: number, n: number, alpha: number): number | undefined {
   if ((m + 1) * (n + 1) > EXACT_CELLS) return Math.sqrt(-0.5 * Math.log(alpha / 2)) * Math.sqrt((m + n) / (m * n));
-  // |i n - j m| is always a multiple of gcd(m, n): those are the only values h can take.
+  // |i n - j m| is always a multiple of gcd(m, n): those are the only values h can take. The p-value falls as h
+  // grows, so a binary search over the multiples finds the first one below alpha.
   const step = gcd(m, n);
-  for (let h = step; h <= m * n; h += step) if (exactTwoSidedSf(m, n, h) < alpha) return h / (m * n);
-  return undefined;
+  let lo = 1;
+  let hi = (m * n) / step;
+  if (exactTwoSidedSf(m, n, hi * step) >= alpha) return undefined;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (exactTwoSidedSf(m, n, mid * step) < alpha) hi = mid;
+    else lo = mid + 1;
+  }
+  return (lo * step) / (m * n);
 }
 
 /** Smallest two-sided p-value any rank test (KS, Mann–Whitney) can reach with sizes m and n: 2 / C(m+n, m). */
