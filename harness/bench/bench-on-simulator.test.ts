@@ -381,7 +381,8 @@ describe('compare over results of this file', () => {
     const html = renderHtml(c, { title: 'bench on the simulator' });
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     expect(html).toContain('<svg');
-    expect(html.match(/<svg/g)).toHaveLength(3);
+    // Per operation a box plot, an empirical CDF and a histogram.
+    expect(html.match(/<svg/g)).toHaveLength(9);
     expect(html).toContain(EMULATED_BANNER);
     for (const op of ['keygen p256', 'select', 'sign p256']) expect(html).toContain(`<h2>${op}</h2>`);
     // Nothing fetched: no script, no stylesheet link, no external src or href (no CDN).
@@ -391,7 +392,7 @@ describe('compare over results of this file', () => {
     expect(html).not.toMatch(/@import|url\(\s*["']?(?:https?:)?\/\//i);
 
     const md = renderMarkdown(c);
-    expect(md).toContain('| Card | Runs | n | Median | p90 | 95 % CI of median | CV |');
+    expect(md).toContain('| Card | Runs | n | Median | 95 % CI of median | p90 | p99 | Max | CV |');
     for (const op of ['keygen p256', 'select', 'sign p256']) expect(md).toContain(`\n## ${op}\n`);
     const rows = md.split('\n').filter((l) => l.startsWith('| simcert lab reference (simcert) \\[emulated\\] |'));
     expect(rows).toHaveLength(3);

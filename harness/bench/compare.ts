@@ -1,9 +1,15 @@
 // `simcert compare`: puts several bench results side by side, one section per operation (and algorithm), one row
-// per card, with median, p90, the 95 % confidence interval of the median, CV, box plots and pairwise Mann–Whitney
-// tests, as a markdown table or a standalone HTML page (inline CSS and SVG, nothing fetched, all text escaped).
-// Emulated and timing-model results are kept in rows of their own and labelled wherever they appear, so a
-// simulator's durations are never read as a card's.
+// per card, with median, tail quantiles (p90, p99, max), the 95 % confidence interval of the median, CV, a box plot,
+// an empirical CDF and a histogram on one time axis (logarithmic when the spread needs it), and pairwise tests of
+// location (Mann–Whitney) and of the whole distribution (Kolmogorov–Smirnov), as a markdown table or a standalone
+// HTML page (inline CSS and SVG, nothing fetched, all text escaped). Emulated and timing-model results are kept in
+// rows of their own and labelled wherever they appear, so a simulator's durations are never read as a card's; the
+// published reference cards (--reference) are marked "published, not measured here" and never tested.
+import { escapeHtml, formatNs } from './format.ts';
+import { ksCriticalD, ksTwoSample, smallestTwoSidedP } from './kolmogorov-smirnov.ts';
 import { mannWhitneyU } from './mann-whitney.ts';
+import { boxPlotSvg as drawBoxPlot, ecdfSvg, histogramSvg, SVG_CSS, type PlotRow, type ReferenceMark } from './plots.ts';
+import { figureKey, PUBLISHED_BANNER, type ReferenceCard, type ReferenceFigure } from './reference-cards.ts';
 import { EMULATED_BANNER, operationKey, timingSource, type BenchResult, type TimingSource } from './result.ts';
 import {
   medianConfidenceInterval,
@@ -15,6 +21,8 @@ import {
   type Ns,
   type SampleStats,
 } from './stats.ts';
+
+export { escapeHtml, formatNs };
 
 export const DEFAULT_ALPHA = 0.05;
 
@@ -45,9 +53,20 @@ export interface PairwiseTest {
   u?: number;
   p?: number;
   method?: 'exact' | 'asymptotic';
+  /** Mann–Whitney p < alpha. */
   significant: boolean;
+  /** Two-sample Kolmogorov–Smirnov on the whole distributions. */
+  ks?: { d: number; p: number; method: 'exact' | 'asymptotic'; significant: boolean };
+  /** What these sample sizes can show at all: the smallest two-sided p either rank test can reach, the smallest D KS can call significant. */
+  power?: { smallestP: number; criticalD?: number };
   /** Why no test was run for this pair. */
   skipped?: string;
+}
+
+/** A published figure for this section's operation (reference-cards.json). */
+export interface SectionReference {
+  card: ReferenceCard;
+  figure: ReferenceFigure;
 }
 
 export interface OperationSection {
@@ -57,6 +76,8 @@ export interface OperationSection {
   pairs: PairwiseTest[];
   /** Notices this section must show (emulated rows, timing models). */
   banners: string[];
+  /** Published figures of other cards for this operation (compare --reference); empty without it. */
+  references: SectionReference[];
 }
 
 export interface Comparison {
@@ -64,6 +85,8 @@ export interface Comparison {
   sections: OperationSection[];
   /** Notices for the whole page. */
   banners: string[];
+  /** The published reference cards, when asked for (compare --reference). */
+  references?: ReferenceCard[];
 }
 
 function rowIdentity(r: BenchResult): { key: string; label: string } {
@@ -75,8 +98,9 @@ function rowIdentity(r: BenchResult): { key: string; label: string } {
   return { key, label: base + tag };
 }
 
-export function buildComparison(results: readonly BenchResult[], options: { alpha?: number } = {}): Comparison {
+export function buildComparison(results: readonly BenchResult[], options: { alpha?: number; references?: readonly ReferenceCard[] } = {}): Comparison {
   const alpha = options.alpha ?? DEFAULT_ALPHA;
+  const refs = options.references ?? [];
   const bySection = new Map<string, Map<string, CardRow>>();
   for (const r of results) {
     const op = operationKey(r);
@@ -120,9 +144,15 @@ export function buildComparison(results: readonly BenchResult[], options: { alph
       row.fences = split.fences;
       row.outliers = split.removed;
     }
-    sections.push({ operation, rows, pairs: pairwise(rows, alpha), banners: sectionBanners(rows) });
+    const references = refs.flatMap((card) => card.figures.filter((f) => figureKey(f) === operation).map((figure) => ({ card, figure })));
+    sections.push({ operation, rows, pairs: pairwise(rows, alpha), banners: sectionBanners(rows), references });
   }
-  return { alpha, sections, banners: pageBanners(sections) };
+  const c: Comparison = { alpha, sections, banners: pageBanners(sections) };
+  if (options.references) {
+    c.references = [...options.references];
+    c.banners.push(`This page includes published figures of other cards (JCAlgTest): ${PUBLISHED_BANNER}; they are marked wherever they appear and are never tested against the measured cards.`);
+  }
+  return c;
 }
 
 /**
@@ -156,7 +186,18 @@ function pairwise(rows: readonly CardRow[], alpha: number): PairwiseTest[] {
         out.push({ a: a.label, b: b.label, significant: false, skipped: 'no samples' });
       } else {
         const t = mannWhitneyU(a.samples, b.samples);
-        out.push({ a: a.label, b: b.label, u: t.u, p: t.p, method: t.method, significant: t.p < alpha });
+        const ks = ksTwoSample(a.samples, b.samples);
+        const criticalD = ksCriticalD(a.samples.length, b.samples.length, alpha);
+        out.push({
+          a: a.label,
+          b: b.label,
+          u: t.u,
+          p: t.p,
+          method: t.method,
+          significant: t.p < alpha,
+          ks: { d: ks.d, p: ks.p, method: ks.method, significant: ks.p < alpha },
+          power: { smallestP: smallestTwoSidedP(a.samples.length, b.samples.length), ...(criticalD !== undefined ? { criticalD } : {}) },
+        });
       }
     }
   }
@@ -187,26 +228,66 @@ function pageBanners(sections: readonly OperationSection[]): string[] {
   return banners;
 }
 
-/** A duration with four significant digits in the largest unit that keeps it >= 1. */
-export function formatNs(ns: number): string {
-  if (!Number.isFinite(ns)) return '–';
-  const units: Array<[number, string]> = [[1e9, 's'], [1e6, 'ms'], [1e3, 'µs'], [1, 'ns']];
-  const [scale, unit] = units.find(([s]) => Math.abs(ns) >= s) ?? [1, 'ns'];
-  const v = ns / scale;
-  const decimals = v === 0 ? 0 : Math.max(0, 3 - Math.floor(Math.log10(Math.abs(v))));
-  return `${v.toFixed(decimals)} ${unit}`;
-}
-
 function formatCv(cv: number): string {
   return Number.isFinite(cv) ? `${(cv * 100).toFixed(2)} %` : '–';
 }
 
 function formatP(p: number): string {
+  // Below 1e-15 the exact KS p (1 minus a share of paths) is rounding noise: say only how small it is.
+  if (p < 1e-15) return '< 1e-15';
   return p < 1e-4 ? p.toExponential(1) : p.toFixed(4);
 }
 
 function formatCi(ci: MedianInterval | undefined): string {
   return ci ? `${formatNs(ci.lower)} – ${formatNs(ci.upper)} (${(ci.coverage * 100).toFixed(1)} %)` : 'n/a (fewer than 6 samples)';
+}
+
+function formatMs(ms: number): string {
+  return formatNs(ms * 1e6);
+}
+
+/** A published figure in one cell: "3.816 s (596.0 ms – 17.32 s), median of 10". */
+function formatFigure(f: ReferenceFigure): string {
+  const range = f.minMs !== undefined && f.maxMs !== undefined ? ` (${formatMs(f.minMs)} – ${formatMs(f.maxMs)})` : '';
+  return `${formatMs(f.valueMs)}${range}, ${f.statistic}`;
+}
+
+const STATS_HEADER = ['Card', 'Runs', 'n', 'Median', '95 % CI of median', 'p90', 'p99', 'Max', 'CV'];
+
+function statsCells(r: CardRow): string[] {
+  const st = r.stats;
+  if (!st) return [r.label, String(r.runs), String(r.samples.length), '–', '–', '–', '–', '–', '–'];
+  return [r.label, String(r.runs), String(r.samples.length), formatNs(st.p50), formatCi(r.medianCi), formatNs(st.p90), formatNs(st.p99), formatNs(st.max), formatCv(st.cv)];
+}
+
+const PAIR_HEADER = ['A', 'B', 'Mann–Whitney U', 'MW p', 'KS D', 'KS p', 'Different?', 'Smallest p these sizes allow', 'Smallest D KS can detect'];
+
+function pairCells(p: PairwiseTest, alpha: number): { cells: string[]; sig: boolean[] } {
+  if (p.skipped) return { cells: [p.a, p.b, '–', '–', '–', '–', `not tested: ${p.skipped}`, '–', '–'], sig: [] };
+  const verdict = [p.significant ? 'location (MW)' : '', p.ks?.significant ? 'distribution (KS)' : ''].filter(Boolean).join(', ');
+  return {
+    cells: [
+      p.a,
+      p.b,
+      String(p.u),
+      formatP(p.p!),
+      p.ks ? p.ks.d.toFixed(3) : '–',
+      p.ks ? formatP(p.ks.p) : '–',
+      verdict === '' ? `no (both p ≥ ${alpha})` : `yes: ${verdict}, p < ${alpha}`,
+      p.power ? formatP(p.power.smallestP) : '–',
+      p.power?.criticalD !== undefined ? p.power.criticalD.toFixed(3) : 'none (too few samples)',
+    ],
+    sig: [p.significant || p.ks?.significant === true],
+  };
+}
+
+/** What each test asks and the sample size it needs, printed once per section that has pairs. */
+function testsNote(alpha: number): string {
+  return (
+    `Mann–Whitney U asks whether one card tends to be faster (a shift of location); two-sample Kolmogorov–Smirnov asks whether the two distributions differ anywhere (shape, tail), its D being the largest gap between the empirical CDFs. ` +
+    `Both are two-sided, α = ${alpha}, not corrected for multiple comparisons, and need at least 4 samples per card to reach p < 0.05 at all (2 / C(8, 4) = 0.029). ` +
+    `KS needs more: with n samples on each side it detects only differences with D above about 1.36 √(2/n) (0.43 at n = 20, 0.19 at n = 100, 0.14 at n = 200), so a heavy tail that touches 5 % of keygens needs hundreds of samples; the last two columns give these limits for each pair.`
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -223,6 +304,10 @@ export function escapeMarkdown(s: string): string {
     .replace(/[\r\n]+/g, ' ');
 }
 
+function mdRow(cells: readonly string[]): string {
+  return `| ${cells.map(escapeMarkdown).join(' | ')} |`;
+}
+
 export function renderMarkdown(c: Comparison, options: { title?: string } = {}): string {
   const md = escapeMarkdown;
   const lines: string[] = [`# ${md(options.title ?? 'simcert benchmark comparison')}`, ''];
@@ -230,50 +315,70 @@ export function renderMarkdown(c: Comparison, options: { title?: string } = {}):
   for (const s of c.sections) {
     lines.push(`## ${md(s.operation)}`, '');
     for (const b of s.banners) lines.push(`> **${md(b)}**`, '');
-    lines.push('| Card | Runs | n | Median | p90 | 95 % CI of median | CV |', '|---|---:|---:|---:|---:|---|---:|');
-    for (const r of s.rows) {
-      const st = r.stats;
-      lines.push(
-        `| ${md(r.label)} | ${r.runs} | ${r.samples.length} | ${st ? formatNs(st.p50) : '–'} | ${st ? formatNs(st.p90) : '–'} | ${st ? md(formatCi(r.medianCi)) : '–'} | ${st ? formatCv(st.cv) : '–'} |`,
-      );
-    }
+    lines.push(mdRow(STATS_HEADER), `|---|${'---:|'.repeat(3)}---|${'---:|'.repeat(4)}`);
+    for (const r of s.rows) lines.push(mdRow(statsCells(r)));
     lines.push('');
+    if (s.references.length > 0) {
+      lines.push(`Published figures for ${md(s.operation)} (${PUBLISHED_BANNER}):`, '');
+      lines.push('| Card (published) | Figure | Method | Date |', '|---|---|---|---|');
+      for (const ref of s.references) lines.push(mdRow([`${ref.card.card} (${PUBLISHED_BANNER})`, formatFigure(ref.figure), ref.figure.variant ? `${ref.figure.method}; ${ref.figure.variant}` : ref.figure.method, ref.card.date]));
+      lines.push('');
+    }
     if (s.pairs.length > 0) {
-      lines.push(`Pairwise Mann–Whitney U, two-sided, α = ${c.alpha} (not corrected for multiple comparisons):`, '');
-      lines.push('| A | B | U | p | Significant |', '|---|---|---:|---:|---|');
+      lines.push(md(testsNote(c.alpha)), '');
+      lines.push(mdRow(PAIR_HEADER), `|---|---|${'---:|'.repeat(4)}---|---:|---:|`);
       for (const p of s.pairs) {
-        if (p.skipped) lines.push(`| ${md(p.a)} | ${md(p.b)} | – | – | ${md(`not tested: ${p.skipped}`)} |`);
-        else lines.push(`| ${md(p.a)} | ${md(p.b)} | ${p.u} | ${formatP(p.p!)} | ${p.significant ? `**yes** (p < ${c.alpha})` : 'no'} |`);
+        const { cells, sig } = pairCells(p, c.alpha);
+        const row = cells.map(md);
+        if (sig[0]) row[6] = `**${row[6]}**`;
+        lines.push(`| ${row.join(' | ')} |`);
       }
       lines.push('');
     }
   }
+  if (c.references) lines.push(...referenceMarkdown(c.references));
   return `${lines.join('\n').trimEnd()}\n`;
+}
+
+function referenceMarkdown(cards: readonly ReferenceCard[]): string[] {
+  const lines = [`## Reference cards (${PUBLISHED_BANNER})`, ''];
+  lines.push('| Card | Chip | Date | Figures | Not published | Source |', '|---|---|---|---|---|---|');
+  for (const card of cards) {
+    lines.push(
+      mdRow([card.card, card.chip, card.date, card.figures.map((f) => `${figureKey(f)}: ${formatFigure(f)}`).join('; '), card.notPublished.join('; ') || '–', `${card.source.repository} ${card.source.path} (${card.source.snapshot})`]),
+    );
+  }
+  lines.push('');
+  return lines;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // HTML
 
-export function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
-
-/** The box plots' own styles: in the page's stylesheet, and inside the SVG when it stands alone (an attachment). */
-const SVG_CSS = `svg text{font:12px system-ui,sans-serif;fill:#222}
-.box rect{fill:#cfe3f7;stroke:#1f5f99}.box line{stroke:#1f5f99}.box .median{stroke:#0b2e4f;stroke-width:2}
-.box circle{fill:none;stroke:#c0392b}.box.emulated rect{fill:#eee;stroke:#888;stroke-dasharray:4 3}
-.axis line{stroke:#888}`;
-
 const CSS = `
-body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222;padding:0 1em}
-h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}
-table{border-collapse:collapse;margin:.5em 0 1em}th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right}
+body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1400px;color:#222;padding:0 1em}
+h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}h3{font-size:1em;margin:1.2em 0 .3em}
+table{border-collapse:collapse;margin:.5em 0 1em}th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right;vertical-align:top}
 th:first-child,td:first-child,th.text,td.text{text-align:left}
 .banner{background:#fff3cd;border:1px solid #e0b000;padding:.5em .8em;margin:.6em 0;font-weight:600}
 .banner.emulated{background:#fde2e2;border-color:#c0392b}
-.sig{font-weight:700;color:#a00}
-svg{display:block;margin:.5em 0}${SVG_CSS}
+.published{background:#f4ecf7}.published td:first-child{font-style:italic}
+td.src{word-break:break-all;min-width:24em;font-size:.85em}.sig{font-weight:700;color:#a00}.note{color:#444;max-width:70em}
+.plots{overflow-x:auto}svg{display:block;margin:.5em 0;max-width:none}${SVG_CSS}
 `;
+
+function plotRows(s: OperationSection): PlotRow[] {
+  return s.rows.flatMap((r) => (r.stats && r.fences ? [{ label: r.label, samples: r.samples, stats: r.stats, fences: r.fences, outliers: r.outliers, emulated: r.timing === 'emulated' }] : []));
+}
+
+function referenceMarks(s: OperationSection): ReferenceMark[] {
+  return s.references.map(({ card, figure }) => ({
+    label: `${card.card} (${PUBLISHED_BANNER})`,
+    valueNs: figure.valueMs * 1e6,
+    ...(figure.minMs !== undefined ? { minNs: figure.minMs * 1e6 } : {}),
+    ...(figure.maxMs !== undefined ? { maxNs: figure.maxMs * 1e6 } : {}),
+  }));
+}
 
 export function renderHtml(c: Comparison, options: { title?: string; generatedAt?: string } = {}): string {
   const h = escapeHtml;
@@ -292,95 +397,55 @@ export function renderHtml(c: Comparison, options: { title?: string; generatedAt
   if (options.generatedAt) out.push(`<p>Generated ${h(options.generatedAt)}.</p>`);
   for (const b of c.banners) out.push(`<p class="banner${b.includes(EMULATED_BANNER) ? ' emulated' : ''}">${h(b)}</p>`);
   out.push(
-    `<p>Box plots: box from the first to the third quartile (Hyndman–Fan type 7), line at the median, whiskers to the most extreme samples within Tukey's fences (1.5 × IQR), circles for samples outside them. The 95 % interval of the median is distribution-free (binomial order statistics).</p>`,
+    `<p class="note">Box plots: box from the first to the third quartile (Hyndman–Fan type 7), line at the median, whiskers to the most extreme samples within Tukey's fences (1.5 × IQR), circles for samples outside them; published reference figures as diamonds (median) with a dashed line over their published range. The empirical CDF shows, for each time t, the share of a card's samples at or below t; the histograms the share of samples per bin, bins of equal width on the plot's axis. The time axis is logarithmic when the values span a factor of ${10} or more. The 95 % interval of the median is distribution-free (binomial order statistics).</p>`,
   );
   for (const s of c.sections) {
     out.push(`<section data-operation="${h(s.operation)}">`, `<h2>${h(s.operation)}</h2>`);
     for (const b of s.banners) out.push(`<p class="banner${b.includes(EMULATED_BANNER) ? ' emulated' : ''}">${h(b)}</p>`);
-    out.push('<table>', '<thead><tr><th>Card</th><th>Runs</th><th>n</th><th>Median</th><th>p90</th><th class="text">95 % CI of median</th><th>CV</th></tr></thead>', '<tbody>');
-    for (const r of s.rows) {
-      const st = r.stats;
-      out.push(
-        `<tr><td>${h(r.label)}</td><td>${r.runs}</td><td>${r.samples.length}</td><td>${st ? h(formatNs(st.p50)) : '–'}</td><td>${st ? h(formatNs(st.p90)) : '–'}</td><td class="text">${st ? h(formatCi(r.medianCi)) : '–'}</td><td>${st ? h(formatCv(st.cv)) : '–'}</td></tr>`,
-      );
+    out.push('<table>', `<thead><tr>${STATS_HEADER.map((t, i) => `<th${i === 4 ? ' class="text"' : ''}>${h(t)}</th>`).join('')}</tr></thead>`, '<tbody>');
+    for (const r of s.rows) out.push(`<tr>${statsCells(r).map((v, i) => `<td${i === 4 ? ' class="text"' : ''}>${h(v)}</td>`).join('')}</tr>`);
+    for (const ref of s.references) {
+      out.push(`<tr class="published"><td>${h(`${ref.card.card} (${PUBLISHED_BANNER})`)}</td><td colspan="8" class="text">${h(`${formatFigure(ref.figure)}; ${ref.figure.method}${ref.figure.variant ? `; ${ref.figure.variant}` : ''}; ${ref.card.date}; JCAlgTest`)}</td></tr>`);
     }
     out.push('</tbody>', '</table>');
-    out.push(boxPlotSvg(s));
+    const rows = plotRows(s);
+    out.push('<div class="plots">', '<h3>Box plot</h3>', drawBoxPlot(s.operation, rows, referenceMarks(s)));
+    if (rows.length > 0) out.push('<h3>Empirical CDF</h3>', ecdfSvg(s.operation, rows), '<h3>Histogram</h3>', histogramSvg(s.operation, rows));
+    out.push('</div>');
     if (s.pairs.length > 0) {
-      out.push(`<p>Pairwise Mann–Whitney U, two-sided, α = ${c.alpha} (not corrected for multiple comparisons):</p>`);
-      out.push('<table>', '<thead><tr><th>A</th><th class="text">B</th><th>U</th><th>p</th><th class="text">Significant</th></tr></thead>', '<tbody>');
+      out.push(`<p class="note">${h(testsNote(c.alpha))}</p>`);
+      out.push('<table>', `<thead><tr>${PAIR_HEADER.map((t, i) => `<th${i === 1 || i === 6 ? ' class="text"' : ''}>${h(t)}</th>`).join('')}</tr></thead>`, '<tbody>');
       for (const p of s.pairs) {
-        if (p.skipped) out.push(`<tr><td>${h(p.a)}</td><td class="text">${h(p.b)}</td><td>–</td><td>–</td><td class="text">${h(`not tested: ${p.skipped}`)}</td></tr>`);
-        else {
-          out.push(
-            `<tr><td>${h(p.a)}</td><td class="text">${h(p.b)}</td><td>${p.u}</td><td>${h(formatP(p.p!))}</td><td class="text">${p.significant ? `<span class="sig">yes</span> (p &lt; ${c.alpha})` : 'no'}</td></tr>`,
-          );
-        }
+        const { cells, sig } = pairCells(p, c.alpha);
+        out.push(`<tr>${cells.map((v, i) => `<td${i === 1 || i === 6 ? ' class="text"' : ''}>${i === 6 && sig[0] ? `<span class="sig">${h(v)}</span>` : h(v)}</td>`).join('')}</tr>`);
       }
       out.push('</tbody>', '</table>');
     }
     out.push('</section>');
   }
+  if (c.references) out.push(referenceHtml(c.references));
   out.push('</body>', '</html>');
   return `${out.join('\n')}\n`;
 }
 
-const PLOT = { width: 900, label: 300, right: 30, row: 34, top: 10, axis: 34 };
-
-/** One horizontal box per card on a shared linear axis. Pure SVG inside the HTML, no script. */
-export function boxPlotSvg(s: OperationSection): string {
+function referenceHtml(cards: readonly ReferenceCard[]): string {
   const h = escapeHtml;
-  const rows = s.rows.filter((r) => r.stats && r.fences);
-  if (rows.length === 0) return '<p>No samples to plot.</p>';
-  let lo = Math.min(...rows.map((r) => r.stats!.min));
-  let hi = Math.max(...rows.map((r) => r.stats!.max));
-  if (hi === lo) {
-    lo -= Math.max(1, Math.abs(lo) * 0.05);
-    hi += Math.max(1, Math.abs(hi) * 0.05);
+  const out = [`<section data-operation="reference-cards">`, `<h2>Reference cards (${h(PUBLISHED_BANNER)})</h2>`];
+  out.push(`<p class="banner">Published figures from JCAlgTest's public results, one run by one contributor per card, measured with JCAlgTest's method (operations looped inside one APDU, a zero-iteration baseline subtracted; RSA and ECDSA signatures with SHA-1). ${h(PUBLISHED_BANNER)}: context for the measured cards above, never part of a test.</p>`);
+  out.push('<table>', '<thead><tr><th>Card</th><th class="text">Chip</th><th class="text">Date</th><th class="text">Figures</th><th class="text">Not published</th><th class="text">Source</th></tr></thead>', '<tbody>');
+  for (const card of cards) {
+    const figures = card.figures.map((f) => h(`${figureKey(f)}: ${formatFigure(f)}`)).join('<br>');
+    out.push(
+      `<tr class="published"><td>${h(card.card)}</td><td class="text">${h(card.chip)}</td><td class="text">${h(card.date)}</td><td class="text">${figures}</td><td class="text">${h(card.notPublished.join('; ') || '–')}</td><td class="text src">${h(`${card.source.repository.replace(/^https?:\/\//, '')} ${card.source.path} (${card.source.snapshot})`)}</td></tr>`,
+    );
   }
-  const x0 = PLOT.label;
-  const x1 = PLOT.width - PLOT.right;
-  const x = (v: number): string => (x0 + ((v - lo) / (hi - lo)) * (x1 - x0)).toFixed(1);
-  const height = PLOT.top + rows.length * PLOT.row + PLOT.axis;
-  const parts: string[] = [
-    `<svg width="${PLOT.width}" height="${height}" viewBox="0 0 ${PLOT.width} ${height}" role="img" aria-label="${h(`Box plots for ${s.operation}`)}">`,
-  ];
-  rows.forEach((r, i) => {
-    const st = r.stats!;
-    const f = r.fences!;
-    // Spread-free loops: Math.min(...samples) overflows the stack on long apdu-echo runs.
-    let whiskerLo = f.q1;
-    let whiskerHi = f.q3;
-    for (const v of r.samples) {
-      if (v >= f.lower && v < whiskerLo) whiskerLo = v;
-      if (v <= f.upper && v > whiskerHi) whiskerHi = v;
-    }
-    const cy = PLOT.top + i * PLOT.row + PLOT.row / 2;
-    const bh = PLOT.row * 0.55;
-    const top = (cy - bh / 2).toFixed(1);
-    const cls = r.timing === 'emulated' ? 'box emulated' : 'box';
-    parts.push(`<g class="${cls}" data-card="${h(r.label)}">`);
-    parts.push(`<title>${h(`${r.label}: median ${formatNs(st.p50)}, n = ${r.samples.length}`)}</title>`);
-    parts.push(`<text x="${x0 - 8}" y="${cy + 4}" text-anchor="end">${h(r.label)}</text>`);
-    parts.push(`<line x1="${x(whiskerLo)}" y1="${cy}" x2="${x(f.q1)}" y2="${cy}"/>`);
-    parts.push(`<line x1="${x(f.q3)}" y1="${cy}" x2="${x(whiskerHi)}" y2="${cy}"/>`);
-    for (const w of [whiskerLo, whiskerHi]) parts.push(`<line x1="${x(w)}" y1="${cy - bh / 3}" x2="${x(w)}" y2="${cy + bh / 3}"/>`);
-    const boxWidth = Math.max(1, Number(x(f.q3)) - Number(x(f.q1)));
-    parts.push(`<rect x="${x(f.q1)}" y="${top}" width="${boxWidth.toFixed(1)}" height="${bh.toFixed(1)}"/>`);
-    parts.push(`<line class="median" x1="${x(st.p50)}" y1="${top}" x2="${x(st.p50)}" y2="${(cy + bh / 2).toFixed(1)}"/>`);
-    for (const o of r.outliers) parts.push(`<circle class="outlier" cx="${x(o)}" cy="${cy}" r="2.5"/>`);
-    parts.push('</g>');
-  });
-  const axisY = PLOT.top + rows.length * PLOT.row + 6;
-  parts.push(`<g class="axis"><line x1="${x0}" y1="${axisY}" x2="${x1}" y2="${axisY}"/>`);
-  const ticks = 5;
-  for (let t = 0; t <= ticks; t++) {
-    const v = lo + ((hi - lo) * t) / ticks;
-    parts.push(`<line x1="${x(v)}" y1="${axisY}" x2="${x(v)}" y2="${axisY + 5}"/>`);
-    parts.push(`<text x="${x(v)}" y="${axisY + 18}" text-anchor="middle">${h(formatNs(v))}</text>`);
-  }
-  parts.push('</g>', '</svg>');
-  return parts.join('\n');
+  out.push('</tbody>', '</table>', '</section>');
+  return out.join('\n');
+}
+
+/** The box plot of one section, as the page draws it (reference figures included). */
+export function boxPlotSvg(s: OperationSection): string {
+  return drawBoxPlot(s.operation, plotRows(s), referenceMarks(s));
 }
 
 /** The box plots as an SVG file of their own: namespaced and carrying their styles, for an image viewer or a report. */

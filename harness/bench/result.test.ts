@@ -1,7 +1,7 @@
 // The bench result document: schema and semantic validation with messages that name the field, and summarize().
 import { describe, expect, it } from 'vitest';
 import { benchResult } from './test-fixtures.ts';
-import { caveats, EMULATED_BANNER, parseBenchResult, summarize, validateBenchResult } from './result.ts';
+import { caveats, EMULATED_BANNER, parseBenchResult, resultSummary, summarize, validateBenchResult } from './result.ts';
 
 describe('validateBenchResult', () => {
   it('accepts a complete document', () => {
@@ -115,5 +115,51 @@ describe('summarize', () => {
     expect(s.n).toBe(0);
     expect(s.stats).toBeUndefined();
     expect(caveats(r)).toEqual(['run interrupted after 0 of 10 iterations']);
+  });
+});
+
+describe('the summary written beside the samples (issue 19 item 6)', () => {
+  // 1..10 ms: R's quantile(1:10) (type 7, its default) prints 25 % 3.25, 50 % 5.5, 75 % 7.75; type 7 gives
+  // p10 = 1.9 and p90 = 9.1 by h = (n - 1) p.
+  const ms = (v: number): number => v * 1e6;
+  const r = benchResult({ operation: { name: 'sign', algorithm: 'rsa2048', iterations: 10, warmup: 0 }, samplesNs: [5, 3, 9, 1, 7, 2, 10, 4, 8, 6].map(ms) });
+  r.transportSamplesNs = [ms(2), ms(2.2), ms(2.1)];
+  r.bareTransportSamplesNs = [ms(1.5), ms(1.6), ms(1.4)];
+  const s = resultSummary(r)!;
+
+  it('carries the median, its interval, the quantiles and the overhead', () => {
+    expect(s.n).toBe(10);
+    expect(s.medianNs).toBeCloseTo(ms(5.5), 3);
+    expect(s.quantilesNs.p25).toBeCloseTo(ms(3.25), 3);
+    expect(s.quantilesNs.p75).toBeCloseTo(ms(7.75), 3);
+    expect(s.quantilesNs.p10).toBeCloseTo(ms(1.9), 3);
+    expect(s.quantilesNs.p90).toBeCloseTo(ms(9.1), 3);
+    expect([s.quantilesNs.min, s.quantilesNs.max]).toEqual([ms(1), ms(10)]);
+    // n = 10: [x(2), x(9)] covers the median with 1 - 2 P(B <= 1) = 1 - 22/1024 = 97.85 %.
+    expect(s.medianCi).toMatchObject({ lowerNs: ms(2), upperNs: ms(9) });
+    expect(s.medianCi!.coverage).toBeCloseTo(1 - 22 / 1024, 10);
+    expect(s.overhead!.transportMedianNs).toBeCloseTo(ms(2.1), 3);
+    expect(s.overhead!.harnessPerApduNs).toBeCloseTo(ms(0.6), 3);
+  });
+
+  it('validates with the samples, and a summary of other samples is refused', () => {
+    expect(validateBenchResult({ ...r, summary: s }).ok).toBe(true);
+    const v = validateBenchResult({ ...r, summary: { ...s, n: 9 } });
+    expect(v).toMatchObject({ ok: false, errors: [expect.stringMatching(/^summary\.n: 9, but samplesNs holds 10 samples/)] });
+    const w = validateBenchResult({ ...r, summary: { ...s, quantilesNs: { ...s.quantilesNs, p99: 'x' } } });
+    expect(w).toMatchObject({ ok: false, errors: [expect.stringMatching(/^summary\.quantilesNs\.p99: must be a number/)] });
+  });
+
+  it('is optional: a file written before it existed still validates (compare and --resume read it)', () => {
+    const old = benchResult();
+    expect('summary' in old).toBe(false);
+    expect(validateBenchResult(old).ok).toBe(true);
+  });
+
+  it('gives the per-operation time in loop mode when the baseline holds', () => {
+    const loop = benchResult({ operation: { name: 'sign', algorithm: 'rsa2048', iterations: 5, warmup: 0, operationsPerSample: 50 }, samplesNs: [ms(3100), ms(3050), ms(3040), ms(3050), ms(3060)] });
+    loop.baselineSamplesNs = [ms(60), ms(50), ms(50), ms(50), ms(51)];
+    // Loop: first sample dropped, median 3050; baseline: first dropped, median 50: (3050 - 50) / 50 = 60 ms.
+    expect(resultSummary(loop)!.perOperationNs).toBeCloseTo(ms(60), 3);
   });
 });

@@ -5,8 +5,11 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import {
+  median,
   medianConfidenceInterval,
+  quantileSorted,
   sampleStats,
+  sortedCopy,
   splitOutliers,
   subtractBaseline,
   type BaselineResult,
@@ -63,9 +66,25 @@ export interface BenchResult {
   baselineSamplesNs?: Ns[];
   /** Checks of the public keys a keygen run made the card generate (no key material: counts and fingerprints). */
   keyQuality?: KeyQualitySummary;
+  /** The statistics of samplesNs (resultSummary), absent in files from before it existed and in runs without samples. */
+  summary?: StoredSummary;
   /** The run stopped early (Ctrl-C, card removed); samplesNs holds what was measured. */
   interrupted: boolean;
   notes: string[];
+}
+
+/** The summary a result file carries beside its samples (result.schema.json, "summary"). */
+export interface StoredSummary {
+  n: number;
+  medianNs: Ns;
+  medianCi?: { lowerNs: Ns; upperNs: Ns; coverage: number; confidence: number };
+  quantilesNs: { min: Ns; p10: Ns; p25: Ns; p50: Ns; p75: Ns; p90: Ns; p99: Ns; max: Ns };
+  meanNs: Ns;
+  sdNs?: Ns;
+  cv?: number;
+  outliers: number;
+  overhead?: { transportMedianNs: Ns; bareTransportMedianNs?: Ns; harnessPerApduNs?: Ns };
+  perOperationNs?: Ns;
 }
 
 export interface KeyQualitySummary {
@@ -112,6 +131,7 @@ export function validateBenchResult(data: unknown): Validation {
   if (Number.isNaN(finished)) errors.push(`finishedAt: ${JSON.stringify(r.finishedAt)} is not a real date`);
   if (finished < started) errors.push(`finishedAt: ${r.finishedAt} is before startedAt ${r.startedAt}`);
   const n = r.samplesNs.length;
+  if (r.summary && r.summary.n !== n) errors.push(`summary.n: ${r.summary.n}, but samplesNs holds ${n} samples (the summary is not of these samples)`);
   if (n > r.operation.iterations) errors.push(`samplesNs: ${n} samples but operation.iterations is ${r.operation.iterations}`);
   if (!r.interrupted && n !== r.operation.iterations) {
     errors.push(`samplesNs: ${n} samples for ${r.operation.iterations} iterations, and the run is not marked interrupted`);
@@ -250,4 +270,42 @@ export function summarize(r: BenchResult): BenchSummary {
     s.baseline = subtractBaseline(r.samplesNs, r.baselineSamplesNs, { operationsPerSample: r.operation.operationsPerSample ?? 1 });
   }
   return s;
+}
+
+/**
+ * The statistics written beside the samples, so a consumer of the JSON need not recompute them: median and its
+ * distribution-free 95 % interval, type-7 quantiles, mean, spread, Tukey outliers, the transport and harness
+ * overhead, and in loop mode the per-operation time with the baseline subtracted. Undefined without samples.
+ */
+export function resultSummary(r: Omit<BenchResult, 'summary'>): StoredSummary | undefined {
+  const samples = r.samplesNs;
+  if (samples.length === 0) return undefined;
+  const sorted = sortedCopy(samples);
+  const q = (p: number): Ns => quantileSorted(sorted, p);
+  const st = sampleStats(samples);
+  const out: StoredSummary = {
+    n: samples.length,
+    medianNs: st.p50,
+    quantilesNs: { min: st.min, p10: q(0.1), p25: q(0.25), p50: st.p50, p75: q(0.75), p90: st.p90, p99: st.p99, max: st.max },
+    meanNs: st.mean,
+    outliers: splitOutliers(samples).removed.length,
+  };
+  const ci = medianConfidenceInterval(samples, 0.95);
+  if (ci) out.medianCi = { lowerNs: ci.lower, upperNs: ci.upper, coverage: ci.coverage, confidence: ci.confidence };
+  if (Number.isFinite(st.sd)) out.sdNs = st.sd;
+  if (Number.isFinite(st.cv)) out.cv = st.cv;
+  if (r.transportSamplesNs && r.transportSamplesNs.length > 0) {
+    const via = median(r.transportSamplesNs);
+    out.overhead = { transportMedianNs: via };
+    if (r.bareTransportSamplesNs && r.bareTransportSamplesNs.length > 0) {
+      const bare = median(r.bareTransportSamplesNs);
+      out.overhead.bareTransportMedianNs = bare;
+      out.overhead.harnessPerApduNs = via - bare;
+    }
+  }
+  if (r.baselineSamplesNs && r.baselineSamplesNs.length > 0) {
+    const b = subtractBaseline(samples, r.baselineSamplesNs, { operationsPerSample: r.operation.operationsPerSample ?? 1 });
+    if (b.ok) out.perOperationNs = b.perOperationNs;
+  }
+  return out;
 }

@@ -23,7 +23,7 @@ import type { Profile, TimingDistribution } from '../profile/types.ts';
 import { formatNs } from './compare.ts';
 import { benchSimSettings, describeKeyQuality, prepareOperation, type BenchSpec, type TimedOperation } from './operations.ts';
 import { silentProgress, type Progress } from './progress.ts';
-import { BENCH_SCHEMA_ID, EMULATED_BANNER, loadBenchResult, summarize, validateBenchResult, type Algorithm, type BenchResult, type OperationName } from './result.ts';
+import { BENCH_SCHEMA_ID, EMULATED_BANNER, loadBenchResult, resultSummary, summarize, validateBenchResult, type Algorithm, type BenchResult, type OperationName } from './result.ts';
 import { median, nsFromBigInt, subtractBaseline } from './stats.ts';
 
 export const OPERATIONS: readonly OperationName[] = ['sign', 'keygen', 'verify-pin', 'select', 'apdu-echo'];
@@ -277,6 +277,8 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     if (bareAll.length > 0) result.bareTransportSamplesNs = bareAll;
     if (op?.baseline) result.baselineSamplesNs = [...before.baseline, ...nsFromBigInt(baseline)];
     if (op?.keys && op.keys.count > 0) result.keyQuality = op.keys.summary();
+    const summary = resultSummary(result);
+    if (summary) result.summary = summary;
     return result;
   };
   /** Every sample reaches the result file as it is taken, so a run killed outright loses at most the one in flight. */

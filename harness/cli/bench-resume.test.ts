@@ -4,46 +4,24 @@
 // refuses (exit 2, nothing touched) a file from another operation, another profile, another card or a finished run.
 // The profile is the timing-model one (P-256 signatures paced at about 60 ms), 20 samples interrupted at 10 or a
 // little after (the signal lands while the 11th is in flight at the earliest).
-import { spawn } from 'node:child_process';
 import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchResult } from '../bench/result.ts';
 import { repoRoot } from '../paths.ts';
+import { spawnBench, type BenchRun } from './test-helpers.ts';
 
 const PROFILE = join(repoRoot, 'profiles', 'emulated', 'timing-model.yaml');
 const REFERENCE = join(repoRoot, 'profiles', 'emulated', 'reference.yaml');
 let dir: string;
 let out: string;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = BenchRun;
 
-/** Runs `simcert bench ...` in a process group of its own; `interrupt` decides, while it runs, when to send SIGINT. */
-async function bench(args: string[], interrupt?: () => Promise<boolean>): Promise<Run> {
-  const child = spawn(process.execPath, [join(repoRoot, 'harness', 'cli', 'simcert.js'), 'bench', '--no-report', '--out', out, ...args], {
-    cwd: dir,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const run: Run = { code: null, stdout: '', stderr: '' };
-  child.stdout.on('data', (c: Buffer) => (run.stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (run.stderr += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-  if (interrupt) {
-    let done = false;
-    void exited.then(() => (done = true));
-    // Polling, not timing: the test's own timeout bounds the wait.
-    while (!done && !(await interrupt())) await sleep(20);
-    if (!done) process.kill(-child.pid!, 'SIGINT');
-  }
-  run.code = await exited;
-  return run;
+/** `simcert bench ...` in the test's folder (test-helpers.ts spawnBench); `interrupt` decides when to send SIGINT. */
+function bench(args: string[], interrupt?: () => Promise<boolean>): Promise<Run> {
+  return spawnBench(dir, out, args, interrupt);
 }
 
 async function jsonFiles(): Promise<string[]> {

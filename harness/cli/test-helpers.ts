@@ -64,3 +64,37 @@ export function descendants(all: Proc[], root: number): Proc[] {
   for (let i = 0; i < found.length; i++) for (const p of all) if (p.ppid === found[i]!.pid) found.push(p);
   return found;
 }
+
+export interface BenchRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `simcert bench --no-report --out OUT ...` in DIR, in a process group of its own; `interrupt` is polled while it
+ * runs and, when it answers true, the group gets SIGINT as a terminal's Ctrl-C would send it. Polling, not timing:
+ * the test's own timeout bounds the wait.
+ */
+export async function spawnBench(dir: string, out: string, args: string[], interrupt?: () => Promise<boolean>): Promise<BenchRun> {
+  const { spawn } = await import('node:child_process');
+  const { setTimeout: sleep } = await import('node:timers/promises');
+  const { repoRoot } = await import('../paths.ts');
+  const child = spawn(process.execPath, [join(repoRoot, 'harness', 'cli', 'simcert.js'), 'bench', '--no-report', '--out', out, ...args], {
+    cwd: dir,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const run: BenchRun = { code: null, stdout: '', stderr: '' };
+  child.stdout.on('data', (c: Buffer) => (run.stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (run.stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  if (interrupt) {
+    let done = false;
+    void exited.then(() => (done = true));
+    while (!done && !(await interrupt())) await sleep(20);
+    if (!done) process.kill(-child.pid!, 'SIGINT');
+  }
+  run.code = await exited;
+  return run;
+}
