@@ -82,7 +82,9 @@ async function wrongHostCryptogramUnderValidCmac(): Promise<number> {
   const s = ctx.card.session;
   const master = await domainKeys(profile);
   await s.send({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: fromHex(gp.sd), le: 256 }, { name: 'SELECT security domain' });
-  const host = new Uint8Array(randomBytes(8));
+  // S16 (SCP03 i b1, the profile's ics.scpI): 16-byte challenges, cryptograms and MACs.
+  const s16 = profile.ics.scp === '03' && (Number.parseInt(profile.ics.scpI, 16) & 0x01) !== 0;
+  const host = new Uint8Array(randomBytes(s16 ? 16 : 8));
   const iu = await s.transmit({ cla: 0x80, ins: 0x50, p1: master.kvn ?? 0, p2: 0, data: host, le: 256 }, { name: 'INITIALIZE UPDATE', redact: 'both' });
   expect(describeSw(iu.sw)).toBe(describeSw(SW.OK));
   const r = parseInitializeUpdate(iu.data);
@@ -92,8 +94,8 @@ async function wrongHostCryptogramUnderValidCmac(): Promise<number> {
   if (r.scp === 3) {
     const sk = scp03SessionKeys(keys, host, r.cardChallenge);
     for (const k of [keys.enc, keys.mac, keys.dek, sk.enc, sk.mac, sk.rmac]) s.trace.registerSecret(k);
-    c = scp03Cryptograms(sk.mac, host, r.cardChallenge);
-    wrapper = new Scp03Wrapper(sk, 0x01);
+    c = scp03Cryptograms(sk.mac, host, r.cardChallenge, r.s16);
+    wrapper = new Scp03Wrapper(sk, 0x01, r.s16);
   } else {
     const sk = scp02SessionKeys(keys, r.sequenceCounter);
     for (const k of [keys.enc, keys.mac, keys.dek, sk.enc, sk.mac, sk.rmac, sk.dek]) s.trace.registerSecret(k);

@@ -19,7 +19,7 @@ function berLv(b: Uint8Array): Uint8Array {
 export interface LoadOptions {
   /** Security domain to load into (empty: the one the channel is open to). */
   sdAid?: string;
-  /** LOAD block size before secure messaging (the MAC and padding must still fit in 255). */
+  /** LOAD block size before secure messaging (default 224, or less when the channel's MAC and padding need it). */
   blockSize?: number;
   /** The Load File Data Block Hash (GPCS C.2), needed with DAP blocks or a load token. */
   hash?: Uint8Array;
@@ -47,7 +47,8 @@ export async function loadWithAnswer(ch: SecureChannel, loadFileAid: string, lfd
   const data = installForLoadData(loadFileAid, opts.sdAid ?? '', opts.hash, opts.token);
   await ch.send({ cla: 0x80, ins: 0xe6, p1: 0x02, p2: 0x00, data, le: 256 }, `INSTALL [for load]${opts.token ? ' with a load token' : ''}`);
   const stream = concat(...(opts.dapBlocks ?? []), Uint8Array.of(0xc4), encodeLength(lfdb.length), lfdb);
-  const size = opts.blockSize ?? 224;
+  // 224 unless the channel has less room (S16's 16-byte C-MAC with C-DECRYPTION leaves 223).
+  const size = opts.blockSize ?? Math.min(224, ch.maxPlainData);
   const blocks = Math.ceil(stream.length / size);
   let answer: Uint8Array = new Uint8Array(0);
   for (let i = 0; i < blocks; i++) {

@@ -28,7 +28,7 @@ class Scripted implements Transport {
 function channelAnswering(...answers: string[]): SecureChannel {
   const s = new CardSession(new Scripted(answers), { extendedLength: false });
   const transmit: SecureChannel['transmit'] = (cmd) => s.transmit(cmd);
-  return { scp: 3, level: 1, kdd: new Uint8Array(10), transmit, send: checkedSend(transmit), encryptSensitive: (d) => d };
+  return { scp: 3, level: 1, kdd: new Uint8Array(10), transmit, send: checkedSend(transmit), encryptSensitive: (d) => d, maxPlainData: 247 };
 }
 
 describe('malformed answers', () => {

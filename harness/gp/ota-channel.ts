@@ -37,6 +37,8 @@ export function otaChannel(client: OtaClient, target: OtaTarget, dek: Uint8Array
     kdd: new Uint8Array(0),
     transmit,
     send: checkedSend(transmit),
+    // The remote command carries the plain C-APDU: the secured packet, not the APDU, takes the checksum and padding.
+    maxPlainData: 255,
     encryptSensitive(data: Uint8Array): Uint8Array {
       if (data.length % 16 !== 0) throw new RangeError('sensitive data under an SCP03 DEK must fill whole 16-byte blocks');
       return aesCbcEncrypt(dek, new Uint8Array(16), data);

@@ -108,6 +108,17 @@ export interface SecureChannel {
   send(cmd: CommandApdu, name?: string, opts?: ChannelSendOptions): Promise<ResponseApdu>;
   /** Encrypts sensitive data for the card under the data encryption key (SCP03: static DEK; SCP02: session DEK). */
   encryptSensitive(data: Uint8Array): Uint8Array;
+  /**
+   * The most command data that still fits a short APDU (Lc 255) once wrapped: the C-MAC (8 bytes, 16 in S16) and,
+   * with C-DECRYPTION, the ISO/IEC 9797-1 method 2 padding to the cipher's block, which adds at least one byte.
+   */
+  readonly maxPlainData: number;
+}
+
+/** maxPlainData for a channel: `mac` bytes of C-MAC, and `block` the cipher's block size when the data is encrypted. */
+export function plainDataRoom(mac: number, block?: number): number {
+  const room = 255 - mac;
+  return block ? Math.floor(room / block) * block - 1 : room;
 }
 
 export interface ChannelSendOptions {
@@ -244,6 +255,7 @@ export async function openSecureChannel(session: CardSession, masterKeys: Static
     kdd: r.kdd,
     transmit,
     encryptSensitive: (data) => wrapper.encryptSensitive(data),
+    maxPlainData: plainDataRoom(mac.command, opts.level & SecurityLevel.C_DEC ? (r.scp === 3 ? 16 : 8) : undefined),
     send: checkedSend(transmit),
   };
 }
