@@ -66,7 +66,7 @@ describe('simcert probe: bad input is refused before any card is touched', () =>
   });
 });
 
-describe('simcert probe --sim T=0 variant --profile reference (which claims T=1 and extended length)', () => {
+describe('simcert probe --sim T=0 variant --profile reference (which claims T=1, extended length and SCP03 in S8 mode)', () => {
   let r: Outcome;
   beforeAll(async () => {
     r = await simcert(dir, ['probe', '--sim', T0, '--profile', REFERENCE, '--out', 'draft.yaml', '--allure-results', 'allure-results']);
@@ -77,6 +77,8 @@ describe('simcert probe --sim T=0 variant --profile reference (which claims T=1 
     expect(r.err).toMatch(/reference\.yaml:17:7: ics\.t0: the profile claims false, the card shows true/);
     expect(r.err).toMatch(/reference\.yaml:18:7: ics\.t1: the profile claims true, the card shows false/);
     expect(r.err).toMatch(/ics\.extendedLength: the profile claims true, the card shows false \(6700/);
+    // The T=0 variant's ISD runs SCP03 in S16 mode (i 71), the reference card's in S8 (i 70).
+    expect(r.err).toMatch(/ics\.scpI: the profile claims "?70"?, the card shows "?71"?/);
   });
 
   it('writes the draft and the contradictions as JSON beside it', async () => {
@@ -84,7 +86,7 @@ describe('simcert probe --sim T=0 variant --profile reference (which claims T=1 
     expect(draft).toMatch(/^ {2}t0: true$/m);
     expect(draft).toMatch(/^ {2}t1: false$/m);
     const json = JSON.parse(await readFile(join(dir, 'draft.yaml.contradictions.json'), 'utf8')) as { contradictions: { claim: string }[] };
-    expect(json.contradictions.map((c) => c.claim)).toEqual(['t0', 't1', 'extendedLength']);
+    expect(json.contradictions.map((c) => c.claim).sort()).toEqual(['extendedLength', 'scpI', 't0', 't1']);
   });
 
   it('records the finding as a failed test in the Allure results, one step per contradiction', async () => {
@@ -92,10 +94,11 @@ describe('simcert probe --sim T=0 variant --profile reference (which claims T=1 
     expect(files.length).toBe(1);
     const res = JSON.parse(await readFile(join(dir, 'allure-results', files[0]!), 'utf8')) as { status: string; steps: { name: string; status: string }[] };
     expect(res.status).toBe('failed');
-    expect(res.steps.map((s) => s.name)).toEqual([
+    expect(res.steps.map((s) => s.name).sort()).toEqual([
+      'ics.extendedLength: profile true, card false',
+      'ics.scpI: profile "70", card "71"',
       'ics.t0: profile false, card true',
       'ics.t1: profile true, card false',
-      'ics.extendedLength: profile true, card false',
     ]);
   });
 });
