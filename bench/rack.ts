@@ -3,13 +3,13 @@
 // simulator whose timing model makes it as slow as a card (lab/cardsim TimingModel: 2 s per key generation, 200 ms
 // per signature, fixed), and prints the speedup of N readers over one: N x T(1) / T(N), where T is the wall time of
 // the whole `simcert run` (cards, then the one Allure report; T(1) the shorter of a run first and one last). A rack whose cards do the waiting should approach N;
-// the goal is 0.85 N. Then it times the five-variant portability run (profiles/emulated/variants, --suite
+// the goal is 0.85 N. Then it times the portability run of every variant (profiles/emulated/variants, --suite
 // portability, every card at once); the goal is under 20 s on two cores.
 // The suite is personalization on an ECDSA P-256-only reference card: key generation on the card and signing
 // are what the model paces, and P-256 keeps the simulator's own crypto (and the harness's) small beside them.
 // The load average is printed before and after: on a shared machine the figures say more about the neighbours.
 // Run: npm run bench:rack [-- 1,2,4,8]
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../harness/paths.ts';
@@ -75,12 +75,14 @@ try {
     wall.set(n, t);
     console.log(`  ${String(n).padStart(2)} reader(s): speedup ${((n * wall.get(1)!) / t).toFixed(2)} (goal ${(0.85 * n).toFixed(2)})`);
   }
-  const variants = join(repoRoot, 'profiles', 'emulated', 'variants', '*.yaml');
-  const p = await timedRun([variants], ['portability'], join(dir, 'out-portability'));
+  const variantsDir = join(repoRoot, 'profiles', 'emulated', 'variants');
+  // Every variant there (the issue's goal was set for five; next-gen.yaml made six): the count printed is the count run.
+  const count = (await readdir(variantsDir)).filter((f) => f.endsWith('.yaml')).length;
+  const p = await timedRun([join(variantsDir, '*.yaml')], ['portability'], join(dir, 'out-portability'));
   // Variant D's finding (its instance does not fit) fails the run by design: exit 1 is its expected outcome.
-  console.log(`  portability: 5 variants at once in ${p.seconds.toFixed(1)} s (exit ${p.code}; 1 is expected: variant D's finding); load average ${load()}`);
+  console.log(`  portability: ${count} variants at once in ${p.seconds.toFixed(1)} s (exit ${p.code}; 1 is expected: variant D's finding); load average ${load()}`);
   const top = (GOAL_READERS * wall.get(1)!) / wall.get(GOAL_READERS)!;
-  console.log(`rack: speedup ${GOAL_READERS} readers ${top.toFixed(2)} (goal ${(0.85 * GOAL_READERS).toFixed(2)}); portability 5 variants ${p.seconds.toFixed(1)} s (goal 20 s)`);
+  console.log(`rack: speedup ${GOAL_READERS} readers ${top.toFixed(2)} (goal ${(0.85 * GOAL_READERS).toFixed(2)}); portability ${count} variants ${p.seconds.toFixed(1)} s (goal 20 s)`);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
