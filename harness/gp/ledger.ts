@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { makeDir } from '../make-dir.ts';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { processAlive } from '../process-alive.ts';
 
 export interface LedgerEntry {
   failures: number;
@@ -55,7 +56,7 @@ export class AuthLedger {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         const holder = Number(await readFile(lock, 'utf8').catch(() => ''));
-        if (holder > 0 && !alive(holder)) await rm(lock, { force: true });
+        if (holder > 0 && !processAlive(holder)) await rm(lock, { force: true });
         else if (waited > 30_000) throw new Error(`the authentication ledger is locked by ${lock} (pid ${holder || 'unknown'}); remove it if no simcert is running`);
         else await sleep(20);
       }
@@ -97,11 +98,3 @@ export class AuthLedger {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { osError } from './write-paths.ts';
 import { EnvironmentError } from './errors.ts';
+import { processAlive } from '../process-alive.ts';
 
 /** What a run owns in --out: replaced together, so a report never sits beside another run's results. */
 export const REPORT_ENTRIES = ['allure-results', 'allure-report', 'portability.html', 'portability.md', 'traceability.html', 'traceability.md', 'allure-history.jsonl'] as const;
@@ -38,14 +39,6 @@ function hostTag(): string {
   return hostname().replace(/[^A-Za-z0-9]/g, '_');
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Clears what a run killed outright (SIGKILL, power loss) left in --out: its staging folder goes; a folder of
@@ -58,7 +51,7 @@ export async function removeAbandoned(out: string, kind = 'run'): Promise<string
   const removed: string[] = [];
   for (const name of await readdir(out).catch(() => [] as string[])) {
     const m = pattern.exec(name);
-    if (!m || alive(Number(m[1]))) continue;
+    if (!m || processAlive(Number(m[1]))) continue;
     const dir = join(out, name);
     if (m[2]) {
       for (const e of await readdir(dir).catch(() => [] as string[])) {
