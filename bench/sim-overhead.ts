@@ -16,7 +16,7 @@ import { repoRoot } from '../harness/paths.ts';
 import { loadProfile } from '../harness/profile/index.ts';
 import { knownSuites } from '../harness/run/suites.ts';
 import { buildLab } from '../harness/sim/build.ts';
-import { startSimulator } from '../harness/sim/launch.ts';
+import { SIMULATOR_JVM_OPTIONS, startSimulator } from '../harness/sim/launch.ts';
 import { provisionEmulatedCard } from '../harness/sim/provision-emulated.ts';
 import { VpcdListener, type VpcdTransport } from '../harness/transport/vpcd.ts';
 
@@ -36,7 +36,7 @@ const select = (() => {
 async function startEcho(): Promise<{ transport: VpcdTransport; stop: () => Promise<void> }> {
   const lab = await buildLab();
   const listener = await VpcdListener.listen({ host: '127.0.0.1', port: 0 });
-  const child = spawn('java', ['-cp', lab.cardsimClasses, 'org.simcert.cardsim.tools.VpcdEcho', listener.host, String(listener.port)], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn('java', [...SIMULATOR_JVM_OPTIONS, '-cp', lab.cardsimClasses, 'org.simcert.cardsim.tools.VpcdEcho', listener.host, String(listener.port)], { stdio: ['ignore', 'inherit', 'inherit'] });
   const exited = new Promise<Error>((resolve) => child.on('exit', (code) => resolve(new Error(`the echo server exited (code ${code})`))));
   const transport = await listener.accept(20_000, exited);
   await transport.connect();

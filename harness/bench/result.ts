@@ -1,9 +1,10 @@
 // The JSON document `simcert bench` writes per run (one operation timed on one card) and `simcert compare` reads:
 // its type, validation against result.schema.json (JSON Schema 2020-12, ajv) with one readable message per field,
 // and summarize(), the statistics a report shows for one run.
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { fileURLToPath } from 'node:url';
+import type { ErrorObject } from 'ajv/dist/2020.js';
+import { schemaValidator } from '../schema-validator.ts';
 import {
   median,
   medianConfidenceInterval,
@@ -113,10 +114,7 @@ export interface KeyQualitySummary {
   perKey: Array<{ bits: number; exponent?: string; roca?: boolean; topByte?: number; lsb2?: 0 | 1; mod3?: 0 | 1 | 2; sha256: string }>;
 }
 
-const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
-// The one schema extension, as in profiles: a human hint naming what a field expects, used instead of a bare regex.
-ajv.addKeyword({ keyword: 'x-hint', schemaType: 'string' });
-const schemaValidate = ajv.compile<BenchResult>(JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object);
+const schemaValidate = schemaValidator<BenchResult>(fileURLToPath(SCHEMA_URL), { allErrors: true, strict: true, verbose: true });
 
 export type Validation = { ok: true; result: BenchResult } | { ok: false; errors: string[] };
 

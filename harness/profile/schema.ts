@@ -1,9 +1,9 @@
 // Validates a parsed profile against profiles/profile.schema.json (JSON Schema 2020-12, via ajv) and turns
 // ajv's errors into one message per field, worded for a lab engineer rather than a schema author.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv/dist/2020.js';
 import { repoRoot } from '../paths.ts';
+import { schemaValidator } from '../schema-validator.ts';
 
 export const SCHEMA_FILE = join(repoRoot, 'profiles', 'profile.schema.json');
 
@@ -15,10 +15,7 @@ export interface SchemaProblem {
   message: string;
 }
 
-const ajv = new Ajv2020({ allErrors: true, useDefaults: true, verbose: true, strict: true });
-// Our one schema extension: a human hint naming what a field expects, used in place of a bare regex.
-ajv.addKeyword({ keyword: 'x-hint', schemaType: 'string' });
-const validate = ajv.compile(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object);
+const validate = schemaValidator(SCHEMA_FILE, { allErrors: true, useDefaults: true, verbose: true, strict: true });
 
 function pointerToPath(pointer: string): (string | number)[] {
   if (pointer === '') return [];

@@ -14,6 +14,14 @@ export type SimSettings = NonNullable<Profile['sim']>;
 
 export const SIMULATOR_MAIN = 'org.simcert.cardsim.VSmartCard';
 
+/**
+ * JVM options for the simulator (and for anything measured beside it, such as bench/sim-overhead.ts's echo server).
+ * A card session is short and mostly waits on the socket: the client compiler alone (no C2) and the serial
+ * collector halve the JVM's CPU per card (measured: 8.2 to 3.6 CPU-s for one variant's six suites), which a rack of
+ * cards on two cores feels directly (issue 20).
+ */
+export const SIMULATOR_JVM_OPTIONS: readonly string[] = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-XX:CICompilerCount=1', '-XX:-UsePerfData'];
+
 /** The jCardSim-compatible properties the simulator reads (our own keys carry the simcert.cardsim prefix). */
 export function simulatorConfig(sim: SimSettings, host: string, port: number): string {
   const lines = [
@@ -154,7 +162,7 @@ async function spawnSimulator(sim: SimSettings, host: string, port: number): Pro
   await writeFile(cfg, simulatorConfig(sim, host, port));
 
   // stdin carries `move HOST PORT` lines (lab/cardsim/README.md); stdout/stderr are kept for error messages.
-  const child = spawn('java', ['-cp', classpath.join(delimiter), SIMULATOR_MAIN, cfg], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('java', [...SIMULATOR_JVM_OPTIONS, '-cp', classpath.join(delimiter), SIMULATOR_MAIN, cfg], { stdio: ['pipe', 'pipe', 'pipe'] });
   const output: string[] = [];
   const keep = (chunk: Buffer): void => {
     output.push(chunk.toString());
