@@ -113,12 +113,14 @@ public final class VSmartCard {
             while (true) {
                 int len;
                 try {
+                    QuickAck.rearm(s);
                     len = in.readUnsignedShort();
                 } catch (EOFException e) {
                     return Ending.READER_CLOSED;
                 }
                 byte[] payload = new byte[len];
                 try {
+                    QuickAck.rearm(s);
                     in.readFully(payload);
                 } catch (EOFException e) {
                     return Ending.READER_CLOSED; // cut off mid-frame: the reader is gone all the same
