@@ -6,6 +6,10 @@ export default defineConfig({
   test: {
     include: ['harness/**/*.test.ts'],
     pool: 'forks',
+    // Three files at once even on two cores (vitest's default there is one): many files mostly wait, on pcscd's
+    // lock and its readers, on the timing model's paced operations, on OpenSC's tools, so a third worker fills the
+    // cores they leave idle. Measured on two cores (issue 20): see README, "Measured".
+    maxWorkers: 3,
     setupFiles: ['harness/testing/require-assertions.ts'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
