@@ -1,6 +1,11 @@
 // Hex <-> bytes helpers shared by every layer; hex in this project is upper-case, space-separated for people.
+// One table lookup per byte: every APDU of a run is put in hex for its trace, so this is on the hot path.
+const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0').toUpperCase());
+
 export function hex(bytes: Uint8Array, sep = ''): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0').toUpperCase()).join(sep);
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += i === 0 ? HEX_BYTE[bytes[i]!] : sep + HEX_BYTE[bytes[i]!];
+  return out;
 }
 
 export function fromHex(text: string): Uint8Array {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { arch, platform, release } from 'node:os';
 import type { AllureVitestReporterConfig } from 'allure-vitest/reporter';
 import { defineConfig } from 'vitest/config';
+import { moduleCacheDir } from '../harness/run/module-cache.ts';
 import { allure2Categories } from './support/verdict-categories.mjs';
 import { SuiteOrder } from './support/suite-order.ts';
 import { SuiteAllureReporter } from './support/suite-reporter.ts';
@@ -12,6 +13,8 @@ const resultsDir = process.env.SIMCERT_ALLURE_RESULTS ?? 'reports/allure-results
 // Set by `simcert run` for each card (harness/run/run-card.ts): profile, reader, ICCID and host on every result, so
 // the results of a rack (and of many hosts, merged) stay told apart.
 const cardLabels = JSON.parse(process.env.SIMCERT_RUN_LABELS ?? '{}') as Record<string, string>;
+// The transformed harness modules, kept between runs (harness/run/module-cache.ts: what keys them, why it is safe).
+const moduleCache = moduleCacheDir();
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 export default defineConfig({
@@ -27,6 +30,7 @@ export default defineConfig({
     maxWorkers: 1,
     // Suites others depend on run first (support/outcomes.ts), in the same order every run.
     sequence: { concurrent: false, sequencer: SuiteOrder },
+    ...(moduleCache ? { experimental: { fsModuleCache: true, fsModuleCachePath: moduleCache } } : {}),
     testTimeout: 300_000,
     hookTimeout: 300_000,
     setupFiles: ['allure-vitest/setup', 'harness/testing/require-assertions.ts'],

@@ -7,9 +7,9 @@ import { createServer, type Server } from 'node:http';
 import forge from 'node-forge';
 import { OCSP_OID, certIdFor, encodeBasicResponse, encodeErrorResponse, parseOcspRequest, sameCertId, type SingleResponse } from './ocsp.ts';
 import { normalizeSerial, type RevocationList } from './revocation.ts';
+import { rememberSigningKey, signCertificateSha256, signSha256Rsa } from './rsa-sign.ts';
 import type { TestCa } from './test-ca.ts';
 
-const bin = (b: Uint8Array): string => forge.util.binary.raw.encode(b);
 const bytes = (s: string): Uint8Array => forge.util.binary.raw.decode(s);
 
 export interface OcspSigner {
@@ -26,6 +26,7 @@ export interface OcspSigner {
 export function issueOcspSigner(ca: TestCa, opts: { serial: string; notBefore: Date; days?: number }): OcspSigner {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const key = forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }) as string) as forge.pki.rsa.PrivateKey;
+  rememberSigningKey(key, privateKey);
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
   cert.serialNumber = opts.serial;
@@ -42,7 +43,7 @@ export function issueOcspSigner(ca: TestCa, opts: { serial: string; notBefore: D
     { name: 'subjectKeyIdentifier' },
     ...(caSki ? [{ name: 'authorityKeyIdentifier', keyIdentifier: forge.util.hexToBytes(caSki) }] : []),
   ]);
-  cert.sign(ca.key, forge.md.sha256.create());
+  signCertificateSha256(cert, ca.key);
   return { cert: bytes(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes()), key };
 }
 
@@ -87,11 +88,7 @@ export function answerOcspRequest(opts: ResponderOptions, requestDer: Uint8Array
   });
   return encodeBasicResponse(
     { responderCert: opts.signer.cert, producedAt: thisUpdate, responses, ...(request.nonce ? { nonce: request.nonce } : {}) },
-    (tbs) => {
-      const md = forge.md.sha256.create();
-      md.update(bin(tbs));
-      return bytes(opts.signer.key.sign(md));
-    },
+    (tbs) => signSha256Rsa(opts.signer.key, tbs),
   );
 }
 

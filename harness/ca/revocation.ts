@@ -3,6 +3,7 @@
 // section 5), signed with the CA's RSA key. node-forge has no CRL builder, so the CertificateList is put together
 // with forge.asn1. The OCSP responder (ocsp-responder.ts) answers from this same state.
 import forge from 'node-forge';
+import { signSha256RsaBinary } from './rsa-sign.ts';
 import type { TestCa } from './test-ca.ts';
 
 /** CRLReason codes (RFC 5280 5.3.1); 7 is not used. */
@@ -170,8 +171,6 @@ export function issueCrl(ca: TestCa, list: RevocationList, times: CrlTimes): Uin
       extension('2.5.29.20', unsignedInteger(list.number.toString(16))),
     ])]),
   ]);
-  const md = forge.md.sha256.create();
-  md.update(a.toDer(tbs).getBytes());
-  const crl = seq([tbs, sigAlg, a.create(a.Class.UNIVERSAL, a.Type.BITSTRING, false, `\x00${ca.key.sign(md)}`)]);
+  const crl = seq([tbs, sigAlg, a.create(a.Class.UNIVERSAL, a.Type.BITSTRING, false, `\x00${signSha256RsaBinary(ca.key, a.toDer(tbs).getBytes())}`)]);
   return forge.util.binary.raw.decode(a.toDer(crl).getBytes());
 }

@@ -2,12 +2,14 @@
 // without personal data, key usage digitalSignature only and critical, a certificate policy, five years' validity)
 // for a public key it is given (RSA, or EC on P-256 / P-384), signed with the published RSA test CA key in
 // vectors/jpki. node-forge does the X.509; it has no EC keys, so for those the subject public key info is ours.
-import { createHash } from 'node:crypto';
+// The signature itself is OpenSSL's (rsa-sign.ts): the same bytes as forge's, at a thousandth of the CPU.
+import { createHash, createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import type { CardPublicKey, EcPublicKey } from '../jpki/provision.ts';
 import { EC_CURVES } from '../jpki/key-algorithm.ts';
+import { rememberSigningKey, signCertificateSha256, signSha256RsaBinary } from './rsa-sign.ts';
 
 /** Test policy OID under the UUID arc (2.25), so a test certificate can never pass for J-LIS's 1.2.392.200149.8.5.1.3.30. */
 export const TEST_POLICY_OID = '2.25.317889748246805472599632977833674085543';
@@ -30,7 +32,9 @@ const bytes = (s: string): Uint8Array => forge.util.binary.raw.decode(s);
 async function loadCa(vectorsDir: string, certFile: string, keyFile: string): Promise<TestCa> {
   const der = new Uint8Array(await readFile(join(vectorsDir, certFile)));
   const cert = forge.pki.certificateFromAsn1(forge.asn1.fromDer(bin(der)));
-  const key = forge.pki.privateKeyFromPem(await readFile(join(vectorsDir, keyFile), 'utf8')) as forge.pki.rsa.PrivateKey;
+  const pem = await readFile(join(vectorsDir, keyFile), 'utf8');
+  const key = forge.pki.privateKeyFromPem(pem) as forge.pki.rsa.PrivateKey;
+  rememberSigningKey(key, createPrivateKey(pem));
   return { cert, key, der };
 }
 
@@ -132,15 +136,13 @@ function issue(ca: TestCa, publicKey: CardPublicKey, opts: IssueOptions, keyUsag
     ...(caSki ? [{ name: 'authorityKeyIdentifier', keyIdentifier: forge.util.hexToBytes(caSki) }] : []),
   ]);
   if (publicKey.kind === 'rsa') {
-    cert.sign(ca.key, forge.md.sha256.create());
+    signCertificateSha256(cert, ca.key);
     return bytes(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes());
   }
   cert.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption!;
   const tbs = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
   // TBSCertificate fields (RFC 5280 4.1): version, serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo, extensions.
   (tbs.value as forge.asn1.Asn1[])[6] = ecSubjectPublicKeyInfo(publicKey);
-  const md = forge.md.sha256.create();
-  md.update(forge.asn1.toDer(tbs).getBytes());
   const a = forge.asn1;
   const signed = a.create(a.Class.UNIVERSAL, a.Type.SEQUENCE, true, [
     tbs,
@@ -148,7 +150,7 @@ function issue(ca: TestCa, publicKey: CardPublicKey, opts: IssueOptions, keyUsag
       a.create(a.Class.UNIVERSAL, a.Type.OID, false, a.oidToDer(forge.pki.oids.sha256WithRSAEncryption!).getBytes()),
       a.create(a.Class.UNIVERSAL, a.Type.NULL, false, ''),
     ]),
-    a.create(a.Class.UNIVERSAL, a.Type.BITSTRING, false, `\x00${ca.key.sign(md)}`),
+    a.create(a.Class.UNIVERSAL, a.Type.BITSTRING, false, `\x00${signSha256RsaBinary(ca.key, forge.asn1.toDer(tbs).getBytes())}`),
   ]);
   return bytes(a.toDer(signed).getBytes());
 }
