@@ -104,8 +104,8 @@ describe('on-card key generation', () => {
     expect(hex(rsaPublicOp(cert.publicKey as forge.pki.rsa.PublicKey, r.data))).toBe(hex(emsaPkcs1v15(d.digestInfo, 256)));
     // and not under the user-auth key. The signing key's signature is a number below the signing modulus, which is
     // above the user-auth modulus whenever that one is the smaller and the number falls between them (both keys are
-    // random; CI met it once): RFC 8017 8.2.2 rejects that as out of
-    // range before any arithmetic, which is a failure to verify all the same.
+    // random; CI met it once): RFC 8017 8.2.2 rejects that as out of range before any arithmetic, which is a
+    // failure to verify all the same.
     const authKey = forge.pki.setRsaPublicKey(new forge.jsbn.BigInteger(hex(userAuthN), 16), new forge.jsbn.BigInteger('10001', 16));
     let underAuthKey: string;
     try {
