@@ -10,7 +10,10 @@ export default defineConfig({
     // lock and its readers, on the timing model's paced operations, on OpenSC's tools, so a third worker fills the
     // cores they leave idle. Measured on two cores (issue 20): see README, "Measured".
     maxWorkers: 3,
-    setupFiles: ['harness/testing/require-assertions.ts'],
+    // Files share a worker process instead of each starting one and importing the harness again (about 50 CPU-s of
+    // a run); what a file changes in the process is put back when it ends (restore-process-state.ts).
+    isolate: false,
+    setupFiles: ['harness/testing/require-assertions.ts', 'harness/testing/restore-process-state.ts'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
   },
