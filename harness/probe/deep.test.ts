@@ -3,38 +3,21 @@
 // key generation, P-256, P-384, the Java Card version) equal the profile's ICS; the card's applications and load
 // files are as they were (GET STATUS before and after). A profile claiming P-384 on the variant without elliptic
 // curves is caught. The read-only claims are covered by round-trip.test.ts.
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../paths.ts';
-import { loadProfile } from '../profile/index.ts';
 import type { Profile } from '../profile/types.ts';
-import { knownSuites } from '../run/suites.ts';
+import { EMULATED, EMULATED_PROFILES as PROFILES, probeEachBlind, VARIANTS } from '../testing/blind-probe.ts';
 import { findContradictions } from './contradictions.ts';
 import { checkDeepAllowed, DeepProbeRefused, javaCardVersion } from './deep.ts';
 import { probeCard, type ProbeResult } from './probe.ts';
-import { openSimulatorAsCard } from './target.ts';
 
-const EMULATED = join(repoRoot, 'profiles', 'emulated');
-const VARIANTS = join(EMULATED, 'variants');
-const PROFILES = [join(EMULATED, 'reference.yaml'), ...readdirSync(VARIANTS).filter((f) => f.endsWith('.yaml')).sort().map((f) => join(VARIANTS, f))];
 const DEEP = ['rsa2048', 'onCardKeyGeneration', 'ecP256', 'ecP384', 'javaCard'] as const;
 
-const probed = new Map<string, { profile: Profile; result: ProbeResult }>();
+let probed: Map<string, { profile: Profile; result: ProbeResult }>;
 
 beforeAll(async () => {
-  const suites = await knownSuites();
-  for (const file of PROFILES) {
-    const profile = await loadProfile(file, { knownSuites: suites });
-    // The ICS is unreadable to the probe: it may use the profile only to start the card and for the ISD keys.
-    const blind: Profile = { ...profile, ics: new Proxy({} as Profile['ics'], { get: () => { throw new Error('the probe read the profile\'s ICS'); } }) };
-    const target = await openSimulatorAsCard(blind);
-    try {
-      probed.set(file, { profile, result: await probeCard(target.session, target.reader, { deep: blind }) });
-    } finally {
-      await target.close();
-    }
-  }
+  // The ICS is unreadable to the probe: it may use the profile only to start the card and for the ISD keys.
+  probed = await probeEachBlind(async (target, blind) => ({ result: await probeCard(target.session, target.reader, { deep: blind }) }));
 }, 600_000);
 
 describe.each(PROFILES.map((f) => [f.slice(EMULATED.length + 1), f]))('simcert probe --deep --sim %s', (_name, file) => {

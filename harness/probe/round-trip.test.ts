@@ -5,23 +5,17 @@
 // is left out explicitly, and the test checks that every other claim was compared. Probing must leave the card's
 // persistent state byte-identical (the simulator's state-image digest before and after), and the draft it writes
 // must pass `profile check`. A profile whose ICS lies about what the card shows is caught as a contradiction.
-import { readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../paths.ts';
 import { checkProfiles, loadProfile } from '../profile/index.ts';
 import type { Profile } from '../profile/types.ts';
 import { knownSuites } from '../run/suites.ts';
+import { EMULATED, EMULATED_PROFILES as PROFILES, probeEachBlind, VARIANTS } from '../testing/blind-probe.ts';
 import { findContradictions } from './contradictions.ts';
 import { DRAFT_GP_KEYS_ENV, DRAFT_PIN_ENV, draftProfileYaml } from './draft-profile.ts';
 import { NOT_READ_ONLY, probeCard, type IcsClaim, type ProbeResult } from './probe.ts';
-import { openSimulatorAsCard } from './target.ts';
-
-const EMULATED = join(repoRoot, 'profiles', 'emulated');
-const VARIANTS = join(EMULATED, 'variants');
-const PROFILES = [join(EMULATED, 'reference.yaml'), ...readdirSync(VARIANTS).filter((f) => f.endsWith('.yaml')).sort().map((f) => join(VARIANTS, f))];
 
 interface Probed {
   profile: Profile;
@@ -30,26 +24,18 @@ interface Probed {
   after: string;
 }
 
-const probed = new Map<string, Probed>();
+let probed: Map<string, Probed>;
 let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'simcert-probe-'));
-  const suites = await knownSuites();
-  for (const file of PROFILES) {
-    const profile = await loadProfile(file, { knownSuites: suites });
-    // The card is started from the profile with its ICS made unreadable: the probe may learn only from the card.
-    const blind: Profile = { ...profile, ics: new Proxy({} as Profile['ics'], { get: () => { throw new Error('the probe read the profile\'s ICS'); } }) };
-    const target = await openSimulatorAsCard(blind);
-    try {
-      const before = await target.simulator!.stateImage();
-      const result = await probeCard(target.session, target.reader);
-      const after = await target.simulator!.stateImage();
-      probed.set(file, { profile, result, before, after });
-    } finally {
-      await target.close();
-    }
-  }
+  // The card is started from the profile with its ICS made unreadable: the probe may learn only from the card.
+  probed = await probeEachBlind(async (target) => {
+    const before = await target.simulator!.stateImage();
+    const result = await probeCard(target.session, target.reader);
+    const after = await target.simulator!.stateImage();
+    return { result, before, after };
+  });
 }, 600_000);
 
 afterAll(async () => {
