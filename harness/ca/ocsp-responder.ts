@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import forge from 'node-forge';
 import { OCSP_OID, certIdFor, encodeBasicResponse, encodeErrorResponse, parseOcspRequest, sameCertId, type SingleResponse } from './ocsp.ts';
 import { normalizeSerial, type RevocationList } from './revocation.ts';
-import { rememberSigningKey, signCertificateSha256, signSha256Rsa } from './rsa-sign.ts';
+import { signCertificateSha256, signSha256Rsa } from './rsa-sign.ts';
 import type { TestCa } from './test-ca.ts';
 
 const bytes = (s: string): Uint8Array => forge.util.binary.raw.decode(s);
@@ -26,7 +26,6 @@ export interface OcspSigner {
 export function issueOcspSigner(ca: TestCa, opts: { serial: string; notBefore: Date; days?: number }): OcspSigner {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const key = forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }) as string) as forge.pki.rsa.PrivateKey;
-  rememberSigningKey(key, privateKey);
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
   cert.serialNumber = opts.serial;

@@ -3,13 +3,13 @@
 // for a public key it is given (RSA, or EC on P-256 / P-384), signed with the published RSA test CA key in
 // vectors/jpki. node-forge does the X.509; it has no EC keys, so for those the subject public key info is ours.
 // The signature itself is OpenSSL's (rsa-sign.ts): the same bytes as forge's, at a thousandth of the CPU.
-import { createHash, createPrivateKey } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import type { CardPublicKey, EcPublicKey } from '../jpki/provision.ts';
 import { EC_CURVES } from '../jpki/key-algorithm.ts';
-import { rememberSigningKey, signCertificateSha256, signSha256RsaBinary } from './rsa-sign.ts';
+import { signCertificateSha256, signSha256RsaBinary } from './rsa-sign.ts';
 
 /** Test policy OID under the UUID arc (2.25), so a test certificate can never pass for J-LIS's 1.2.392.200149.8.5.1.3.30. */
 export const TEST_POLICY_OID = '2.25.317889748246805472599632977833674085543';
@@ -32,9 +32,7 @@ const bytes = (s: string): Uint8Array => forge.util.binary.raw.decode(s);
 async function loadCa(vectorsDir: string, certFile: string, keyFile: string): Promise<TestCa> {
   const der = new Uint8Array(await readFile(join(vectorsDir, certFile)));
   const cert = forge.pki.certificateFromAsn1(forge.asn1.fromDer(bin(der)));
-  const pem = await readFile(join(vectorsDir, keyFile), 'utf8');
-  const key = forge.pki.privateKeyFromPem(pem) as forge.pki.rsa.PrivateKey;
-  rememberSigningKey(key, createPrivateKey(pem));
+  const key = forge.pki.privateKeyFromPem(await readFile(join(vectorsDir, keyFile), 'utf8')) as forge.pki.rsa.PrivateKey;
   return { cert, key, der };
 }
 
