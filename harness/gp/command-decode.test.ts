@@ -4,7 +4,7 @@
 // wire never appear. Commands are built by the harness's own builders (installCommand, encodeDgi, splitIntoBlocks)
 // and recorded through the real ApduTrace.
 import { describe, expect, it } from 'vitest';
-import { hex } from '../bytes.ts';
+import { concat, hex } from '../bytes.ts';
 import { ApduTrace } from '../apdu/trace.ts';
 import type { CommandApdu } from '../apdu/apdu.ts';
 import { encodeDgi, splitIntoBlocks } from '../tlv/dgi.ts';
@@ -57,9 +57,7 @@ describe('secure-channel commands decoded in the trace', () => {
     const pin = new TextEncoder().encode('4321');
     const stream = [encodeDgi({ id: 0x9010, data: Uint8Array.of(3, 3) }), encodeDgi({ id: 0x8205, data: key }),
       encodeDgi({ id: 0x8010, data: pin }), encodeDgi({ id: 0xa00a, data: fill(300, 0x30) })];
-    const all = new Uint8Array(stream.reduce((n, s) => n + s.length, 0));
-    let o = 0;
-    for (const s of stream) { all.set(s, o); o += s.length; }
+    const all = concat(...stream);
     const blocks = splitIntoBlocks(all, 100);
     const text = traced(blocks.map((b, i) => ({ cla: 0x80, ins: 0xe2, p1: 0x08 | (i === blocks.length - 1 ? 0x80 : 0), p2: i, data: b })), { secret: true });
     expect(text).toContain('STORE DATA block 0, DGI format, not encrypted');
