@@ -44,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-s, --suite <NAME>', 'suite to run (repeatable; default: every suite the profile enables)', collect, [])
     .option('-o, --out <DIR>', 'report folder', 'reports')
     .option('--junit <FILE>', 'also write the verdicts as JUnit XML (Jenkins junit-10 schema), when the run finishes')
+    .option('--no-report', 'write the results, traceability and portability matrices (and --junit), not the Allure HTML; `simcert report merge` builds it later, e.g. in a CI matrix\'s merge job')
     .option('--evidence <FILE.zip>', 'also pack the finished run (results, reports, masked profiles, build hashes, APDU traces) into an evidence bundle with a SHA-256 manifest')
     .option('--i-know-the-card-may-lock', 'authenticate even to a card whose failed authentications are on record in the ledger')
     .option('-j, --jobs <N>', 'cards to run at once (default: every card at once)')
@@ -58,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
       '',
       EXIT_CODES_HELP,
     ].join('\n'))
-    .action(async (o: { profile: string[]; suite: string[]; out: string; junit?: string; evidence?: string; iKnowTheCardMayLock?: boolean; jobs?: string; shard?: string; readers?: string }) => {
+    .action(async (o: { profile: string[]; suite: string[]; out: string; junit?: string; report: boolean; evidence?: string; iKnowTheCardMayLock?: boolean; jobs?: string; shard?: string; readers?: string }) => {
       const { runSuites } = await import('../run/run.ts');
       const rack = await (await import('../run/work.ts')).rackOptions(o);
       const interruption = onInterrupt((signal) => process.stderr.write(`\nsimcert: ${signal}: stopping the test run\n`));
@@ -69,6 +70,7 @@ export async function main(argv: string[]): Promise<number> {
           out: o.out,
           ...(o.junit !== undefined ? { junit: o.junit } : {}),
           ...(o.evidence !== undefined ? { evidence: o.evidence } : {}),
+          report: o.report,
           acceptLockRisk: o.iKnowTheCardMayLock === true,
           ...rack,
           log: (l) => console.log(l),

@@ -42,6 +42,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'no-dap.yaml'), profile(NO_DAP_CHECK, 'no-dap-check', 'skipDapCheck'));
   await writeFile(join(dir, 'no-token.yaml'), profile(NO_TOKEN_CHECK, 'no-token-check', 'skipTokenCheck'));
   code = await runSuites({
+    report: false,
     profiles: [join(dir, 'no-cmac.yaml'), join(dir, 'no-host-cryptogram.yaml'), join(dir, 'no-dap.yaml'), join(dir, 'no-token.yaml')],
     out: join(dir, 'out'),
     log: () => undefined,

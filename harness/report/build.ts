@@ -13,6 +13,8 @@ export interface ReportJob {
   resultsDir: string;
   /** Where allure-report/ goes. */
   reportDir: string;
+  /** false: no Allure HTML (`simcert run --no-report`); the other reports are cheap and still built. */
+  html?: boolean;
   /** Where portability.html / portability.md go. */
   outDir: string;
   /** Build the portability matrix. */
@@ -27,7 +29,7 @@ export interface ReportJob {
 
 /** Builds every report the job asks for; returns the JUnit XML text when asked for it. */
 export async function buildReports(job: ReportJob): Promise<{ junitText?: string }> {
-  await generateReport(job.resultsDir, job.reportDir, job.history);
+  if (job.html !== false) await generateReport(job.resultsDir, job.reportDir, job.history);
   await writeTraceability([job.resultsDir], job.outDir);
   if (job.portability) await writePortabilityReport(job.resultsDir, job.outDir);
   if (!job.junit) return {};

@@ -54,7 +54,7 @@ beforeAll(async () => {
   bundleFile = join(dir, 'bundle', 'evidence.zip');
   await mkdir(dirname(bundleFile));
   log = [];
-  const code = await runSuites({ profiles: [join(dir, 'card.yaml')], out: join(dir, 'out'), evidence: bundleFile, junit: join(dir, 'junit.xml'), log: (l) => log.push(l), runnerOutput: 'drop' });
+  const code = await runSuites({ report: false, profiles: [join(dir, 'card.yaml')], out: join(dir, 'out'), evidence: bundleFile, junit: join(dir, 'junit.xml'), log: (l) => log.push(l), runnerOutput: 'drop' });
   if (code !== 0) throw new Error(`the run failed (${code}):\n${log.join('\n')}`);
   bundle = new Uint8Array(await readFile(bundleFile));
   files = unzipSync(bundle);

@@ -21,6 +21,7 @@ const named = (title: string): AllureResult | undefined => results.find((r) => r
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'simcert-jcardsim-'));
   code = await runSuites({
+    report: false,
     profiles: [join(repoRoot, 'profiles', 'emulated', 'jcardsim-mode.yaml')],
     out: join(dir, 'out'), log: () => undefined, runnerOutput: 'drop',
   });

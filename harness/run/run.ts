@@ -34,6 +34,11 @@ export interface RunOptions {
   out: string;
   /** --junit FILE: also write the run's verdicts as JUnit XML there, when (and only when) the run finishes. */
   junit?: string;
+  /**
+   * --no-report: false. The results, the traceability and portability matrices and the JUnit file are written, the
+   * Allure HTML is not (a CI matrix's shard jobs, whose merge job builds it: `simcert report merge`).
+   */
+  report?: boolean;
   /** --evidence FILE.zip: also pack the finished run into an evidence bundle with a SHA-256 manifest (report/evidence.ts). */
   evidence?: string;
   /** Where progress and problems go (the CLI passes console output). */
@@ -144,7 +149,8 @@ export async function runSuites(opts: RunOptions): Promise<number> {
     try {
       // The one place a run's reports are built from its results (shared with `simcert report merge`).
       ({ junitText } = await buildReports({
-        resultsDir: staging.resultsDir, reportDir: staging.reportDir, outDir: staging.dir, portability, profiles, junit: junit !== undefined,
+        resultsDir: staging.resultsDir, reportDir: staging.reportDir, html: opts.report !== false, outDir: staging.dir, portability, profiles, junit: junit !== undefined,
+        // Carried over even without a report: promote() replaces it, and the earlier runs' record must survive.
         history: await carryHistory(staging, out),
       }));
     } catch (err) {
@@ -158,7 +164,11 @@ export async function runSuites(opts: RunOptions): Promise<number> {
     // Interrupted while the report was rendered: the user asked to stop, so the last complete report stays.
     if (opts.signal?.aborted) return await keepPartial(staging, out, [...inFlight], [...notStarted], opts);
     await promote(staging, out);
-    opts.log(`\nAllure report: ${shown(join(out, 'allure-report', 'index.html'))}`);
+    if (opts.report === false) {
+      opts.log(`\nAllure results: ${shown(join(out, 'allure-results'))}/ (no HTML report: --no-report; \`simcert report merge ${shown(out)} --out DIR\` builds one)`);
+    } else {
+      opts.log(`\nAllure report: ${shown(join(out, 'allure-report', 'index.html'))}`);
+    }
     opts.log(`Traceability matrix: ${shown(join(out, 'traceability.html'))} and ${shown(join(out, 'traceability.md'))}`);
     if (junit && junitText !== undefined) {
       // Beside the target, then renamed over it: an importer never reads a half-written file.
@@ -218,10 +228,12 @@ async function keepPartial(staging: Staging, out: string, inFlight: CardProgress
   const earlier = await readFile(env, 'utf8').catch(() => '');
   await writeFile(env, `run=${propertiesValue(note)}\n${earlier.split('\n').filter((l) => l !== '' && !l.startsWith('run=')).map((l) => `${l}\n`).join('')}`);
   await writeFile(join(staging.dir, 'INTERRUPTED.txt'), `${note}\nstopped at ${new Date().toISOString()}\n`);
-  try {
-    await generateReport(staging.resultsDir, staging.reportDir);
-  } catch (err) {
-    opts.log(`no partial report: ${(err as Error).message}`);
+  if (opts.report !== false) {
+    try {
+      await generateReport(staging.resultsDir, staging.reportDir);
+    } catch (err) {
+      opts.log(`no partial report: ${(err as Error).message}`);
+    }
   }
   const kept = await keepInterrupted(staging, out);
   opts.log(`partial results (marked interrupted): ${shown(kept)}/; the last complete report in ${shown(out)} is unchanged`);

@@ -2,8 +2,10 @@
 // emulated profiles, then `simcert report merge` of both, must give the verdicts one unsharded run gives, test by
 // test, in the Allure results and in the JUnit file; each shard takes exactly one card, by the documented rule; each
 // result says which profile, reader and ICCID it belongs to. One card is pulled out after 30 APDUs, so the verdicts
-// compared are not all "passed". The three runs go at once, as three hosts would.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+// compared are not all "passed". The three runs go at once, as three hosts would. The shards run with --no-report,
+// as a CI matrix's host jobs do: they write results, not the Allure HTML, which the merge builds; shard 1's folder
+// holds an earlier run's report, which must go (it describes another run), and its history, which must stay.
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +16,7 @@ import { runSuites } from './run.ts';
 
 const A = 'Rack card A (ICCID 8981100000000000025)';
 const B = 'Rack card B, pulled after 30 APDUs';
+const EARLIER_HISTORY = '{"uuid":"an earlier run","timestamp":1}\n';
 
 let dir: string;
 const code: Record<string, number> = {};
@@ -29,7 +32,14 @@ beforeAll(async () => {
   const run = async (name: string, extra: object): Promise<void> => {
     code[name] = await runSuites({ profiles, out: join(dir, name), log: (l) => logs[name]!.push(l), runnerOutput: 'drop', ...extra });
   };
-  await Promise.all([run('whole', {}), run('s1', { shard: { index: 1, count: 2 } }), run('s2', { shard: { index: 2, count: 2 } })]);
+  await mkdir(join(dir, 's1', 'allure-report'), { recursive: true });
+  await writeFile(join(dir, 's1', 'allure-report', 'index.html'), 'an earlier run\'s report');
+  await writeFile(join(dir, 's1', 'allure-history.jsonl'), EARLIER_HISTORY);
+  await Promise.all([
+    run('whole', {}),
+    run('s1', { shard: { index: 1, count: 2 }, report: false }),
+    run('s2', { shard: { index: 2, count: 2 }, report: false }),
+  ]);
   code.merge = await mergeReports({ inputs: [join(dir, 's1'), join(dir, 's2')], out: join(dir, 'merged'), log: (l) => logs.merge!.push(l) });
   whole = await readAllureResults(join(dir, 'whole', 'allure-results'));
   merged = await readAllureResults(join(dir, 'merged', 'allure-results'));
@@ -69,6 +79,16 @@ describe('a run split with --shard i/n and joined with report merge', () => {
     expect(errors).toBe(whole.filter((r) => r.status === 'broken').length);
     expect(junit).toContain('<property name="ICCID" value="8981100000000000025"/>');
     expect((await readFile(join(dir, 'merged', 'allure-report', 'index.html'), 'utf8')).length).toBeGreaterThan(1000);
+  });
+
+  it('writes no Allure HTML on the shards (--no-report): results and the traceability matrix, an earlier report gone, the history kept', async () => {
+    for (const shard of ['s1', 's2']) {
+      expect((await readdir(join(dir, shard))).sort(), shard).toEqual(
+        [...(shard === 's1' ? ['allure-history.jsonl'] : []), 'allure-results', 'traceability.html', 'traceability.md']);
+      expect(logs[shard]!.join('\n')).toContain(`(no HTML report: --no-report; \`simcert report merge`);
+    }
+    expect(await readFile(join(dir, 's1', 'allure-history.jsonl'), 'utf8')).toBe(EARLIER_HISTORY);
+    expect((await readdir(join(dir, 'whole'))).sort()).toContain('allure-report');
   });
 
   it('labels every result with its profile, reader, ICCID and host', () => {
