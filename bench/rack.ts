@@ -8,10 +8,14 @@
 // The suite is personalization on an ECDSA P-256-only reference card: key generation on the card and signing
 // are what the model paces, and P-256 keeps the simulator's own crypto (and the harness's) small beside them.
 // The load average is printed before and after: on a shared machine the figures say more about the neighbours.
+// Beside each wall time it prints the host CPU the run cost (this process and all it started: vitests, workers,
+// simulators, the report tool; harness/bench/host-cpu.ts) and the share of one added card, which is what makes a
+// rack host-bound: N cards need N x that share of the cores before the last card has run.
 // Run: npm run bench:rack [-- 1,2,4,8]
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cpuSpent, hostCpu } from '../harness/bench/host-cpu.ts';
 import { repoRoot } from '../harness/paths.ts';
 import { runSuites } from '../harness/run/run.ts';
 
@@ -39,11 +43,14 @@ function benchProfile(k: number): string {
   ].join('\n');
 }
 
-async function timedRun(profiles: string[], suites: string[], out: string): Promise<{ seconds: number; code: number }> {
+async function timedRun(profiles: string[], suites: string[], out: string): Promise<{ seconds: number; cpu: number | undefined; code: number }> {
+  const cpu0 = hostCpu();
   const t0 = process.hrtime.bigint();
   const code = await runSuites({ profiles, suites, out, log: () => undefined, runnerOutput: 'drop' });
-  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, code };
+  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, cpu: cpuSpent(cpu0, hostCpu()), code };
 }
+
+const cpuText = (cpu: number | undefined): string => (cpu === undefined ? 'host CPU not known (no /proc)' : `${cpu.toFixed(1)} CPU-s`);
 
 const dir = await mkdtemp(join(tmpdir(), 'simcert-bench-rack-'));
 try {
@@ -54,33 +61,47 @@ try {
     await writeFile(files[k - 1]!, benchProfile(k));
   }
   const wall = new Map<number, number>();
+  const cpu = new Map<number, number | undefined>();
   let runs = 0;
-  const runOn = async (n: number): Promise<number> => {
+  const runOn = async (n: number): Promise<{ seconds: number; cpu: number | undefined }> => {
     const r = await timedRun(files.slice(0, n), [SUITE], join(dir, `out-${runs++}`));
     if (r.code !== 0) throw new Error(`the run on ${n} reader(s) exited ${r.code}; see a run by hand: simcert run --profile ${dir}/reader-1.yaml --suite ${SUITE}`);
-    return r.seconds;
+    return r;
   };
   // One reader is timed first and again last, and the shorter counts: a neighbour's burst during the one-reader
   // run would otherwise inflate every speedup.
   const first = await runOn(1);
   const times = new Map<number, number>();
   for (const n of [...new Set(COUNTS)].filter((x) => x > 1).sort((a, b) => a - b)) {
-    times.set(n, await runOn(n));
-    console.log(`  ${String(n).padStart(2)} reader(s): ${times.get(n)!.toFixed(1)} s wall; load average ${load()}`);
+    const r = await runOn(n);
+    times.set(n, r.seconds);
+    cpu.set(n, r.cpu);
+    console.log(`  ${String(n).padStart(2)} reader(s): ${r.seconds.toFixed(1)} s wall, ${cpuText(r.cpu)}; load average ${load()}`);
   }
   const last = await runOn(1);
-  wall.set(1, Math.min(first, last));
-  console.log(`   1 reader: ${first.toFixed(1)} s wall first, ${last.toFixed(1)} s last; T(1) = ${wall.get(1)!.toFixed(1)} s`);
+  const one = first.seconds <= last.seconds ? first : last;
+  wall.set(1, one.seconds);
+  cpu.set(1, one.cpu);
+  console.log(`   1 reader: ${first.seconds.toFixed(1)} s wall first, ${last.seconds.toFixed(1)} s last; T(1) = ${wall.get(1)!.toFixed(1)} s, ${cpuText(one.cpu)}`);
   for (const [n, t] of times) {
     wall.set(n, t);
     console.log(`  ${String(n).padStart(2)} reader(s): speedup ${((n * wall.get(1)!) / t).toFixed(2)} (goal ${(0.85 * n).toFixed(2)})`);
+  }
+  // What one more card costs the host, from the one- and the largest run, and what that means on this host's cores.
+  const cpuTop = cpu.get(GOAL_READERS);
+  const cpuOne = cpu.get(1);
+  if (cpuTop !== undefined && cpuOne !== undefined && GOAL_READERS > 1) {
+    const perCard = (cpuTop - cpuOne) / (GOAL_READERS - 1);
+    const cores = availableParallelism();
+    console.log(`  host CPU: ${perCard.toFixed(2)} CPU-s per added card (${cpuOne.toFixed(1)} for one reader, ${cpuTop.toFixed(1)} for ${GOAL_READERS}); ` +
+      `${GOAL_READERS} cards keep ${cores} core(s) busy ${(cpuTop / cores).toFixed(1)} s of the ${wall.get(GOAL_READERS)!.toFixed(1)} s run, against T(1) = ${wall.get(1)!.toFixed(1)} s`);
   }
   const variantsDir = join(repoRoot, 'profiles', 'emulated', 'variants');
   // Every variant there (the issue's goal was set for five; next-gen.yaml made six): the count printed is the count run.
   const count = (await readdir(variantsDir)).filter((f) => f.endsWith('.yaml')).length;
   const p = await timedRun([join(variantsDir, '*.yaml')], ['portability'], join(dir, 'out-portability'));
   // Variant D's finding (its instance does not fit) fails the run by design: exit 1 is its expected outcome.
-  console.log(`  portability: ${count} variants at once in ${p.seconds.toFixed(1)} s (exit ${p.code}; 1 is expected: variant D's finding); load average ${load()}`);
+  console.log(`  portability: ${count} variants at once in ${p.seconds.toFixed(1)} s, ${cpuText(p.cpu)} (exit ${p.code}; 1 is expected: variant D's finding); load average ${load()}`);
   const top = (GOAL_READERS * wall.get(1)!) / wall.get(GOAL_READERS)!;
   console.log(`rack: speedup ${GOAL_READERS} readers ${top.toFixed(2)} (goal ${(0.85 * GOAL_READERS).toFixed(2)}); portability ${count} variants ${p.seconds.toFixed(1)} s (goal 20 s)`);
 } finally {
