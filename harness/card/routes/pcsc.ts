@@ -47,8 +47,12 @@ export async function openPcscSimulated(profile: Profile): Promise<OpenCard> {
     },
     moveToOtherReader: async () => {
       const to = inSecond || !ixit.swapReader ? { name: ixit.reader!, at: first } : { name: ixit.swapReader, at: readers[1]! };
+      const from = t.reader;
       await t.close();
       await attached.moveTo(to.at.host, to.at.port);
+      // As in a handset swap, the card is out of the first reader before the harness goes on: pcscd reports a
+      // removal only at its next poll of the reader, later still on a loaded host, so it is waited for.
+      if (from !== to.name) await waitForCard(from, 'absent', ixit.timeouts.connectMs);
       await waitForCard(to.name, 'present', ixit.timeouts.connectMs);
       t = pcscTransport(profile, to.name);
       await powerUp(profile, t, attached.stop);
