@@ -6,7 +6,7 @@
 // and marks the result interrupted. The result file is rewritten atomically after every timed sample, so a run that
 // dies keeps all but the sample in flight, and `resume` continues such a run in the same file on the same card.
 // What is timed and how the card is prepared: operations.ts.
-import { rename, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -17,7 +17,7 @@ import { readIccid } from '../card/identity.ts';
 import { readCplc } from '../gp/card-content.ts';
 import { repoRoot } from '../paths.ts';
 import { EnvironmentError } from '../run/errors.ts';
-import { makeDir, osError } from '../run/write-paths.ts';
+import { makeDir, osError, replaceFile } from '../run/write-paths.ts';
 import { resolveSecret } from '../profile/index.ts';
 import type { Profile, TimingDistribution } from '../profile/types.ts';
 import { formatNs } from './compare.ts';
@@ -482,13 +482,7 @@ async function claimResultFile(r: BenchResult, dir: string): Promise<string> {
  * complete result that validates.
  */
 async function replaceResultFile(file: string, r: BenchResult): Promise<void> {
-  const partial = `${file}.partial`;
-  try {
-    await writeFile(partial, `${JSON.stringify(r, null, 2)}\n`);
-    await rename(partial, file);
-  } catch (err) {
-    throw new EnvironmentError(`cannot write bench results to ${file}: ${osError(err)}`);
-  }
+  await replaceFile(file, `${JSON.stringify(r, null, 2)}\n`, 'bench results');
 }
 
 /** The report printed on stdout after a run: what was timed, the statistics, transport versus harness, keys. */

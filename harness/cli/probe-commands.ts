@@ -3,10 +3,9 @@
 // claims of that profile the card contradicts, printed, written as JSON beside the draft and, with
 // --allure-results, as a failed test in the Allure results. Exit codes: 0 probed (no contradiction), 1 the card
 // contradicts the profile, 2 bad command line or profile (nothing touched), 3 no reader / pcscd / JDK.
-import { mkdtemp, rename, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EnvironmentError, EXIT, UsageError } from '../run/errors.ts';
+import { replaceFile } from '../run/write-paths.ts';
 
 interface ProbeOptions {
   reader?: string;
@@ -36,15 +35,6 @@ export function registerProbeCommands(program: Command, setExitCode: (code: numb
     });
 }
 
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const tmp = join(await mkdtemp(join(dirname(resolve(file)), '.simcert-probe-')), 'part');
-  try {
-    await writeFile(tmp, text);
-    await rename(tmp, file);
-  } catch (err) {
-    throw new EnvironmentError(`cannot write ${file}: ${(err as Error).message}`);
-  }
-}
 
 async function probeCommand(o: ProbeOptions): Promise<number> {
   if ((o.reader === undefined) === (o.sim === undefined)) throw new UsageError('probe needs exactly one of --reader NAME (a card in a PC/SC reader) or --sim PROFILE (the bundled simulator)');
@@ -106,7 +96,7 @@ async function probeCommand(o: ProbeOptions): Promise<number> {
     date: new Date(),
   });
   if (o.out !== undefined) {
-    await writeAtomically(o.out, draft);
+    await replaceFile(o.out, draft, 'the draft profile');
     console.error(`simcert: draft profile written to ${o.out}`);
   } else {
     process.stdout.write(draft);
@@ -115,7 +105,7 @@ async function probeCommand(o: ProbeOptions): Promise<number> {
     console.error('simcert: --deep: the card\'s applications or load files differ from before the probe (see --json): check the card');
     return EXIT.failed;
   }
-  if (o.json !== undefined) await writeAtomically(o.json, `${JSON.stringify(result, jsonBytes, 2)}\n`);
+  if (o.json !== undefined) await replaceFile(o.json, `${JSON.stringify(result, jsonBytes, 2)}\n`, 'the probe results');
   if (!compareWith?.profile) return EXIT.ok;
 
   const sources = compareWith.sources;
@@ -132,7 +122,7 @@ async function probeCommand(o: ProbeOptions): Promise<number> {
   for (const c of found) out(formatContradiction(c));
   const findingsFile = o.out !== undefined ? `${o.out}.contradictions.json` : undefined;
   if (findingsFile) {
-    await writeAtomically(findingsFile, `${JSON.stringify({ profile: compareWith.profile.file, reader: result.reader, atr: result.atr.hex, contradictions: found }, null, 2)}\n`);
+    await replaceFile(findingsFile, `${JSON.stringify({ profile: compareWith.profile.file, reader: result.reader, atr: result.atr.hex, contradictions: found }, null, 2)}\n`, 'the contradictions');
     out(`simcert: contradictions written to ${findingsFile}`);
   }
   if (o.allureResults !== undefined) {

@@ -1,7 +1,6 @@
 // The certification-record commands of the simcert CLI: `profile ics` (a profile as the ICS/IXIT proforma a lab
 // attaches to a certificate, harness/report/ics.ts) and `evidence verify` (checks an evidence bundle written by
 // `simcert run --evidence`, harness/report/evidence.ts). Registered from main.ts; the heavy modules load in the actions.
-import { rename } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { EXIT, UsageError } from '../run/errors.ts';
 
@@ -15,7 +14,7 @@ export function registerProfileIcsCommand(profile: Command, setExitCode: (code: 
     .action(async (file: string, o: { format: 'md' | 'html'; out?: string }) => {
       const { formatProblem, inspectProfile } = await import('../profile/index.ts');
       const { icsHtml, icsMarkdown, icsStatement } = await import('../report/ics.ts');
-      const { ensureWritableFile, writeOutput } = await import('../run/write-paths.ts');
+      const { ensureWritableFile, replaceFile } = await import('../run/write-paths.ts');
       const out = o.out === undefined ? undefined : await ensureWritableFile(o.out, 'the proforma');
       const r = await inspectProfile(file, { knownSuites: [...knownSuites], describeOnly: true });
       if (!r.profile) {
@@ -28,10 +27,8 @@ export function registerProfileIcsCommand(profile: Command, setExitCode: (code: 
       if (out === undefined) {
         process.stdout.write(text);
       } else {
-        // Beside the target, then renamed over it: nobody attaches a half-written statement.
-        const part = `${out}.${process.pid}.part`;
-        await writeOutput(part, text, 'the proforma');
-        await rename(part, out);
+        // Replaced whole: nobody attaches a half-written statement.
+        await replaceFile(out, text, 'the proforma');
       }
       setExitCode(EXIT.ok);
     });

@@ -5,7 +5,7 @@
 // (report/build.ts), and only a finished run replaces the previous report.
 // Ctrl-C stops vitest and everything it started (one process group), keeps the partial results as a report marked
 // interrupted under <out>/interrupted/, and leaves the last complete report alone.
-import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
@@ -24,7 +24,7 @@ import { runCard, suitesInFlight, type CardProgress } from './run-card.ts';
 import { carryHistory, createStaging, discard, keepInterrupted, promote, type Staging } from './staging.ts';
 import { knownSuites } from './suites.ts';
 import { conflicts, itemsFromProfiles, itemsFromReaders, shardOf, type Shard, type WorkItem } from './work.ts';
-import { ensureWritableDir, ensureWritableFile, writeOutput } from './write-paths.ts';
+import { ensureWritableDir, ensureWritableFile, replaceFile } from './write-paths.ts';
 
 export { UsageError } from './errors.ts';
 
@@ -171,10 +171,8 @@ export async function runSuites(opts: RunOptions): Promise<number> {
     }
     opts.log(`Traceability matrix: ${shown(join(out, 'traceability.html'))} and ${shown(join(out, 'traceability.md'))}`);
     if (junit && junitText !== undefined) {
-      // Beside the target, then renamed over it: an importer never reads a half-written file.
-      const part = `${junit}.${process.pid}.part`;
-      await writeOutput(part, junitText, 'the JUnit XML');
-      await rename(part, junit);
+      // Replaced whole: an importer never reads a half-written file.
+      await replaceFile(junit, junitText, 'the JUnit XML');
       opts.log(`JUnit XML: ${shown(junit)}`);
     }
     if (portability) opts.log(`Portability matrix: ${shown(join(out, 'portability.html'))} and ${shown(join(out, 'portability.md'))}`);

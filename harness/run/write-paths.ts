@@ -1,7 +1,7 @@
 // Output folders and files made ready before a run spends time on a card: created with a bounded walk up the path,
 // then probed by writing a file, so an unwritable path fails fast with one line naming it and the OS error.
 // Folders are made with makeDir (harness/make-dir.ts), never mkdir({ recursive: true }), which spins on /proc/x.
-import { unlink, writeFile } from 'node:fs/promises';
+import { rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { makeDir } from '../make-dir.ts';
 
@@ -52,6 +52,22 @@ export async function writeOutput(file: string, text: string | Uint8Array, what:
   try {
     await writeFile(file, text);
   } catch (err) {
+    throw new EnvironmentError(`cannot write ${what} to ${file}: ${osError(err)}`);
+  }
+}
+
+/**
+ * Replaces a file whole: the text goes to a file beside it (named for this process, so two runs never share one),
+ * which is then renamed over it, so a reader, or whatever stops the run, finds either the old file or the new one,
+ * never half of one. A failure names the path and the OS error and leaves no partial file behind.
+ */
+export async function replaceFile(file: string, text: string | Uint8Array, what: string): Promise<void> {
+  const part = `${file}.${process.pid}.part`;
+  try {
+    await writeFile(part, text);
+    await rename(part, file);
+  } catch (err) {
+    await rm(part, { force: true }).catch(() => undefined);
     throw new EnvironmentError(`cannot write ${what} to ${file}: ${osError(err)}`);
   }
 }
