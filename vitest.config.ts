@@ -4,9 +4,9 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Tests whose assertion is on wall-clock time: the timing model's median recovered within 2 %. They run after
- * everything else, alone, because a loaded host stretches every paced operation by its wake-up latency (5.7 ms once
- * at a 250 ms model beside npm test's other files; 14 and 30 ms at 500 ms with two `npm test` at once, where the
- * ones started together reach this last group together and so still measure on a quiet host).
+ * everything else, alone, because a loaded host stretches every paced operation by its wake-up latency (5.7 ms, 2.3 %
+ * of a 250 ms model, once beside npm test's other files; 14 and 30 ms with two `npm test` at once). Two runs started
+ * together reach this group together, and the two files it then holds leave the host all but idle.
  */
 const TIMED = ['harness/bench/timing-model.test.ts'];
 
