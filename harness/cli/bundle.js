@@ -85,16 +85,18 @@ async function bundle() {
     inputs[input] = inputsBefore.get(file) ?? fingerprint(file);
   }
   mkdirSync(cacheDir, { recursive: true });
-  // Written under names of this process's own, then renamed: a start racing this one sees the old or the new
-  // manifest whole, and the bundle a manifest names is always complete.
-  const partial = join(cacheDir, `${name}.${process.pid}.partial`);
-  writeFileSync(partial, code);
-  renameSync(partial, join(cacheDir, name));
-  const manifestPartial = `${manifestFile}.${process.pid}.partial`;
-  writeFileSync(manifestPartial, JSON.stringify({ node: process.version, bundle: name, inputs }));
-  renameSync(manifestPartial, manifestFile);
+  // The bundle first, then the manifest naming it: the bundle a manifest names is always complete.
+  writeWhole(join(cacheDir, name), code);
+  writeWhole(manifestFile, JSON.stringify({ node: process.version, bundle: name, inputs }));
   removeOldBundles(name);
   return join(cacheDir, name);
+}
+
+/** Written under a name of this process's own, then renamed: a start racing this one sees the old file or the new one whole. */
+function writeWhole(file, data) {
+  const partial = `${file}.${process.pid}.partial`;
+  writeFileSync(partial, data);
+  renameSync(partial, file);
 }
 
 /** Bundles of earlier sources, once old enough that no start still loading one can be racing this. */

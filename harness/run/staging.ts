@@ -39,7 +39,6 @@ function hostTag(): string {
   return hostname().replace(/[^A-Za-z0-9]/g, '_');
 }
 
-
 /**
  * Clears what a run killed outright (SIGKILL, power loss) left in --out: its staging folder goes; a folder of
  * previous report entries it had moved aside while promoting gives back what --out lacks, then goes. Only folders
