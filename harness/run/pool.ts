@@ -1,34 +1,18 @@
-// Runs a rack's cards at once: up to `jobs` items at a time, never two that need the same reader or port together
-// (work.ts: conflicts), in the order given otherwise. An item's failure is its own: the pool goes on with the rest.
-// Once `signal` is aborted no new item starts; the pool waits for those in flight (each stops itself on the signal).
+// Which cards of a rack run together: items that need the same reader or port (work.ts: conflicts) never run at
+// the same time. The items go in waves, in the order given: each wave takes every item that conflicts with none
+// already in it, and one wave runs (one vitest, run-card.ts) after the other. On a rack of distinct readers, and
+// for emulated cards, that is one wave.
 
-export interface PoolOptions<T> {
-  jobs: number;
-  conflicts: (a: T, b: T) => boolean;
-  signal?: AbortSignal;
-}
-
-/** Runs `work` on every item (unless aborted first); resolves when all started items have ended. Never rejects. */
-export async function runPool<T>(items: readonly T[], work: (item: T) => Promise<void>, opts: PoolOptions<T>): Promise<{ errors: { item: T; error: unknown }[] }> {
-  const waiting = [...items];
-  const running = new Set<T>();
-  const errors: { item: T; error: unknown }[] = [];
-  return await new Promise((resolve) => {
-    const startMore = (): void => {
-      while (!opts.signal?.aborted && running.size < opts.jobs) {
-        const i = waiting.findIndex((x) => ![...running].some((r) => opts.conflicts(x, r)));
-        if (i === -1) break;
-        const [item] = waiting.splice(i, 1) as [T];
-        running.add(item);
-        void work(item)
-          .catch((error: unknown) => void errors.push({ item, error }))
-          .finally(() => {
-            running.delete(item);
-            startMore();
-          });
-      }
-      if (running.size === 0) resolve({ errors });
-    };
-    startMore();
-  });
+/** The items split into waves of items that may run side by side; every item is in exactly one wave. */
+export function inWaves<T>(items: readonly T[], conflicts: (a: T, b: T) => boolean): T[][] {
+  const waves: T[][] = [];
+  let left = [...items];
+  while (left.length > 0) {
+    const wave: T[] = [];
+    const later: T[] = [];
+    for (const x of left) (wave.some((w) => conflicts(x, w)) ? later : wave).push(x);
+    waves.push(wave);
+    left = later;
+  }
+  return waves;
 }

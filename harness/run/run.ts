@@ -1,8 +1,9 @@
 // `simcert run`: everything is checked before anything is deleted or a card is touched (arguments, profiles, the
 // machine: PC/SC and readers, a JDK, an output folder that can be written), then the cards of the rack run side by
-// side (work.ts: one item per card, `--shard` takes this host's share; pool.ts: up to `--jobs` at once; run-card.ts:
-// one card's suites in one vitest) into one staging folder; the reports are built once from all results
-// (report/build.ts), and only a finished run replaces the previous report.
+// side (work.ts: one item per card, `--shard` takes this host's share; pool.ts: cards that share a reader wait for
+// each other; run-card.ts: the cards in one vitest, up to `--jobs` at once, each card's suites in order) into one
+// staging folder; the reports are built once from all results (report/build.ts), and only a finished run replaces
+// the previous report.
 // Ctrl-C stops vitest and everything it started (one process group), keeps the partial results as a report marked
 // interrupted under <out>/interrupted/, and leaves the last complete report alone.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -18,9 +19,9 @@ import { PORTABILITY_SUITES } from '../report/portability.ts';
 import { buildLab } from '../sim/build.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { writeEvidence } from './evidence.ts';
-import { runPool } from './pool.ts';
+import { inWaves } from './pool.ts';
 import { checkEnvironment, needsJdk } from './preflight.ts';
-import { runCard, suitesInFlight, type CardProgress } from './run-card.ts';
+import { runCards, suitesInFlight, type CardProgress } from './run-card.ts';
 import { carryHistory, createStaging, discard, keepInterrupted, promote, type Staging } from './staging.ts';
 import { knownSuites } from './suites.ts';
 import { conflicts, itemsFromProfiles, itemsFromReaders, shardOf, type Shard, type WorkItem } from './work.ts';
@@ -119,31 +120,33 @@ export async function runSuites(opts: RunOptions): Promise<number> {
   let junitText: string | undefined;
   try {
     const env: Record<string, string> = opts.acceptLockRisk ? { [ACCEPT_LOCK_RISK_ENV]: '1' } : {};
-    const jobs = Math.max(1, Math.min(opts.jobs ?? items.length, items.length));
-    // Several cards at once: each line of their output says whose it is.
-    const output = opts.runnerOutput === 'drop' ? 'drop' : jobs > 1 ? 'prefix' : 'show';
-    const { errors } = await runPool(items, async (item) => {
-      notStarted.delete(item);
+    const cards = items.flatMap((item) => {
       const suites = suitesToRun ?? item.profile.suites;
-      if (suites.length === 0) {
-        opts.log(`${relative(process.cwd(), item.profile.file)}: enables no suites; nothing to run`);
-        return;
+      if (suites.length === 0) opts.log(`${relative(process.cwd(), item.profile.file)}: enables no suites; nothing to run`);
+      return suites.length === 0 ? [] : [{ item, suites, progress: { item } as CardProgress }];
+    });
+    for (const item of items) if (!cards.some((c) => c.item === item)) notStarted.delete(item);
+    // Cards that need the same reader wait for each other; all others run side by side in one vitest (pool.ts).
+    for (const wave of inWaves(cards, (a, b) => conflicts(a.item, b.item))) {
+      if (opts.signal?.aborted) break;
+      for (const c of wave) {
+        notStarted.delete(c.item);
+        inFlight.add(c.progress);
+        opts.log(`\n== ${c.item.profile.name} (${relative(process.cwd(), c.item.profile.file)}${c.item.reader ? `, reader "${c.item.reader}"` : ''}): ${c.suites.join(', ')}`);
+        const unverified = unverifiedNote(c.item.profile);
+        if (unverified) opts.log(unverified);
       }
-      opts.log(`\n== ${item.profile.name} (${relative(process.cwd(), item.profile.file)}${item.reader ? `, reader "${item.reader}"` : ''}): ${suites.join(', ')}`);
-      const unverified = unverifiedNote(item.profile);
-      if (unverified) opts.log(unverified);
-      const progress: CardProgress = { item };
-      inFlight.add(progress);
       try {
-        if (!(await runCard({ item, suites, resultsDir: staging.resultsDir, tmp, env, output, signal: opts.signal, progress }))) failed = true;
+        const jobs = Math.max(1, Math.min(opts.jobs ?? wave.length, wave.length));
+        const passed = await runCards({ cards: wave, jobs, resultsDir: staging.resultsDir, tmp, env, output: opts.runnerOutput === 'drop' ? 'drop' : 'show', signal: opts.signal });
+        if (!passed) failed = true;
+      } catch (err) {
+        // A wave that could not even start (no vitest, no temporary folder) fails the run; the next goes on.
+        failed = true;
+        opts.log(`simcert: ${wave.map((c) => c.item.profile.name).join(', ')}: ${(err as Error).message ?? String(err)}`);
       } finally {
-        if (!opts.signal?.aborted) inFlight.delete(progress);
+        if (!opts.signal?.aborted) for (const c of wave) inFlight.delete(c.progress);
       }
-    }, { jobs, conflicts, ...(opts.signal ? { signal: opts.signal } : {}) });
-    // A card whose run could not even start (no vitest, no temporary folder) fails the run; the others went on.
-    for (const e of errors) {
-      failed = true;
-      opts.log(`simcert: ${e.item.profile.name}: ${(e.error as Error).message ?? String(e.error)}`);
     }
     if (opts.signal?.aborted) return await keepPartial(staging, out, [...inFlight], [...notStarted], opts);
     try {

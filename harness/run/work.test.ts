@@ -1,15 +1,14 @@
 // The rack's plan, without a card: which cards run (--readers all matches inserted cards to profiles by ATR and
 // ICCID), which may not run at once (a shared reader), and the share of each `--shard i/n` (the documented rule:
-// sorted by profile name then reader, the k-th to shard k mod n + 1), and the pool that runs them.
+// sorted by profile name then reader, the k-th to shard k mod n + 1), and the waves of cards that may run together.
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { profileMatches, type CardInReader } from '../card/find-card.ts';
 import { repoRoot } from '../paths.ts';
 import { loadProfile } from '../profile/index.ts';
 import type { Profile } from '../profile/types.ts';
 import { UsageError } from './errors.ts';
-import { runPool } from './pool.ts';
+import { inWaves } from './pool.ts';
 import { knownSuites } from './suites.ts';
 import { conflicts, itemLabels, itemsFromProfiles, itemsFromReaders, parseShard, shardOf, type WorkItem } from './work.ts';
 
@@ -99,22 +98,14 @@ describe('cards that may run at once', () => {
     expect(itemLabels(itemsFromProfiles([emulated])[0]!)).toMatchObject({ reader: 'bundled simulator' });
   });
 
-  it('runs up to --jobs at once, never two that conflict, and goes on after one fails', async () => {
-    const items = ['a1', 'a2', 'b', 'c', 'd'].map((id) => ({ id, group: id[0]! }));
-    let running: string[] = [];
-    const overlaps: string[][] = [];
-    let peak = 0;
-    const { errors } = await runPool(items, async (x) => {
-      running.push(x.id);
-      peak = Math.max(peak, running.length);
-      overlaps.push([...running]);
-      await sleep(5);
-      running = running.filter((r) => r !== x.id);
-      if (x.id === 'b') throw new Error('card b was pulled out');
-    }, { jobs: 3, conflicts: (x, y) => x.group === y.group });
-    expect(peak).toBe(3);
-    expect(overlaps.some((o) => o.includes('a1') && o.includes('a2'))).toBe(false);
-    expect(overlaps.flat()).toEqual(expect.arrayContaining(['a1', 'a2', 'b', 'c', 'd']));
-    expect(errors.map((e) => (e.error as Error).message)).toEqual(['card b was pulled out']);
+  it('puts cards that share a reader in different waves, in the order given, and every card in exactly one', () => {
+    const [r1, r1again, r2, anywhere, sim1, sim2] = itemsFromProfiles([
+      realCard('A', '1', 'Reader 1'), realCard('B', '2', 'Reader 1'), realCard('C', '3', 'Reader 2'), realCard('D', '4'), emulated, { ...emulated, name: 'E2' },
+    ]) as [WorkItem, WorkItem, WorkItem, WorkItem, WorkItem, WorkItem];
+    const waves = inWaves([r1, r1again, r2, anywhere, sim1, sim2], conflicts);
+    // Reader 1 twice, and the card searched for in any reader, each wait for the readers they need.
+    expect(waves).toEqual([[r1, r2, sim1, sim2], [r1again], [anywhere]]);
+    expect(inWaves([sim1, sim2], conflicts)).toEqual([[sim1, sim2]]);
+    expect(inWaves([], conflicts)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 // vitest global setup for the suites: the folder where the test outcomes that `dependsOn` reads are kept
-// (outcomes.ts). `simcert run` gives one per card, shared by that card's suites (each a vitest of its own) and
+// (outcomes.ts). `simcert run` gives one per card, in the environment of the card's project (harness/run/card-plan.ts),
 // removed with the run's temporary folder; a vitest started by hand gets a private one, removed when it ends.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import type { TestProject } from 'vitest/node';
 import { OUTCOMES_ENV } from '../../harness/run/suites.ts';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const given = process.env[OUTCOMES_ENV];
+  const given = project.config.env?.[OUTCOMES_ENV] ?? process.env[OUTCOMES_ENV];
   if (given) {
     project.provide('simcertOutcomes', given);
     return () => Promise.resolve();

@@ -32,6 +32,11 @@ export function nonceLedger(): NonceLedger {
 export function currentTest(): string {
   const s = expect.getState();
   const file = s.testPath ? s.testPath.split('/').pop() : undefined;
+  // Under `simcert run` the file is the card's entry, and the suite's describe comes first (card-entry.ts).
+  if (file === 'card-entry.ts' && s.currentTestName) {
+    const [suite, ...rest] = s.currentTestName.split(' > ');
+    return [`${suite}.test.ts`, ...rest].join(' > ');
+  }
   return [file, s.currentTestName].filter(Boolean).join(' > ');
 }
 

@@ -1,32 +1,110 @@
-// The suites' Allure reporter, writing each suite's results as soon as that suite ends (allure-vitest writes them
-// only when the whole vitest run ends). `simcert run` runs all of one card's suites in one vitest, to start vitest
-// once per card rather than once per suite; this keeps the guarantee that an interrupted run still has the results
-// of every suite that finished. It also notes which suite is running in the card's outcomes folder
-// (harness/run/suites.ts: SUITE_PROGRESS), so an interruption can name it.
+// The suites' Allure reporter. allure-vitest writes results only when the whole vitest run ends; this one writes
+// each suite's results as soon as that suite ends, so an interrupted run still has the results of every suite that
+// finished, and notes which suite is running in the card's outcomes folder (harness/run/suites.ts: SUITE_PROGRESS),
+// so an interruption can name it.
+// Under `simcert run` every card is a project whose one file runs the card's suites, each in a describe of its own
+// (support/card-entry.ts). Its results are written as if each suite had run from its own file, with the card's
+// labels (profile, reader, ICCID, host): the same names, history and test-case IDs a suite run by hand would get,
+// so the Allure history and `simcert report merge`'s retry matching see one test, whichever way it ran.
 import { appendFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { Label } from 'allure-js-commons';
 import AllureVitestReporter from 'allure-vitest/reporter';
-import type { TestModule } from 'vitest/node';
-import { OUTCOMES_ENV, SUITE_PROGRESS } from '../../harness/run/suites.ts';
+import type { AllureVitestReporterConfig } from 'allure-vitest/reporter';
+import type { RunnerTask, RunnerTestSuite, TestModule, TestSuite } from 'vitest/node';
+import type { CardPlan, RunPlan } from '../../harness/run/card-plan.ts';
+import { OUTCOMES_ENV, SUITE_PROGRESS, suiteFile } from '../../harness/run/suites.ts';
 
-function note(event: 'start' | 'end', m: TestModule): void {
-  const dir = process.env[OUTCOMES_ENV];
-  if (!dir) return;
-  appendFileSync(join(dir, SUITE_PROGRESS), `${JSON.stringify({ [event]: basename(m.moduleId).replace(/\.test\.ts$/, '') })}\n`);
+const ENTRY = 'card-entry.ts';
+
+function note(outcomes: string | undefined, event: 'start' | 'end', suite: string): void {
+  if (outcomes) appendFileSync(join(outcomes, SUITE_PROGRESS), `${JSON.stringify({ [event]: suite })}\n`);
+}
+
+/** The parts of allure-vitest's reporter this one builds on (its own methods and runtime, untyped in its d.ts). */
+interface AllureInternals {
+  handleTask(task: RunnerTask): void;
+  allureReporterRuntime: { globalLabels: Label[] };
+}
+
+/**
+ * The tasks under a suite's describe in a card's entry file, seen as that suite's own file: `file.filepath` is the
+ * suite's file and the describe itself is no longer on their path (what allure-vitest builds the full name, the
+ * package, the suite labels and the history ID from).
+ */
+function asOwnFile(wrapper: RunnerTestSuite, filepath: string): RunnerTestSuite {
+  const file = new Proxy(wrapper.file, { get: (t, k) => (k === 'filepath' ? filepath : Reflect.get(t, k)) });
+  const seen = new WeakMap<object, RunnerTask>();
+  const wrap = <T extends RunnerTask>(task: T): T => {
+    const known = seen.get(task);
+    if (known) return known as T;
+    const proxy = new Proxy(task, {
+      get(t, k) {
+        if (k === 'file') return file;
+        if (k === 'suite') return t.suite === wrapper || t === wrapper ? wrapper.suite : t.suite && wrap(t.suite);
+        if (k === 'tasks' && 'tasks' in t) return t.tasks.map(wrap);
+        return Reflect.get(t, k);
+      },
+    });
+    seen.set(task, proxy);
+    return proxy;
+  };
+  return wrap(wrapper);
 }
 
 export class SuiteAllureReporter extends AllureVitestReporter {
+  private readonly cards = new Map<string, CardPlan>();
+
+  constructor(config: AllureVitestReporterConfig, plan?: RunPlan) {
+    super(config);
+    for (const c of plan?.cards ?? []) this.cards.set(c.project, c);
+  }
+
+  /** The card a suite of an entry file belongs to, and the suite's name, or undefined for any other describe. */
+  private cardSuite(s: TestSuite): { card: CardPlan; suite: string } | undefined {
+    const card = this.cards.get(s.project.name);
+    if (!card || s.parent.type !== 'module' || basename(s.module.moduleId) !== ENTRY) return undefined;
+    return { card, suite: s.name };
+  }
+
+  onTestSuiteReady(s: TestSuite): void {
+    const c = this.cardSuite(s);
+    if (c) note(c.card.outcomes, 'start', c.suite);
+  }
+
+  onTestSuiteResult(s: TestSuite): void {
+    const c = this.cardSuite(s);
+    if (!c) return;
+    const allure = this as unknown as AllureInternals;
+    const runtime = allure.allureReporterRuntime;
+    const before = runtime.globalLabels;
+    // Written synchronously, so the card's labels are on exactly these results.
+    runtime.globalLabels = Object.entries(c.card.labels).map(([name, value]) => ({ name, value }));
+    try {
+      allure.handleTask(asOwnFile((s as unknown as { task: RunnerTestSuite }).task, suiteFile(c.suite)));
+    } finally {
+      runtime.globalLabels = before;
+    }
+    note(c.card.outcomes, 'end', c.suite);
+  }
+
   onTestModuleStart(m: TestModule): void {
-    note('start', m);
+    if (!this.cards.has(m.project.name)) note(process.env[OUTCOMES_ENV], 'start', suiteName(m));
   }
 
   onTestModuleEnd(m: TestModule): void {
+    // A card's entry file was written suite by suite as each ended (onTestSuiteResult).
+    if (this.cards.has(m.project.name)) return;
     super.onTestRunEnd([m]);
-    note('end', m);
+    note(process.env[OUTCOMES_ENV], 'end', suiteName(m));
   }
 
   // Every module was written as it ended; what is left are the run's global messages (errors outside a test).
   override onTestRunEnd(): void {
     super.onTestRunEnd([]);
   }
+}
+
+function suiteName(m: TestModule): string {
+  return basename(m.moduleId).replace(/\.test\.ts$/, '');
 }
