@@ -19,6 +19,7 @@ export const PORTABILITY_SUITES = ['applet-install', 'personalization', 'jpki-si
 export interface AllureResult {
   uuid: string;
   start?: number;
+  stop?: number;
   name: string;
   status: string;
   statusDetails?: { message?: string };

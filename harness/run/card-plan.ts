@@ -35,12 +35,13 @@ export function planFromEnv(env: NodeJS.ProcessEnv = process.env): RunPlan | und
   return file ? (JSON.parse(readFileSync(file, 'utf8')) as RunPlan) : undefined;
 }
 
-/** Project names made unique: the same profile on two readers is two cards. */
+/** Project names made unique: the same profile on two readers is two cards ("name", "name (2)", ...). */
 export function projectNames(wanted: readonly string[]): string[] {
-  const seen = new Map<string, number>();
+  const taken = new Set<string>();
   return wanted.map((w) => {
-    const n = (seen.get(w) ?? 0) + 1;
-    seen.set(w, n);
-    return n === 1 ? w : `${w} (${n})`;
+    let name = w;
+    for (let n = 2; taken.has(name); n++) name = `${w} (${n})`;
+    taken.add(name);
+    return name;
   });
 }

@@ -23,7 +23,8 @@ beforeAll(async () => {
   const clean = profile('Card left alone', '');
   await writeFile(join(dir, 'a-faulty.yaml'), faulty);
   await writeFile(join(dir, 'b-clean.yaml'), clean);
-  code = await runSuites({ profiles: [join(dir, 'a-faulty.yaml'), join(dir, 'b-clean.yaml')], out: join(dir, 'out'), log: () => undefined, runnerOutput: 'drop' });
+  // One card at a time (--jobs 1), as a lab with one reader slot would run them.
+  code = await runSuites({ profiles: [join(dir, 'a-faulty.yaml'), join(dir, 'b-clean.yaml')], out: join(dir, 'out'), jobs: 1, log: () => undefined, runnerOutput: 'drop' });
   results = await readAllureResults(join(dir, 'out', 'allure-results'));
 }, 240_000);
 
@@ -57,5 +58,11 @@ describe('a card that leaves in the middle of a run', () => {
     expect(clean.length).toBeGreaterThan(20);
     expect(clean.length).toBe(of('Card pulled after 30 APDUs').length);
     expect(clean.filter((r) => r.status !== 'passed' && r.status !== 'skipped')).toEqual([]);
+  });
+
+  it('with --jobs 1, starts the next card only once the first has ended', () => {
+    const lastOfFaulty = Math.max(...of('Card pulled after 30 APDUs').map((r) => r.stop ?? 0));
+    const firstOfClean = Math.min(...of('Card left alone').map((r) => r.start ?? Infinity));
+    expect(firstOfClean).toBeGreaterThanOrEqual(lastOfFaulty);
   });
 });

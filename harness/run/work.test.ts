@@ -8,6 +8,7 @@ import { repoRoot } from '../paths.ts';
 import { loadProfile } from '../profile/index.ts';
 import type { Profile } from '../profile/types.ts';
 import { UsageError } from './errors.ts';
+import { projectNames } from './card-plan.ts';
 import { inWaves } from './pool.ts';
 import { knownSuites } from './suites.ts';
 import { conflicts, itemLabels, itemsFromProfiles, itemsFromReaders, parseShard, shardOf, type WorkItem } from './work.ts';
@@ -107,5 +108,12 @@ describe('cards that may run at once', () => {
     expect(waves).toEqual([[r1, r2, sim1, sim2], [r1again], [anywhere]]);
     expect(inWaves([sim1, sim2], conflicts)).toEqual([[sim1, sim2]]);
     expect(inWaves([], conflicts)).toEqual([]);
+  });
+});
+
+describe('the names of the cards\' vitest projects', () => {
+  it('are the profile names, made unique when a profile runs on two readers or names collide', () => {
+    expect(projectNames(['A', 'B'])).toEqual(['A', 'B']);
+    expect(projectNames(['A', 'A', 'A (2)', 'A'])).toEqual(['A', 'A (2)', 'A (2) (2)', 'A (3)']);
   });
 });
