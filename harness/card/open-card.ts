@@ -2,7 +2,6 @@
 // vpcd listener, a PC/SC reader, the simulator inside pcscd), as a traced APDU session. The one place that turns a
 // profile's IXIT into a live connection: each route is a module of its own behind OpenCard.
 import type { Profile } from '../profile/types.ts';
-import { openPcsc, openPcscSimulated } from './routes/pcsc.ts';
 import { openSimulated } from './routes/simulator.ts';
 import { openVpcd } from './routes/vpcd.ts';
 import type { OpenCard } from './routes/card.ts';
@@ -15,7 +14,10 @@ export async function openCard(profile: Profile): Promise<OpenCard> {
       return openSimulated(profile);
     case 'vpcd':
       return openVpcd(profile);
-    case 'pcsc':
+    case 'pcsc': {
+      // Loaded only for a PC/SC card: a rack of emulated cards imports it in every card's worker otherwise.
+      const { openPcsc, openPcscSimulated } = await import('./routes/pcsc.ts');
       return profile.sim?.vpcdReaders ? openPcscSimulated(profile) : openPcsc(profile);
+    }
   }
 }

@@ -23,7 +23,7 @@ import { inWaves } from './pool.ts';
 import { checkEnvironment, needsJdk } from './preflight.ts';
 import { runCards, suitesInFlight, type CardProgress } from './run-card.ts';
 import { carryHistory, createStaging, discard, keepInterrupted, promote, type Staging } from './staging.ts';
-import { knownSuites } from './suites.ts';
+import { ACCEPT_LOCK_RISK_ENV, knownSuites } from './suites.ts';
 import { conflicts, itemsFromProfiles, itemsFromReaders, shardOf, type Shard, type WorkItem } from './work.ts';
 import { ensureWritableDir, ensureWritableFile, replaceFile } from './write-paths.ts';
 
@@ -57,9 +57,6 @@ export interface RunOptions {
   /** Aborted on Ctrl-C / SIGTERM (its reason: the signal's name): the run stops and keeps what it has, marked interrupted. */
   signal?: AbortSignal;
 }
-
-/** Set for the suites when the engineer accepts authenticating to a card with failures on record. */
-export const ACCEPT_LOCK_RISK_ENV = 'SIMCERT_ACCEPT_LOCK_RISK';
 
 /** Expands FILE|GLOB arguments; a pattern that matches nothing is an error, not a silent no-op. */
 export async function expandProfileArgs(args: string[]): Promise<string[]> {

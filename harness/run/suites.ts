@@ -15,6 +15,9 @@ export function suiteFile(name: string): string {
   return join(suitesDir, `${name}${SUFFIX}`);
 }
 
+/** Set for the suites when the engineer accepts authenticating to a card with failures on record. */
+export const ACCEPT_LOCK_RISK_ENV = 'SIMCERT_ACCEPT_LOCK_RISK';
+
 /** The folder where one card's test outcomes are kept across its suites (suites/support/outcomes-setup.ts). */
 export const OUTCOMES_ENV = 'SIMCERT_OUTCOMES';
 

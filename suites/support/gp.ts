@@ -11,7 +11,7 @@ import { buildJarLoadFile } from '../../harness/gp/load-file.ts';
 import { parseKeySpec } from '../../harness/gp/keys-spec.ts';
 import { AuthLedger } from '../../harness/gp/ledger.ts';
 import { checkedSend, openSecureChannel, type ChannelSendOptions, type SecureChannel } from '../../harness/gp/secure-channel.ts';
-import { ACCEPT_LOCK_RISK_ENV } from '../../harness/run/run.ts';
+import { ACCEPT_LOCK_RISK_ENV } from '../../harness/run/suites.ts';
 import type { StaticKeys } from '../../harness/gp/keys.ts';
 import { resolveSecret } from '../../harness/profile/index.ts';
 import type { Profile } from '../../harness/profile/types.ts';
