@@ -69,8 +69,8 @@ export async function runCards(r: CardsRun): Promise<boolean> {
 }
 
 /** Which of the card's suites is running and which have finished, from the reporter's progress notes. */
-export async function suitesInFlight(c: CardProgress): Promise<{ suite?: string; finished: string[] }> {
-  if (!c.outcomes) return { finished: [] };
+export async function suitesInFlight(c: CardProgress): Promise<{ started: boolean; suite?: string; finished: string[] }> {
+  if (!c.outcomes) return { started: false, finished: [] };
   const text = await readFile(join(c.outcomes, SUITE_PROGRESS), 'utf8').catch(() => '');
   const finished: string[] = [];
   let suite: string | undefined;
@@ -82,7 +82,8 @@ export async function suitesInFlight(c: CardProgress): Promise<{ suite?: string;
       if (suite === e.end) suite = undefined;
     }
   }
-  return { ...(suite ? { suite } : {}), finished };
+  // A card waiting for a free worker (`--jobs` fewer than the cards) has no notes yet.
+  return { started: text !== '', ...(suite ? { suite } : {}), finished };
 }
 
 function runVitest(env: Record<string, string>, output: CardsRun['output'], signal: AbortSignal | undefined): Promise<number> {

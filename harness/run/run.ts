@@ -209,9 +209,9 @@ function propertiesValue(s: string): string {
 /** What one card was doing when the run was interrupted. */
 async function describe(c: CardProgress): Promise<string> {
   const p = c.item.profile;
-  const { suite, finished } = await suitesInFlight(c);
+  const { started, suite, finished } = await suitesInFlight(c);
   return `profile "${p.name}" (${shown(p.file)})${c.item.reader ? ` in "${c.item.reader}"` : ''}` +
-    (suite ? `, suite ${suite} (finished before it: ${finished.length > 0 ? finished.join(', ') : 'none'})` : ', between suites');
+    (suite ? `, suite ${suite} (finished before it: ${finished.length > 0 ? finished.join(', ') : 'none'})` : started ? ', between suites' : ', before its first suite');
 }
 
 /** The interrupted run's results become a report marked interrupted in <out>/interrupted/; the last complete one stays. */
