@@ -13,8 +13,6 @@ export const CARD_SUITES_ENV = 'SIMCERT_SUITES';
 export interface CardPlan {
   /** The card's vitest project name: unique in the run, shown beside each line of its output. */
   project: string;
-  /** The card's suites in run order (suites.ts: inRunOrder). */
-  suites: string[];
   /** The environment of the card's worker: SIMCERT_PROFILE, the reader, the outcomes folder, CARD_SUITES_ENV. */
   env: Record<string, string>;
   /** The Allure labels every result of the card carries (work.ts: itemLabels). */

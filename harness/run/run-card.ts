@@ -50,7 +50,6 @@ export async function runCards(r: CardsRun): Promise<boolean> {
     const suites = inRunOrder(c.suites);
     cards.push({
       project: names[k]!,
-      suites,
       env: {
         SIMCERT_PROFILE: c.item.profile.file, [OUTCOMES_ENV]: outcomes, [CARD_SUITES_ENV]: suites.join(','),
         ...(c.item.reader !== undefined ? { [READER_ENV]: c.item.reader } : {}),

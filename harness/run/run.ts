@@ -120,7 +120,8 @@ export async function runSuites(opts: RunOptions): Promise<number> {
     const cards = items.flatMap((item) => {
       const suites = suitesToRun ?? item.profile.suites;
       if (suites.length === 0) opts.log(`${relative(process.cwd(), item.profile.file)}: enables no suites; nothing to run`);
-      return suites.length === 0 ? [] : [{ item, suites, progress: { item } as CardProgress }];
+      const progress: CardProgress = { item };
+      return suites.length === 0 ? [] : [{ item, suites, progress }];
     });
     for (const item of items) if (!cards.some((c) => c.item === item)) notStarted.delete(item);
     // Cards that need the same reader wait for each other; all others run side by side in one vitest (pool.ts).
