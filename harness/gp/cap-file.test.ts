@@ -48,6 +48,9 @@ describe('CAP files', () => {
 
   it('refuses what is not a CAP file, with the reason', () => {
     expect(() => readCapFile(strToU8('not a zip'))).toThrow(CapFileError);
+    expect(() => readCapFile(strToU8('not a zip'))).toThrow(/9 bytes, shorter than a ZIP end record/);
+    // An empty archive is exactly its 22-byte end record: a ZIP, but without a Header.cap.
+    expect(() => readCapFile(zipSync({}))).toThrow(/no Header.cap/);
     expect(() => readCapFile(zipSync({ 'a.txt': strToU8('x') }))).toThrow(/no Header.cap/);
     expect(() => readCapFile(cap({ 'empty/javacard/Class.cap': fromHex('060005AA') }))).toThrow(/Class.cap says 5 bytes/);
   });

@@ -21,7 +21,12 @@ export interface CapFile {
 
 export class CapFileError extends Error {}
 
+/** A ZIP archive ends with its end-of-central-directory record, 22 bytes at the least (PKWARE APPNOTE 4.3.16). */
+const ZIP_END_RECORD = 22;
+
 export function readCapFile(zip: Uint8Array): CapFile {
+  // Refused before fflate sees it: shorter than its end record, fflate searches 64 KiB before the buffer for one.
+  if (zip.length < ZIP_END_RECORD) throw new CapFileError(`not a CAP file (not a ZIP archive): ${zip.length} bytes, shorter than a ZIP end record (${ZIP_END_RECORD})`);
   let files: Record<string, Uint8Array>;
   try {
     files = unzipSync(zip);
