@@ -1,6 +1,6 @@
 // `simcert run`: everything is checked before anything is deleted or a card is touched (arguments, profiles, the
 // machine: PC/SC and readers, a JDK, an output folder that can be written), then the cards of the rack run side by
-// side (work.ts: one item per card, `--shard` takes this host's share; pool.ts: cards that share a reader wait for
+// side (work.ts: one item per card, `--shard` takes this host's share; waves.ts: cards that share a reader wait for
 // each other; run-card.ts: the cards in one vitest, up to `--jobs` at once, each card's suites in order) into one
 // staging folder; the reports are built once from all results (report/build.ts), and only a finished run replaces
 // the previous report.
@@ -19,7 +19,7 @@ import { PORTABILITY_SUITES } from '../report/portability.ts';
 import { buildLab } from '../sim/build.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { writeEvidence } from './evidence.ts';
-import { inWaves } from './pool.ts';
+import { inWaves } from './waves.ts';
 import { checkEnvironment, needsJdk } from './preflight.ts';
 import { runCards, suitesInFlight, type CardProgress } from './run-card.ts';
 import { carryHistory, createStaging, discard, keepInterrupted, promote, type Staging } from './staging.ts';
@@ -124,7 +124,7 @@ export async function runSuites(opts: RunOptions): Promise<number> {
       return suites.length === 0 ? [] : [{ item, suites, progress }];
     });
     for (const item of items) if (!cards.some((c) => c.item === item)) notStarted.delete(item);
-    // Cards that need the same reader wait for each other; all others run side by side in one vitest (pool.ts).
+    // Cards that need the same reader wait for each other; all others run side by side in one vitest (waves.ts).
     for (const wave of inWaves(cards, (a, b) => conflicts(a.item, b.item))) {
       if (opts.signal?.aborted) break;
       for (const c of wave) {

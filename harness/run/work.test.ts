@@ -9,7 +9,7 @@ import { loadProfile } from '../profile/index.ts';
 import type { Profile } from '../profile/types.ts';
 import { UsageError } from './errors.ts';
 import { projectNames } from './card-plan.ts';
-import { inWaves } from './pool.ts';
+import { inWaves } from './waves.ts';
 import { knownSuites } from './suites.ts';
 import { conflicts, itemLabels, itemsFromProfiles, itemsFromReaders, parseShard, shardOf, type WorkItem } from './work.ts';
 
