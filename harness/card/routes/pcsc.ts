@@ -29,6 +29,10 @@ export async function openPcscSimulated(profile: Profile): Promise<OpenCard> {
   const readers = sim.vpcdReaders!;
   const first = readers[0]!;
   if (!ixit.reader) throw new Error(`${profile.file}: transport pcsc needs ixit.reader`);
+  // The previous suite's simulator has just left this reader, but pcscd reports the removal only at its next poll:
+  // "present" until then, and a connect in that window finds the new card unpowered. So the reader must be seen
+  // empty before this card goes in.
+  await waitForCard(ixit.reader, 'absent', ixit.timeouts.connectMs);
   const attached = await attachSimulator(sim, first.host, first.port);
   let t = pcscTransport(profile, ixit.reader);
   try {
