@@ -1,8 +1,8 @@
-// The plan of one vitest run of the rack's cards: `simcert run` writes it (run-card.ts), and the suites' config
-// (suites/vitest.config.ts), reporter and global setup read it. Each card becomes a vitest project of its own,
-// with the card's environment (profile, reader, outcomes folder, the suites to run) in the project's `env`, so one
-// vitest starts the cards' workers side by side instead of one vitest per card (issue 20: a rack of emulated cards
-// on a small host was bound by eight vitest start-ups, not by its cards).
+// The plan of one vitest run of the rack's cards: `simcert run` writes it (run-card.ts); the suites' config
+// (suites/vitest.config.ts) and reporter (suites/support/suite-reporter.ts) read it. Each card becomes a vitest
+// project of its own, with the card's environment (profile, reader, outcomes folder, the suites to run) in the
+// project's `env`, so one vitest starts the cards' workers side by side instead of one vitest per card (issue 20:
+// a rack of emulated cards on a small host was bound by eight vitest start-ups, not by its cards).
 import { readFileSync } from 'node:fs';
 
 /** Names the plan file (JSON, a RunPlan) in the environment of the vitest `simcert run` starts. */
