@@ -11,9 +11,11 @@ import { basename, join } from 'node:path';
 import type { Label } from 'allure-js-commons';
 import AllureVitestReporter from 'allure-vitest/reporter';
 import type { AllureVitestReporterConfig } from 'allure-vitest/reporter';
-import type { RunnerTask, RunnerTestSuite, TestModule, TestSuite } from 'vitest/node';
+import type { Writer } from 'allure-js-commons/sdk/reporter';
+import type { RunnerTask, RunnerTestSuite, TestModule, TestSuite, Vitest } from 'vitest/node';
 import type { CardPlan, RunPlan } from '../../harness/run/card-plan.ts';
 import { OUTCOMES_ENV, SUITE_PROGRESS, suiteFile } from '../../harness/run/suites.ts';
+import { ResultsWriter } from '../../harness/report/results-writer.ts';
 
 const ENTRY = 'card-entry.ts';
 
@@ -24,7 +26,7 @@ function note(outcomes: string | undefined, event: 'start' | 'end', suite: strin
 /** The parts of allure-vitest's reporter this one builds on (its own methods and runtime, untyped in its d.ts). */
 interface AllureInternals {
   handleTask(task: RunnerTask): void;
-  allureReporterRuntime: { globalLabels: Label[] };
+  allureReporterRuntime: { globalLabels: Label[]; writer: Writer };
 }
 
 /**
@@ -55,9 +57,18 @@ function asOwnFile(wrapper: RunnerTestSuite, filepath: string): RunnerTestSuite 
 export class SuiteAllureReporter extends AllureVitestReporter {
   private readonly cards = new Map<string, CardPlan>();
 
+  private readonly resultsDir: string;
+
   constructor(config: AllureVitestReporterConfig, plan?: RunPlan) {
     super(config);
+    this.resultsDir = config.resultsDir ?? 'allure-results';
     for (const c of plan?.cards ?? []) this.cards.set(c.project, c);
+  }
+
+  override onInit(vitest: Vitest): void {
+    super.onInit(vitest);
+    // The same files, without an fsync for each (harness/report/results-writer.ts: why).
+    (this as unknown as AllureInternals).allureReporterRuntime.writer = new ResultsWriter(this.resultsDir);
   }
 
   /** The card a suite of an entry file belongs to, and the suite's name, or undefined for any other describe. */
