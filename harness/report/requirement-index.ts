@@ -5,11 +5,10 @@
 // Markdown table the README carries.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot } from '../paths.ts';
+import { repoRoot, vitestCli } from '../paths.ts';
 import { DOCUMENTS, REQUIREMENTS_OUT_ENV, type Requirement } from '../../suites/support/requirements.ts';
 
 const run = promisify(execFile);
@@ -43,7 +42,7 @@ export async function collect(profile: string): Promise<Collected> {
   try {
     const out = join(dir, 'requirements.jsonl');
     const list = join(dir, 'list.json');
-    const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
+    const vitest = vitestCli();
     try {
       await run(process.execPath, [vitest, 'list', '--config', join(repoRoot, 'suites', 'vitest.config.ts'), `--json=${list}`], {
         cwd: repoRoot,

@@ -4,12 +4,11 @@
 // history and `simcert report merge`'s retry matching key on), and the labels of its own card, never another's.
 // The oracle for the names is the suite run by hand, from its own file, by vitest alone.
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../paths.ts';
+import { repoRoot, vitestCli } from '../paths.ts';
 import { readAllureResults, type AllureResult } from '../report/portability.ts';
 import { createAppletProfile } from '../testing/create-applet-profile.ts';
 import { runSuites } from './run.ts';
@@ -23,7 +22,7 @@ let byHand: AllureResult[];
 
 /** Runs one suite file by hand, as a developer would: vitest on the suites' config with SIMCERT_PROFILE set. */
 function vitestByHand(profile: string, suite: string, results: string): Promise<number> {
-  const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
+  const vitest = vitestCli();
   const env: NodeJS.ProcessEnv = { ...process.env, SIMCERT_PROFILE: profile, SIMCERT_ALLURE_RESULTS: results, TMPDIR: dir };
   // Started from this test's own vitest: nothing of its worker's state may reach the child.
   for (const k of Object.keys(env)) if (k.startsWith('VITEST') || k === 'SIMCERT_RUN_PLAN') delete env[k];

@@ -4,10 +4,9 @@
 // environment (profile, the reader the rack found the card in, outcomes folder, suites), and its labels reach the
 // reporter through the plan, so cards share the vitest and nothing else. One vitest for the rack rather than one per
 // card: on a small host, eight vitest start-ups cost more than the cards' own work (issue 20).
-import { createRequire } from 'node:module';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { repoRoot } from '../paths.ts';
+import { join } from 'node:path';
+import { repoRoot, vitestCli } from '../paths.ts';
 import { CARD_SUITES_ENV, PLAN_ENV, projectNames, type CardPlan, type RunPlan } from './card-plan.ts';
 import { spawnGroup } from './process-group.ts';
 import { inRunOrder, OUTCOMES_ENV, SUITE_PROGRESS } from './suites.ts';
@@ -26,7 +25,7 @@ export interface CardProgress {
 export interface CardsRun {
   /** Cards that may run at the same time (none needs what another has: work.ts, conflicts), each with its suites. */
   cards: { item: WorkItem; suites: string[]; progress: CardProgress }[];
-  /** How many of them run at once (`--jobs`). */
+  /** How many of them run at once (`--jobs`, at most the number of cards). */
   jobs: number;
   /** The run's staging results folder, shared by every card (Allure names results by UUID). */
   resultsDir: string;
@@ -55,7 +54,6 @@ export async function runCards(r: CardsRun): Promise<boolean> {
         ...(c.item.reader !== undefined ? { [READER_ENV]: c.item.reader } : {}),
       },
       labels: itemLabels(c.item),
-      outcomes,
     });
   }
   const plan: RunPlan = { cards, jobs: r.jobs };
@@ -86,8 +84,7 @@ export async function suitesInFlight(c: CardProgress): Promise<{ started: boolea
 }
 
 function runVitest(env: Record<string, string>, output: CardsRun['output'], signal: AbortSignal | undefined): Promise<number> {
-  // vitest exports no path to its CLI; it sits beside its package.json.
-  const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
+  const vitest = vitestCli();
   const run = spawnGroup(process.execPath, [vitest, 'run', '--config', join(repoRoot, 'suites', 'vitest.config.ts')], {
     cwd: repoRoot,
     env: { ...process.env, ...env },

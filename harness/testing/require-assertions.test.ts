@@ -1,11 +1,9 @@
 // The rule "no test body without an assertion" is in force: both vitest configs load the setup file, and a test
 // that asserts nothing fails under the project's config (the fixture file, run in a child vitest).
 import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../paths.ts';
+import { repoRoot, vitestCli } from '../paths.ts';
 import projectConfig from '../../vitest.config.ts';
 import suitesConfig from '../../suites/vitest.config.ts';
 
@@ -19,7 +17,7 @@ describe('every test must assert something', () => {
   });
 
   it('a test that asserts nothing fails, saying so', async () => {
-    const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
+    const vitest = vitestCli();
     const r = await run(process.execPath, [vitest, 'run', '--config', 'vitest.config.ts', 'harness/testing/no-assertion-fixture.test.ts'], {
       cwd: repoRoot,
       env: { ...process.env, SIMCERT_ASSERTION_FIXTURE: '1', CI: 'true', NO_COLOR: '1' },
