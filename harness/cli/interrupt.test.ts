@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../paths.ts';
-import { descendants, previousReport, processes, snapshot, type Proc } from './test-helpers.ts';
+import { descendants, previousReport, processes, snapshot, stagedResults, type Proc } from './test-helpers.ts';
 
 let dir: string;
 let out: string;
@@ -20,16 +20,6 @@ let code: number | null;
 let output = '';
 let started: Proc[] = [];
 let resultsSeen = 0;
-
-/** Result files of the run in flight (in its staging folder out/.run-<pid>-<time>/allure-results). */
-async function stagedResults(): Promise<number> {
-  let n = 0;
-  for (const e of await readdir(out)) {
-    if (!e.startsWith('.run-')) continue;
-    n += (await readdir(join(out, e, 'allure-results')).catch(() => [])).filter((f) => f.endsWith('-result.json')).length;
-  }
-  return n;
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'simcert-interrupt-'));
@@ -54,7 +44,7 @@ beforeAll(async () => {
   // Sent once results are on disk and a simulator is running (the suites after the first one), so the stop must
   // reach vitest, its worker and the simulator.
   for (;;) {
-    resultsSeen = await stagedResults();
+    resultsSeen = await stagedResults(out);
     started = descendants(await processes(), npm.pid!);
     if (done || (resultsSeen > 0 && started.some((p) => p.cmd.startsWith('java ')))) break;
     await sleep(200);

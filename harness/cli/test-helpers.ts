@@ -1,10 +1,20 @@
 // Test-only helpers shared by the CLI tests: a previous report as `simcert run` and `bench` leave it, a byte-level
-// snapshot of a folder (to show a command left it alone), and the processes of this machine from /proc (to show a
-// command left no child behind).
+// snapshot of a folder (to show a command left it alone), the results a run in flight has written (to interrupt it
+// once it has some), and the processes of this machine from /proc (to show a command left no child behind).
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { benchResult } from '../bench/test-fixtures.ts';
+
+/** Result files of the run in flight in `out` (in its staging folder out/.run-<pid>-<time>/allure-results). */
+export async function stagedResults(out: string): Promise<number> {
+  let n = 0;
+  for (const e of await readdir(out)) {
+    if (!e.startsWith('.run-')) continue;
+    n += (await readdir(join(out, e, 'allure-results')).catch(() => [])).filter((f) => f.endsWith('-result.json')).length;
+  }
+  return n;
+}
 
 /** A previous run's report in `reports` (allure-results, allure-report, portability.*, a bench result). */
 export async function previousReport(reports: string): Promise<void> {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { previousReport, snapshot } from '../cli/test-helpers.ts';
+import { previousReport, snapshot, stagedResults } from '../cli/test-helpers.ts';
 import { createAppletProfile } from '../testing/create-applet-profile.ts';
 import { EXIT } from './errors.ts';
 import { runSuites } from './run.ts';
@@ -19,15 +19,6 @@ let out: string;
 let before: Record<string, string>;
 let code: number;
 const log: string[] = [];
-
-/** Result files in the run's staging folder (out/.run-<pid>-<time>/allure-results): the first suite has ended. */
-async function stagedResults(): Promise<number> {
-  let n = 0;
-  for (const e of await readdir(out)) {
-    if (e.startsWith('.run-')) n += (await readdir(join(out, e, 'allure-results')).catch(() => [])).filter((f) => f.endsWith('-result.json')).length;
-  }
-  return n;
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'simcert-interrupt-no-report-'));
@@ -44,8 +35,8 @@ beforeAll(async () => {
   });
   let done = false;
   void run.finally(() => (done = true));
-  // Polling, not timing: the test's own timeout bounds the wait.
-  while (!done && (await stagedResults()) === 0) await sleep(100);
+  // Polling, not timing: the test's own timeout bounds the wait. The first results mean the first suite has ended.
+  while (!done && (await stagedResults(out)) === 0) await sleep(100);
   stop.abort('SIGINT');
   code = await run;
 }, 240_000);
