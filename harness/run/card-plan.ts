@@ -17,13 +17,11 @@ export interface CardPlan {
   env: Record<string, string>;
   /** The Allure labels every result of the card carries (work.ts: itemLabels). */
   labels: Record<string, string>;
-  /** The card's outcomes folder (suites/support/outcomes.ts), where its suite progress is noted too. */
-  outcomes: string;
 }
 
 export interface RunPlan {
   cards: CardPlan[];
-  /** How many cards run at once (`--jobs`). */
+  /** How many cards run at once (`--jobs`, at most the number of cards). */
   jobs: number;
 }
 

@@ -80,7 +80,7 @@ export class SuiteAllureReporter extends AllureVitestReporter {
 
   onTestSuiteReady(s: TestSuite): void {
     const c = this.cardSuite(s);
-    if (c) note(c.card.outcomes, 'start', c.suite);
+    if (c) note(c.card.env[OUTCOMES_ENV], 'start', c.suite);
   }
 
   onTestSuiteResult(s: TestSuite): void {
@@ -96,7 +96,7 @@ export class SuiteAllureReporter extends AllureVitestReporter {
     } finally {
       runtime.globalLabels = before;
     }
-    note(c.card.outcomes, 'end', c.suite);
+    note(c.card.env[OUTCOMES_ENV], 'end', c.suite);
   }
 
   onTestModuleStart(m: TestModule): void {
