@@ -1,13 +1,15 @@
 // Builds the card side (lab/cardsim and the applets under lab/applets) with plain javac, only when sources
 // are newer than the classes, so `simcert run` on a fresh clone needs nothing but a JDK.
 import { execFile } from 'node:child_process';
-import { readdir, rm, stat, writeFile, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { makeDir } from '../make-dir.ts';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '../paths.ts';
 
 const run = promisify(execFile);
+/** In a classes folder: which sources it was built from (upToDate). */
+const STAMP = '.build-stamp';
 
 export interface LabBuild {
   /** Classes of the simulator and its Java Card API. */
@@ -55,16 +57,35 @@ async function javac(args: string[], what: string): Promise<void> {
   }
 }
 
-async function compile(srcDir: string, outDir: string, what: string, extraArgs: string[], dependsOn: string): Promise<void> {
+/**
+ * Compiles srcDir into outDir unless outDir's stamp says it holds these sources already. The classes are compiled
+ * into a folder of this call's own and renamed into place, because several processes build at once on a fresh
+ * clone (`npm test`'s workers, two runs): each used to empty outDir and compile into it, so one could delete what
+ * another was writing. Whoever finishes second finds the first's build current and keeps it.
+ */
+export async function compile(srcDir: string, outDir: string, what: string, extraArgs: string[], dependsOn: string): Promise<void> {
   const sources = await javaSources(srcDir);
   if (sources.length === 0) throw new LabBuildError(`cannot build ${what}: no .java files under ${relative(repoRoot, srcDir)}`);
   const fingerprint = `${dependsOn}\n${sources.map((s) => relative(repoRoot, s)).join('\n')}\n${await newestMtime(sources)}`;
-  const stamp = join(outDir, '.build-stamp');
+  const stamp = join(outDir, STAMP);
   if (await upToDate(stamp, fingerprint)) return;
-  await rm(outDir, { recursive: true, force: true });
-  await makeDir(outDir);
-  await javac([...extraArgs, '-d', outDir, ...sources], what);
-  await writeFile(stamp, fingerprint);
+  await makeDir(dirname(outDir));
+  const own = await mkdtemp(`${outDir}.building-`);
+  try {
+    await javac([...extraArgs, '-d', own, ...sources], what);
+    await writeFile(join(own, STAMP), fingerprint);
+    if (await upToDate(stamp, fingerprint)) return;
+    // What is there is older sources' classes (or nothing): replaced.
+    await rm(outDir, { recursive: true, force: true });
+    try {
+      await rename(own, outDir);
+    } catch (err) {
+      // Another process put its build in place between the two steps above.
+      if (!(await upToDate(stamp, fingerprint))) throw err;
+    }
+  } finally {
+    await rm(own, { recursive: true, force: true });
+  }
 }
 
 let pending: Promise<LabBuild> | undefined;
@@ -82,7 +103,7 @@ async function buildLabNow(): Promise<LabBuild> {
   const buildDir = join(repoRoot, 'lab', 'build');
   const cardsimClasses = join(buildDir, 'cardsim');
   await compile(join(repoRoot, 'lab', 'cardsim', 'src'), cardsimClasses, 'the card simulator (lab/cardsim)', ['-Xlint:-options'], 'cardsim');
-  const cardsimStamp = await readFile(join(cardsimClasses, '.build-stamp'), 'utf8');
+  const cardsimStamp = await readFile(join(cardsimClasses, STAMP), 'utf8');
   const applets: Record<string, string> = {};
   const appletsDir = join(repoRoot, 'lab', 'applets');
   for (const entry of await readdir(appletsDir, { withFileTypes: true })) {
