@@ -21,6 +21,9 @@ export default defineConfig({
     // a run); what a file changes in the process is put back when it ends (restore-process-state.ts).
     isolate: false,
     setupFiles: ['harness/testing/require-assertions.ts', 'harness/testing/restore-process-state.ts'],
+    // A worker that stops answering (blocked in native code, or a file that never finishes loading) would otherwise
+    // hold the run until CI's own limit: this stops it and says what was in flight.
+    reporters: ['default', './harness/testing/stall-watch.ts'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
     projects: [

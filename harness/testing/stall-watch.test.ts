@@ -1,0 +1,35 @@
+// `npm test` does not wait for ever on a worker that stopped answering: the stall watch (stall-watch.ts, a reporter
+// of vitest.config.ts) stops the run after SIMCERT_TEST_STALL_S without progress and names the file and test in
+// flight. The fixture blocks its worker's event loop, which no vitest timeout can interrupt.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, vitestCli } from '../paths.ts';
+import projectConfig from '../../vitest.config.ts';
+import { stallLimitS } from './stall-watch.ts';
+
+const run = promisify(execFile);
+
+describe('a run that stops making progress', () => {
+  it('is stopped with exit 1, naming the file and the test in flight and listing the worker', async () => {
+    expect(projectConfig.test?.reporters).toContain('./harness/testing/stall-watch.ts');
+    const started = Date.now();
+    const r = await run(process.execPath, [vitestCli(), 'run', '--config', 'vitest.config.ts', 'harness/testing/stall-fixture.test.ts'], {
+      cwd: repoRoot,
+      env: { ...process.env, SIMCERT_STALL_FIXTURE: '1', SIMCERT_TEST_STALL_S: '2', CI: 'true', NO_COLOR: '1' },
+      timeout: 50_000,
+    }).then(() => ({ code: 0, out: '' }), (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code, out: `${e.stdout ?? ''}${e.stderr ?? ''}` }));
+    expect(r.code, r.out).toBe(1);
+    expect(r.out).toMatch(/no test, hook or file has ended for \d+ s \(limit 2 s/);
+    expect(r.out).toMatch(/harness\/testing\/stall-fixture\.test\.ts \(started \d+ s ago\): test "a worker that never returns > blocks its event loop", for \d+ s/);
+    expect(r.out).toMatch(/processes under this run:\n\s+\d+ \(parent \d+/);
+    // It stopped at the stall, not at this test's own limit.
+    expect(Date.now() - started).toBeLessThan(45_000);
+  }, 60_000);
+
+  it('waits 20 minutes by default, longer than the longest legitimate wait (900 s for pcscd)', () => {
+    expect(stallLimitS({})).toBe(1200);
+    expect(stallLimitS({ SIMCERT_TEST_STALL_S: '30' })).toBe(30);
+    expect(stallLimitS({ SIMCERT_TEST_STALL_S: 'soon' })).toBe(1200);
+  });
+});

@@ -1,0 +1,174 @@
+// Vitest reporter for the project's own tests (`npm test`): when the run makes no progress for a long time, it says
+// what was in flight and stops the run, instead of leaving CI to its own time limit with nothing to show.
+//
+// Why: vitest bounds each test and hook by its timeout, but a timeout needs the worker's event loop. A worker blocked
+// in a synchronous native call (pcsc-lite's client waits on pcscd without a time limit) or a module still loading
+// (collection has no timeout) never reports again, and the run waits for ever. CI then ends at its own limit, and
+// its log shows the last file that passed, not the one that hung.
+//
+// Progress is any test, hook or file that ends. The longest legitimate wait in the suite is a PC/SC test waiting up
+// to 900 s for another run's hold on pcscd (lab/pcsc/pcscd.sh), so the default limit is 20 minutes; SIMCERT_TEST_STALL_S
+// sets another. The report is printed last, where a CI log's tail shows it: the files in flight and their current
+// test or hook, the processes under this run, and for each worker blocked in native code its main thread's frames.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Reporter, TestCase, TestModule, TestSuite } from 'vitest/node';
+
+const run = promisify(execFile);
+
+/** How long without progress before the run is stopped (seconds). */
+export function stallLimitS(env: NodeJS.ProcessEnv = process.env): number {
+  const s = Number(env.SIMCERT_TEST_STALL_S);
+  return Number.isFinite(s) && s > 0 ? s : 1200;
+}
+
+interface Running {
+  what: string;
+  since: number;
+}
+
+interface InFlight {
+  module: string;
+  since: number;
+  /** The test running now, as last reported. */
+  test?: Running;
+  /** The hook running now (a beforeEach runs inside its test). */
+  hook?: Running;
+}
+
+export default class StallWatch implements Reporter {
+  private readonly limitMs = stallLimitS() * 1000;
+  private lastProgress = Date.now();
+  private readonly inFlight = new Map<string, InFlight>();
+  private timer: NodeJS.Timeout | undefined;
+  private reported = false;
+
+  onTestRunStart(): void {
+    this.lastProgress = Date.now();
+    this.timer = setInterval(() => void this.check(), Math.min(15_000, this.limitMs / 4));
+    this.timer.unref();
+  }
+
+  onTestModuleStart(m: TestModule): void {
+    this.inFlight.set(m.moduleId, { module: m.relativeModuleId, since: Date.now(), hook: { what: 'collecting (importing the file)', since: Date.now() } });
+  }
+
+  onTestModuleEnd(m: TestModule): void {
+    this.inFlight.delete(m.moduleId);
+    this.progress();
+  }
+
+  onTestModuleCollected(m: TestModule): void {
+    const f = this.inFlight.get(m.moduleId);
+    if (f) f.hook = undefined;
+  }
+
+  onTestCaseReady(t: TestCase): void {
+    const f = this.inFlight.get(t.module.moduleId);
+    if (f) f.test = { what: `test "${t.fullName}"`, since: Date.now() };
+  }
+
+  onTestCaseResult(t: TestCase): void {
+    const f = this.inFlight.get(t.module.moduleId);
+    if (f) f.test = undefined;
+    this.progress();
+  }
+
+  onHookStart(h: Parameters<NonNullable<Reporter['onHookStart']>>[0]): void {
+    const where = h.entity.type === 'module' ? 'the file' : h.entity.type === 'suite' ? `"${h.entity.fullName}"` : `test "${h.entity.fullName}"`;
+    const f = this.inFlight.get(moduleOf(h.entity).moduleId);
+    if (f) f.hook = { what: `${h.name} hook of ${where}`, since: Date.now() };
+  }
+
+  onHookEnd(h: Parameters<NonNullable<Reporter['onHookEnd']>>[0]): void {
+    const f = this.inFlight.get(moduleOf(h.entity).moduleId);
+    if (f) f.hook = undefined;
+    this.progress();
+  }
+
+  onTestRunEnd(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private progress(): void {
+    this.lastProgress = Date.now();
+  }
+
+  private async check(): Promise<void> {
+    if (this.reported || Date.now() - this.lastProgress < this.limitMs) return;
+    this.reported = true;
+    const now = Date.now();
+    const lines = [`npm test: no test, hook or file has ended for ${Math.round((now - this.lastProgress) / 1000)} s (limit ${this.limitMs / 1000} s, SIMCERT_TEST_STALL_S); stopping the run.`];
+    const tree = await processTree(process.pid);
+    lines.push(...(await nativeStacks(tree)));
+    lines.push('processes under this run:', ...tree.map((p) => `  ${p.line}`));
+    lines.push('in flight:');
+    for (const f of this.inFlight.values()) {
+      const cur = [f.hook, f.test].filter((r): r is Running => r !== undefined).map((r) => `${r.what}, for ${Math.round((now - r.since) / 1000)} s`).join('; in ') || 'between tests';
+      lines.push(`  ${f.module} (started ${Math.round((now - f.since) / 1000)} s ago): ${cur}`);
+    }
+    if (this.inFlight.size === 0) lines.push('  no file (vitest itself is waiting)');
+    process.stderr.write(`${lines.join('\n')}\n`);
+    for (const p of tree) if (p.pid !== process.pid) safeKill(p.pid);
+    process.exit(1);
+  }
+}
+
+function moduleOf(entity: TestModule | TestSuite | TestCase): TestModule {
+  return entity.type === 'module' ? entity : entity.module;
+}
+
+interface Proc {
+  pid: number;
+  ppid: number;
+  comm: string;
+  line: string;
+}
+
+/** This process's descendants (itself first), from ps, each with a short line for the report. */
+async function processTree(root: number): Promise<Proc[]> {
+  let out = '';
+  try {
+    out = (await run('ps', ['-e', '-o', 'pid=,ppid=,etimes=,stat=,wchan:20=,comm=,args='], { maxBuffer: 8 << 20 })).stdout;
+  } catch {
+    return [];
+  }
+  const all = out.split('\n').filter(Boolean).map((l) => {
+    const [pid, ppid, etimes, stat, wchan, comm, ...args] = l.trim().split(/\s+/);
+    return { pid: Number(pid), ppid: Number(ppid), comm: comm ?? '', line: `${pid} (parent ${ppid}, ${etimes} s, ${stat}, ${wchan}) ${args.join(' ').slice(0, 160)}` };
+  });
+  const keep = new Set([root]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of all) if (!keep.has(p.pid) && keep.has(p.ppid)) {
+      keep.add(p.pid);
+      grew = true;
+    }
+  }
+  return all.filter((p) => keep.has(p.pid) && !(p.comm === 'ps' && p.ppid === root));
+}
+
+/** The main thread's innermost frames of each node worker, through gdb when the machine has it. */
+async function nativeStacks(tree: Proc[]): Promise<string[]> {
+  const lines: string[] = [];
+  for (const p of tree) {
+    if (p.pid === process.pid || p.comm !== 'node') continue;
+    try {
+      const { stdout } = await run('gdb', ['-p', String(p.pid), '-batch', '-nx', '-ex', 'thread 1', '-ex', 'bt 12'], { timeout: 20_000 });
+      // `thread 1` prints the innermost frame once more before `bt` does.
+      const frames = [...new Set(stdout.split('\n').filter((l) => /^#\d+/.test(l)))].map((l) => `    ${l.replace(/ \(.*\) (at|from) /, ' $1 ').slice(0, 140)}`);
+      lines.push(`node ${p.pid}, main thread:`, ...frames);
+    } catch {
+      // no gdb, or the process is gone: the process list still says where each one waits (wchan)
+    }
+  }
+  return lines;
+}
+
+function safeKill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
