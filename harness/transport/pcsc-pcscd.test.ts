@@ -17,7 +17,7 @@ import { repoRoot } from '../paths.ts';
 import { loadProfile } from '../profile/index.ts';
 import type { Profile } from '../profile/types.ts';
 import { attachSimulator } from '../sim/launch.ts';
-import { CardGoneError } from './transport.ts';
+import { CardGoneError, CardTimeoutError } from './transport.ts';
 import { listReaders, PcscTransport, waitForCard } from './pcsc.ts';
 import { holdPcscd, PCSCD_SCRIPT, pcscdUnavailable, type PcscdHold } from './pcscd-fixture.ts';
 
@@ -165,6 +165,37 @@ describe.skipIf(unavailable !== undefined)(`PC/SC through pcscd and vpcd${unavai
       expect((err as Error).message).not.toContain('31 32 33 34');
     } finally {
       await t.close();
+      await sim.stop();
+    }
+  });
+
+  it('a card that goes silent: the command times out naming it, and close() returns without blocking this thread', async () => {
+    const profile = await referencePcscd();
+    await waitForCard('Virtual PCD 00 00', 'absent', 15_000);
+    const { host, port } = vpcdPort(profile, 0);
+    // The simulator answers the first command, then never again (lab/cardsim's hostile "silence").
+    const sim = await attachSimulator({ ...profile.sim!, faults: { hostile: 'silence', hostileAfter: 1 } }, host, port);
+    const t = new PcscTransport({ reader: 'Virtual PCD 00 00', protocol: 'T=1' });
+    t.timeoutMs = 1000;
+    try {
+      await waitForCard('Virtual PCD 00 00', 'present', 20_000);
+      await t.connect();
+      const s = new CardSession(t, { extendedLength: true });
+      expect((await s.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0, data: fromHex(JPKI) })).sw).toBe(0x6a82);
+      const err = await s.transmit({ cla: 0x80, ins: 0xca, p1: 0x9f, p2: 0x7f, le: 256 }, { name: 'GET DATA CPLC' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CardTimeoutError);
+      expect((err as Error).message).toMatch(/did not answer an APDU within 1000 ms.*last command: GET DATA CPLC \(80 CA 9F 7F\)/s);
+      // The transmit is still waiting in pcscd. A disconnect now would wait for it on this thread (pcsc-lite
+      // serialises a context's calls), and so would every timer: count the ticks while close() runs.
+      let ticks = 0;
+      const ticker = setInterval(() => ticks++, 50);
+      await t.close();
+      clearInterval(ticker);
+      expect(ticks).toBeGreaterThan(10);
+      await expect(s.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0, data: fromHex(JPKI) })).rejects.toThrow(/no card connected|stopped answering/);
+    } finally {
+      await t.close();
+      // Taking the card out ends the waiting transmit, and the connection left behind is released.
       await sim.stop();
     }
   });

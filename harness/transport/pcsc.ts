@@ -2,7 +2,7 @@
 // libpcsclite-dev and a compiler at install time, so its absence must produce an actionable message, not a crash).
 import { createRequire } from 'node:module';
 import { atrProtocols } from './atr-protocols.ts';
-import { CardGoneError, type ResetKind, type Transport } from './transport.ts';
+import { CardGoneError, CardTimeoutError, type ResetKind, type Transport } from './transport.ts';
 
 // The few parts of the binding this module uses, declared here so the harness type-checks without it installed.
 interface PcscCard {
@@ -150,12 +150,46 @@ export async function readerStatus(): Promise<ReaderStatus[]> {
   return out;
 }
 
+/**
+ * How long close() waits for a command still running at the card (one that timed out) before it leaves the
+ * connection to be released when that command ends.
+ */
+const CLOSE_GRACE_MS = 2000;
+
+/**
+ * Connections that close() could not release because a command was still running on them. pcsc-lite carries one
+ * context's calls one at a time, and the binding's disconnect and context release are synchronous: called while a
+ * transmit waits for a silent card, they would block this thread (every timer, every other card, Ctrl-C) until the
+ * card answers, which a hung card or a stuck reader driver never does. Kept referenced here, because the binding's
+ * finalizer would disconnect them synchronously too; released once their command ends.
+ */
+const abandoned = new Set<{ card?: PcscCard; ctx?: PcscContext }>();
+
+function release(card: PcscCard | undefined, ctx: PcscContext | undefined, disposition: number): void {
+  try {
+    card?.disconnect(disposition);
+  } catch {
+    // the card may already be gone; releasing the context below is what matters
+  }
+  try {
+    ctx?.close();
+  } catch {
+    // pcscd may have gone away with it
+  }
+}
+
 export class PcscTransport implements Transport {
   atr: Uint8Array = new Uint8Array(0);
   reader: string;
+  /** The longest one command may take at the card (the profile's ixit.timeouts.apduMs). */
+  timeoutMs = 30_000;
   private ctx: PcscContext | undefined;
   private card: PcscCard | undefined;
   private readonly pcsc: Binding;
+  /** A connect, transmit or reconnect still running in the binding, settled or not. */
+  private running: Promise<unknown> | undefined;
+  /** Set once a command timed out: the card cannot be trusted to answer the next one in order. */
+  private silent: CardGoneError | undefined;
 
   constructor(private readonly opts: PcscOptions) {
     this.pcsc = loadPcsc();
@@ -185,8 +219,9 @@ export class PcscTransport implements Transport {
     }
     this.reader = chosen.name;
     try {
-      this.card = await chosen.connect(this.shareMode(), this.protocolMask());
+      this.card = await this.atCard(chosen.connect(this.shareMode(), this.protocolMask()), 'the connect');
     } catch (err) {
+      if (err instanceof CardTimeoutError) throw err;
       const msg = (err as Error).message;
       if (/protocol mismatch/i.test(msg) && this.opts.protocol !== 'any') {
         const offered = chosen.atr && chosen.atr.length > 1 ? offeredBy(Uint8Array.from(chosen.atr)) : '';
@@ -203,12 +238,34 @@ export class PcscTransport implements Transport {
     return this.card.protocol === this.pcsc.SCARD_PROTOCOL_T0 ? 'T=0' : 'T=1';
   }
 
+  /**
+   * Waits for a native call at the card, at most timeoutMs. On a timeout the call goes on in the binding (pcsc-lite
+   * cannot cancel it), so the transport takes no further command and close() does not wait for it.
+   */
+  private async atCard<T>(call: Promise<T>, what: string): Promise<T> {
+    this.running = call;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.silent ??= new CardGoneError(`the card in "${this.reader}" stopped answering (${what})`);
+        reject(new CardTimeoutError(`the card in "${this.reader}" did not answer ${what} within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+    });
+    try {
+      return await Promise.race([call, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async transmit(apdu: Uint8Array): Promise<Uint8Array> {
+    if (this.silent) throw this.silent;
     if (!this.card) throw new CardGoneError(`no card connected in "${this.reader}"`);
     try {
       // The APDU layer does GET RESPONSE and 6Cxx itself so that every round is traced.
-      return Uint8Array.from(await this.card.transmit(Buffer.from(apdu), { maxRecvLength: 65538, autoGetResponse: false }));
+      return Uint8Array.from(await this.atCard(this.card.transmit(Buffer.from(apdu), { maxRecvLength: 65538, autoGetResponse: false }), 'an APDU'));
     } catch (err) {
+      if (err instanceof CardTimeoutError) throw err;
       const msg = (err as Error).message;
       // pcsc-lite may report the failed exchange a moment before it marks the reader empty: give it that moment.
       const removed = await waitForCard(this.reader, 'absent', 2000).then(() => true, () => false);
@@ -222,22 +279,41 @@ export class PcscTransport implements Transport {
   }
 
   async reset(kind: ResetKind): Promise<Uint8Array> {
+    if (this.silent) throw this.silent;
     if (!this.card) throw new CardGoneError(`no card connected in "${this.reader}"`);
     const init = kind === 'cold' ? this.pcsc.SCARD_UNPOWER_CARD : this.pcsc.SCARD_RESET_CARD;
-    await this.card.reconnect(this.shareMode(), this.protocolMask(), init);
+    await this.atCard(this.card.reconnect(this.shareMode(), this.protocolMask(), init), `the ${kind} reset`);
     this.atr = Uint8Array.from(this.card.atr ?? []);
     return this.atr;
   }
 
+  /**
+   * Powers the card down and releases the connection. A command still running at the card (one that timed out) is
+   * given CLOSE_GRACE_MS to end; if it does not, the connection is released when it does (see `abandoned`), and
+   * close() returns at once rather than block this thread on the card.
+   */
   async close(): Promise<void> {
-    try {
-      this.card?.disconnect(this.pcsc.SCARD_UNPOWER_CARD);
-    } catch {
-      // the card may already be gone; releasing the context below is what matters
-    }
+    const { card, ctx, running } = this;
     this.card = undefined;
-    this.ctx?.close();
     this.ctx = undefined;
+    this.running = undefined;
+    const unpower = this.pcsc.SCARD_UNPOWER_CARD;
+    if (running) {
+      const ended = running.then(() => true, () => true);
+      let timer: NodeJS.Timeout | undefined;
+      const done = await Promise.race([ended, new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), CLOSE_GRACE_MS); })]);
+      clearTimeout(timer);
+      if (!done) {
+        const held = { card, ctx };
+        abandoned.add(held);
+        void ended.then(() => {
+          abandoned.delete(held);
+          release(card, ctx, unpower);
+        });
+        return;
+      }
+    }
+    release(card, ctx, unpower);
   }
 }
 

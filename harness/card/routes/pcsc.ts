@@ -19,7 +19,9 @@ function pcscTransport(profile: Profile, reader: string): PcscTransport {
     protocol: `the profile claims ics.t0: ${ics.t0}, ics.t1: ${ics.t1} (${profile.file})`,
     ...(ics.extendedLength ? { extendedLength: `the profile claims ics.extendedLength: true (${profile.file})` } : {}),
   };
-  return new PcscTransport({ reader, protocol: ics.t1 ? (ics.t0 ? 'any' : 'T=1') : 'T=0', claims });
+  const t = new PcscTransport({ reader, protocol: ics.t1 ? (ics.t0 ? 'any' : 'T=1') : 'T=0', claims });
+  t.timeoutMs = profile.ixit.timeouts.apduMs;
+  return t;
 }
 
 /** The bundled simulator inserted into pcscd's vpcd readers: the real PC/SC stack end to end. */
