@@ -1,9 +1,10 @@
 // Builds the card side (lab/cardsim and the applets under lab/applets) with plain javac, only when sources
 // are newer than the classes, so `simcert run` on a fresh clone needs nothing but a JDK.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { makeDir } from '../make-dir.ts';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '../paths.ts';
 
@@ -57,34 +58,59 @@ async function javac(args: string[], what: string): Promise<void> {
   }
 }
 
+/** Where the builds of `link` are kept, one folder per fingerprint: beside it, in a folder listings skip. */
+function buildsOf(link: string): string {
+  return join(dirname(link), '.builds');
+}
+
 /**
- * Compiles srcDir into outDir unless outDir's stamp says it holds these sources already. The classes are compiled
- * into a folder of this call's own and renamed into place, because several processes build at once on a fresh
- * clone (`npm test`'s workers, two runs): each used to empty outDir and compile into it, so one could delete what
- * another was writing. Whoever finishes second finds the first's build current and keeps it.
+ * Compiles srcDir, unless it is built already, into a folder named for what it was built from (its fingerprint),
+ * and points `link` (a symbolic link, for people and for jCardSim's class path) at it. Returns that folder.
+ *
+ * A build is never changed or deleted once in place, because several processes build at once on a fresh clone
+ * (`npm test`'s workers, two runs) while others already run simulators from it: a JVM loads its classes lazily, so
+ * replacing the folder under it (as this used to, emptying it and renaming a new one in) could cost it a class in
+ * the middle of a command. Each caller compiles into a folder of its own and renames it into place when whole; one
+ * that finds the place taken by an identical build keeps that one.
  */
-export async function compile(srcDir: string, outDir: string, what: string, extraArgs: string[], dependsOn: string): Promise<void> {
+export async function compile(srcDir: string, link: string, what: string, extraArgs: string[], dependsOn: string): Promise<string> {
   const sources = await javaSources(srcDir);
   if (sources.length === 0) throw new LabBuildError(`cannot build ${what}: no .java files under ${relative(repoRoot, srcDir)}`);
   const fingerprint = `${dependsOn}\n${sources.map((s) => relative(repoRoot, s)).join('\n')}\n${await newestMtime(sources)}`;
-  const stamp = join(outDir, STAMP);
-  if (await upToDate(stamp, fingerprint)) return;
-  await makeDir(dirname(outDir));
-  const own = await mkdtemp(`${outDir}.building-`);
-  try {
-    await javac([...extraArgs, '-d', own, ...sources], what);
-    await writeFile(join(own, STAMP), fingerprint);
-    if (await upToDate(stamp, fingerprint)) return;
-    // What is there is older sources' classes (or nothing): replaced.
-    await rm(outDir, { recursive: true, force: true });
+  const builds = buildsOf(link);
+  const outDir = join(builds, `${basename(link)}-${createHash('sha256').update(fingerprint).digest('hex').slice(0, 16)}`);
+  if (!(await upToDate(join(outDir, STAMP), fingerprint))) {
+    await makeDir(builds);
+    const own = await mkdtemp(`${outDir}.building-`);
     try {
-      await rename(own, outDir);
-    } catch (err) {
-      // Another process put its build in place between the two steps above.
-      if (!(await upToDate(stamp, fingerprint))) throw err;
+      await javac([...extraArgs, '-d', own, ...sources], what);
+      await writeFile(join(own, STAMP), fingerprint);
+      await rename(own, outDir).catch(async (err: unknown) => {
+        // Another process put the same build in place first (rename does not replace a folder that has files).
+        if (!(await upToDate(join(outDir, STAMP), fingerprint))) throw err;
+      });
+    } finally {
+      await rm(own, { recursive: true, force: true });
     }
+  }
+  await pointAt(link, outDir);
+  return outDir;
+}
+
+/** Makes `link` a symbolic link to `target`, replaced in one step; a folder there (the older layout) goes first. */
+async function pointAt(link: string, target: string): Promise<void> {
+  const to = relative(dirname(link), target);
+  if ((await readlink(link).catch(() => undefined)) === to) return;
+  const tmp = `${link}.link-${process.pid}-${randomBytes(4).toString('hex')}`;
+  await symlink(to, tmp);
+  try {
+    await rename(tmp, link).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EISDIR' && err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+      await rm(link, { recursive: true, force: true });
+      await rename(tmp, link);
+    });
   } finally {
-    await rm(own, { recursive: true, force: true });
+    await rm(tmp, { force: true });
   }
 }
 
@@ -101,18 +127,15 @@ export function buildLab(): Promise<LabBuild> {
 
 async function buildLabNow(): Promise<LabBuild> {
   const buildDir = join(repoRoot, 'lab', 'build');
-  const cardsimClasses = join(buildDir, 'cardsim');
-  await compile(join(repoRoot, 'lab', 'cardsim', 'src'), cardsimClasses, 'the card simulator (lab/cardsim)', ['-Xlint:-options'], 'cardsim');
+  const cardsimClasses = await compile(join(repoRoot, 'lab', 'cardsim', 'src'), join(buildDir, 'cardsim'), 'the card simulator (lab/cardsim)', ['-Xlint:-options'], 'cardsim');
   const cardsimStamp = await readFile(join(cardsimClasses, STAMP), 'utf8');
   const applets: Record<string, string> = {};
   const appletsDir = join(repoRoot, 'lab', 'applets');
   for (const entry of await readdir(appletsDir, { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;
-    const out = join(buildDir, 'applets', entry.name);
     // --release 8: class files a lab's Java Card converter accepts; the applet sees only the simulator's API.
-    await compile(join(appletsDir, entry.name, 'src'), out, `applet ${entry.name} (lab/applets/${entry.name})`,
+    applets[entry.name] = await compile(join(appletsDir, entry.name, 'src'), join(buildDir, 'applets', entry.name), `applet ${entry.name} (lab/applets/${entry.name})`,
       ['--release', '8', '-Xlint:-options', '-cp', cardsimClasses], cardsimStamp);
-    applets[entry.name] = out;
   }
   return { cardsimClasses, applets };
 }

@@ -109,8 +109,14 @@ export default class StallWatch implements Reporter {
     }
     if (this.inFlight.size === 0) lines.push('  no file (vitest itself is waiting)');
     process.stderr.write(`${lines.join('\n')}\n`);
-    for (const p of tree) if (p.pid !== process.pid) safeKill(p.pid);
-    process.exit(1);
+    // SIGTERM first, so that lab/pcsc/pcscd.sh stops the pcscd it started (a killed pcscd leaves its socket behind
+    // for the next run); then SIGKILL for whatever is still there, a worker blocked in native code among them.
+    const others = tree.filter((p) => p.pid !== process.pid);
+    for (const p of others) signal(p.pid, 'SIGTERM');
+    setTimeout(() => {
+      for (const p of others) signal(p.pid, 'SIGKILL');
+      process.exit(1);
+    }, 3000);
   }
 }
 
@@ -165,9 +171,9 @@ async function nativeStacks(tree: Proc[]): Promise<string[]> {
   return lines;
 }
 
-function safeKill(pid: number): void {
+function signal(pid: number, sig: NodeJS.Signals): void {
   try {
-    process.kill(pid, 'SIGKILL');
+    process.kill(pid, sig);
   } catch {
     // already gone
   }
