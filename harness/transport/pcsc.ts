@@ -157,13 +157,14 @@ export async function readerStatus(): Promise<ReaderStatus[]> {
 const CLOSE_GRACE_MS = 2000;
 
 /**
- * Connections that close() could not release because a command was still running on them. pcsc-lite carries one
- * context's calls one at a time, and the binding's disconnect and context release are synchronous: called while a
- * transmit waits for a silent card, they would block this thread (every timer, every other card, Ctrl-C) until the
- * card answers, which a hung card or a stuck reader driver never does. Kept referenced here, because the binding's
- * finalizer would disconnect them synchronously too; released once their command ends.
+ * The contexts and cards of native calls still running. pcsc-lite carries one context's calls one at a time, and
+ * the binding's disconnect and context release are synchronous: called while a transmit waits for a silent card,
+ * they would block this thread (every timer, every other card, Ctrl-C) until the card answers, which a hung card or
+ * a stuck reader driver never does. The binding's finalizers make the same calls, so a context dropped while its
+ * call runs (a test that timed out, a transport never closed) could block a later, unrelated moment on garbage
+ * collection. Kept referenced here until the call ends.
  */
-const abandoned = new Set<{ card?: PcscCard; ctx?: PcscContext }>();
+const callsRunning = new Set<{ card?: PcscCard; ctx?: PcscContext }>();
 
 function release(card: PcscCard | undefined, ctx: PcscContext | undefined, disposition: number): void {
   try {
@@ -244,6 +245,9 @@ export class PcscTransport implements Transport {
    */
   private async atCard<T>(call: Promise<T>, what: string): Promise<T> {
     this.running = call;
+    const held = { ...(this.card ? { card: this.card } : {}), ...(this.ctx ? { ctx: this.ctx } : {}) };
+    callsRunning.add(held);
+    void call.then(() => callsRunning.delete(held), () => callsRunning.delete(held));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -289,7 +293,7 @@ export class PcscTransport implements Transport {
 
   /**
    * Powers the card down and releases the connection. A command still running at the card (one that timed out) is
-   * given CLOSE_GRACE_MS to end; if it does not, the connection is released when it does (see `abandoned`), and
+   * given CLOSE_GRACE_MS to end; if it does not, the connection is released when it does (see `callsRunning`), and
    * close() returns at once rather than block this thread on the card.
    */
   async close(): Promise<void> {
@@ -304,12 +308,8 @@ export class PcscTransport implements Transport {
       const done = await Promise.race([ended, new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), CLOSE_GRACE_MS); })]);
       clearTimeout(timer);
       if (!done) {
-        const held = { card, ctx };
-        abandoned.add(held);
-        void ended.then(() => {
-          abandoned.delete(held);
-          release(card, ctx, unpower);
-        });
+        // Released when the call ends; until then callsRunning keeps both from the finalizers.
+        void ended.then(() => release(card, ctx, unpower));
         return;
       }
     }
