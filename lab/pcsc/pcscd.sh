@@ -94,9 +94,6 @@ start_pcscd() {
     return 0
   fi
   rm -f "$pidfile"
-  # No pcscd runs, so a socket file there is a killed pcscd's: removed, or the readiness check below would see it
-  # and say "started" before the new pcscd listens.
-  if [ -S "$SOCKET" ] && ! pgrep -x pcscd >/dev/null 2>&1; then rm -f "$SOCKET"; fi
   local args=(-f)
   if [ "${SIMCERT_PCSCD_LOG_APDUS:-}" = 1 ]; then
     args+=(-a)
