@@ -82,7 +82,7 @@ async function probeCommand(o: ProbeOptions): Promise<number> {
     if (!names.includes(o.reader!)) {
       throw new EnvironmentError(`no PC/SC reader named "${o.reader}" (readers: ${names.length ? names.join(', ') : 'none'}); simcert readers lists them`);
     }
-    target = await openReader(o.reader!);
+    target = await openReader(o.reader!, deepProfile?.ixit.timeouts.apduMs);
   }
   let result;
   try {

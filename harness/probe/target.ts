@@ -23,9 +23,14 @@ function probeSession(t: ConstructorParameters<typeof CardSession>[0]): CardSess
   return new CardSession(t, { extendedLength: false });
 }
 
-export async function openReader(reader: string): Promise<ProbeTarget> {
+/**
+ * The card in a PC/SC reader. `apduTimeoutMs` bounds each command: the transport's 30 s by default, the profile's
+ * for a deep probe, whose key generation on a real card can take minutes.
+ */
+export async function openReader(reader: string, apduTimeoutMs?: number): Promise<ProbeTarget> {
   // 'any': the probe asks for whichever protocol the reader and card agree on, and reports what the ATR offers.
   const t = new PcscTransport({ reader, protocol: 'any' });
+  if (apduTimeoutMs !== undefined) t.timeoutMs = apduTimeoutMs;
   await t.connect();
   try {
     // Start from power-up, with nothing selected on the basic channel (the extended-length test needs that).
