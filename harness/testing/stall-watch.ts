@@ -6,7 +6,7 @@
 // (collection has no timeout) never reports again, and the run waits for ever. CI then ends at its own limit, and
 // its log shows the last file that passed, not the one that hung.
 //
-// Progress is any test, hook or file that ends. The longest legitimate wait in the suite is a PC/SC test waiting up
+// Progress is a file that starts, is collected or ends, and a test or hook that ends. The longest legitimate wait in the suite is a PC/SC test waiting up
 // to 900 s for another run's hold on pcscd (lab/pcsc/pcscd.sh), so the default limit is 20 minutes; SIMCERT_TEST_STALL_S
 // sets another. The report is printed last, where a CI log's tail shows it: the files in flight and their current
 // test or hook, the processes under this run, and for each worker blocked in native code its main thread's frames.
@@ -51,6 +51,7 @@ export default class StallWatch implements Reporter {
 
   onTestModuleStart(m: TestModule): void {
     this.inFlight.set(m.moduleId, { module: m.relativeModuleId, since: Date.now(), hook: { what: 'collecting (importing the file)', since: Date.now() } });
+    this.progress();
   }
 
   onTestModuleEnd(m: TestModule): void {
@@ -61,6 +62,7 @@ export default class StallWatch implements Reporter {
   onTestModuleCollected(m: TestModule): void {
     const f = this.inFlight.get(m.moduleId);
     if (f) f.hook = undefined;
+    this.progress();
   }
 
   onTestCaseReady(t: TestCase): void {
@@ -98,24 +100,27 @@ export default class StallWatch implements Reporter {
     if (this.reported || Date.now() - this.lastProgress < this.limitMs) return;
     this.reported = true;
     const now = Date.now();
-    const lines = [`npm test: no test, hook or file has ended for ${Math.round((now - this.lastProgress) / 1000)} s (limit ${this.limitMs / 1000} s, SIMCERT_TEST_STALL_S); stopping the run.`];
+    const secondsSince = (t: number): number => Math.max(0, Math.round((now - t) / 1000));
+    // What was in flight when the stall was seen, before anything below changes it.
+    const inFlight = [...this.inFlight.values()].map((f) => {
+      const cur = [f.hook, f.test].filter((r): r is Running => r !== undefined).map((r) => `${r.what}, for ${secondsSince(r.since)} s`).join('; in ') || 'between tests';
+      return `  ${f.module} (started ${secondsSince(f.since)} s ago): ${cur}`;
+    });
+    const lines = [`npm test: nothing has moved (no file started or ended, no test or hook ended) for ${secondsSince(this.lastProgress)} s (limit ${this.limitMs / 1000} s, SIMCERT_TEST_STALL_S); stopping the run.`];
     const tree = await processTree(process.pid);
     lines.push(...(await nativeStacks(tree)));
     lines.push('processes under this run:', ...tree.map((p) => `  ${p.line}`));
-    lines.push('in flight:');
-    for (const f of this.inFlight.values()) {
-      const cur = [f.hook, f.test].filter((r): r is Running => r !== undefined).map((r) => `${r.what}, for ${Math.round((now - r.since) / 1000)} s`).join('; in ') || 'between tests';
-      lines.push(`  ${f.module} (started ${Math.round((now - f.since) / 1000)} s ago): ${cur}`);
-    }
-    if (this.inFlight.size === 0) lines.push('  no file (vitest itself is waiting)');
-    process.stderr.write(`${lines.join('\n')}\n`);
-    // SIGTERM first, so that lab/pcsc/pcscd.sh stops the pcscd it started (a killed pcscd leaves its socket behind
-    // for the next run); then SIGKILL for whatever is still there, a worker blocked in native code among them.
+    lines.push('in flight:', ...(inFlight.length > 0 ? inFlight : ['  no file (vitest itself is waiting)']));
+    // SIGTERM first, so that lab/pcsc/pcscd.sh stops the pcscd it started; then SIGKILL for whatever is still there,
+    // a worker blocked in native code among them. The report is printed after vitest's own complaints about the
+    // workers it lost, so that it is the last thing in the log.
     const others = tree.filter((p) => p.pid !== process.pid);
     for (const p of others) signal(p.pid, 'SIGTERM');
     setTimeout(() => {
       for (const p of others) signal(p.pid, 'SIGKILL');
-      process.exit(1);
+      setTimeout(() => {
+        process.stderr.write(`${lines.join('\n')}\n`, () => process.exit(1));
+      }, 500);
     }, 3000);
   }
 }
