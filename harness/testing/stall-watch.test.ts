@@ -10,21 +10,32 @@ import { stallLimitS } from './stall-watch.ts';
 
 const run = promisify(execFile);
 
+/** Runs one fixture under the project's config with an 8 s stall limit; resolves with exit code and output. */
+async function runFixture(file: string, mode: string): Promise<{ code: number | undefined; out: string }> {
+  return run(process.execPath, [vitestCli(), 'run', '--config', 'vitest.config.ts', file], {
+    cwd: repoRoot,
+    env: { ...process.env, SIMCERT_STALL_FIXTURE: mode, SIMCERT_TEST_STALL_S: '8', CI: 'true', NO_COLOR: '1' },
+    timeout: 50_000,
+  }).then(() => ({ code: 0, out: '' }), (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code, out: `${e.stdout ?? ''}${e.stderr ?? ''}` }));
+}
+
 describe('a run that stops making progress', () => {
-  it('is stopped with exit 1, naming the file and the test in flight and listing the worker', async () => {
+  it('is stopped with exit 1, naming the file and the test or the loading in flight, and listing the worker', async () => {
     expect(projectConfig.test?.reporters).toContain('./harness/testing/stall-watch.ts');
     const started = Date.now();
-    const r = await run(process.execPath, [vitestCli(), 'run', '--config', 'vitest.config.ts', 'harness/testing/stall-fixture.test.ts'], {
-      cwd: repoRoot,
-      env: { ...process.env, SIMCERT_STALL_FIXTURE: '1', SIMCERT_TEST_STALL_S: '8', CI: 'true', NO_COLOR: '1' },
-      timeout: 50_000,
-    }).then(() => ({ code: 0, out: '' }), (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code, out: `${e.stdout ?? ''}${e.stderr ?? ''}` }));
-    expect(r.code, r.out).toBe(1);
-    expect(r.out).toMatch(/nothing has moved \(no file started or ended, no test or hook ended\) for \d+ s \(limit 8 s/);
-    expect(r.out).toMatch(/harness\/testing\/stall-fixture\.test\.ts \(started \d+ s ago\): test "a worker that never returns > blocks its event loop", for \d+ s/);
-    expect(r.out).toMatch(/processes under this run:\n\s+\d+ \(parent \d+/);
+    const [inTest, inImport] = await Promise.all([
+      runFixture('harness/testing/stall-fixture.test.ts', '1'),
+      runFixture('harness/testing/stall-import-fixture.test.ts', 'import'),
+    ]);
+    for (const r of [inTest, inImport]) {
+      expect(r.code, r.out).toBe(1);
+      expect(r.out).toMatch(/nothing has moved \(no file started or ended, no test or hook ended\) for \d+ s \(limit 8 s/);
+      expect(r.out).toMatch(/processes under this run:\n\s+\d+ \(parent \d+/);
+    }
+    expect(inTest.out).toMatch(/harness\/testing\/stall-fixture\.test\.ts \(started \d+ s ago\): test "a worker that never returns > blocks its event loop", for \d+ s/);
+    expect(inImport.out).toMatch(/harness\/testing\/stall-import-fixture\.test\.ts \(started \d+ s ago\): collecting \(importing the file\), for \d+ s/);
     // The report is the last thing printed, where a CI log's tail shows it.
-    expect(r.out.trimEnd().split('\n').at(-1)).toMatch(/^\s+harness\/testing\/stall-fixture\.test\.ts \(started/);
+    expect(inTest.out.trimEnd().split('\n').at(-1)).toMatch(/^\s+harness\/testing\/stall-fixture\.test\.ts \(started/);
     // It stopped at the stall, not at this test's own limit.
     expect(Date.now() - started).toBeLessThan(45_000);
   }, 60_000);

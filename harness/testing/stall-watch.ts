@@ -6,7 +6,7 @@
 // (collection has no timeout) never reports again, and the run waits for ever. CI then ends at its own limit, and
 // its log shows the last file that passed, not the one that hung.
 //
-// Progress is a file that starts, is collected or ends, and a test or hook that ends. The longest legitimate wait in the suite is a PC/SC test waiting up
+// Progress is a file that a worker takes, that is collected, starts or ends, and a test or hook that ends. The longest legitimate wait in the suite is a PC/SC test waiting up
 // to 900 s for another run's hold on pcscd (lab/pcsc/pcscd.sh), so the default limit is 20 minutes; SIMCERT_TEST_STALL_S
 // sets another. The report is printed last, where a CI log's tail shows it: the files in flight and their current
 // test or hook, the processes under this run, and for each worker blocked in native code its main thread's frames.
@@ -49,19 +49,25 @@ export default class StallWatch implements Reporter {
     this.timer.unref();
   }
 
-  onTestModuleStart(m: TestModule): void {
+  /** A worker took the file: it imports it (collection, which has no timeout) before anything runs. */
+  onTestModuleQueued(m: TestModule): void {
     this.inFlight.set(m.moduleId, { module: m.relativeModuleId, since: Date.now(), hook: { what: 'collecting (importing the file)', since: Date.now() } });
-    this.progress();
-  }
-
-  onTestModuleEnd(m: TestModule): void {
-    this.inFlight.delete(m.moduleId);
     this.progress();
   }
 
   onTestModuleCollected(m: TestModule): void {
     const f = this.inFlight.get(m.moduleId);
     if (f) f.hook = undefined;
+    this.progress();
+  }
+
+  onTestModuleStart(m: TestModule): void {
+    if (!this.inFlight.has(m.moduleId)) this.inFlight.set(m.moduleId, { module: m.relativeModuleId, since: Date.now() });
+    this.progress();
+  }
+
+  onTestModuleEnd(m: TestModule): void {
+    this.inFlight.delete(m.moduleId);
     this.progress();
   }
 
