@@ -119,32 +119,30 @@ export interface ReaderStatus extends ReaderInfo {
   protocolError?: string;
 }
 
+/** How long `simcert readers` waits for a card to take a connection (a power-up and ATR, no command). */
+const READER_STATUS_CONNECT_MS = 10_000;
+
 /**
  * Lists the readers and, for each present card not held exclusively by someone else, connects in shared mode with
- * T=0 or T=1 allowed to read the negotiated protocol, then leaves the card as it was (no reset, no APDU).
+ * T=0 or T=1 allowed to read the negotiated protocol, then leaves the card as it was (no reset, no APDU). A card
+ * that does not take the connection within READER_STATUS_CONNECT_MS is listed with that as its protocol error.
  */
 export async function readerStatus(): Promise<ReaderStatus[]> {
-  const pcsc = loadPcsc();
   const out: ReaderStatus[] = [];
   for (const r of listReaders()) {
     if (r.card !== 'present' || r.inUse) {
       out.push(r);
       continue;
     }
-    const ctx = openContext(pcsc);
+    const t = new PcscTransport({ reader: r.name, protocol: 'any' });
+    t.timeoutMs = READER_STATUS_CONNECT_MS;
     try {
-      const reader = ctx.listReaders().find((x) => x.name === r.name);
-      if (!reader) {
-        out.push({ ...r, protocolError: 'the reader went away' });
-        continue;
-      }
-      const card = await reader.connect(pcsc.SCARD_SHARE_SHARED, pcsc.SCARD_PROTOCOL_T0 | pcsc.SCARD_PROTOCOL_T1);
-      out.push({ ...r, protocol: card.protocol === pcsc.SCARD_PROTOCOL_T0 ? 'T=0' : 'T=1' });
-      card.disconnect(pcsc.SCARD_LEAVE_CARD);
+      await t.connect();
+      out.push({ ...r, ...(t.protocol ? { protocol: t.protocol } : {}) });
     } catch (err) {
       out.push({ ...r, protocolError: (err as Error).message });
     } finally {
-      ctx.close();
+      await t.close('leave');
     }
   }
   return out;
@@ -292,16 +290,16 @@ export class PcscTransport implements Transport {
   }
 
   /**
-   * Powers the card down and releases the connection. A command still running at the card (one that timed out) is
-   * given CLOSE_GRACE_MS to end; if it does not, the connection is released when it does (see `callsRunning`), and
-   * close() returns at once rather than block this thread on the card.
+   * Powers the card down (or, with 'leave', leaves it as it is) and releases the connection. A command still
+   * running at the card (one that timed out) is given CLOSE_GRACE_MS to end; if it does not, the connection is
+   * released when it does (see `callsRunning`), and close() returns at once rather than block this thread on it.
    */
-  async close(): Promise<void> {
+  async close(cardAfter: 'unpower' | 'leave' = 'unpower'): Promise<void> {
     const { card, ctx, running } = this;
     this.card = undefined;
     this.ctx = undefined;
     this.running = undefined;
-    const unpower = this.pcsc.SCARD_UNPOWER_CARD;
+    const disposition = cardAfter === 'leave' ? this.pcsc.SCARD_LEAVE_CARD : this.pcsc.SCARD_UNPOWER_CARD;
     if (running) {
       const ended = running.then(() => true, () => true);
       let timer: NodeJS.Timeout | undefined;
@@ -309,11 +307,11 @@ export class PcscTransport implements Transport {
       clearTimeout(timer);
       if (!done) {
         // Released when the call ends; until then callsRunning keeps both from the finalizers.
-        void ended.then(() => release(card, ctx, unpower));
+        void ended.then(() => release(card, ctx, disposition));
         return;
       }
     }
-    release(card, ctx, unpower);
+    release(card, ctx, disposition);
   }
 }
 
