@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 
 describe.runIf(process.env.SIMCERT_STALL_FIXTURE === '1')('a worker that never returns', () => {
   it('blocks its event loop', async () => {
-    // As a real hang does: some work first (so the test's start reaches the reporter), then a wait with no end.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // As a real hang does: some work first, then a wait with no end. The work lasts long enough for the test's start
+    // to reach the reporter in vitest's main process: what a worker has not sent when it blocks is never sent.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)).toBe('ok');
   });
 });

@@ -22,6 +22,8 @@ export function stallLimitS(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isFinite(s) && s > 0 ? s : 1200;
 }
 
+const COLLECTING = 'collecting (importing the file)';
+
 interface Running {
   what: string;
   since: number;
@@ -51,18 +53,19 @@ export default class StallWatch implements Reporter {
 
   /** A worker took the file: it imports it (collection, which has no timeout) before anything runs. */
   onTestModuleQueued(m: TestModule): void {
-    this.inFlight.set(m.moduleId, { module: m.relativeModuleId, since: Date.now(), hook: { what: 'collecting (importing the file)', since: Date.now() } });
+    const f = this.entry(m);
+    if (!f.test && !f.hook) f.hook = { what: COLLECTING, since: Date.now() };
     this.progress();
   }
 
   onTestModuleCollected(m: TestModule): void {
-    const f = this.inFlight.get(m.moduleId);
-    if (f) f.hook = undefined;
+    const f = this.entry(m);
+    if (f.hook?.what === COLLECTING) f.hook = undefined;
     this.progress();
   }
 
   onTestModuleStart(m: TestModule): void {
-    if (!this.inFlight.has(m.moduleId)) this.inFlight.set(m.moduleId, { module: m.relativeModuleId, since: Date.now() });
+    this.entry(m);
     this.progress();
   }
 
@@ -72,26 +75,32 @@ export default class StallWatch implements Reporter {
   }
 
   onTestCaseReady(t: TestCase): void {
-    const f = this.inFlight.get(t.module.moduleId);
-    if (f) f.test = { what: `test "${t.fullName}"`, since: Date.now() };
+    this.entry(t.module).test = { what: `test "${t.fullName}"`, since: Date.now() };
   }
 
   onTestCaseResult(t: TestCase): void {
-    const f = this.inFlight.get(t.module.moduleId);
-    if (f) f.test = undefined;
+    this.entry(t.module).test = undefined;
     this.progress();
   }
 
   onHookStart(h: Parameters<NonNullable<Reporter['onHookStart']>>[0]): void {
     const where = h.entity.type === 'module' ? 'the file' : h.entity.type === 'suite' ? `"${h.entity.fullName}"` : `test "${h.entity.fullName}"`;
-    const f = this.inFlight.get(moduleOf(h.entity).moduleId);
-    if (f) f.hook = { what: `${h.name} hook of ${where}`, since: Date.now() };
+    this.entry(moduleOf(h.entity)).hook = { what: `${h.name} hook of ${where}`, since: Date.now() };
   }
 
   onHookEnd(h: Parameters<NonNullable<Reporter['onHookEnd']>>[0]): void {
-    const f = this.inFlight.get(moduleOf(h.entity).moduleId);
-    if (f) f.hook = undefined;
+    this.entry(moduleOf(h.entity)).hook = undefined;
     this.progress();
+  }
+
+  /** The file's record, made by whichever of its events comes first: vitest's handlers need not keep their order. */
+  private entry(m: TestModule): InFlight {
+    let f = this.inFlight.get(m.moduleId);
+    if (!f) {
+      f = { module: m.relativeModuleId, since: Date.now() };
+      this.inFlight.set(m.moduleId, f);
+    }
+    return f;
   }
 
   onTestRunEnd(): void {
