@@ -4,9 +4,12 @@ import { describe, expect, it } from 'vitest';
 
 describe.runIf(process.env.SIMCERT_STALL_FIXTURE === '1')('a worker that never returns', () => {
   it('blocks its event loop', async () => {
-    // As a real hang does: some work first, then a wait with no end. The work lasts long enough for the test's start
-    // to reach the reporter in vitest's main process: what a worker has not sent when it blocks is never sent.
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    // As a real hang does: some work first, then a wait with no end. The work gives the test's start time to reach
+    // the reporter in vitest's main process (what a worker has not sent when it blocks is never sent): vitest sends
+    // it from a timer, and the second wait is a turn of the event loop after that timer even on a starved machine,
+    // where both timers below can come due at once.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await new Promise((resolve) => setTimeout(resolve, 200));
     expect(Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)).toBe('ok');
   });
 });
