@@ -68,8 +68,8 @@ export async function processes(): Promise<Proc[]> {
   return out;
 }
 
-/** `root` and every process below it. */
-export function descendants(all: Proc[], root: number): Proc[] {
+/** `root` and every process below it, root first. */
+export function descendants<P extends Pick<Proc, 'pid' | 'ppid'>>(all: P[], root: number): P[] {
   const found = all.filter((p) => p.pid === root);
   for (let i = 0; i < found.length; i++) for (const p of all) if (p.ppid === found[i]!.pid) found.push(p);
   return found;

@@ -13,6 +13,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Reporter, TestCase, TestModule, TestSuite } from 'vitest/node';
+import { descendants } from '../cli/test-helpers.ts';
 
 const run = promisify(execFile);
 
@@ -163,15 +164,7 @@ async function processTree(root: number): Promise<Proc[]> {
     const [pid, ppid, etimes, stat, wchan, comm, ...args] = l.trim().split(/\s+/);
     return { pid: Number(pid), ppid: Number(ppid), comm: comm ?? '', line: `${pid} (parent ${ppid}, ${etimes} s, ${stat}, ${wchan}) ${args.join(' ').slice(0, 160)}` };
   });
-  const keep = new Set([root]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const p of all) if (!keep.has(p.pid) && keep.has(p.ppid)) {
-      keep.add(p.pid);
-      grew = true;
-    }
-  }
-  return all.filter((p) => keep.has(p.pid) && !(p.comm === 'ps' && p.ppid === root));
+  return descendants(all, root).filter((p) => !(p.comm === 'ps' && p.ppid === root));
 }
 
 /** The main thread's innermost frames of each node worker, through gdb when the machine has it. */
