@@ -1,31 +1,21 @@
 // `npm test` does not wait for ever on a worker that stopped answering: the stall watch (stall-watch.ts, a reporter
 // of vitest.config.ts) stops the run after SIMCERT_TEST_STALL_S without progress and names the file and test in
 // flight. The fixture blocks its worker's event loop, which no vitest timeout can interrupt.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, vitestCli } from '../paths.ts';
 import projectConfig from '../../vitest.config.ts';
+import { runFixture } from './run-fixture.ts';
 import { stallLimitS } from './stall-watch.ts';
 
-const run = promisify(execFile);
-
-/** Runs one fixture under the project's config with an 8 s stall limit; resolves with exit code and output. */
-async function runFixture(file: string, mode: string): Promise<{ code: number | undefined; out: string }> {
-  return run(process.execPath, [vitestCli(), 'run', '--config', 'vitest.config.ts', file], {
-    cwd: repoRoot,
-    env: { ...process.env, SIMCERT_STALL_FIXTURE: mode, SIMCERT_TEST_STALL_S: '8', CI: 'true', NO_COLOR: '1' },
-    timeout: 50_000,
-  }).then(() => ({ code: 0, out: '' }), (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code, out: `${e.stdout ?? ''}${e.stderr ?? ''}` }));
-}
+/** Each fixture runs with an 8 s stall limit. */
+const STALL = { SIMCERT_TEST_STALL_S: '8' };
 
 describe('a run that stops making progress', () => {
   it('is stopped with exit 1, naming the file and the test or the loading in flight, and listing the worker', async () => {
     expect(projectConfig.test?.reporters).toContain('./harness/testing/stall-watch.ts');
     const started = Date.now();
     const [inTest, inImport] = await Promise.all([
-      runFixture('harness/testing/stall-fixture.test.ts', '1'),
-      runFixture('harness/testing/stall-import-fixture.test.ts', 'import'),
+      runFixture('harness/testing/stall-fixture.test.ts', { ...STALL, SIMCERT_STALL_FIXTURE: '1' }, 50_000),
+      runFixture('harness/testing/stall-import-fixture.test.ts', { ...STALL, SIMCERT_STALL_FIXTURE: 'import' }, 50_000),
     ]);
     for (const r of [inTest, inImport]) {
       expect(r.code, r.out).toBe(1);
