@@ -154,8 +154,9 @@ async function packResults(dirs: readonly string[], files: Files, traces: TraceE
 async function packBuild(files: Files): Promise<Record<string, string>> {
   const build: Record<string, string> = {};
   const buildDir = join(repoRoot, 'lab', 'build');
-  // Each part is a link to its current build (harness/sim/build.ts); the builds themselves sit in .builds.
-  const applets = (await readdir(join(buildDir, 'applets')).catch(() => [] as string[])).filter((a) => !a.startsWith('.') && !a.includes('.link-'));
+  // Each part is a link to its current build (harness/sim/build.ts); the builds themselves, and a link being
+  // replaced, have names with a leading dot.
+  const applets = (await readdir(join(buildDir, 'applets')).catch(() => [] as string[])).filter((a) => !a.startsWith('.'));
   const parts = ['cardsim', ...applets.sort().map((a) => `applets/${a}`)];
   for (const part of parts) {
     const t = await treeHashes(join(buildDir, part));

@@ -101,7 +101,8 @@ export async function compile(srcDir: string, link: string, what: string, extraA
 async function pointAt(link: string, target: string): Promise<void> {
   const to = relative(dirname(link), target);
   if ((await readlink(link).catch(() => undefined)) === to) return;
-  const tmp = `${link}.link-${process.pid}-${randomBytes(4).toString('hex')}`;
+  // Named with a leading dot, as the builds' folder is: a listing of the links skips both.
+  const tmp = join(dirname(link), `.${basename(link)}.link-${process.pid}-${randomBytes(4).toString('hex')}`);
   await symlink(to, tmp);
   try {
     await rename(tmp, link).catch(async (err: NodeJS.ErrnoException) => {
