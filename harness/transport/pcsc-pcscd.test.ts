@@ -16,7 +16,7 @@ import { openCard, type OpenCard } from '../card/open-card.ts';
 import { repoRoot } from '../paths.ts';
 import { loadProfile } from '../profile/index.ts';
 import type { Profile } from '../profile/types.ts';
-import { attachSimulator } from '../sim/launch.ts';
+import { attachSimulator, type AttachedSimulator, type SimSettings } from '../sim/launch.ts';
 import { CardGoneError, CardTimeoutError } from './transport.ts';
 import { listReaders, PcscTransport, waitForCard } from './pcsc.ts';
 import { holdPcscd, PCSCD_SCRIPT, pcscdUnavailable, type PcscdHold } from './pcscd-fixture.ts';
@@ -36,6 +36,35 @@ const referencePcscd = (): Promise<Profile> => loadProfile(join(repoRoot, 'profi
 /** pcscd's vpcd ports, as the profile (and /etc/reader.conf.d/vpcd) give them: the one fixed port pair. */
 function vpcdPort(profile: Profile, i: 0 | 1): { host: string; port: number } {
   return profile.sim!.vpcdReaders![i]!;
+}
+
+interface CardInFirstReader {
+  session: CardSession;
+  transport: PcscTransport;
+  sim: AttachedSimulator;
+}
+
+/**
+ * The reference profile's simulator (with `faults`, if given) inserted into pcscd's first reader once that is seen
+ * empty, and reached through PC/SC as a lab reaches a real card (T=1, extended length). `use` gets the session, its
+ * transport and the simulator; the connection is closed and the card taken out afterwards, whatever `use` did.
+ */
+async function inFirstReader<T>(use: (card: CardInFirstReader) => Promise<T>, opts: { faults?: SimSettings['faults']; apduTimeoutMs?: number } = {}): Promise<T> {
+  const profile = await referencePcscd();
+  const reader = READERS[0]!;
+  await waitForCard(reader, 'absent', 15_000);
+  const { host, port } = vpcdPort(profile, 0);
+  const sim = await attachSimulator(opts.faults ? { ...profile.sim!, faults: opts.faults } : profile.sim!, host, port);
+  const transport = new PcscTransport({ reader, protocol: 'T=1' });
+  if (opts.apduTimeoutMs !== undefined) transport.timeoutMs = opts.apduTimeoutMs;
+  try {
+    await waitForCard(reader, 'present', 20_000);
+    await transport.connect();
+    return await use({ session: new CardSession(transport, { extendedLength: true }), transport, sim });
+  } finally {
+    await transport.close();
+    await sim.stop();
+  }
 }
 
 /** Runs pcscd.sh with its own environment; resolves with exit code and output, never throws on a non-zero exit. */
@@ -146,15 +175,7 @@ describe.skipIf(unavailable !== undefined)(`PC/SC through pcscd and vpcd${unavai
   });
 
   it('names the last command when the card is pulled out', async () => {
-    const profile = await referencePcscd();
-    await waitForCard('Virtual PCD 00 00', 'absent', 15_000);
-    const { host, port } = vpcdPort(profile, 0);
-    const sim = await attachSimulator(profile.sim!, host, port);
-    const t = new PcscTransport({ reader: 'Virtual PCD 00 00', protocol: 'T=1' });
-    try {
-      await waitForCard('Virtual PCD 00 00', 'present', 20_000);
-      await t.connect();
-      const s = new CardSession(t, { extendedLength: true });
+    await inFirstReader(async ({ session: s, sim }) => {
       expect((await s.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0, data: fromHex(JPKI) })).sw).toBe(0x6a82);
       await sim.stop();
       await waitForCard('Virtual PCD 00 00', 'absent', 15_000);
@@ -163,24 +184,13 @@ describe.skipIf(unavailable !== undefined)(`PC/SC through pcscd and vpcd${unavai
       expect(err).toBeInstanceOf(CardGoneError);
       expect((err as Error).message).toContain('last command: VERIFY user-auth PIN (00 20 00 80, 4 data bytes)');
       expect((err as Error).message).not.toContain('31 32 33 34');
-    } finally {
-      await t.close();
-      await sim.stop();
-    }
+    });
   });
 
   it('a card that goes silent: the command times out naming it, and close() returns without blocking this thread', async () => {
-    const profile = await referencePcscd();
-    await waitForCard('Virtual PCD 00 00', 'absent', 15_000);
-    const { host, port } = vpcdPort(profile, 0);
-    // The simulator answers the first command, then never again (lab/cardsim's hostile "silence").
-    const sim = await attachSimulator({ ...profile.sim!, faults: { hostile: 'silence', hostileAfter: 1 } }, host, port);
-    const t = new PcscTransport({ reader: 'Virtual PCD 00 00', protocol: 'T=1' });
-    t.timeoutMs = 1000;
-    try {
-      await waitForCard('Virtual PCD 00 00', 'present', 20_000);
-      await t.connect();
-      const s = new CardSession(t, { extendedLength: true });
+    // The simulator answers the first command, then never again (lab/cardsim's hostile "silence"). Taking it out
+    // afterwards ends the transmit still waiting in pcscd, and the connection left behind is released.
+    await inFirstReader(async ({ session: s, transport: t }) => {
       expect((await s.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0, data: fromHex(JPKI) })).sw).toBe(0x6a82);
       const err = await s.transmit({ cla: 0x80, ins: 0xca, p1: 0x9f, p2: 0x7f, le: 256 }, { name: 'GET DATA CPLC' }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(CardTimeoutError);
@@ -193,11 +203,7 @@ describe.skipIf(unavailable !== undefined)(`PC/SC through pcscd and vpcd${unavai
       clearInterval(ticker);
       expect(ticks).toBeGreaterThan(10);
       await expect(s.transmit({ cla: 0, ins: 0xa4, p1: 4, p2: 0, data: fromHex(JPKI) })).rejects.toThrow(/no card connected|stopped answering/);
-    } finally {
-      await t.close();
-      // Taking the card out ends the waiting transmit, and the connection left behind is released.
-      await sim.stop();
-    }
+    }, { faults: { hostile: 'silence', hostileAfter: 1 }, apduTimeoutMs: 1000 });
   });
 
   it('finds the card of each profile in the rack by ICCID, whichever reader it is in', async () => {
@@ -237,21 +243,9 @@ describe.skipIf(unavailable !== undefined)(`PC/SC through pcscd and vpcd${unavai
 });
 
 /** Sends one command (whose data bytes are `marker`) to a simulated card through pcscd's first reader. */
-async function sendThroughPcscd(marker: string): Promise<number> {
-  const profile = await referencePcscd();
-  const { host, port } = vpcdPort(profile, 0);
-  await waitForCard(READERS[0]!, 'absent', 15_000);
-  const sim = await attachSimulator(profile.sim!, host, port);
-  const t = new PcscTransport({ reader: READERS[0]!, protocol: 'T=1' });
-  try {
-    await waitForCard(READERS[0]!, 'present', 20_000);
-    await t.connect();
-    const s = new CardSession(t, { extendedLength: true });
-    return (await s.transmit({ cla: 0, ins: 0x20, p1: 0, p2: 0x80, data: fromHex(marker) }, { name: 'VERIFY', redact: 'command-data' })).sw;
-  } finally {
-    await t.close();
-    await sim.stop();
-  }
+function sendThroughPcscd(marker: string): Promise<number> {
+  return inFirstReader(async ({ session }) =>
+    (await session.transmit({ cla: 0, ins: 0x20, p1: 0, p2: 0x80, data: fromHex(marker) }, { name: 'VERIFY', redact: 'command-data' })).sw);
 }
 
 /** The log of the pcscd a hold started, as the script named it in its "ready" line. */
