@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Profile } from '../profile/types.ts';
@@ -109,6 +110,8 @@ export class SimulatorError extends Error {}
 export interface RunningSimulator {
   /** The harness's own vpcd reader the card is in (the card connected to the harness). */
   transport: VpcdTransport;
+  /** The simulator's process id: a card opened after a parked one of the same configuration has the same. */
+  readonly pid: number | undefined;
   /**
    * Pulls the card out of its reader and inserts it into a fresh vpcd reader of the harness, persistent state
    * kept (a handset swap); returns the new reader's transport, not yet powered.
@@ -149,7 +152,8 @@ interface Spawned {
   cleanup(): Promise<void>;
 }
 
-async function spawnSimulator(sim: SimSettings, host: string, port: number): Promise<Spawned> {
+/** The simulator's class path: its own classes and the codebases of the profile's applets, as built now. */
+async function classpathFor(sim: SimSettings): Promise<string[]> {
   const lab = await buildLab();
   const classpath = [lab.cardsimClasses];
   for (const a of sim.applets) {
@@ -157,6 +161,11 @@ async function spawnSimulator(sim: SimSettings, host: string, port: number): Pro
     if (!dir) throw new SimulatorError(`applet codebase "${a.codebase}" not found under lab/applets (have: ${Object.keys(lab.applets).join(', ')})`);
     if (!classpath.includes(dir)) classpath.push(dir);
   }
+  return classpath;
+}
+
+async function spawnSimulator(sim: SimSettings, host: string, port: number): Promise<Spawned> {
+  const classpath = await classpathFor(sim);
   const dir = await mkdtemp(join(tmpdir(), 'simcert-sim-'));
   const cfg = join(dir, 'card.cfg');
   await writeFile(cfg, simulatorConfig(sim, host, port));
@@ -225,6 +234,46 @@ function sendControl(child: ChildProcess, line: string): Promise<void> {
   });
 }
 
+/**
+ * Simulators whose card was closed in the harness's own reader, kept for the next card of the same configuration:
+ * `renew` puts a new card in its factory state into the same JVM (lab/cardsim VSmartCard), which saves a JVM's start
+ * and warm-up per card (a card's suites each open a card; issue 20). Parked processes hold no reference on the event
+ * loop, and end when this process does (their standard input closes).
+ */
+interface Parked {
+  key: string;
+  spawned: Spawned;
+}
+const parked: Parked[] = [];
+/** How many idle simulators one process keeps; the oldest goes first. */
+const MAX_PARKED = 2;
+
+/** What makes two simulators interchangeable: the class path and the configuration, whatever reader they are in. */
+async function simulatorKey(sim: SimSettings): Promise<string> {
+  return JSON.stringify([await classpathFor(sim), simulatorConfig(sim, '', 0)]);
+}
+
+/** Stops every parked simulator (a test file's end, so the next file starts with none of its processes). */
+export async function stopParkedSimulators(): Promise<void> {
+  await Promise.all(parked.splice(0).map((p) => endProcess(p.spawned)));
+}
+
+async function endProcess(spawned: Spawned): Promise<void> {
+  spawned.child.stdin?.end();
+  await stopProcess(spawned.child);
+  await spawned.cleanup();
+}
+
+function holdsEventLoop(spawned: Spawned, hold: boolean): void {
+  const { child } = spawned;
+  for (const s of [child.stdin, child.stdout, child.stderr] as (Socket | null)[]) {
+    if (hold) s?.ref();
+    else s?.unref();
+  }
+  if (hold) child.ref();
+  else child.unref();
+}
+
 /** Starts the simulator and waits for it to connect to a vpcd reader of the harness's own. */
 export async function startSimulator(sim: SimSettings, opts: {
   connectTimeoutMs: number;
@@ -233,26 +282,48 @@ export async function startSimulator(sim: SimSettings, opts: {
   listen?: { host: string; port: number };
 }): Promise<RunningSimulator> {
   let listener = await VpcdListener.listen(opts.listen ?? { host: '127.0.0.1', port: 0 });
-  let spawned: Spawned;
-  try {
-    spawned = await spawnSimulator(sim, listener.host, listener.port);
-  } catch (err) {
-    await listener.close();
-    throw err;
+  // A fixed listening address is jCardSim's way in: a card started there is always a process of its own.
+  const key = opts.listen ? undefined : await simulatorKey(sim);
+  let spawned: Spawned | undefined;
+  let transport: VpcdTransport | undefined;
+  const at = key === undefined ? -1 : parked.findIndex((p) => p.key === key);
+  if (at >= 0) {
+    const reused = parked.splice(at, 1)[0]!.spawned;
+    holdsEventLoop(reused, true);
+    try {
+      await sendControl(reused.child, `renew ${listener.host} ${listener.port}`);
+      transport = await listener.accept(opts.connectTimeoutMs, reused.exited);
+      spawned = reused;
+    } catch {
+      // A parked process that cannot take a new card is replaced by a new one: the card asked for is the same.
+      reused.child.kill('SIGKILL');
+      await reused.cleanup();
+    }
   }
-  const { child, exited } = spawned;
-  let transport: VpcdTransport;
-  try {
-    transport = await listener.accept(opts.connectTimeoutMs, exited);
-    transport.timeoutMs = opts.apduTimeoutMs;
-  } catch (err) {
-    child.kill('SIGKILL');
-    await listener.close().catch(() => undefined);
-    await spawned.cleanup();
-    throw err;
+  if (!spawned || !transport) {
+    try {
+      spawned = await spawnSimulator(sim, listener.host, listener.port);
+    } catch (err) {
+      await listener.close();
+      throw err;
+    }
+    try {
+      transport = await listener.accept(opts.connectTimeoutMs, spawned.exited);
+    } catch (err) {
+      spawned.child.kill('SIGKILL');
+      await listener.close().catch(() => undefined);
+      await spawned.cleanup();
+      throw err;
+    }
   }
+  const started = spawned;
+  const { child, exited } = started;
+  transport.timeoutMs = opts.apduTimeoutMs;
+  // Only a card that is still in a reader of ours, untouched by fault injection, may be parked for the next one.
+  let reusable = key !== undefined;
   const running: RunningSimulator = {
     transport,
+    pid: child.pid,
     moveToNewReader: async () => {
       const next = await VpcdListener.listen({ host: '127.0.0.1', port: 0 });
       await sendControl(child, `move ${next.host} ${next.port}`);
@@ -271,27 +342,44 @@ export async function startSimulator(sim: SimSettings, opts: {
       return t;
     },
     moveTo: async (host, port, arrived) => {
+      reusable = false;
       await sendControl(child, `move ${host} ${port}`);
       await Promise.race([arrived, exited.then((e) => Promise.reject(e))]);
       await running.transport.close().catch(() => undefined);
       await listener.close().catch(() => undefined);
     },
     tearAtWrite: async (n) => {
-      const armed = spawned.waitForOutput(`tear armed at write ${n}`, 10_000);
+      reusable = false;
+      const armed = started.waitForOutput(`tear armed at write ${n}`, 10_000);
       await sendControl(child, `tear ${n}`);
       await armed;
     },
     stateImage: async () => {
-      const line = spawned.readLineAfter('cardsim: state image ', 10_000);
+      const line = started.readLineAfter('cardsim: state image ', 10_000);
       await sendControl(child, 'image');
       return line;
     },
     stop: async () => {
+      if (reusable && key !== undefined && running.transport.connected && child.exitCode === null && child.signalCode === null) {
+        try {
+          const ack = started.waitForOutput('cardsim: parked', 5_000);
+          await sendControl(child, 'park');
+          await ack;
+          await running.transport.close();
+          await listener.close().catch(() => undefined);
+          holdsEventLoop(started, false);
+          parked.push({ key, spawned: started });
+          while (parked.length > MAX_PARKED) await endProcess(parked.shift()!.spawned);
+          return;
+        } catch {
+          // Not parked: stopped below like any other.
+        }
+      }
       await running.transport.close();
       child.stdin?.end();
       await stopProcess(child);
       await listener.close().catch(() => undefined);
-      await spawned.cleanup();
+      await started.cleanup();
     },
   };
   return running;

@@ -1,7 +1,9 @@
 // Vitest setup file for the project's own tests: what a test file changes in the process it runs in (environment
 // variables, the working directory) is put back when the file ends. The files share worker processes
 // (vitest.config.ts: isolate false), so without this one file's SIMCERT_JPKI_PIN or chdir would reach the next.
+// Simulators a file's cards left parked for reuse (harness/sim/launch.ts) are stopped with it, as its own processes.
 import { afterAll, beforeAll } from 'vitest';
+import { stopParkedSimulators } from '../sim/launch.ts';
 
 let env: NodeJS.ProcessEnv;
 let cwd: string;
@@ -11,7 +13,8 @@ beforeAll(() => {
   cwd = process.cwd();
 });
 
-afterAll(() => {
+afterAll(async () => {
+  await stopParkedSimulators();
   for (const key of Object.keys(process.env)) if (!(key in env)) delete process.env[key];
   Object.assign(process.env, env);
   process.chdir(cwd);

@@ -21,8 +21,11 @@ import java.nio.charset.StandardCharsets;
  * Beyond jCardSim: lines on standard input move the card between readers while it keeps its persistent state,
  * as a SIM moved to another phone does: `move HOST PORT` pulls the card from its reader (the socket closes, the
  * card loses power) and inserts it into the vpcd reader at HOST:PORT. `tear N` cuts the power at the N-th
- * persistent write from then on (fault injection); the torn card then waits for a `move`. Without such lines the
- * process ends when its reader closes the connection, as jCardSim's does.
+ * persistent write from then on (fault injection); the torn card then waits for a `move`. `park` keeps the process
+ * when its reader next closes the connection, waiting for `renew HOST PORT`: the card is replaced by a new one of
+ * the same configuration, in its factory state, inserted into the vpcd reader at HOST:PORT. A harness that opens
+ * one card after another of the same configuration then pays for one JVM instead of one each. Without such lines
+ * the process ends when its reader closes the connection, as jCardSim's does.
  */
 public final class VSmartCard {
     static final int POWER_OFF = 0;
@@ -57,10 +60,18 @@ public final class VSmartCard {
             mover.listen(System.in);
             boolean torn = false;
             while (true) {
-                // After a tear the card waits to be put into a reader again; otherwise it is gone when its reader is.
-                InetSocketAddress target = torn ? mover.awaitTarget() : mover.takeTarget();
+                // After a tear, or once parked, the card waits to be put into a reader again; otherwise it is gone
+                // when its reader is.
+                InetSocketAddress target = torn || mover.isParked() ? mover.awaitTarget() : mover.takeTarget();
                 if (target == null) {
                     break;
+                }
+                if (mover.takeRenewal()) {
+                    // Read again, as a new process would: the timing model's draws start over from its seed.
+                    config = CardConfig.load(args[0]);
+                    card = new CardRuntime(config);
+                    mover.replaceCard(card);
+                    torn = false;
                 }
                 Ending end = run(card, target.getHostString(), target.getPort(), config, mover);
                 if (end == Ending.PULLED_OUT) {
@@ -243,7 +254,9 @@ public final class VSmartCard {
         private InetSocketAddress next;
         private Socket current;
         private boolean inputClosed;
-        private final CardRuntime card;
+        private boolean parked;
+        private boolean renewal;
+        private volatile CardRuntime card;
 
         Mover(InetSocketAddress initial, CardRuntime card) {
             this.next = initial;
@@ -264,6 +277,13 @@ public final class VSmartCard {
                             // The harness waits for this line before it sends the commands the tear is meant for.
                             System.err.println("cardsim: tear armed at write " + w[1]);
                             System.err.flush();
+                        } else if (w.length == 1 && w[0].equals("park")) {
+                            park();
+                            // The harness closes the reader only after this line, so the close cannot end the process.
+                            System.err.println("cardsim: parked");
+                            System.err.flush();
+                        } else if (w.length == 3 && w[0].equals("renew")) {
+                            renew(new InetSocketAddress(w[1], Integer.parseInt(w[2])));
                         } else if (w.length == 1 && w[0].equals("image")) {
                             // Test hook: the digest of the persistent state (CardRuntime.stateImage), never the state.
                             System.err.println("cardsim: state image " + card.stateImage());
@@ -290,6 +310,31 @@ public final class VSmartCard {
                 current.close(); // pulls the card out of its reader
             }
             notifyAll();
+        }
+
+        synchronized void park() {
+            parked = true;
+        }
+
+        synchronized boolean isParked() {
+            return parked;
+        }
+
+        /** A new card of the same configuration goes into the reader at `to`; the one in its reader now is pulled out. */
+        synchronized void renew(InetSocketAddress to) throws IOException {
+            renewal = true;
+            parked = false;
+            move(to);
+        }
+
+        synchronized boolean takeRenewal() {
+            boolean r = renewal;
+            renewal = false;
+            return r;
+        }
+
+        void replaceCard(CardRuntime c) {
+            card = c;
         }
 
         synchronized void inserted(Socket s) {
