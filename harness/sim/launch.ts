@@ -237,14 +237,22 @@ function sendControl(child: ChildProcess, line: string): Promise<void> {
 /**
  * Simulators whose card was closed in the harness's own reader, kept for the next card of the same configuration:
  * `renew` puts a new card in its factory state into the same JVM (lab/cardsim VSmartCard), which saves a JVM's start
- * and warm-up per card (a card's suites each open a card; issue 20). Parked processes hold no reference on the event
- * loop, and end when this process does (their standard input closes).
+ * and warm-up per card (a card's suites each open a card; issue 20). Only a process that says so parks (the test
+ * workers' setup files, which stop what is parked when a file ends): the parked JVMs are then still its children
+ * when it exits, so their CPU counts in what it measures (harness/bench/host-cpu.ts), and a command that opens one
+ * card never leaves a JVM behind. Parked processes hold no reference on the event loop.
  */
 interface Parked {
   key: string;
   spawned: Spawned;
 }
 const parked: Parked[] = [];
+let parking = false;
+
+/** From now on, a card closed in the harness's own reader is parked for the next one (see stopParkedSimulators). */
+export function reuseSimulators(): void {
+  parking = true;
+}
 /** How many idle simulators one process keeps; the oldest goes first. */
 const MAX_PARKED = 2;
 
@@ -283,7 +291,7 @@ export async function startSimulator(sim: SimSettings, opts: {
 }): Promise<RunningSimulator> {
   let listener = await VpcdListener.listen(opts.listen ?? { host: '127.0.0.1', port: 0 });
   // A fixed listening address is jCardSim's way in: a card started there is always a process of its own.
-  const key = opts.listen ? undefined : await simulatorKey(sim);
+  const key = opts.listen || !parking ? undefined : await simulatorKey(sim);
   let spawned: Spawned | undefined;
   let transport: VpcdTransport | undefined;
   const at = key === undefined ? -1 : parked.findIndex((p) => p.key === key);

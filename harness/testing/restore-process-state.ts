@@ -3,7 +3,9 @@
 // (vitest.config.ts: isolate false), so without this one file's SIMCERT_JPKI_PIN or chdir would reach the next.
 // Simulators a file's cards left parked for reuse (harness/sim/launch.ts) are stopped with it, as its own processes.
 import { afterAll, beforeAll } from 'vitest';
-import { stopParkedSimulators } from '../sim/launch.ts';
+import { reuseSimulators, stopParkedSimulators } from '../sim/launch.ts';
+
+reuseSimulators();
 
 let env: NodeJS.ProcessEnv;
 let cwd: string;
