@@ -1,0 +1,18 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAppletProfile } from '/work/main/harness/testing/create-applet-profile.ts';
+import { readAllureResults } from '/work/main/harness/report/portability.ts';
+import { runSuites } from '/work/main/harness/run/run.ts';
+const dir = await mkdtemp(join(tmpdir(), 'simcert-jobs1-'));
+const profile = (name: string, faults: string) => createAppletProfile({ name, variant: 'run-test', ...(faults ? { sim: [`  faults: { removeAfterApdus: ${faults} }`] } : {}) });
+await writeFile(join(dir, 'a-faulty.yaml'), profile('Card pulled after 30 APDUs', '30'));
+await writeFile(join(dir, 'b-clean.yaml'), profile('Card left alone', ''));
+const code = await runSuites({ profiles: [join(dir, 'a-faulty.yaml'), join(dir, 'b-clean.yaml')], out: join(dir, 'out'), jobs: 1, log: () => undefined, runnerOutput: 'drop' });
+const results = await readAllureResults(join(dir, 'out', 'allure-results'));
+const of = (p: string) => results.filter((r) => r.parameters?.some((x) => x.name === 'profile' && x.value === p));
+const a = of('Card pulled after 30 APDUs'), b = of('Card left alone');
+const firstB = Math.min(...b.map((r) => r.start ?? Infinity));
+const lateA = a.filter((r) => (r.stop ?? 0) > firstB).map((r) => `${r.status} ${r.name} start ${(r.start! - firstB)} stop ${(r.stop! - firstB)}`);
+console.log('code', code, 'A', a.length, 'B', b.length, 'late A results:', lateA.length);
+for (const l of lateA) console.log('  ', l);
