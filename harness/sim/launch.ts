@@ -131,7 +131,10 @@ export interface RunningSimulator {
    * before and after a command sequence show that it changed nothing persistent. Call it while no APDU is in flight.
    */
   stateImage(): Promise<string>;
-  /** Stops the simulator (closing the socket is a card removal; the process exits on it). */
+  /**
+   * Takes the card out (closing the socket is a card removal). The process exits, or, in a process that reuses
+   * simulators (reuseSimulators), waits parked for the next card of the same configuration.
+   */
   stop(): Promise<void>;
 }
 
@@ -247,14 +250,14 @@ interface Parked {
   spawned: Spawned;
 }
 const parked: Parked[] = [];
+/** How many idle simulators one process keeps; the oldest goes first. */
+const MAX_PARKED = 2;
 let parking = false;
 
 /** From now on, a card closed in the harness's own reader is parked for the next one (see stopParkedSimulators). */
 export function reuseSimulators(): void {
   parking = true;
 }
-/** How many idle simulators one process keeps; the oldest goes first. */
-const MAX_PARKED = 2;
 
 /** What makes two simulators interchangeable: the class path and the configuration, whatever reader they are in. */
 async function simulatorKey(sim: SimSettings): Promise<string> {
