@@ -38,7 +38,7 @@ export default defineConfig({
     ...(moduleCache ? { experimental: { fsModuleCache: true, fsModuleCachePath: moduleCache } } : {}),
     testTimeout: 300_000,
     hookTimeout: 300_000,
-    setupFiles: ['allure-vitest/setup', 'harness/testing/require-assertions.ts', 'suites/support/simulator-reuse.ts'],
+    setupFiles: ['allure-vitest/setup', 'harness/testing/require-assertions.ts', 'harness/testing/simulator-reuse.ts'],
     globalSetup: ['suites/support/outcomes-setup.ts'],
     ...(plan
       ? {

@@ -1,11 +1,7 @@
 // Vitest setup file for the project's own tests: what a test file changes in the process it runs in (environment
 // variables, the working directory) is put back when the file ends. The files share worker processes
 // (vitest.config.ts: isolate false), so without this one file's SIMCERT_JPKI_PIN or chdir would reach the next.
-// Simulators a file's cards left parked for reuse (harness/sim/launch.ts) are stopped with it, as its own processes.
 import { afterAll, beforeAll } from 'vitest';
-import { reuseSimulators, stopParkedSimulators } from '../sim/launch.ts';
-
-reuseSimulators();
 
 let env: NodeJS.ProcessEnv;
 let cwd: string;
@@ -15,8 +11,7 @@ beforeAll(() => {
   cwd = process.cwd();
 });
 
-afterAll(async () => {
-  await stopParkedSimulators();
+afterAll(() => {
   for (const key of Object.keys(process.env)) if (!(key in env)) delete process.env[key];
   Object.assign(process.env, env);
   process.chdir(cwd);
