@@ -167,8 +167,7 @@ async function classpathFor(sim: SimSettings): Promise<string[]> {
   return classpath;
 }
 
-async function spawnSimulator(sim: SimSettings, host: string, port: number): Promise<Spawned> {
-  const classpath = await classpathFor(sim);
+async function spawnSimulator(sim: SimSettings, classpath: string[], host: string, port: number): Promise<Spawned> {
   const dir = await mkdtemp(join(tmpdir(), 'simcert-sim-'));
   const cfg = join(dir, 'card.cfg');
   await writeFile(cfg, simulatorConfig(sim, host, port));
@@ -260,8 +259,8 @@ export function reuseSimulators(): void {
 }
 
 /** What makes two simulators interchangeable: the class path and the configuration, whatever reader they are in. */
-async function simulatorKey(sim: SimSettings): Promise<string> {
-  return JSON.stringify([await classpathFor(sim), simulatorConfig(sim, '', 0)]);
+function simulatorKey(sim: SimSettings, classpath: string[]): string {
+  return JSON.stringify([classpath, simulatorConfig(sim, '', 0)]);
 }
 
 /** Stops every parked simulator (a test file's end, so the next file starts with none of its processes). */
@@ -292,9 +291,11 @@ export async function startSimulator(sim: SimSettings, opts: {
   /** Where the harness listens for the card, as it would for jCardSim (ixit.vpcd); default a free loopback port. */
   listen?: { host: string; port: number };
 }): Promise<RunningSimulator> {
+  // Before the listener opens: a missing applet codebase then leaves nothing to close.
+  const classpath = await classpathFor(sim);
   let listener = await VpcdListener.listen(opts.listen ?? { host: '127.0.0.1', port: 0 });
   // A fixed listening address is jCardSim's way in: a card started there is always a process of its own.
-  const key = opts.listen || !parking ? undefined : await simulatorKey(sim);
+  const key = opts.listen || !parking ? undefined : simulatorKey(sim, classpath);
   let spawned: Spawned | undefined;
   let transport: VpcdTransport | undefined;
   const at = key === undefined ? -1 : parked.findIndex((p) => p.key === key);
@@ -313,7 +314,7 @@ export async function startSimulator(sim: SimSettings, opts: {
   }
   if (!spawned || !transport) {
     try {
-      spawned = await spawnSimulator(sim, listener.host, listener.port);
+      spawned = await spawnSimulator(sim, classpath, listener.host, listener.port);
     } catch (err) {
       await listener.close();
       throw err;
@@ -401,7 +402,7 @@ export async function startSimulator(sim: SimSettings, opts: {
  * harness then reaches the card through PC/SC like any real card.
  */
 export async function attachSimulator(sim: SimSettings, host: string, port: number): Promise<AttachedSimulator> {
-  const spawned = await spawnSimulator(sim, host, port);
+  const spawned = await spawnSimulator(sim, await classpathFor(sim), host, port);
   const { child } = spawned;
   // A simulator that cannot reach the reader exits within its 10 s connect retry; report that, do not hang.
   let failure: Error | undefined;
