@@ -20,7 +20,9 @@ export default defineConfig({
     // Files share a worker process instead of each starting one and importing the harness again (about 50 CPU-s of
     // a run); what a file changes in the process is put back when it ends (restore-process-state.ts).
     isolate: false,
-    setupFiles: ['harness/testing/require-assertions.ts', 'harness/testing/restore-process-state.ts', 'harness/testing/simulator-reuse.ts'],
+    // Every test body must assert something (harness/testing/require-assertions.test.ts).
+    expect: { requireAssertions: true },
+    setupFiles: ['harness/testing/restore-process-state.ts', 'harness/testing/simulator-reuse.ts'],
     // A worker that stops answering (blocked in native code, or a file that never finishes loading) would otherwise
     // hold the run until CI's own limit: this stops it and says what was in flight.
     reporters: ['default', './harness/testing/stall-watch.ts'],

@@ -3,7 +3,8 @@
 // reinstalls, and checks the safety and security behaviour the provisioning chain relies on.
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import * as allure from 'allure-js-commons';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { expect } from './support/expect.ts';
 import { SW, describeSw } from '../harness/apdu/status-words.ts';
 import type { CommandApdu } from '../harness/apdu/apdu.ts';
 import { equalBytes, fromHex, hex } from '../harness/bytes.ts';

@@ -4,7 +4,8 @@
 // the known-answer DigestInfos in vectors/jpki with both keys, comparing every signature byte for byte, and, on any
 // card, signs with each key and verifies against the certificate read from it and the CA the profile trusts.
 import * as allure from 'allure-js-commons';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { expect } from './support/expect.ts';
 import { openLogicalChannel } from '../harness/apdu/logical-channel.ts';
 import { SW, describeSw } from '../harness/apdu/status-words.ts';
 import { equalBytes, hex } from '../harness/bytes.ts';

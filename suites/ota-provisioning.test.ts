@@ -7,7 +7,8 @@
 // attached as the SMS-DELIVER TPDU, the secured packet's header fields, the commands and the PoR, with keys and
 // checksums masked.
 import * as allure from 'allure-js-commons';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { expect } from './support/expect.ts';
 import { swHex } from '../harness/apdu/status-words.ts';
 import { fromHex, hex } from '../harness/bytes.ts';
 import { getStatus } from '../harness/gp/card-content.ts';

@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import * as allure from 'allure-js-commons';
 import { p256, p384 } from '@noble/curves/nist.js';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { expect } from './support/expect.ts';
 import { SW, describeSw } from '../harness/apdu/status-words.ts';
 import { hex } from '../harness/bytes.ts';
 import { issueSigningCertificate, issueUserAuthCertificate, loadSigningTestCa, loadTestCa } from '../harness/ca/test-ca.ts';

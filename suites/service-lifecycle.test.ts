@@ -6,7 +6,8 @@
 // must be personalized again.
 import { createHash } from 'node:crypto';
 import * as allure from 'allure-js-commons';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { expect } from './support/expect.ts';
 import { describeSw, isOk } from '../harness/apdu/status-words.ts';
 import { equalBytes, fromHex, hex } from '../harness/bytes.ts';
 import { certIdFor, encodeOcspRequest } from '../harness/ca/ocsp.ts';

@@ -1,14 +1,16 @@
-// Config for the conformance suites. `simcert run` gives it a plan (harness/run/card-plan.ts): every card of the
-// rack is a project of its own whose one file runs the card's suites in order (support/card-entry.ts), and the
-// cards run side by side, up to `--jobs`, in this one vitest. Started by hand with SIMCERT_PROFILE set, it runs the
-// suite files given on the command line on that one card, one file at a time. Results go to the Allure results
-// folder the CLI chose.
+// Config for the conformance suites. `simcert run` gives it a plan (harness/run/card-plan.ts): the rack's cards are
+// shared out among a few workers, each a project of its own whose one file runs its cards side by side, each card's
+// suites in order (support/card-entry.ts), up to `--jobs` cards at once in this one vitest. Started by hand with
+// SIMCERT_PROFILE set, it runs the suite files given on the command line on that one card, one file at a time.
+// Results go to the Allure results folder the CLI chose.
 import { readFileSync } from 'node:fs';
 import { arch, platform, release } from 'node:os';
 import type { AllureVitestReporterConfig } from 'allure-vitest/reporter';
 import { defineConfig } from 'vitest/config';
 import { planFromEnv } from '../harness/run/card-plan.ts';
 import { moduleCacheDir } from '../harness/run/module-cache.ts';
+import { WORKER_CARDS_ENV } from '../harness/run/card-plan.ts';
+import { cardInstances } from './support/card-instances.ts';
 import { allure2Categories } from './support/verdict-categories.mjs';
 import { SuiteOrder } from './support/suite-order.ts';
 import { SuiteAllureReporter } from './support/suite-reporter.ts';
@@ -19,10 +21,12 @@ const plan = planFromEnv();
 const moduleCache = moduleCacheDir();
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 const root = new URL('..', import.meta.url).pathname;
-// `simcert run` gives at most one worker per card (harness/run/run.ts); by hand, one card, one file at a time.
-const workers = plan ? plan.jobs : 1;
+// `simcert run` plans the workers (harness/run/card-plan.ts: shareCards); by hand, one card, one file at a time.
+const workers = plan ? plan.workers.length : 1;
 
 export default defineConfig({
+  // Each card of a worker gets its own instances of the suites' modules (support/this-card.ts).
+  plugins: plan ? [cardInstances()] : [],
   test: {
     root,
     include: plan ? [] : ['suites/*.test.ts'],
@@ -30,7 +34,7 @@ export default defineConfig({
     // A card's suites share one worker, so the harness's modules are imported once per card instead of once per
     // suite (a third of a card's time in the portability run). Each suite still opens a fresh card of its own.
     isolate: false,
-    // With a plan, each card is one file (its project's), so files in parallel are cards in parallel.
+    // With a plan, each worker is one file (its project's), so files in parallel are workers in parallel.
     fileParallelism: plan !== undefined,
     maxWorkers: workers,
     // By hand: suites others depend on run first (support/outcomes.ts), in the same order every run.
@@ -38,13 +42,21 @@ export default defineConfig({
     ...(moduleCache ? { experimental: { fsModuleCache: true, fsModuleCachePath: moduleCache } } : {}),
     testTimeout: 300_000,
     hookTimeout: 300_000,
-    setupFiles: ['allure-vitest/setup', 'harness/testing/require-assertions.ts', 'harness/testing/simulator-reuse.ts'],
+    // Every test body must assert something (harness/testing/require-assertions.test.ts): checked on the expect
+    // the test used, its own when cards run side by side (support/expect.ts).
+    expect: { requireAssertions: true },
+    setupFiles: ['allure-vitest/setup', 'harness/testing/simulator-reuse.ts'],
     globalSetup: ['suites/support/outcomes-setup.ts'],
     ...(plan
       ? {
-          projects: plan.cards.map((card) => ({
+          // A worker's cards run side by side up to its share of `--jobs` (the card describes are concurrent, and
+          // maxConcurrency also bounds the test bodies running at once, one per card).
+          projects: plan.workers.map((w) => ({
             extends: true as const,
-            test: { name: card.project, root, include: ['suites/support/card-entry.ts'], env: card.env, maxWorkers: workers },
+            test: {
+              name: w.project, root, include: ['suites/support/card-entry.ts'], env: { [WORKER_CARDS_ENV]: w.cards.join(',') },
+              maxWorkers: workers, maxConcurrency: w.concurrency,
+            },
           })),
         }
       : {}),

@@ -48,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--evidence <FILE.zip>', 'also pack the finished run (results, reports, masked profiles, build hashes, APDU traces) into an evidence bundle with a SHA-256 manifest')
     .option('--i-know-the-card-may-lock', 'authenticate even to a card whose failed authentications are on record in the ledger')
     .option('-j, --jobs <N>', 'cards to run at once (default: every card at once)')
+    .option('--workers <N>', 'worker processes the cards share, each running several side by side (default: one per CPU core, at most --jobs)')
     .option('--shard <i/n>', 'run only this host\'s share of the cards: sorted by profile name and reader, the k-th goes to shard k mod n + 1')
     .option('--readers <all>', 'all: run every inserted card a profile matches by ATR and ICCID, on the reader it is in')
     .addHelpText('after', [
@@ -59,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
       '',
       EXIT_CODES_HELP,
     ].join('\n'))
-    .action(async (o: { profile: string[]; suite: string[]; out: string; junit?: string; report: boolean; evidence?: string; iKnowTheCardMayLock?: boolean; jobs?: string; shard?: string; readers?: string }) => {
+    .action(async (o: { profile: string[]; suite: string[]; out: string; junit?: string; report: boolean; evidence?: string; iKnowTheCardMayLock?: boolean; jobs?: string; workers?: string; shard?: string; readers?: string }) => {
       const { runSuites } = await import('../run/run.ts');
       const rack = await (await import('../run/work.ts')).rackOptions(o);
       const interruption = onInterrupt((signal) => process.stderr.write(`\nsimcert: ${signal}: stopping the test run\n`));

@@ -1,8 +1,9 @@
-// `simcert run` runs the rack's cards in one vitest, each card a project whose one file runs the card's suites
-// (suites/support/card-entry.ts). A lab must not see the difference: each result carries the names a suite run on
-// its own gives it (full name, history and test-case IDs, title path, suite and package labels: what the Allure
-// history and `simcert report merge`'s retry matching key on), and the labels of its own card, never another's.
-// The oracle for the names is the suite run by hand, from its own file, by vitest alone.
+// `simcert run` runs the rack's cards in one vitest, shared out among workers that each run several cards side by
+// side (suites/support/card-entry.ts); here both cards share one worker (`workers: 1`), the case where they could
+// mix. A lab must not see the difference: each result carries the names a suite run on its own gives it (full name,
+// history and test-case IDs, title path, suite and package labels: what the Allure history and `simcert report
+// merge`'s retry matching key on), and the labels of its own card, never another's. The oracle for the names is
+// the suite run by hand, from its own file, by vitest alone.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -38,7 +39,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'a.yaml'), createAppletProfile({ name: A, variant: 'projects-test', sim: ['  iccid: "8981100000000000031"'] }));
   await writeFile(join(dir, 'b.yaml'), createAppletProfile({ name: B, variant: 'projects-test', sim: ['  iccid: "8981100000000000049"'] }));
   const [rackCode, handCode] = await Promise.all([
-    runSuites({ profiles: [join(dir, 'a.yaml'), join(dir, 'b.yaml')], out: join(dir, 'out'), report: false, log: () => undefined, runnerOutput: 'drop' }),
+    runSuites({ profiles: [join(dir, 'a.yaml'), join(dir, 'b.yaml')], out: join(dir, 'out'), workers: 1, report: false, log: () => undefined, runnerOutput: 'drop' }),
     vitestByHand(join(dir, 'a.yaml'), 'jpki-signing', join(dir, 'by-hand')),
   ]);
   code = rackCode;
@@ -61,11 +62,24 @@ const identity = (r: Full): unknown => ({
 });
 const byName = (a: AllureResult, b: AllureResult): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-describe('the cards of a run, one vitest project each', () => {
+describe('the cards of a run, side by side in one worker', () => {
   it('both cards ran and passed', () => {
     expect(code).toBe(0);
     expect(rack.filter((r) => profileOf(r) === A).length).toBeGreaterThan(5);
     expect(rack.filter((r) => profileOf(r) === B).length).toBe(rack.filter((r) => profileOf(r) === A).length);
+  });
+
+  it('ran the two cards at the same time, in one worker', () => {
+    const span = (name: string): [number, number] => {
+      const rs = rack.filter((r) => profileOf(r) === name && r.start !== undefined && r.stop !== undefined);
+      return [Math.min(...rs.map((r) => r.start!)), Math.max(...rs.map((r) => r.stop!))];
+    };
+    const [a0, a1] = span(A);
+    const [b0, b1] = span(B);
+    // Each card's tests began before the other card's had all ended.
+    expect(a0).toBeLessThan(b1);
+    expect(b0).toBeLessThan(a1);
+    expect(new Set(rack.map((r) => label(r, 'thread')[0])).size, 'one worker process wrote every result').toBe(1);
   });
 
   it('names every result as the suite run by hand from its own file does', () => {

@@ -1,13 +1,14 @@
-// The cards' share of `simcert run`: one vitest for a set of cards that may run side by side, each card a project of
-// its own whose suites run in order in one worker (harness/run/card-plan.ts; suites/vitest.config.ts), all writing
-// into the run's shared Allure results folder. Everything a card's suites need to know arrives in its project's
-// environment (profile, the reader the rack found the card in, outcomes folder, suites), and its labels reach the
-// reporter through the plan, so cards share the vitest and nothing else. One vitest for the rack rather than one per
-// card: on a small host, eight vitest start-ups cost more than the cards' own work (issue 20).
+// The cards' share of `simcert run`: one vitest for a set of cards that may run side by side, the cards shared out
+// among a few workers that each run several at once, each card's suites in order (harness/run/card-plan.ts;
+// suites/vitest.config.ts), all writing into the run's shared Allure results folder. Everything a card's suites need
+// to know is in the plan: its environment (profile, the reader the rack found the card in, outcomes folder, suites)
+// and its labels, so cards share the vitest and the worker and nothing else. One vitest for the rack rather than one
+// per card, and a worker for several cards: on a small host, eight start-ups cost more than the cards' own work
+// (issue 20).
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { repoRoot, vitestCli } from '../paths.ts';
-import { CARD_SUITES_ENV, PLAN_ENV, projectNames, type CardPlan, type RunPlan } from './card-plan.ts';
+import { CARD_SUITES_ENV, PLAN_ENV, projectNames, shareCards, type CardPlan, type RunPlan } from './card-plan.ts';
 import { spawnGroup } from './process-group.ts';
 import { inRunOrder, OUTCOMES_ENV, SUITE_PROGRESS } from './suites.ts';
 import { itemLabels, type WorkItem } from './work.ts';
@@ -27,6 +28,8 @@ export interface CardsRun {
   cards: { item: WorkItem; suites: string[]; progress: CardProgress }[];
   /** How many of them run at once (`--jobs`, at most the number of cards). */
   jobs: number;
+  /** How many worker processes share them (`--workers`; card-plan.ts: shareCards). */
+  workers: number;
   /** The run's staging results folder, shared by every card (Allure names results by UUID). */
   resultsDir: string;
   /** The run's temporary folder (vitest and the simulators put theirs inside). */
@@ -56,7 +59,7 @@ export async function runCards(r: CardsRun): Promise<boolean> {
       labels: itemLabels(c.item),
     });
   }
-  const plan: RunPlan = { cards, jobs: r.jobs };
+  const plan: RunPlan = { cards, jobs: r.jobs, workers: shareCards(names, r.jobs, r.workers) };
   const planFile = join(await mkdtemp(join(r.tmp, 'plan-')), 'plan.json');
   await writeFile(planFile, JSON.stringify(plan));
   if (r.signal?.aborted) return false;

@@ -7,7 +7,7 @@
 // Ctrl-C stops vitest and everything it started (one process group), keeps the partial results as a report marked
 // interrupted under <out>/interrupted/, and leaves the last complete report alone.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
 import { checkProfiles, formatProblem, loadProfile } from '../profile/index.ts';
@@ -50,6 +50,8 @@ export interface RunOptions {
   acceptLockRisk?: boolean;
   /** --jobs N: at most N cards at once (default: every card at once). */
   jobs?: number;
+  /** --workers N: the worker processes the cards share (default: one per CPU core, at most `jobs`). */
+  workers?: number;
   /** --shard i/n: this host's deterministic share of the cards (harness/run/work.ts: shardOf). */
   shard?: Shard;
   /** --readers all: run every inserted card its profile matches by ATR and ICCID, on the reader it is in. */
@@ -83,6 +85,7 @@ export async function runSuites(opts: RunOptions): Promise<number> {
     }
   }
   if (opts.jobs !== undefined && !(Number.isInteger(opts.jobs) && opts.jobs >= 1)) throw new UsageError(`--jobs ${opts.jobs}: give a whole number of cards to run at once, 1 or more`);
+  if (opts.workers !== undefined && !(Number.isInteger(opts.workers) && opts.workers >= 1)) throw new UsageError(`--workers ${opts.workers}: give a whole number of worker processes, 1 or more`);
   // `portability` runs the install, personalization and signing suites on every profile and writes the matrix.
   const portability = opts.suites?.includes('portability') === true;
   const requested = opts.suites?.flatMap((s) => (s === 'portability' ? [...PORTABILITY_SUITES] : [s]));
@@ -136,7 +139,7 @@ export async function runSuites(opts: RunOptions): Promise<number> {
       }
       try {
         const jobs = Math.max(1, Math.min(opts.jobs ?? wave.length, wave.length));
-        const passed = await runCards({ cards: wave, jobs, resultsDir: staging.resultsDir, tmp, env, output: opts.runnerOutput === 'drop' ? 'drop' : 'show', signal: opts.signal });
+        const passed = await runCards({ cards: wave, jobs, workers: opts.workers ?? availableParallelism(), resultsDir: staging.resultsDir, tmp, env, output: opts.runnerOutput === 'drop' ? 'drop' : 'show', signal: opts.signal });
         if (!passed) failed = true;
       } catch (err) {
         // A wave that could not even start (no vitest, no temporary folder) fails the run; the next goes on.

@@ -141,10 +141,18 @@ export function itemLabels(item: WorkItem): Record<string, string> {
 }
 
 /** The rack options of `simcert run` from the command line's text (--jobs, --shard, --readers). */
-export function rackOptions(o: { jobs?: string; shard?: string; readers?: string }): { jobs?: number; shard?: Shard; readers?: 'all' } {
+/** `--workers N`: the worker processes the cards of a run share, 1 or more. */
+export function parseWorkers(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < 1) throw new UsageError(`--workers ${text}: give a whole number of worker processes, 1 or more`);
+  return n;
+}
+
+export function rackOptions(o: { jobs?: string; workers?: string; shard?: string; readers?: string }): { jobs?: number; workers?: number; shard?: Shard; readers?: 'all' } {
   if (o.readers !== undefined && o.readers !== 'all') throw new UsageError(`--readers ${o.readers}: the only value is "all" (every inserted card a profile matches)`);
   return {
     ...(o.jobs !== undefined ? { jobs: parseJobs(o.jobs) } : {}),
+    ...(o.workers !== undefined ? { workers: parseWorkers(o.workers) } : {}),
     ...(o.shard !== undefined ? { shard: parseShard(o.shard) } : {}),
     ...(o.readers === 'all' ? { readers: 'all' as const } : {}),
   };

@@ -11,6 +11,7 @@ import { it } from 'vitest';
 import { decide, explain } from '../../harness/profile/applicability.ts';
 import type { Profile } from '../../harness/profile/types.ts';
 import { profileLabels, profileLine } from './card-context.ts';
+import { useTestExpect } from './expect.ts';
 import { blockedBy, declareTest, recordOutcome } from './outcomes.ts';
 import { registerRequirement, type Requirement } from './requirements.ts';
 
@@ -107,11 +108,15 @@ export function applicableTest(profile: Profile, suite: string, name: string, op
         ctx.skip(`blocked by ${root}`);
         return;
       }
+      // The body's assertions count for this test, whatever other cards' tests run beside it (expect.ts).
+      useTestExpect(ctx.expect);
       try {
         await body();
       } catch (err) {
         recordOutcome(suite, name, 'failed');
         throw err;
+      } finally {
+        useTestExpect(undefined);
       }
       recordOutcome(suite, name, 'passed');
     });

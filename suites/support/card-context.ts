@@ -10,6 +10,9 @@ import type { LayeredSourceMap } from '../../harness/profile/layers.ts';
 import type { Profile } from '../../harness/profile/types.ts';
 import { knownSuites } from '../../harness/run/suites.ts';
 import { unverifiedNote } from '../../harness/profile/verified.ts';
+import { cardEnv } from './this-card.ts';
+
+const env = cardEnv();
 
 export interface CardContext {
   profile: Profile;
@@ -32,14 +35,14 @@ async function readSuiteProfile(file: string): Promise<{ profile: Profile; sourc
 }
 
 export async function loadSuiteProfile(): Promise<Profile> {
-  const file = process.env[PROFILE_ENV];
+  const file = env[PROFILE_ENV];
   if (!file) throw new Error(`${PROFILE_ENV} is not set: run suites through \`simcert run --profile FILE\``);
   if (read?.file !== file) read = { file, result: readSuiteProfile(file) };
   const r = await read.result;
   const profile = structuredClone(r.profile);
   if (r.sources) sources.set(profile, r.sources);
   // `simcert run --readers all` found this card in a reader of the rack (harness/run/run-card.ts: READER_ENV).
-  const reader = process.env.SIMCERT_READER;
+  const reader = env.SIMCERT_READER;
   if (reader) profile.ixit.reader = reader;
   return profile;
 }

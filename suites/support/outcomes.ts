@@ -1,12 +1,17 @@
 // Which tests of this run passed, so that a test whose precondition failed is recorded as skipped, "blocked by
 // <suite> › <test>", instead of failing again for the same reason: one root cause is one red cell, and its
 // dependents say why they did not run. A test declares what it needs with `dependsOn` (a title in its own suite,
-// or `suite › title` in a suite that runs before it, see suite-order.ts). Outcomes live in a file in the folder
-// that outcomes-setup.ts makes for one vitest run (one profile, one card), because each suite file runs in a
-// worker of its own.
+// or `suite › title` in a suite that runs before it, see suite-order.ts). Outcomes live in a file in the card's own
+// folder (`simcert run` gives each card one, this-card.ts), or by hand in the one outcomes-setup.ts makes for the
+// vitest run, where each suite file runs in a worker of its own. A worker running several cards has one instance
+// of this module per card, so its records below are the card's own.
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
+import { OUTCOMES_ENV } from '../../harness/run/suites.ts';
+import { cardEnv } from './this-card.ts';
+
+const env = cardEnv();
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -33,13 +38,14 @@ export function testRef(suite: string, dependency: string): string {
   return dependency.includes(SEPARATOR) ? dependency : `${suite}${SEPARATOR}${dependency}`;
 }
 
-// Outcomes of this worker's suite, and titles registered so far (to catch a misspelled dependency at once).
+// Outcomes of this card's suites in this worker, and titles registered so far (to catch a misspelled dependency).
 const local = new Map<string, Entry>();
 const registered = new Set<string>();
 
 function outcomesFile(): string | undefined {
   // Undefined when the suites run under another config than suites/vitest.config.ts (the file then is alone).
-  const dir = inject('simcertOutcomes') as string | undefined;
+  // The card's own folder under `simcert run`; by hand, the run's (outcomes-setup.ts).
+  const dir = env[OUTCOMES_ENV] ?? (inject('simcertOutcomes') as string | undefined);
   return dir ? join(dir, 'outcomes.jsonl') : undefined;
 }
 

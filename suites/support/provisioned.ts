@@ -3,7 +3,7 @@
 // unverified, with the try limit the IXIT gave. A real card, which arrives personalized, is checked for the first
 // part only. The files are not read back here: the certificate test compares them with the fixture, and a card
 // whose READ BINARY is broken must fail that test, not block every test behind provisioning.
-import { expect } from 'vitest';
+import { expect } from './expect.ts';
 import * as allure from 'allure-js-commons';
 import type { JpkiClient } from '../../harness/jpki/client.ts';
 import type { JpkiVectors } from '../../harness/jpki/vectors.ts';

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import * as allure from 'allure-js-commons';
-import { expect } from 'vitest';
+import { expect } from './expect.ts';
 import { parseCertificate, type ParsedCertificate } from '../../harness/ca/verifier.ts';
 import { digestInfo } from '../../harness/jpki/digest-info.ts';
 import { HALF, type Addressing, type JpkiClient, type JpkiHalf } from '../../harness/jpki/client.ts';
@@ -32,9 +32,10 @@ export function nonceLedger(): NonceLedger {
 export function currentTest(): string {
   const s = expect.getState();
   const file = s.testPath ? s.testPath.split('/').pop() : undefined;
-  // Under `simcert run` the file is the card's entry, and the suite's describe comes first (card-entry.ts).
+  // Under `simcert run` the file is the worker's entry, and the card's describe comes first, then the suite's
+  // (card-entry.ts).
   if (file === 'card-entry.ts' && s.currentTestName) {
-    const [suite, ...rest] = s.currentTestName.split(' > ');
+    const [, suite, ...rest] = s.currentTestName.split(' > ');
     return [`${suite}.test.ts`, ...rest].join(' > ');
   }
   return [file, s.currentTestName].filter(Boolean).join(' > ');

@@ -5,7 +5,7 @@
 // their checks through these helpers; the comparison itself is still vitest's expect, so a failed step fails the
 // test with the same message and diff.
 import * as allure from 'allure-js-commons';
-import { expect } from 'vitest';
+import { expect } from './expect.ts';
 import { describeSw, type StatusWord } from '../../harness/apdu/status-words.ts';
 import { hex } from '../../harness/bytes.ts';
 

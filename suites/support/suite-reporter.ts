@@ -2,8 +2,8 @@
 // each suite's results as soon as that suite ends, so an interrupted run still has the results of every suite that
 // finished, and notes which suite is running in the card's outcomes folder (harness/run/suites.ts: SUITE_PROGRESS),
 // so an interruption can name it.
-// Under `simcert run` every card is a project whose one file runs the card's suites, each in a describe of its own
-// (support/card-entry.ts). Its results are written as if each suite had run from its own file, with the card's
+// Under `simcert run` every worker is a project whose one file runs its cards, each card a describe holding the
+// card's suites, each suite a describe of its own (support/card-entry.ts). Its results are written as if each suite had run from its own file, with the card's
 // labels (profile, reader, ICCID, host): the same names, history and test-case IDs a suite run by hand would get,
 // so the Allure history and `simcert report merge`'s retry matching see one test, whichever way it ran.
 import { appendFileSync } from 'node:fs';
@@ -30,12 +30,14 @@ interface AllureInternals {
 }
 
 /**
- * The tasks under a suite's describe in a card's entry file, seen as that suite's own file: `file.filepath` is the
- * suite's file and the describe itself is no longer on their path (what allure-vitest builds the full name, the
- * package, the suite labels and the history ID from).
+ * The tasks under a suite's describe in a worker's entry file, seen as that suite's own file: `file.filepath` is the
+ * suite's file and neither the suite's describe nor its card's is on their path any more (what allure-vitest builds
+ * the full name, the package, the suite labels and the history ID from).
  */
 function asOwnFile(wrapper: RunnerTestSuite, filepath: string): RunnerTestSuite {
   const file = new Proxy(wrapper.file, { get: (t, k) => (k === 'filepath' ? filepath : Reflect.get(t, k)) });
+  // What the card's describe hangs from, which the suite's tests now hang from directly.
+  const top = wrapper.suite?.suite;
   const seen = new WeakMap<object, RunnerTask>();
   const wrap = <T extends RunnerTask>(task: T): T => {
     const known = seen.get(task);
@@ -43,7 +45,7 @@ function asOwnFile(wrapper: RunnerTestSuite, filepath: string): RunnerTestSuite 
     const proxy = new Proxy(task, {
       get(t, k) {
         if (k === 'file') return file;
-        if (k === 'suite') return t.suite === wrapper || t === wrapper ? wrapper.suite : t.suite && wrap(t.suite);
+        if (k === 'suite') return t.suite === wrapper || t === wrapper ? top : t.suite && wrap(t.suite);
         if (k === 'tasks' && 'tasks' in t) return t.tasks.map(wrap);
         return Reflect.get(t, k);
       },
@@ -55,7 +57,11 @@ function asOwnFile(wrapper: RunnerTestSuite, filepath: string): RunnerTestSuite 
 }
 
 export class SuiteAllureReporter extends AllureVitestReporter {
+  /** The plan's cards by name (each the name of its describe in the entry file). */
   private readonly cards = new Map<string, CardPlan>();
+
+  /** The projects that are workers of the plan, whose one file is the entry file. */
+  private readonly workers = new Set<string>();
 
   private readonly resultsDir: string;
 
@@ -63,6 +69,7 @@ export class SuiteAllureReporter extends AllureVitestReporter {
     super(config);
     this.resultsDir = config.resultsDir ?? 'allure-results';
     for (const c of plan?.cards ?? []) this.cards.set(c.project, c);
+    for (const w of plan?.workers ?? []) this.workers.add(w.project);
   }
 
   override onInit(vitest: Vitest): void {
@@ -71,11 +78,13 @@ export class SuiteAllureReporter extends AllureVitestReporter {
     (this as unknown as AllureInternals).allureReporterRuntime.writer = new ResultsWriter(this.resultsDir);
   }
 
-  /** The card a suite of an entry file belongs to, and the suite's name, or undefined for any other describe. */
+  /** The card a suite's describe in an entry file belongs to, and the suite's name, or undefined for any other. */
   private cardSuite(s: TestSuite): { card: CardPlan; suite: string } | undefined {
-    const card = this.cards.get(s.project.name);
-    if (!card || s.parent.type !== 'module' || basename(s.module.moduleId) !== ENTRY) return undefined;
-    return { card, suite: s.name };
+    if (!this.workers.has(s.project.name) || basename(s.module.moduleId) !== ENTRY) return undefined;
+    const outer = s.parent;
+    if (outer.type !== 'suite' || outer.parent.type !== 'module') return undefined;
+    const card = this.cards.get(outer.name);
+    return card ? { card, suite: s.name } : undefined;
   }
 
   onTestSuiteReady(s: TestSuite): void {
@@ -100,12 +109,12 @@ export class SuiteAllureReporter extends AllureVitestReporter {
   }
 
   onTestModuleStart(m: TestModule): void {
-    if (!this.cards.has(m.project.name)) note(process.env[OUTCOMES_ENV], 'start', suiteName(m));
+    if (!this.workers.has(m.project.name)) note(process.env[OUTCOMES_ENV], 'start', suiteName(m));
   }
 
   onTestModuleEnd(m: TestModule): void {
-    // A card's entry file was written suite by suite as each ended (onTestSuiteResult).
-    if (this.cards.has(m.project.name)) return;
+    // A worker's entry file was written suite by suite as each ended (onTestSuiteResult).
+    if (this.workers.has(m.project.name)) return;
     super.onTestRunEnd([m]);
     note(process.env[OUTCOMES_ENV], 'end', suiteName(m));
   }
