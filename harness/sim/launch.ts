@@ -249,8 +249,11 @@ interface Parked {
   spawned: Spawned;
 }
 const parked: Parked[] = [];
-/** How many idle simulators one process keeps; the oldest goes first. */
-const MAX_PARKED = 2;
+/**
+ * How many idle simulators one process keeps; the oldest goes first. A worker runs several cards at once, each
+ * parking its JVM between its suites (about 40 MB each, idle), so this is above any worker's share of a rack.
+ */
+const MAX_PARKED = 8;
 let parking = false;
 
 /** From now on, a card closed in the harness's own reader is parked for the next one (see stopParkedSimulators). */
