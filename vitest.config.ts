@@ -22,7 +22,7 @@ export default defineConfig({
     isolate: false,
     // Every test body must assert something (harness/testing/require-assertions.test.ts).
     expect: { requireAssertions: true },
-    setupFiles: ['harness/testing/restore-process-state.ts', 'harness/testing/simulator-reuse.ts'],
+    setupFiles: ['harness/testing/restore-process-state.ts', 'harness/testing/shared-simulators.ts'],
     // A worker that stops answering (blocked in native code, or a file that never finishes loading) would otherwise
     // hold the run until CI's own limit: this stops it and says what was in flight.
     reporters: ['default', './harness/testing/stall-watch.ts'],

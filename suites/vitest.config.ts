@@ -45,7 +45,7 @@ export default defineConfig({
     // Every test body must assert something (harness/testing/require-assertions.test.ts): checked on the expect
     // the test used, its own when cards run side by side (support/expect.ts).
     expect: { requireAssertions: true },
-    setupFiles: ['allure-vitest/setup', 'harness/testing/simulator-reuse.ts'],
+    setupFiles: ['allure-vitest/setup', 'harness/testing/shared-simulators.ts'],
     globalSetup: ['suites/support/outcomes-setup.ts'],
     ...(plan
       ? {

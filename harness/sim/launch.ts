@@ -237,54 +237,186 @@ function sendControl(child: ChildProcess, line: string): Promise<void> {
 }
 
 /**
- * Simulators whose card was closed in the harness's own reader, kept for the next card of the same configuration:
- * `renew` puts a new card in its factory state into the same JVM (lab/cardsim VSmartCard), which saves a JVM's start
- * and warm-up per card (a card's suites each open a card; issue 20). Only a process that says so parks (the test
- * workers' setup files, which stop what is parked when a file ends): the parked JVMs are then still its children
- * when it exits, so their CPU counts in what it measures (harness/bench/host-cpu.ts), and a command that opens one
- * card never leaves a JVM behind. Parked processes hold no reference on the event loop.
+ * One JVM for the cards a process opens (lab/cardsim CardHost): each card a runtime, configuration and applet class
+ * loader of its own on a thread of its own, so a process that opens many cards (a worker running a rack's cards side
+ * by side, a test file) pays for one JVM's start and warm-up, not one per card (issue 20). Only a process that says
+ * so shares (the test workers' setup file, which stops the JVM when a file ends): the JVM is then still its child
+ * when it exits, so its CPU counts in what the process measures (harness/bench/host-cpu.ts), and a command that opens
+ * one card never leaves a JVM behind. The JVM holds no reference on the event loop; a card's transport does.
  */
-interface Parked {
-  key: string;
-  spawned: Spawned;
-}
-const parked: Parked[] = [];
-/**
- * How many idle simulators one process keeps; the oldest goes first. A worker runs several cards at once, each
- * parking its JVM between its suites (about 40 MB each, idle), so this is above any worker's share of a rack.
- */
-const MAX_PARKED = 8;
-let parking = false;
-
-/** From now on, a card closed in the harness's own reader is parked for the next one (see stopParkedSimulators). */
-export function reuseSimulators(): void {
-  parking = true;
+interface CardHostProcess {
+  child: ChildProcess;
+  exited: Promise<Error>;
+  /** Its standard error, line by line, to whoever listens (each card its own tag's lines). */
+  listeners: Set<(line: string) => void>;
+  /** The last lines, for the error of a card that could not be made. */
+  recent: string[];
+  nextId: number;
 }
 
-/** What makes two simulators interchangeable: the class path and the configuration, whatever reader they are in. */
-function simulatorKey(sim: SimSettings, classpath: string[]): string {
-  return JSON.stringify([classpath, simulatorConfig(sim, '', 0)]);
+export const CARD_HOST_MAIN = 'org.simcert.cardsim.CardHost';
+
+/** The shared JVMs, one per build of the simulator's classes. */
+const hosts = new Map<string, CardHostProcess>();
+let sharing = false;
+
+/** From now on, cards this process opens in its own readers share one JVM (see stopSharedSimulators). */
+export function shareSimulators(): void {
+  sharing = true;
 }
 
-/** Stops every parked simulator (a test file's end, so the next file starts with none of its processes). */
-export async function stopParkedSimulators(): Promise<void> {
-  await Promise.all(parked.splice(0).map((p) => endProcess(p.spawned)));
+/** Ends the shared JVMs (a test file's end, so the next file starts with none of its processes). */
+export async function stopSharedSimulators(): Promise<void> {
+  const all = [...hosts.values()];
+  hosts.clear();
+  await Promise.all(all.map(async (h) => {
+    h.child.stdin?.end();
+    await stopProcess(h.child);
+  }));
 }
 
-async function endProcess(spawned: Spawned): Promise<void> {
-  spawned.child.stdin?.end();
-  await stopProcess(spawned.child);
-  await spawned.cleanup();
+function cardHost(cardsimClasses: string): CardHostProcess {
+  const known = hosts.get(cardsimClasses);
+  if (known && known.child.exitCode === null && known.child.signalCode === null) return known;
+  const child = spawn('java', [...SIMULATOR_JVM_OPTIONS, '-cp', cardsimClasses, CARD_HOST_MAIN], { stdio: ['pipe', 'ignore', 'pipe'] });
+  const host: CardHostProcess = { child, exited: undefined as unknown as Promise<Error>, listeners: new Set(), recent: [], nextId: 1 };
+  let pending = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    pending += chunk.toString();
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      host.recent.push(line);
+      if (host.recent.length > 200) host.recent.shift();
+      for (const l of [...host.listeners]) l(line);
+    }
+  });
+  child.stdin!.on('error', () => undefined); // EPIPE after exit is reported through `exited`
+  host.exited = new Promise<Error>((resolve) => {
+    child.on('error', (err: NodeJS.ErrnoException) =>
+      resolve(new SimulatorError(err.code === 'ENOENT' ? 'cannot start the simulator: java not found; install a JDK 17' : `cannot start the simulator: ${err.message}`)));
+    child.on('exit', (code, signal) =>
+      resolve(new SimulatorError(`the simulator's JVM exited (${signal ?? `code ${code}`}):\n${host.recent.join('\n').trim()}`)));
+  });
+  void host.exited.then(() => {
+    if (hosts.get(cardsimClasses) === host) hosts.delete(cardsimClasses);
+  });
+  for (const s of [child.stdin, child.stderr] as (Socket | null)[]) s?.unref();
+  child.unref();
+  hosts.set(cardsimClasses, host);
+  return host;
 }
 
-function holdsEventLoop(spawned: Spawned, hold: boolean): void {
-  const { child } = spawned;
-  for (const s of [child.stdin, child.stdout, child.stderr] as (Socket | null)[]) {
-    if (hold) s?.ref();
-    else s?.unref();
+/** Resolves with the rest of the first line of card `tag` that starts with `text` (from now on). */
+function cardLine(host: CardHostProcess, tag: string, text: string, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      host.listeners.delete(onLine);
+    };
+    const onLine = (line: string): void => {
+      if (line.startsWith(tag + text)) {
+        done();
+        resolve(line.slice(tag.length + text.length).trim());
+      }
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new SimulatorError(`the simulator did not answer "${text}" within ${timeoutMs} ms`));
+    }, timeoutMs);
+    timer.unref();
+    host.listeners.add(onLine);
+  });
+}
+
+/** A card in the process's shared JVM, in the harness's reader at `listener`. */
+async function startHostedCard(sim: SimSettings, classpath: string[], listener: VpcdListener, opts: { connectTimeoutMs: number; apduTimeoutMs: number }): Promise<RunningSimulator> {
+  const [cardsimClasses, ...applets] = classpath;
+  const host = cardHost(cardsimClasses!);
+  const id = String(host.nextId++);
+  const tag = `cardsim[${id}]: `;
+  const dir = await mkdtemp(join(tmpdir(), 'simcert-sim-'));
+  const cfg = join(dir, 'card.cfg');
+  await writeFile(cfg, simulatorConfig(sim, listener.host, listener.port));
+  // The card's end: its serving ended, it could not be made, or the JVM is gone.
+  let out = false;
+  const ended = new Promise<Error>((resolve) => {
+    const onLine = (line: string): void => {
+      if (line === `${tag}out` || line.startsWith(`${tag}failed: `)) {
+        out = true;
+        host.listeners.delete(onLine);
+        resolve(new SimulatorError(line.startsWith(`${tag}failed: `) ? `the simulator could not make the card: ${line.slice(tag.length + 8)}` : 'the simulated card left its reader'));
+      }
+    };
+    host.listeners.add(onLine);
+    void host.exited.then((e) => {
+      out = true;
+      host.listeners.delete(onLine);
+      resolve(e);
+    });
+  });
+  const send = (line: string): Promise<void> => sendControl(host.child, line);
+  let transport: VpcdTransport;
+  try {
+    await send(`card ${id} ${cfg}${applets.length > 0 ? ` ${applets.join(delimiter)}` : ''}`);
+    transport = await listener.accept(opts.connectTimeoutMs, ended);
+  } catch (err) {
+    if (!out) await send(`${id} end`).catch(() => undefined);
+    await listener.close().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+    throw err;
   }
-  if (hold) child.ref();
-  else child.unref();
+  transport.timeoutMs = opts.apduTimeoutMs;
+  const running: RunningSimulator = {
+    transport,
+    pid: host.child.pid,
+    moveToNewReader: async () => {
+      const next = await VpcdListener.listen({ host: '127.0.0.1', port: 0 });
+      await send(`${id} move ${next.host} ${next.port}`);
+      let t: VpcdTransport;
+      try {
+        t = await next.accept(opts.connectTimeoutMs, ended);
+      } catch (err) {
+        await next.close();
+        throw err;
+      }
+      t.timeoutMs = opts.apduTimeoutMs;
+      await running.transport.close().catch(() => undefined);
+      await listener.close().catch(() => undefined);
+      listener = next;
+      running.transport = t;
+      return t;
+    },
+    moveTo: async (h, p, arrived) => {
+      await send(`${id} move ${h} ${p}`);
+      await Promise.race([arrived, ended.then((e) => Promise.reject(e))]);
+      await running.transport.close().catch(() => undefined);
+      await listener.close().catch(() => undefined);
+    },
+    tearAtWrite: async (n) => {
+      const armed = cardLine(host, tag, `tear armed at write ${n}`, 10_000);
+      await send(`${id} tear ${n}`);
+      await armed;
+    },
+    stateImage: async () => {
+      const line = cardLine(host, tag, 'state image ', 10_000);
+      await send(`${id} image`);
+      return line;
+    },
+    stop: async () => {
+      await running.transport.close();
+      await listener.close().catch(() => undefined);
+      // A card whose reader closed is out on its own; one that waits for a reader (torn) is taken out.
+      if (!out) {
+        const gone = Promise.race([ended, new Promise((r) => setTimeout(r, 5_000).unref())]);
+        await send(`${id} end`).catch(() => undefined);
+        await gone;
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return running;
 }
 
 /** Starts the simulator and waits for it to connect to a vpcd reader of the harness's own. */
@@ -298,44 +430,26 @@ export async function startSimulator(sim: SimSettings, opts: {
   const classpath = await classpathFor(sim);
   let listener = await VpcdListener.listen(opts.listen ?? { host: '127.0.0.1', port: 0 });
   // A fixed listening address is jCardSim's way in: a card started there is always a process of its own.
-  const key = opts.listen || !parking ? undefined : simulatorKey(sim, classpath);
-  let spawned: Spawned | undefined;
-  let transport: VpcdTransport | undefined;
-  const at = key === undefined ? -1 : parked.findIndex((p) => p.key === key);
-  if (at >= 0) {
-    const reused = parked.splice(at, 1)[0]!.spawned;
-    holdsEventLoop(reused, true);
-    try {
-      await sendControl(reused.child, `renew ${listener.host} ${listener.port}`);
-      transport = await listener.accept(opts.connectTimeoutMs, reused.exited);
-      spawned = reused;
-    } catch {
-      // A parked process that cannot take a new card is replaced by a new one: the card asked for is the same.
-      reused.child.kill('SIGKILL');
-      await reused.cleanup();
-    }
+  if (sharing && !opts.listen) return startHostedCard(sim, classpath, listener, opts);
+  let spawned: Spawned;
+  try {
+    spawned = await spawnSimulator(sim, classpath, listener.host, listener.port);
+  } catch (err) {
+    await listener.close();
+    throw err;
   }
-  if (!spawned || !transport) {
-    try {
-      spawned = await spawnSimulator(sim, classpath, listener.host, listener.port);
-    } catch (err) {
-      await listener.close();
-      throw err;
-    }
-    try {
-      transport = await listener.accept(opts.connectTimeoutMs, spawned.exited);
-    } catch (err) {
-      spawned.child.kill('SIGKILL');
-      await listener.close().catch(() => undefined);
-      await spawned.cleanup();
-      throw err;
-    }
+  let transport: VpcdTransport;
+  try {
+    transport = await listener.accept(opts.connectTimeoutMs, spawned.exited);
+  } catch (err) {
+    spawned.child.kill('SIGKILL');
+    await listener.close().catch(() => undefined);
+    await spawned.cleanup();
+    throw err;
   }
   const started = spawned;
   const { child, exited } = started;
   transport.timeoutMs = opts.apduTimeoutMs;
-  // Only a card that is still in a reader of ours, untouched by fault injection, may be parked for the next one.
-  let reusable = key !== undefined;
   const running: RunningSimulator = {
     transport,
     pid: child.pid,
@@ -357,14 +471,12 @@ export async function startSimulator(sim: SimSettings, opts: {
       return t;
     },
     moveTo: async (host, port, arrived) => {
-      reusable = false;
       await sendControl(child, `move ${host} ${port}`);
       await Promise.race([arrived, exited.then((e) => Promise.reject(e))]);
       await running.transport.close().catch(() => undefined);
       await listener.close().catch(() => undefined);
     },
     tearAtWrite: async (n) => {
-      reusable = false;
       const armed = started.waitForOutput(`tear armed at write ${n}`, 10_000);
       await sendControl(child, `tear ${n}`);
       await armed;
@@ -375,21 +487,6 @@ export async function startSimulator(sim: SimSettings, opts: {
       return line;
     },
     stop: async () => {
-      if (reusable && key !== undefined && running.transport.connected && child.exitCode === null && child.signalCode === null) {
-        try {
-          const ack = started.waitForOutput('cardsim: parked', 5_000);
-          await sendControl(child, 'park');
-          await ack;
-          await running.transport.close();
-          await listener.close().catch(() => undefined);
-          holdsEventLoop(started, false);
-          parked.push({ key, spawned: started });
-          while (parked.length > MAX_PARKED) await endProcess(parked.shift()!.spawned);
-          return;
-        } catch {
-          // Not parked: stopped below like any other.
-        }
-      }
       await running.transport.close();
       child.stdin?.end();
       await stopProcess(child);

@@ -44,7 +44,7 @@ public class KeyBuilder {
             }
         }
         if ((keyType == TYPE_RSA_PUBLIC || keyType == TYPE_RSA_PRIVATE || keyType == TYPE_RSA_CRT_PRIVATE)
-                && "false".equals(System.getProperty(RSA_SWITCH))) {
+                && "false".equals(org.simcert.cardsim.CardRuntime.current().property(RSA_SWITCH))) {
             CryptoException.throwIt(CryptoException.NO_SUCH_ALGORITHM);
         }
         switch (keyType) {
@@ -56,12 +56,12 @@ public class KeyBuilder {
                 return new RsaPrivateCrtKeyImpl(keyLength);
             case TYPE_EC_FP_PUBLIC:
             case TYPE_EC_FP_PRIVATE:
-                // A card without elliptic curves (simcert.cardsim.ec=false, copied into the system properties as
-                // jCardSim does with every key) answers as such a card does: no such algorithm.
-                if ("false".equals(System.getProperty(EC_SWITCH))) {
+                // A card without elliptic curves (simcert.cardsim.ec=false in the card's configuration) answers as
+                // such a card does: no such algorithm.
+                if ("false".equals(org.simcert.cardsim.CardRuntime.current().property(EC_SWITCH))) {
                     CryptoException.throwIt(CryptoException.NO_SUCH_ALGORITHM);
                 }
-                if (keyLength == LENGTH_EC_FP_256 && "false".equals(System.getProperty(EC_P256_SWITCH))) {
+                if (keyLength == LENGTH_EC_FP_256 && "false".equals(org.simcert.cardsim.CardRuntime.current().property(EC_P256_SWITCH))) {
                     CryptoException.throwIt(CryptoException.NO_SUCH_ALGORITHM);
                 }
                 if (keyLength != LENGTH_EC_FP_256 && keyLength != LENGTH_EC_FP_384) {

@@ -47,9 +47,9 @@ public final class KeyPair {
 
     /** Generates a new pair; a public exponent already set in the public key is kept, else 65537 is used. */
     public final void genKeyPair() throws CryptoException {
-        // A platform that cannot generate keys on the card (simcert.cardsim.keyGeneration=false, copied into the
-        // system properties as every key is): the algorithm is not there (CryptoException NO_SUCH_ALGORITHM).
-        if ("false".equals(System.getProperty("simcert.cardsim.keyGeneration"))) {
+        // A platform that cannot generate keys on the card (simcert.cardsim.keyGeneration=false in the card's
+        // configuration): the algorithm is not there (CryptoException NO_SUCH_ALGORITHM).
+        if ("false".equals(org.simcert.cardsim.CardRuntime.current().property("simcert.cardsim.keyGeneration"))) {
             CryptoException.throwIt(CryptoException.NO_SUCH_ALGORITHM);
         }
         org.simcert.cardsim.TimingModel.pace(org.simcert.cardsim.TimingModel.Op.KEYGEN, this::generate);

@@ -108,6 +108,12 @@ public final class CardConfig {
     public final Map<String, String> applets;
     /** simcert.cardsim.timing.* (TimingModel): off unless configured; put in force for the process when read. */
     public final TimingModel timingModel;
+    /**
+     * Where the classes of the applets this configuration names (com.licel.jcardsim.card.applet.N.Class) are
+     * found: the process's class path for a process of one card, a loader of the card's own in a process of several
+     * (CardHost), so each card has its own applets' static fields, as each card has its own packages.
+     */
+    public ClassLoader appletLoader = CardConfig.class.getClassLoader();
 
     public CardConfig(Properties p) {
         this.properties = p;
@@ -157,7 +163,6 @@ public final class CardConfig {
         }
         this.hostileCommand = cmd == null ? null : Hex.decode(cmd, HOSTILE_COMMAND);
         this.timingModel = TimingModel.parse(p);
-        TimingModel.use(timingModel);
         TreeMap<Integer, String[]> byIndex = new TreeMap<>();
         for (String key : p.stringPropertyNames()) {
             Matcher m = APPLET_AID.matcher(key);

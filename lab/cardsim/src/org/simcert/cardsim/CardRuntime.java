@@ -29,7 +29,12 @@ public final class CardRuntime {
     /** jCardSim's status word for a failed CREATE APPLET (SimulatorSystem.SW_APPLET_CREATION_FAILED). */
     public static final short SW_APPLET_CREATION_FAILED = 0x6444;
 
-    private static volatile CardRuntime current;
+    /**
+     * The card the Java Card API classes serve on this thread. A card is served by one thread at a time (its
+     * reader's), which sets it on every entry; a process that runs several cards (CardHost) serves each on a thread
+     * of its own, so each sees only its own runtime.
+     */
+    private static final ThreadLocal<CardRuntime> CURRENT = new ThreadLocal<>();
 
     private static final MethodHandle NEW_APDU;
 
@@ -90,7 +95,7 @@ public final class CardRuntime {
         this.open = new boolean[config.logicalChannels];
         this.buffer = new byte[config.apduBufferSize];
         this.files = new UiccFiles(config.iccid, config.logicalChannels);
-        current = this;
+        CURRENT.set(this);
         this.contentMemory = new org.simcert.cardsim.gp.ContentMemory(config.persistentMemory);
         this.cardManager = new CardManager(config.isdAid, config.isdScp, config.isdEnc, config.isdMac, config.isdDek, config.isdKvn,
                 config.isdSequenceCounter, config.isdScp02CardChallenge, config.cplc, config.isdMaxFailures, this);
@@ -141,13 +146,32 @@ public final class CardRuntime {
         }
     }
 
-    /** The runtime the Java Card API classes serve; one card per process, as on a card. */
+    /** The runtime the Java Card API classes serve: the card this thread serves. */
     public static CardRuntime current() {
-        CardRuntime r = current;
+        CardRuntime r = CURRENT.get();
         if (r == null) {
             throw new IllegalStateException("no card runtime: the Java Card API is used outside a card");
         }
         return r;
+    }
+
+    /** The card this thread serves, or null outside a card. */
+    public static CardRuntime currentOrNull() {
+        return CURRENT.get();
+    }
+
+    /** The timing model this card was configured with (TimingModel.OFF for none). */
+    public TimingModel timing() {
+        return config.timingModel;
+    }
+
+    /**
+     * A configuration value of this card (the capability switches: simcert.cardsim.ec, rsa, ecP256,
+     * keyGeneration), or null. Read from the card's own configuration, not the process's system properties, so
+     * cards side by side in one process keep their own.
+     */
+    public String property(String key) {
+        return config.properties.getProperty(key);
     }
 
     public Memory memory() {
@@ -245,6 +269,7 @@ public final class CardRuntime {
      * deselect() call, as power is simply gone.
      */
     public void powerUp() {
+        CURRENT.set(this);
         memory.abortIfOpen();
         memory.clearOnReset();
         Arrays.fill(selected, null);
@@ -308,6 +333,7 @@ public final class CardRuntime {
 
     /** Processes one command APDU and returns the response APDU (data and status word). */
     public byte[] transmit(byte[] command) {
+        CURRENT.set(this);
         CommandApdu c = CommandApdu.parse(command);
         if (c == null) {
             return sw(ISO7816.SW_WRONG_LENGTH);
@@ -511,7 +537,7 @@ public final class CardRuntime {
         } catch (Throwable e) {
             // An exception the applet did not handle (Java Card RE: the runtime answers 6F00).
             if (config.log) {
-                System.err.println("cardsim: uncaught " + e.getClass().getName() + " in " + target.applet.getClass().getName());
+                CardLog.line("uncaught " + e.getClass().getName() + " in " + target.applet.getClass().getName());
             }
             sw = ISO7816.SW_UNKNOWN;
         } finally {
@@ -639,7 +665,7 @@ public final class CardRuntime {
         }
         Class<?> cls;
         try {
-            cls = Class.forName(className);
+            cls = Class.forName(className, true, config.appletLoader);
         } catch (ClassNotFoundException | LinkageError e) {
             return sw(SW_APPLET_CREATION_FAILED);
         }
@@ -680,7 +706,7 @@ public final class CardRuntime {
             memory.abortIfOpen();
             if (config.log) {
                 Throwable cause = e instanceof InvocationTargetException ? e.getCause() : e;
-                System.err.println("cardsim: install of " + cls.getName() + " failed: " + cause);
+                CardLog.line("install of " + cls.getName() + " failed: " + cause);
             }
             return false;
         } finally {

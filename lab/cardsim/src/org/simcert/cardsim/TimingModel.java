@@ -33,9 +33,6 @@ public final class TimingModel {
 
     public static final TimingModel OFF = new TimingModel(null, null, 0L, false);
 
-    /** The model in force for this process (one card per simulator process); OFF paces nothing. */
-    private static volatile TimingModel active = OFF;
-
     private static final long SPIN_NANOS = 1_500_000L;
 
     private final Distribution keygen;
@@ -138,18 +135,6 @@ public final class TimingModel {
         return new Distribution(lognormal, median, cv);
     }
 
-    /** Puts a model in force for this simulator process (CardConfig does, for the configuration it read). */
-    public static void use(TimingModel model) {
-        active = model == null ? OFF : model;
-        if (!active.isOff()) {
-            System.err.println("cardsim: timing model in force: " + active);
-        }
-    }
-
-    public static TimingModel active() {
-        return active;
-    }
-
     public boolean isOff() {
         return keygen == null && sign == null;
     }
@@ -164,7 +149,9 @@ public final class TimingModel {
      * model for the operation it only runs it.
      */
     public static <T, E extends Exception> T paced(Op op, Work<T, E> work) throws E {
-        TimingModel m = active;
+        // The model of the card this thread serves: cards side by side in one process (CardHost) keep their own.
+        CardRuntime card = CardRuntime.currentOrNull();
+        TimingModel m = card == null ? OFF : card.timing();
         Distribution d = m.distribution(op);
         if (d == null) {
             return work.run();
@@ -227,8 +214,8 @@ public final class TimingModel {
         }
         // Powers of two only: a model below the simulator's own speed should be noticed, not flood the log.
         if (Long.bitCount(n) == 1) {
-            System.err.printf(Locale.ROOT, "cardsim: timing model: %s took %.3f ms longer than drawn (%d time(s)); the model cannot be faster than the simulator's own computation%n",
-                    op.name().toLowerCase(Locale.ROOT), byNanos / 1e6, n);
+            CardLog.line(String.format(Locale.ROOT, "timing model: %s took %.3f ms longer than drawn (%d time(s)); the model cannot be faster than the simulator's own computation",
+                    op.name().toLowerCase(Locale.ROOT), byNanos / 1e6, n));
         }
     }
 

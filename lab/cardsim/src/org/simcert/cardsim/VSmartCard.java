@@ -21,11 +21,9 @@ import java.nio.charset.StandardCharsets;
  * Beyond jCardSim: lines on standard input move the card between readers while it keeps its persistent state,
  * as a SIM moved to another phone does: `move HOST PORT` pulls the card from its reader (the socket closes, the
  * card loses power) and inserts it into the vpcd reader at HOST:PORT. `tear N` cuts the power at the N-th
- * persistent write from then on (fault injection); the torn card then waits for a `move`. `park` keeps the process
- * when its reader next closes the connection, waiting for `renew HOST PORT`: the card is replaced by a new one of
- * the same configuration, in its factory state, inserted into the vpcd reader at HOST:PORT. A harness that opens
- * one card after another of the same configuration then pays for one JVM instead of one each. Without such lines
- * the process ends when its reader closes the connection, as jCardSim's does.
+ * persistent write from then on (fault injection); the torn card then waits for a `move`. Without such lines the
+ * process ends when its reader closes the connection, as jCardSim's does. CardHost runs several cards, each as
+ * this class runs one (CardSlot), in one process.
  */
 public final class VSmartCard {
     static final int POWER_OFF = 0;
@@ -41,45 +39,18 @@ public final class VSmartCard {
             System.err.println("usage: java org.simcert.cardsim.VSmartCard <config.properties>");
             System.exit(2);
         }
-        CardConfig config;
         try {
-            config = CardConfig.load(args[0]);
-            String host = config.properties.getProperty(CardConfig.HOST);
-            String port = config.properties.getProperty(CardConfig.PORT);
-            if (host == null || port == null) {
-                throw new IllegalArgumentException("the configuration needs " + CardConfig.HOST + " and " + CardConfig.PORT);
-            }
+            CardConfig config = CardConfig.load(args[0]);
+            // jCardSim copies its configuration into the system properties; a process of one card does the same.
             for (String k : config.properties.stringPropertyNames()) {
                 System.setProperty(k, config.properties.getProperty(k));
             }
             for (String cls : config.applets.values()) {
-                Class.forName(cls, false, VSmartCard.class.getClassLoader());
+                Class.forName(cls, false, config.appletLoader);
             }
-            CardRuntime card = new CardRuntime(config);
-            Mover mover = new Mover(new InetSocketAddress(host, Integer.parseInt(port.trim())), card);
-            mover.listen(System.in);
-            boolean torn = false;
-            while (true) {
-                // After a tear, or once parked, the card waits to be put into a reader again; otherwise it is gone
-                // when its reader is.
-                InetSocketAddress target = torn || mover.isParked() ? mover.awaitTarget() : mover.takeTarget();
-                if (target == null) {
-                    break;
-                }
-                if (mover.takeRenewal()) {
-                    // Read again, as a new process would: the timing model's draws start over from its seed.
-                    config = CardConfig.load(args[0]);
-                    card = new CardRuntime(config);
-                    mover.replaceCard(card);
-                    torn = false;
-                }
-                Ending end = run(card, target.getHostString(), target.getPort(), config, mover);
-                if (end == Ending.PULLED_OUT) {
-                    break; // pulled out by fault injection: the card does not come back
-                }
-                torn = end == Ending.TORN;
-                card.powerUp(); // out of the reader: power is gone
-            }
+            CardSlot slot = new CardSlot(config);
+            slot.mover().listen(System.in);
+            slot.serve();
         } catch (ClassNotFoundException e) {
             System.err.println("cardsim: applet class not found on the classpath: " + e.getMessage());
             System.exit(2);
@@ -90,7 +61,7 @@ public final class VSmartCard {
         System.exit(0);
     }
 
-    private static Socket connect(String host, int port) throws IOException {
+    static Socket connect(String host, int port) throws IOException {
         long deadline = System.currentTimeMillis() + 10_000;
         while (true) {
             try {
@@ -153,14 +124,14 @@ public final class VSmartCard {
                 }
                 apdus++;
                 if (config.removeAfterApdus > 0 && apdus > config.removeAfterApdus) {
-                    System.err.println("cardsim: pulling the card out after " + config.removeAfterApdus + " APDUs (fault injection)");
+                    CardLog.line("pulling the card out after " + config.removeAfterApdus + " APDUs (fault injection)");
                     return Ending.PULLED_OUT; // the socket closes without an answer, as when a card leaves mid-command
                 }
                 byte[] response;
                 try {
                     response = card.transmit(payload);
                 } catch (TearError e) {
-                    System.err.println("cardsim: " + e.getMessage() + " (fault injection); waiting to be inserted again");
+                    CardLog.line(e.getMessage() + " (fault injection); waiting to be inserted again");
                     return Ending.TORN;
                 }
                 if (config.hostile != null && apdus > config.hostileAfter && startsWith(payload, config.hostileCommand)) {
@@ -172,7 +143,7 @@ public final class VSmartCard {
                 if (log) {
                     // Header, Lc and status word only: command and response data may hold PINs or key material.
                     CommandApdu c = CommandApdu.parse(payload);
-                    System.err.println("cardsim: " + Hex.encode(payload, 0, Math.min(4, payload.length))
+                    CardLog.line(Hex.encode(payload, 0, Math.min(4, payload.length))
                             + (c == null ? " (malformed)" : " Lc=" + c.nc) + " -> " + Hex.encode(response, response.length - 2, 2));
                 }
                 send(out, response);
@@ -249,59 +220,54 @@ public final class VSmartCard {
         out.flush();
     }
 
-    /** The reader the card is in, and the `move` commands that change it. */
+    /** The reader the card is in, and the commands that change it (`move`, `tear`, `image`; CardHost's `end`). */
     static final class Mover {
         private InetSocketAddress next;
         private Socket current;
         private boolean inputClosed;
-        private boolean parked;
-        private boolean renewal;
-        private volatile CardRuntime card;
+        private final CardRuntime card;
 
         Mover(InetSocketAddress initial, CardRuntime card) {
             this.next = initial;
             this.card = card;
         }
 
-        /** Reads `move HOST PORT` lines; end of input changes nothing. */
+        /** Reads command lines from `in` on a thread of its own; end of input changes nothing. */
         void listen(InputStream in) {
             Thread t = new Thread(() -> {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII))) {
                     String line;
                     while ((line = r.readLine()) != null) {
-                        String[] w = line.trim().split("\\s+");
-                        if (w.length == 3 && w[0].equals("move")) {
-                            move(new InetSocketAddress(w[1], Integer.parseInt(w[2])));
-                        } else if (w.length == 2 && w[0].equals("tear")) {
-                            card.armTear(Integer.parseInt(w[1]));
-                            // The harness waits for this line before it sends the commands the tear is meant for.
-                            System.err.println("cardsim: tear armed at write " + w[1]);
-                            System.err.flush();
-                        } else if (w.length == 1 && w[0].equals("park")) {
-                            park();
-                            // The harness closes the reader only after this line, so the close cannot end the process.
-                            System.err.println("cardsim: parked");
-                            System.err.flush();
-                        } else if (w.length == 3 && w[0].equals("renew")) {
-                            renew(new InetSocketAddress(w[1], Integer.parseInt(w[2])));
-                        } else if (w.length == 1 && w[0].equals("image")) {
-                            // Test hook: the digest of the persistent state (CardRuntime.stateImage), never the state.
-                            System.err.println("cardsim: state image " + card.stateImage());
-                            System.err.flush();
-                        } else if (!line.trim().isEmpty()) {
-                            System.err.println("cardsim: unknown control line: " + line.trim());
-                        }
+                        command(line);
                     }
-                } catch (IOException | NumberFormatException e) {
-                    System.err.println("cardsim: control input: " + e.getMessage());
+                } catch (IOException e) {
+                    CardLog.line("control input: " + e.getMessage());
                 }
-                synchronized (this) {
-                    inputClosed = true;
-                    notifyAll();
-                }
+                closeInput();
             }, "cardsim-control");
             t.setDaemon(true);
             t.start();
+        }
+
+        /** Carries out one control line; an unknown or malformed one is reported, not obeyed. */
+        void command(String line) {
+            String[] w = line.trim().split("\\s+");
+            try {
+                if (w.length == 3 && w[0].equals("move")) {
+                    move(new InetSocketAddress(w[1], Integer.parseInt(w[2])));
+                } else if (w.length == 2 && w[0].equals("tear")) {
+                    card.armTear(Integer.parseInt(w[1]));
+                    // The harness waits for this line before it sends the commands the tear is meant for.
+                    CardLog.line("tear armed at write " + w[1]);
+                } else if (w.length == 1 && w[0].equals("image")) {
+                    // Test hook: the digest of the persistent state (CardRuntime.stateImage), never the state.
+                    CardLog.line("state image " + card.stateImage());
+                } else if (!line.trim().isEmpty()) {
+                    CardLog.line("unknown control line: " + line.trim());
+                }
+            } catch (IOException | NumberFormatException e) {
+                CardLog.line("control line \"" + line.trim() + "\": " + e.getMessage());
+            }
         }
 
         synchronized void move(InetSocketAddress to) throws IOException {
@@ -312,29 +278,19 @@ public final class VSmartCard {
             notifyAll();
         }
 
-        synchronized void park() {
-            parked = true;
+        /** Nobody will insert the card again (end of the control input, or CardHost's `end`). */
+        synchronized void closeInput() {
+            inputClosed = true;
+            notifyAll();
         }
 
-        synchronized boolean isParked() {
-            return parked;
-        }
-
-        /** A new card of the same configuration goes into the reader at `to`; the one in its reader now is pulled out. */
-        synchronized void renew(InetSocketAddress to) throws IOException {
-            renewal = true;
-            parked = false;
-            move(to);
-        }
-
-        synchronized boolean takeRenewal() {
-            boolean r = renewal;
-            renewal = false;
-            return r;
-        }
-
-        void replaceCard(CardRuntime c) {
-            card = c;
+        /** Takes the card out of its reader for good (CardHost's `end`): the card's serving ends. */
+        synchronized void end() throws IOException {
+            next = null;
+            closeInput();
+            if (current != null) {
+                current.close();
+            }
         }
 
         synchronized void inserted(Socket s) {
