@@ -110,7 +110,7 @@ export class SimulatorError extends Error {}
 export interface RunningSimulator {
   /** The harness's own vpcd reader the card is in (the card connected to the harness). */
   transport: VpcdTransport;
-  /** The simulator's process id: a card opened after a parked one of the same configuration has the same. */
+  /** The simulator's process id: the cards a process opens share one (shareSimulators). */
   readonly pid: number | undefined;
   /**
    * Pulls the card out of its reader and inserts it into a fresh vpcd reader of the harness, persistent state
@@ -132,8 +132,8 @@ export interface RunningSimulator {
    */
   stateImage(): Promise<string>;
   /**
-   * Takes the card out (closing the socket is a card removal). The process exits, or, in a process that reuses
-   * simulators (reuseSimulators), waits parked for the next card of the same configuration.
+   * Takes the card out (closing the socket is a card removal). A simulator process of its own exits; in a process
+   * that shares one JVM for its cards (shareSimulators), the card alone ends.
    */
   stop(): Promise<void>;
 }
