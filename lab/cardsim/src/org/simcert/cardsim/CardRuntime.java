@@ -703,9 +703,13 @@ public final class CardRuntime {
             forgetLocks();
             return true;
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            Throwable cause = e instanceof InvocationTargetException ? e.getCause() : e;
+            if (cause instanceof TearError) {
+                // The power went during install(): the card answers nothing, as for a tear in any other command.
+                throw (TearError) cause;
+            }
             memory.abortIfOpen();
             if (config.log) {
-                Throwable cause = e instanceof InvocationTargetException ? e.getCause() : e;
                 CardLog.line("install of " + cls.getName() + " failed: " + cause);
             }
             return false;
