@@ -148,9 +148,7 @@ export interface AttachedSimulator {
 interface Spawned {
   child: ChildProcess;
   exited: Promise<Error>;
-  /** Resolves when the simulator has printed a line containing `text` (from now on), rejects after timeoutMs. */
-  waitForOutput(text: string, timeoutMs: number): Promise<void>;
-  /** Like waitForOutput, resolving to the rest of the line after `text`. */
+  /** Resolves with the rest of the simulator's first line that holds `text` (from now on); rejects after timeoutMs. */
   readLineAfter(text: string, timeoutMs: number): Promise<string>;
   cleanup(): Promise<void>;
 }
@@ -189,21 +187,6 @@ async function spawnSimulator(sim: SimSettings, classpath: string[], host: strin
       resolve(new SimulatorError(`the simulator exited (${signal ?? `code ${code}`}) before a card connected:\n${output.join('').trim()}`)));
   });
 
-  const waitForOutput = (text: string, timeoutMs: number): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const onData = (chunk: Buffer): void => {
-        if (chunk.toString().includes(text)) {
-          clearTimeout(timer);
-          child.stderr.off('data', onData);
-          resolve();
-        }
-      };
-      const timer = setTimeout(() => {
-        child.stderr.off('data', onData);
-        reject(new SimulatorError(`the simulator did not confirm "${text}" within ${timeoutMs} ms`));
-      }, timeoutMs);
-      child.stderr.on('data', onData);
-    });
   const readLineAfter = (text: string, timeoutMs: number): Promise<string> =>
     new Promise((resolve, reject) => {
       let pending = '';
@@ -223,7 +206,7 @@ async function spawnSimulator(sim: SimSettings, classpath: string[], host: strin
       }, timeoutMs);
       child.stderr.on('data', onData);
     });
-  return { child, exited, waitForOutput, readLineAfter, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return { child, exited, readLineAfter, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
 function sendControl(child: ChildProcess, line: string): Promise<void> {
@@ -367,16 +350,48 @@ async function startHostedCard(sim: SimSettings, classpath: string[], listener: 
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
+  return runningCard(transport, listener, opts, {
+    pid: host.child.pid,
+    send: (line) => send(`${id} ${line}`),
+    gone: ended,
+    lineAfter: (text, timeoutMs) => cardLine(host, tag, text, timeoutMs),
+    end: async () => {
+      // A card whose reader closed is out on its own; one that waits for a reader (torn) is taken out.
+      if (!out) {
+        const gone = Promise.race([ended, new Promise((r) => setTimeout(r, 5_000).unref())]);
+        await send(`${id} end`).catch(() => undefined);
+        await gone;
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  });
+}
+
+/** How the harness reaches one simulated card, whichever process serves it. */
+interface CardControl {
+  pid: number | undefined;
+  /** Sends one of VSmartCard's control lines about this card (`move HOST PORT`, `tear N`, `image`). */
+  send(line: string): Promise<void>;
+  /** Resolves, with the reason, when the card is gone (its process exited, or its serving ended). */
+  gone: Promise<Error>;
+  /** The rest of this card's first line that starts with `text` (after its tag), from now on. */
+  lineAfter(text: string, timeoutMs: number): Promise<string>;
+  /** Ends the card once its reader is closed, and whatever was made for it. */
+  end(): Promise<void>;
+}
+
+/** The card in the harness's reader at `listener`, as the callers of startSimulator use it. */
+function runningCard(transport: VpcdTransport, listener: VpcdListener, opts: { connectTimeoutMs: number; apduTimeoutMs: number }, card: CardControl): RunningSimulator {
   transport.timeoutMs = opts.apduTimeoutMs;
   const running: RunningSimulator = {
     transport,
-    pid: host.child.pid,
+    pid: card.pid,
     moveToNewReader: async () => {
       const next = await VpcdListener.listen({ host: '127.0.0.1', port: 0 });
-      await send(`${id} move ${next.host} ${next.port}`);
+      await card.send(`move ${next.host} ${next.port}`);
       let t: VpcdTransport;
       try {
-        t = await next.accept(opts.connectTimeoutMs, ended);
+        t = await next.accept(opts.connectTimeoutMs, card.gone);
       } catch (err) {
         await next.close();
         throw err;
@@ -388,32 +403,27 @@ async function startHostedCard(sim: SimSettings, classpath: string[], listener: 
       running.transport = t;
       return t;
     },
-    moveTo: async (h, p, arrived) => {
-      await send(`${id} move ${h} ${p}`);
-      await Promise.race([arrived, ended.then((e) => Promise.reject(e))]);
+    moveTo: async (host, port, arrived) => {
+      await card.send(`move ${host} ${port}`);
+      await Promise.race([arrived, card.gone.then((e) => Promise.reject(e))]);
       await running.transport.close().catch(() => undefined);
       await listener.close().catch(() => undefined);
     },
     tearAtWrite: async (n) => {
-      const armed = cardLine(host, tag, `tear armed at write ${n}`, 10_000);
-      await send(`${id} tear ${n}`);
+      // The harness sends the commands the tear is meant for only once the card says it is armed.
+      const armed = card.lineAfter(`tear armed at write ${n}`, 10_000);
+      await card.send(`tear ${n}`);
       await armed;
     },
     stateImage: async () => {
-      const line = cardLine(host, tag, 'state image ', 10_000);
-      await send(`${id} image`);
+      const line = card.lineAfter('state image ', 10_000);
+      await card.send('image');
       return line;
     },
     stop: async () => {
       await running.transport.close();
       await listener.close().catch(() => undefined);
-      // A card whose reader closed is out on its own; one that waits for a reader (torn) is taken out.
-      if (!out) {
-        const gone = Promise.race([ended, new Promise((r) => setTimeout(r, 5_000).unref())]);
-        await send(`${id} end`).catch(() => undefined);
-        await gone;
-      }
-      await rm(dir, { recursive: true, force: true });
+      await card.end();
     },
   };
   return running;
@@ -428,7 +438,7 @@ export async function startSimulator(sim: SimSettings, opts: {
 }): Promise<RunningSimulator> {
   // Before the listener opens: a missing applet codebase then leaves nothing to close.
   const classpath = await classpathFor(sim);
-  let listener = await VpcdListener.listen(opts.listen ?? { host: '127.0.0.1', port: 0 });
+  const listener = await VpcdListener.listen(opts.listen ?? { host: '127.0.0.1', port: 0 });
   // A fixed listening address is jCardSim's way in: a card started there is always a process of its own.
   if (sharing && !opts.listen) return startHostedCard(sim, classpath, listener, opts);
   let spawned: Spawned;
@@ -447,54 +457,18 @@ export async function startSimulator(sim: SimSettings, opts: {
     await spawned.cleanup();
     throw err;
   }
-  const started = spawned;
-  const { child, exited } = started;
-  transport.timeoutMs = opts.apduTimeoutMs;
-  const running: RunningSimulator = {
-    transport,
+  const { child } = spawned;
+  return runningCard(transport, listener, opts, {
     pid: child.pid,
-    moveToNewReader: async () => {
-      const next = await VpcdListener.listen({ host: '127.0.0.1', port: 0 });
-      await sendControl(child, `move ${next.host} ${next.port}`);
-      let t: VpcdTransport;
-      try {
-        t = await next.accept(opts.connectTimeoutMs, exited);
-      } catch (err) {
-        await next.close();
-        throw err;
-      }
-      t.timeoutMs = opts.apduTimeoutMs;
-      await running.transport.close().catch(() => undefined);
-      await listener.close().catch(() => undefined);
-      listener = next;
-      running.transport = t;
-      return t;
-    },
-    moveTo: async (host, port, arrived) => {
-      await sendControl(child, `move ${host} ${port}`);
-      await Promise.race([arrived, exited.then((e) => Promise.reject(e))]);
-      await running.transport.close().catch(() => undefined);
-      await listener.close().catch(() => undefined);
-    },
-    tearAtWrite: async (n) => {
-      const armed = started.waitForOutput(`tear armed at write ${n}`, 10_000);
-      await sendControl(child, `tear ${n}`);
-      await armed;
-    },
-    stateImage: async () => {
-      const line = started.readLineAfter('cardsim: state image ', 10_000);
-      await sendControl(child, 'image');
-      return line;
-    },
-    stop: async () => {
-      await running.transport.close();
+    send: (line) => sendControl(child, line),
+    gone: spawned.exited,
+    lineAfter: (text, timeoutMs) => spawned.readLineAfter(`cardsim: ${text}`, timeoutMs),
+    end: async () => {
       child.stdin?.end();
       await stopProcess(child);
-      await listener.close().catch(() => undefined);
-      await started.cleanup();
+      await spawned.cleanup();
     },
-  };
-  return running;
+  });
 }
 
 /**
