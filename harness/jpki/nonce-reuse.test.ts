@@ -1,7 +1,7 @@
 // The nonce-reuse check must fail a run in which the card repeats r, wherever the two signatures came from
 // (one test, two tests, two suite processes sharing the run's ledger file), and must stay quiet for distinct r.
 // Signatures: RFC 6979 appendix A.2.5 / A.2.6 (vectors/jpki/ec-keys.json); "another r" flips a byte of r.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +64,26 @@ describe.each(['p256', 'p384'] as const)('ECDSA nonce reuse (%s)', (curve) => {
     const text = await readFile(file, 'utf8');
     expect(text.split('\n').filter(Boolean)).toHaveLength(3);
     expect(text.toUpperCase()).not.toContain(Buffer.from(k.d).toString('hex').toUpperCase());
+  });
+
+  it('reads on from where it stopped: another process\'s line counts once whole, and a new run\'s ledger starts afresh', async () => {
+    const k = v.ecKeys[curve];
+    const file = join(dir, `${curve}-on`, 'ecdsa-r.jsonl');
+    const ledger = new NonceLedger(file);
+    ledger.record(curve, otherR(k.signature), hashOf(k.message), 'a');
+    // Another card's process is half-way through writing its line: not a use yet.
+    const line = JSON.stringify({ curve, r: Buffer.from(k.signature.subarray(0, k.signature.length / 2)).toString('hex').toUpperCase(), hash: '00', test: 'other card > signs' });
+    await appendFile(file, line.slice(0, 20));
+    expect(ledger.count()).toBe(1);
+    await appendFile(file, `${line.slice(20)}\n`);
+    expect(ledger.count()).toBe(2);
+    expect(() => ledger.record(curve, k.signature, hashOf(k.message), 'b')).toThrow(/"other card > signs" already got/);
+    // `simcert run` clears the results folder at its start: the next run's ledger knows none of these.
+    await rm(file);
+    await writeFile(file, '');
+    expect(ledger.count()).toBe(0);
+    expect(() => ledger.record(curve, k.signature, hashOf(k.message), 'next run')).not.toThrow();
+    expect(ledger.count()).toBe(1);
   });
 });
 
