@@ -3,9 +3,10 @@
 // finished, and notes which suite is running in the card's outcomes folder (harness/run/suites.ts: SUITE_PROGRESS),
 // so an interruption can name it.
 // Under `simcert run` every worker is a project whose one file runs its cards, each card a describe holding the
-// card's suites, each suite a describe of its own (support/card-entry.ts). Its results are written as if each suite had run from its own file, with the card's
-// labels (profile, reader, ICCID, host): the same names, history and test-case IDs a suite run by hand would get,
-// so the Allure history and `simcert report merge`'s retry matching see one test, whichever way it ran.
+// card's suites, each suite a describe of its own (support/card-entry.ts). Its results are written as if each suite
+// had run from its own file, with the card's labels (profile, reader, ICCID, host): the same names, history and
+// test-case IDs a suite run by hand would get, so the Allure history and `simcert report merge`'s retry matching see
+// one test, whichever way it ran.
 import { appendFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Label } from 'allure-js-commons';
