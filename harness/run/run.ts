@@ -24,7 +24,7 @@ import { checkEnvironment, needsJdk } from './preflight.ts';
 import { runCards, suitesInFlight, type CardProgress } from './run-card.ts';
 import { carryHistory, createStaging, discard, keepInterrupted, promote, type Staging } from './staging.ts';
 import { ACCEPT_LOCK_RISK_ENV, knownSuites } from './suites.ts';
-import { conflicts, itemsFromProfiles, itemsFromReaders, shardOf, type Shard, type WorkItem } from './work.ts';
+import { checkCount, conflicts, itemsFromProfiles, itemsFromReaders, shardOf, type Shard, type WorkItem } from './work.ts';
 import { ensureWritableDir, ensureWritableFile, replaceFile } from './write-paths.ts';
 
 export { UsageError } from './errors.ts';
@@ -84,8 +84,8 @@ export async function runSuites(opts: RunOptions): Promise<number> {
       throw new UsageError(`--suite ${s}: no such suite (suites: ${[...suitesAvailable, 'portability'].join(', ')})`);
     }
   }
-  if (opts.jobs !== undefined && !(Number.isInteger(opts.jobs) && opts.jobs >= 1)) throw new UsageError(`--jobs ${opts.jobs}: give a whole number of cards to run at once, 1 or more`);
-  if (opts.workers !== undefined && !(Number.isInteger(opts.workers) && opts.workers >= 1)) throw new UsageError(`--workers ${opts.workers}: give a whole number of worker processes, 1 or more`);
+  if (opts.jobs !== undefined) checkCount('--jobs', opts.jobs);
+  if (opts.workers !== undefined) checkCount('--workers', opts.workers);
   // `portability` runs the install, personalization and signing suites on every profile and writes the matrix.
   const portability = opts.suites?.includes('portability') === true;
   const requested = opts.suites?.flatMap((s) => (s === 'portability' ? [...PORTABILITY_SUITES] : [s]));

@@ -34,10 +34,13 @@ export function parseShard(text: string): Shard {
   return { index, count };
 }
 
-/** `--jobs N`: how many cards run at once (a whole number from 1). */
-export function parseJobs(text: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || n < 1) throw new UsageError(`--jobs ${text}: give a whole number of cards to run at once, 1 or more`);
+/** The counts `simcert run` takes, and what each counts (for its usage error). */
+const COUNTS = { '--jobs': 'cards to run at once', '--workers': 'worker processes' } as const;
+
+/** A count (`--jobs N`, `--workers N`) from the command line's text or runSuites' options: a whole number from 1. */
+export function checkCount(option: keyof typeof COUNTS, value: string | number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(String(value).trim()) || n < 1) throw new UsageError(`${option} ${value}: give a whole number of ${COUNTS[option]}, 1 or more`);
   return n;
 }
 
@@ -140,19 +143,12 @@ export function itemLabels(item: WorkItem): Record<string, string> {
   };
 }
 
-/** The rack options of `simcert run` from the command line's text (--jobs, --shard, --readers). */
-/** `--workers N`: the worker processes the cards of a run share, 1 or more. */
-export function parseWorkers(text: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || n < 1) throw new UsageError(`--workers ${text}: give a whole number of worker processes, 1 or more`);
-  return n;
-}
-
+/** The rack options of `simcert run` from the command line's text (--jobs, --workers, --shard, --readers). */
 export function rackOptions(o: { jobs?: string; workers?: string; shard?: string; readers?: string }): { jobs?: number; workers?: number; shard?: Shard; readers?: 'all' } {
   if (o.readers !== undefined && o.readers !== 'all') throw new UsageError(`--readers ${o.readers}: the only value is "all" (every inserted card a profile matches)`);
   return {
-    ...(o.jobs !== undefined ? { jobs: parseJobs(o.jobs) } : {}),
-    ...(o.workers !== undefined ? { workers: parseWorkers(o.workers) } : {}),
+    ...(o.jobs !== undefined ? { jobs: checkCount('--jobs', o.jobs) } : {}),
+    ...(o.workers !== undefined ? { workers: checkCount('--workers', o.workers) } : {}),
     ...(o.shard !== undefined ? { shard: parseShard(o.shard) } : {}),
     ...(o.readers === 'all' ? { readers: 'all' as const } : {}),
   };
