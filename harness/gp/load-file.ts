@@ -3,10 +3,11 @@
 // both go through the same INSTALL [for load] + LOAD path.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { filesUnder } from '../files-under.ts';
 
 const run = promisify(execFile);
 const JAR_DATE = '2026-01-01T00:00:00Z';
@@ -40,11 +41,9 @@ export async function buildJarLoadFile(spec: JarLoadFileSpec): Promise<Uint8Arra
 /** A digest of the manifest and of every file under `dir`, by its path there and its bytes. */
 async function contentKey(dir: string, manifest: string[]): Promise<string> {
   const h = createHash('sha256').update(JSON.stringify(manifest));
-  const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
-  for (const f of files) {
-    const rel = relative(dir, f);
-    h.update(`${rel.length}:${rel}`);
-    const bytes = await readFile(f);
+  for (const f of await filesUnder(dir)) {
+    h.update(`${f.length}:${f}`);
+    const bytes = await readFile(join(dir, f));
     h.update(`${bytes.length}:`).update(bytes);
   }
   return h.digest('hex');

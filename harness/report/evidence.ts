@@ -14,6 +14,7 @@ import { basename, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { strToU8, strFromU8, unzipSync, zipSync } from 'fflate';
 import { stringify } from 'yaml';
+import { filesUnder } from '../files-under.ts';
 import { repoRoot } from '../paths.ts';
 import { inspectProfile } from '../profile/index.ts';
 import type { Profile } from '../profile/types.ts';
@@ -55,20 +56,6 @@ export function maskedProfile(p: Profile): Record<string, unknown> {
   const isd = (copy.sim as { isd?: Record<string, unknown> } | undefined)?.isd;
   for (const k of ['enc', 'mac', 'dek']) if (isd && typeof isd[k] === 'string') isd[k] = '*** (masked: simulator test key)';
   return copy;
-}
-
-/** Every file under `dir` (relative paths, sorted). */
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (d: string): Promise<void> => {
-    for (const e of await readdir(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (e.isFile()) out.push(relative(dir, p));
-    }
-  };
-  await walk(dir);
-  return out.sort();
 }
 
 /** `sha256sum` listing of a build folder (its build stamp, which holds mtimes, left out) and its digest. */
