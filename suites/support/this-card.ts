@@ -15,27 +15,26 @@ const INSTANCE_ID: string = import.meta.url;
 /** The query that makes a module of suites/ the instance of one card. */
 export const CARD_QUERY = 'card';
 
-/** The plan's index of this instance's card, or undefined outside a planned run. */
-export function cardIndex(id: string = INSTANCE_ID): number | undefined {
-  const m = new RegExp(`[?&]${CARD_QUERY}=(\\d+)`).exec(id);
+const OF_CARD = new RegExp(`[?&]${CARD_QUERY}=(\\d+)`);
+
+/** The plan's index of the card a module id is the instance of (`...?card=N`), or undefined for none. */
+export function cardIndex(id: string): number | undefined {
+  const m = OF_CARD.exec(id);
   return m ? Number(m[1]) : undefined;
 }
 
-let card: CardPlan | undefined | null = null;
-
-/** The plan's entry for this instance's card, or undefined outside a planned run. */
-export function thisCard(): CardPlan | undefined {
-  if (card === null) {
-    const i = cardIndex();
-    const plan = i === undefined ? undefined : planFromEnv();
-    card = i === undefined ? undefined : plan?.cards[i];
-    if (i !== undefined && !card) throw new Error(`card ${i} is not in the run's plan (${plan ? plan.cards.length : 'no'} cards)`);
-  }
+function planned(i: number | undefined): CardPlan | undefined {
+  if (i === undefined) return undefined;
+  const plan = planFromEnv();
+  const card = plan?.cards[i];
+  if (!card) throw new Error(`card ${i} is not in the run's plan (${plan ? plan.cards.length : 'no'} cards)`);
   return card;
 }
 
+/** The plan's entry for this instance's card, or undefined outside a planned run. */
+const card = planned(cardIndex(INSTANCE_ID));
+
 /** The environment this instance's suites run in: the process's, with the card's own on top. */
 export function cardEnv(): NodeJS.ProcessEnv {
-  const c = thisCard();
-  return c ? { ...process.env, ...c.env } : process.env;
+  return card ? { ...process.env, ...card.env } : process.env;
 }
