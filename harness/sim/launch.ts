@@ -5,6 +5,7 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Profile } from '../profile/types.ts';
@@ -172,41 +173,66 @@ async function spawnSimulator(sim: SimSettings, classpath: string[], host: strin
 
   // stdin carries `move HOST PORT` lines (lab/cardsim/README.md); stdout/stderr are kept for error messages.
   const child = spawn('java', [...SIMULATOR_JVM_OPTIONS, '-cp', classpath.join(delimiter), SIMULATOR_MAIN, cfg], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  const keep = (chunk: Buffer): void => {
-    output.push(chunk.toString());
-    if (output.length > 200) output.shift();
-  };
   child.stdin.on('error', () => undefined); // EPIPE after exit is reported through `exited`
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const exited = new Promise<Error>((resolve) => {
+  const lines = outputLines(child.stdout, child.stderr);
+  const exited = exitOf(child, lines, (how) => `the simulator exited (${how}) before a card connected`);
+  const readLineAfter = (text: string, timeoutMs: number): Promise<string> => lineAfter(lines, text, timeoutMs);
+  return { child, exited, readLineAfter, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A simulator process's output, line by line: the last lines, kept for its error, and each line to whoever listens. */
+interface OutputLines {
+  recent: string[];
+  listeners: Set<(line: string) => void>;
+}
+
+function outputLines(...streams: Readable[]): OutputLines {
+  const lines: OutputLines = { recent: [], listeners: new Set() };
+  for (const stream of streams) {
+    let pending = '';
+    stream.on('data', (chunk: Buffer) => {
+      pending += chunk.toString();
+      for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        lines.recent.push(line);
+        if (lines.recent.length > 200) lines.recent.shift();
+        for (const l of [...lines.listeners]) l(line);
+      }
+    });
+  }
+  return lines;
+}
+
+/** Resolves with the rest of the first line from now on that starts with `prefix`; rejects after timeoutMs. */
+function lineAfter(lines: OutputLines, prefix: string, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      lines.listeners.delete(onLine);
+    };
+    const onLine = (line: string): void => {
+      if (line.startsWith(prefix)) {
+        done();
+        resolve(line.slice(prefix.length).trim());
+      }
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new SimulatorError(`the simulator did not answer "${prefix}" within ${timeoutMs} ms`));
+    }, timeoutMs);
+    timer.unref();
+    lines.listeners.add(onLine);
+  });
+}
+
+/** Resolves (never rejects) with why the simulator's process is gone: it could not start, or it exited. */
+function exitOf(child: ChildProcess, lines: OutputLines, exitedWhy: (how: string) => string): Promise<Error> {
+  return new Promise<Error>((resolve) => {
     child.on('error', (err: NodeJS.ErrnoException) =>
       resolve(new SimulatorError(err.code === 'ENOENT' ? 'cannot start the simulator: java not found; install a JDK 17' : `cannot start the simulator: ${err.message}`)));
-    child.on('exit', (code, signal) =>
-      resolve(new SimulatorError(`the simulator exited (${signal ?? `code ${code}`}) before a card connected:\n${output.join('').trim()}`)));
+    child.on('exit', (code, signal) => resolve(new SimulatorError(`${exitedWhy(signal ?? `code ${code}`)}:\n${lines.recent.join('\n').trim()}`)));
   });
-
-  const readLineAfter = (text: string, timeoutMs: number): Promise<string> =>
-    new Promise((resolve, reject) => {
-      let pending = '';
-      const onData = (chunk: Buffer): void => {
-        pending += chunk.toString();
-        const at = pending.indexOf(text);
-        const end = at < 0 ? -1 : pending.indexOf('\n', at);
-        if (end >= 0) {
-          clearTimeout(timer);
-          child.stderr.off('data', onData);
-          resolve(pending.slice(at + text.length, end).trim());
-        }
-      };
-      const timer = setTimeout(() => {
-        child.stderr.off('data', onData);
-        reject(new SimulatorError(`the simulator did not answer "${text}" within ${timeoutMs} ms`));
-      }, timeoutMs);
-      child.stderr.on('data', onData);
-    });
-  return { child, exited, readLineAfter, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
 function sendControl(child: ChildProcess, line: string): Promise<void> {
@@ -230,10 +256,8 @@ function sendControl(child: ChildProcess, line: string): Promise<void> {
 interface CardHostProcess {
   child: ChildProcess;
   exited: Promise<Error>;
-  /** Its standard error, line by line, to whoever listens (each card its own tag's lines). */
-  listeners: Set<(line: string) => void>;
-  /** The last lines, for the error of a card that could not be made. */
-  recent: string[];
+  /** Its standard error, line by line (each card's lines start with its tag). */
+  lines: OutputLines;
   nextId: number;
 }
 
@@ -262,26 +286,9 @@ function cardHost(cardsimClasses: string): CardHostProcess {
   const known = hosts.get(cardsimClasses);
   if (known && known.child.exitCode === null && known.child.signalCode === null) return known;
   const child = spawn('java', [...SIMULATOR_JVM_OPTIONS, '-cp', cardsimClasses, CARD_HOST_MAIN], { stdio: ['pipe', 'ignore', 'pipe'] });
-  const host: CardHostProcess = { child, exited: undefined as unknown as Promise<Error>, listeners: new Set(), recent: [], nextId: 1 };
-  let pending = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
-    pending += chunk.toString();
-    let nl: number;
-    while ((nl = pending.indexOf('\n')) >= 0) {
-      const line = pending.slice(0, nl);
-      pending = pending.slice(nl + 1);
-      host.recent.push(line);
-      if (host.recent.length > 200) host.recent.shift();
-      for (const l of [...host.listeners]) l(line);
-    }
-  });
   child.stdin!.on('error', () => undefined); // EPIPE after exit is reported through `exited`
-  host.exited = new Promise<Error>((resolve) => {
-    child.on('error', (err: NodeJS.ErrnoException) =>
-      resolve(new SimulatorError(err.code === 'ENOENT' ? 'cannot start the simulator: java not found; install a JDK 17' : `cannot start the simulator: ${err.message}`)));
-    child.on('exit', (code, signal) =>
-      resolve(new SimulatorError(`the simulator's JVM exited (${signal ?? `code ${code}`}):\n${host.recent.join('\n').trim()}`)));
-  });
+  const lines = outputLines(child.stderr!);
+  const host: CardHostProcess = { child, exited: exitOf(child, lines, (how) => `the simulator's JVM exited (${how})`), lines, nextId: 1 };
   void host.exited.then(() => {
     if (hosts.get(cardsimClasses) === host) hosts.delete(cardsimClasses);
   });
@@ -289,28 +296,6 @@ function cardHost(cardsimClasses: string): CardHostProcess {
   child.unref();
   hosts.set(cardsimClasses, host);
   return host;
-}
-
-/** Resolves with the rest of the first line of card `tag` that starts with `text` (from now on). */
-function cardLine(host: CardHostProcess, tag: string, text: string, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      host.listeners.delete(onLine);
-    };
-    const onLine = (line: string): void => {
-      if (line.startsWith(tag + text)) {
-        done();
-        resolve(line.slice(tag.length + text.length).trim());
-      }
-    };
-    const timer = setTimeout(() => {
-      done();
-      reject(new SimulatorError(`the simulator did not answer "${text}" within ${timeoutMs} ms`));
-    }, timeoutMs);
-    timer.unref();
-    host.listeners.add(onLine);
-  });
 }
 
 /** A card in the process's shared JVM, in the harness's reader at `listener`. */
@@ -328,14 +313,14 @@ async function startHostedCard(sim: SimSettings, classpath: string[], listener: 
     const onLine = (line: string): void => {
       if (line === `${tag}out` || line.startsWith(`${tag}failed: `)) {
         out = true;
-        host.listeners.delete(onLine);
+        host.lines.listeners.delete(onLine);
         resolve(new SimulatorError(line.startsWith(`${tag}failed: `) ? `the simulator could not make the card: ${line.slice(tag.length + 8)}` : 'the simulated card left its reader'));
       }
     };
-    host.listeners.add(onLine);
+    host.lines.listeners.add(onLine);
     void host.exited.then((e) => {
       out = true;
-      host.listeners.delete(onLine);
+      host.lines.listeners.delete(onLine);
       resolve(e);
     });
   });
@@ -354,7 +339,7 @@ async function startHostedCard(sim: SimSettings, classpath: string[], listener: 
     pid: host.child.pid,
     send: (line) => send(`${id} ${line}`),
     gone: ended,
-    lineAfter: (text, timeoutMs) => cardLine(host, tag, text, timeoutMs),
+    lineAfter: (text, timeoutMs) => lineAfter(host.lines, tag + text, timeoutMs),
     end: async () => {
       // A card whose reader closed is out on its own; one that waits for a reader (torn) is taken out.
       if (!out) {
