@@ -106,7 +106,7 @@ public final class CardConfig {
     public final byte[] hostileCommand;
     /** Upper-case hex AID -> applet class name, in the config's index order. */
     public final Map<String, String> applets;
-    /** simcert.cardsim.timing.* (TimingModel): off unless configured; put in force for the process when read. */
+    /** simcert.cardsim.timing.* (TimingModel): off unless configured; paces this card's operations (CardRuntime.timing). */
     public final TimingModel timingModel;
     /**
      * Where the classes of the applets this configuration names (com.licel.jcardsim.card.applet.N.Class) are

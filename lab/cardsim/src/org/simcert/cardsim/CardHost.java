@@ -72,9 +72,6 @@ public final class CardHost {
             try {
                 CardConfig config = CardConfig.load(a[1]);
                 config.appletLoader = appletLoader(a.length == 3 ? a[2] : "");
-                for (String cls : config.applets.values()) {
-                    Class.forName(cls, false, config.appletLoader);
-                }
                 CardSlot slot = new CardSlot(config);
                 if (CARDS.putIfAbsent(id, slot) != null) {
                     CardLog.line("failed: card " + id + " exists already");

@@ -13,7 +13,11 @@ final class CardSlot {
     private final CardRuntime card;
     private final VSmartCard.Mover mover;
 
-    CardSlot(CardConfig config) {
+    /** Checks that the configuration names a reader and applet classes its loader has, then makes the card. */
+    CardSlot(CardConfig config) throws ClassNotFoundException {
+        for (String cls : config.applets.values()) {
+            Class.forName(cls, false, config.appletLoader);
+        }
         String host = config.properties.getProperty(CardConfig.HOST);
         String port = config.properties.getProperty(CardConfig.PORT);
         if (host == null || port == null) {

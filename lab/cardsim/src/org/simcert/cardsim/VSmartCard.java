@@ -45,9 +45,6 @@ public final class VSmartCard {
             for (String k : config.properties.stringPropertyNames()) {
                 System.setProperty(k, config.properties.getProperty(k));
             }
-            for (String cls : config.applets.values()) {
-                Class.forName(cls, false, config.appletLoader);
-            }
             CardSlot slot = new CardSlot(config);
             slot.mover().listen(System.in);
             slot.serve();
@@ -61,7 +58,7 @@ public final class VSmartCard {
         System.exit(0);
     }
 
-    static Socket connect(String host, int port) throws IOException {
+    private static Socket connect(String host, int port) throws IOException {
         long deadline = System.currentTimeMillis() + 10_000;
         while (true) {
             try {
