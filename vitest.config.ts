@@ -1,6 +1,7 @@
 // The project's own tests (`npm test`): unit tests beside the modules under harness/, and simulator-backed
 // integration tests. The conformance suites under suites/ have their own config and run via `simcert run`.
 import { defineConfig } from 'vitest/config';
+import { FileOrder, HOLDS_PCSCD } from './harness/testing/file-order.ts';
 
 /**
  * Tests whose assertion is on wall-clock time: the timing model's median recovered within 2 %. They run after
@@ -20,6 +21,8 @@ export default defineConfig({
     // Files share a worker process instead of each starting one and importing the harness again (about 50 CPU-s of
     // a run); what a file changes in the process is put back when it ends (restore-process-state.ts).
     isolate: false,
+    // The files holding pcscd's readers start first, beside the rest (harness/testing/file-order.ts).
+    sequence: { sequencer: FileOrder },
     // Every test body must assert something (harness/testing/require-assertions.test.ts).
     expect: { requireAssertions: true },
     setupFiles: ['harness/testing/restore-process-state.ts', 'harness/testing/shared-simulators.ts'],
@@ -29,7 +32,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     projects: [
-      { extends: true, test: { name: 'harness', include: ['harness/**/*.test.ts'], exclude: TIMED } },
+      // The files holding pcscd's readers run from harness/transport/pcscd-readers.test.ts, one after another.
+      { extends: true, test: { name: 'harness', include: ['harness/**/*.test.ts'], exclude: [...TIMED, ...HOLDS_PCSCD] } },
       { extends: true, test: { name: 'timed', include: TIMED, maxWorkers: 1, sequence: { groupOrder: 1 } } },
     ],
   },
