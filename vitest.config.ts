@@ -15,8 +15,9 @@ export default defineConfig({
   test: {
     pool: 'forks',
     // Three files at once even on two cores (vitest's default there is one): many files mostly wait, on pcscd's
-    // lock and its readers, on the timing model's paced operations, on OpenSC's tools, so a third worker fills the
-    // cores they leave idle. Measured on two cores (issue 20): see README, "Measured".
+    // readers (the files holding them take one worker between them), on simulated cards, on OpenSC's tools, so a
+    // third worker fills the cores they leave idle; a fourth or fifth did not help. Measured on two cores (issue 20):
+    // see README, "Measured".
     maxWorkers: 3,
     // Files share a worker process instead of each starting one and importing the harness again (about 50 CPU-s of
     // a run); what a file changes in the process is put back when it ends (restore-process-state.ts).
@@ -26,6 +27,8 @@ export default defineConfig({
     // Every test body must assert something (harness/testing/require-assertions.test.ts).
     expect: { requireAssertions: true },
     setupFiles: ['harness/testing/restore-process-state.ts', 'harness/testing/shared-simulators.ts'],
+    // One simulator JVM for the whole run's cards, the `simcert run`s the tests start included (card-host.ts).
+    globalSetup: ['harness/testing/card-host.ts'],
     // A worker that stops answering (blocked in native code, or a file that never finishes loading) would otherwise
     // hold the run until CI's own limit: this stops it and says what was in flight.
     reporters: ['default', './harness/testing/stall-watch.ts'],

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../paths.ts';
+import { CARD_HOST_ENV } from '../sim/launch.ts';
 import { descendants, previousReport, processes, snapshot, stagedResults, type Proc } from './test-helpers.ts';
 
 let dir: string;
@@ -28,11 +29,14 @@ beforeAll(async () => {
   await mkdir(tmp);
   await previousReport(out);
   before = await snapshot(out);
+  // A user's run, with a simulator JVM of its own, not npm test's card host: what Ctrl-C stops is the question.
+  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp };
+  delete env[CARD_HOST_ENV];
   const npm = spawn('npm', ['run', '--silent', 'simcert', '--', 'run', '--profile', join(repoRoot, 'profiles', 'emulated', 'reference.yaml'), '--out', out], {
     cwd: repoRoot,
     // Its own process group, like a shell job; the temporary folder is ours, to see what is left in it.
     detached: true,
-    env: { ...process.env, TMPDIR: tmp },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   npm.stdout.on('data', (c: Buffer) => (output += c.toString()));

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { Socket } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -252,19 +252,37 @@ function sendControl(child: ChildProcess, line: string): Promise<void> {
  * so shares (the test workers' setup file, which stops the JVM when a file ends): the JVM is then still its child
  * when it exits, so its CPU counts in what the process measures (harness/bench/host-cpu.ts), and a command that opens
  * one card never leaves a JVM behind. The JVM holds no reference on the event loop; a card's transport does.
+ *
+ * A test run may go further and start one CardHost for all its processes (harness/testing/card-host.ts, npm test's
+ * global setup): it names it in CARD_HOST_ENV, and a sharing process whose simulator classes are that host's opens
+ * its cards there, over a connection of its own (a session: the host takes its cards out when it closes).
  */
-interface CardHostProcess {
-  child: ChildProcess;
-  exited: Promise<Error>;
-  /** Its standard error, line by line (each card's lines start with its tag). */
+interface CardHostLink {
+  /** Sends one command line to the host. */
+  send(line: string): Promise<void>;
+  /** The host's lines for this process, line by line (each card's lines start with its tag). */
   lines: OutputLines;
+  /** Resolves with why the host can no longer be reached (its process exited, or the connection closed). */
+  exited: Promise<Error>;
+  readonly pid: number | undefined;
+  /** Lets go: a JVM of this process's own is stopped; a connection to a run-wide host is closed. */
+  close(): Promise<void>;
   nextId: number;
 }
 
 export const CARD_HOST_MAIN = 'org.simcert.cardsim.CardHost';
 
-/** The shared JVMs, one per build of the simulator's classes. */
-const hosts = new Map<string, CardHostProcess>();
+/** Where a test run's CardHost listens, as JSON: { port, pid, classes } (classes: its simulator classes' folder). */
+export const CARD_HOST_ENV = 'SIMCERT_CARD_HOST';
+
+export interface RunWideHost {
+  port: number;
+  pid: number;
+  classes: string;
+}
+
+/** The links to shared JVMs, one per build of the simulator's classes. */
+const hosts = new Map<string, Promise<CardHostLink>>();
 let sharing = false;
 
 /** From now on, cards this process opens in its own readers share one JVM (see stopSharedSimulators). */
@@ -272,36 +290,97 @@ export function shareSimulators(): void {
   sharing = true;
 }
 
-/** Ends the shared JVMs (a test file's end, so the next file starts with none of its processes). */
+/** Ends the shared JVMs, or this process's session on a run-wide host (a test file's end). */
 export async function stopSharedSimulators(): Promise<void> {
   const all = [...hosts.values()];
   hosts.clear();
-  await Promise.all(all.map(async (h) => {
-    h.child.stdin?.end();
-    await stopProcess(h.child);
-  }));
+  await Promise.all(all.map(async (h) => (await h.catch(() => undefined))?.close()));
 }
 
-function cardHost(cardsimClasses: string): CardHostProcess {
+function cardHost(cardsimClasses: string): Promise<CardHostLink> {
   const known = hosts.get(cardsimClasses);
-  if (known && known.child.exitCode === null && known.child.signalCode === null) return known;
+  if (known) return known;
+  const runWide = runWideHost(cardsimClasses);
+  const link = runWide ? connectHost(runWide) : Promise.resolve(spawnHost(cardsimClasses));
+  hosts.set(cardsimClasses, link);
+  void link.then(
+    (l) => l.exited.then(() => {
+      if (hosts.get(cardsimClasses) === link) hosts.delete(cardsimClasses);
+    }),
+    () => {
+      if (hosts.get(cardsimClasses) === link) hosts.delete(cardsimClasses);
+    },
+  );
+  return link;
+}
+
+/** The run-wide host named in the environment, when it runs these simulator classes. */
+function runWideHost(cardsimClasses: string): RunWideHost | undefined {
+  const named = process.env[CARD_HOST_ENV];
+  if (!named) return undefined;
+  let host: RunWideHost;
+  try {
+    host = JSON.parse(named) as RunWideHost;
+  } catch {
+    throw new SimulatorError(`${CARD_HOST_ENV} is not the JSON a test run's card host is named by: ${named}`);
+  }
+  return host.classes === cardsimClasses ? host : undefined;
+}
+
+function spawnHost(cardsimClasses: string): CardHostLink {
   const child = spawn('java', [...SIMULATOR_JVM_OPTIONS, '-cp', cardsimClasses, CARD_HOST_MAIN], { stdio: ['pipe', 'ignore', 'pipe'] });
   child.stdin!.on('error', () => undefined); // EPIPE after exit is reported through `exited`
   const lines = outputLines(child.stderr!);
-  const host: CardHostProcess = { child, exited: exitOf(child, lines, (how) => `the simulator's JVM exited (${how})`), lines, nextId: 1 };
-  void host.exited.then(() => {
-    if (hosts.get(cardsimClasses) === host) hosts.delete(cardsimClasses);
-  });
   for (const s of [child.stdin, child.stderr] as (Socket | null)[]) s?.unref();
   child.unref();
-  hosts.set(cardsimClasses, host);
-  return host;
+  return {
+    send: (line) => sendControl(child, line),
+    lines,
+    exited: exitOf(child, lines, (how) => `the simulator's JVM exited (${how})`),
+    pid: child.pid,
+    close: async () => {
+      child.stdin?.end();
+      await stopProcess(child);
+    },
+    nextId: 1,
+  };
+}
+
+async function connectHost(host: RunWideHost): Promise<CardHostLink> {
+  const socket = createConnection({ host: '127.0.0.1', port: host.port });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('error', (err) => reject(new SimulatorError(`cannot reach the test run's card host on port ${host.port} (${CARD_HOST_ENV}): ${err.message}`)));
+  });
+  socket.unref();
+  const lines = outputLines(socket);
+  const exited = new Promise<Error>((resolve) => {
+    socket.on('error', () => undefined); // the close that follows says it
+    socket.on('close', () => resolve(new SimulatorError(`the test run's card host (pid ${host.pid}) closed this process's session:\n${lines.recent.join('\n').trim()}`)));
+  });
+  return {
+    send: (line) => new Promise((resolve, reject) => {
+      if (socket.destroyed) {
+        reject(new SimulatorError("the test run's card host is no longer reachable"));
+        return;
+      }
+      socket.write(`${line}\n`, (err) => (err ? reject(err) : resolve()));
+    }),
+    lines,
+    exited,
+    pid: host.pid,
+    close: async () => {
+      socket.end();
+      await exited;
+    },
+    nextId: 1,
+  };
 }
 
 /** A card in the process's shared JVM, in the harness's reader at `listener`. */
 async function startHostedCard(sim: SimSettings, classpath: string[], listener: VpcdListener, opts: { connectTimeoutMs: number; apduTimeoutMs: number }): Promise<RunningSimulator> {
   const [cardsimClasses, ...applets] = classpath;
-  const host = cardHost(cardsimClasses!);
+  const host = await cardHost(cardsimClasses!);
   const id = String(host.nextId++);
   const tag = `cardsim[${id}]: `;
   const dir = await mkdtemp(join(tmpdir(), 'simcert-sim-'));
@@ -324,7 +403,7 @@ async function startHostedCard(sim: SimSettings, classpath: string[], listener: 
       resolve(e);
     });
   });
-  const send = (line: string): Promise<void> => sendControl(host.child, line);
+  const send = (line: string): Promise<void> => host.send(line);
   let transport: VpcdTransport;
   try {
     await send(`card ${id} ${cfg}${applets.length > 0 ? ` ${applets.join(delimiter)}` : ''}`);
@@ -336,7 +415,7 @@ async function startHostedCard(sim: SimSettings, classpath: string[], listener: 
     throw err;
   }
   return runningCard(transport, listener, opts, {
-    pid: host.child.pid,
+    pid: host.pid,
     send: (line) => send(`${id} ${line}`),
     gone: ended,
     lineAfter: (text, timeoutMs) => lineAfter(host.lines, tag + text, timeoutMs),

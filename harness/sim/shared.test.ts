@@ -1,13 +1,21 @@
 // The cards a process opens share one JVM (harness/sim/launch.ts, lab/cardsim CardHost), and each is a card of its
 // own, exactly as with a process of its own: two cards open at once keep apart what they store, start in their
 // factory state, and answer with their own configuration's capabilities. A card whose reader address is fixed
-// (jCardSim's way in) is a process of its own.
-import { createServer } from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
+// (jCardSim's way in) is a process of its own. A test run's one JVM for all its processes (CardHost --listen, named
+// in CARD_HOST_ENV) gives each process a session of its own: the same card IDs in two sessions are two cards, and
+// a session that closes takes its cards out and leaves the others, and the host, running.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createConnection, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardSession } from '../apdu/session.ts';
 import { fromHex, hex } from '../bytes.ts';
 import { processAlive } from '../process-alive.ts';
-import { startSimulator, stopSharedSimulators, type RunningSimulator, type SimSettings } from './launch.ts';
+import { VpcdListener, type VpcdTransport } from '../transport/vpcd.ts';
+import { buildLab } from './build.ts';
+import { CARD_HOST_ENV, CARD_HOST_MAIN, simulatorConfig, startSimulator, stopSharedSimulators, type RunningSimulator, type SimSettings } from './launch.ts';
 
 const PROBE = 'F053494D43455254500101';
 const CAPABILITIES = 'F053494D43455254500201';
@@ -69,6 +77,18 @@ afterAll(async () => {
 });
 
 describe('one JVM for the cards a process opens', () => {
+  // npm test names a run-wide host (harness/testing/card-host.ts): these tests are about a JVM of the process's own.
+  let named: string | undefined;
+  beforeAll(async () => {
+    await stopSharedSimulators();
+    named = process.env[CARD_HOST_ENV];
+    delete process.env[CARD_HOST_ENV];
+  });
+  afterAll(async () => {
+    await stopSharedSimulators();
+    if (named !== undefined) process.env[CARD_HOST_ENV] = named;
+  });
+
   it('serves two cards at once, each its own: what one stores the other never sees', async () => {
     const a = await open();
     const b = await open();
@@ -148,6 +168,143 @@ describe('one JVM for the cards a process opens', () => {
       expect(b.sim.pid).not.toBe(a.sim.pid);
     } finally {
       await b.sim.stop();
+    }
+  });
+});
+
+describe('one JVM for a whole test run (CardHost --listen, named in ' + CARD_HOST_ENV + ')', () => {
+  let host: ChildProcess;
+  let port: number;
+  let classes: string;
+  let applets: string;
+  let dir: string;
+  let named: string | undefined;
+
+  beforeAll(async () => {
+    await stopSharedSimulators();
+    const lab = await buildLab();
+    classes = lab.cardsimClasses;
+    applets = [lab.applets['runtime-probe']!, lab.applets['capability-probe']!].join(delimiter);
+    dir = await mkdtemp(join(tmpdir(), 'simcert-card-host-'));
+    host = spawn('java', ['-cp', classes, CARD_HOST_MAIN, '--listen'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    port = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      host.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+        const m = /^cardhost: listening on (\d+)$/m.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      host.on('exit', (code) => reject(new Error(`CardHost --listen exited (code ${code}): ${out}`)));
+    });
+    named = process.env[CARD_HOST_ENV];
+  });
+
+  afterAll(async () => {
+    await stopSharedSimulators();
+    if (named === undefined) delete process.env[CARD_HOST_ENV];
+    else process.env[CARD_HOST_ENV] = named;
+    host?.kill('SIGKILL');
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A session of its own on the host, as another process would have: a raw connection and the host's lines on it. */
+  async function session(): Promise<{ socket: Socket; lines: string[] }> {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    await new Promise<void>((resolve, reject) => socket.once('connect', () => resolve()).once('error', reject));
+    const lines: string[] = [];
+    let pending = '';
+    socket.on('data', (c: Buffer) => {
+      pending += c.toString();
+      for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
+        lines.push(pending.slice(0, nl));
+        pending = pending.slice(nl + 1);
+      }
+    });
+    return { socket, lines };
+  }
+
+  /** Resolves once `done()` holds (the host's lines arrive on their own time). */
+  const until = (done: () => boolean): Promise<void> => new Promise((resolve) => {
+    const check = (): void => (done() ? resolve() : void setTimeout(check, 20));
+    check();
+  });
+
+  /** Card `id` of a session, in a reader of this test's own. */
+  async function insert(on: Socket, id: string, name: string): Promise<{ s: CardSession; t: VpcdTransport; listener: VpcdListener }> {
+    const listener = await VpcdListener.listen({ host: '127.0.0.1', port: 0 });
+    const cfg = join(dir, `${name}.cfg`);
+    await writeFile(cfg, simulatorConfig(SETTINGS, listener.host, listener.port));
+    on.write(`card ${id} ${cfg} ${applets}\n`);
+    const t = await listener.accept(30_000);
+    t.timeoutMs = 30_000;
+    await t.connect();
+    return { s: new CardSession(t, { extendedLength: true }), t, listener };
+  }
+
+  it('keeps two sessions\' cards apart, the same ID in each; a closed session takes its cards out, the other goes on', async () => {
+    const one = await session();
+    const two = await session();
+    const a = await insert(one.socket, '1', 'a');
+    const b = await insert(two.socket, '1', 'b');
+    try {
+      expect(await create(a.s, PROBE)).toBe(0x9000);
+      expect(await create(b.s, PROBE)).toBe(0x9000);
+      expect(await select(a.s, PROBE)).toBe(0x9000);
+      expect(await select(b.s, PROBE)).toBe(0x9000);
+      expect((await a.s.transmit({ cla: 0x80, ins: 0x16, p1: 0x22, p2: 0 })).sw).toBe(0x9000);
+      expect(await persistentByte(a.s)).toBe(0x22);
+      expect(await persistentByte(b.s)).not.toBe(0x22);
+
+      // Session one ends (its process let go, or died): its card leaves its reader; session two's card answers on.
+      one.socket.end();
+      await until(() => !a.t.connected);
+      await expect(a.s.transmit({ cla: 0x80, ins: 0x14, p1: 0, p2: 0, le: 6 })).rejects.toThrow(/went away|no card|closed/);
+      expect(await persistentByte(b.s)).not.toBe(0x22);
+      expect(processAlive(host.pid!)).toBe(true);
+      two.socket.write('1 end\n');
+      await until(() => !b.t.connected);
+      await expect(b.s.transmit({ cla: 0x80, ins: 0x14, p1: 0, p2: 0, le: 6 })).rejects.toThrow(/went away|no card|closed/);
+      await until(() => two.lines.includes('cardsim[1]: out'));
+      expect(two.lines).toContain('cardsim[1]: out');
+      expect(two.lines.some((l) => l.startsWith('cardsim[1]: failed'))).toBe(false);
+    } finally {
+      one.socket.destroy();
+      two.socket.destroy();
+      await a.listener.close();
+      await b.listener.close();
+    }
+  });
+
+  it('is where a sharing process opens its cards when the environment names it, and outlives that process\'s session', async () => {
+    process.env[CARD_HOST_ENV] = JSON.stringify({ port, pid: host.pid, classes });
+    const a = await open();
+    try {
+      expect(a.sim.pid).toBe(host.pid);
+      expect(await create(a.s, PROBE)).toBe(0x9000);
+      expect(await select(a.s, PROBE)).toBe(0x9000);
+    } finally {
+      await a.sim.stop();
+    }
+    await stopSharedSimulators();
+    expect(processAlive(host.pid!)).toBe(true);
+    const b = await open();
+    try {
+      expect(b.sim.pid).toBe(host.pid);
+      expect(await create(b.s, PROBE)).toBe(0x9000); // a fresh card: no instance from the card before
+    } finally {
+      await b.sim.stop();
+    }
+  });
+
+  it('is not used for simulator classes other than its own: those get a JVM of the process\'s own', async () => {
+    process.env[CARD_HOST_ENV] = JSON.stringify({ port, pid: host.pid, classes: join(dir, 'other-classes') });
+    await stopSharedSimulators();
+    const a = await open();
+    try {
+      expect(a.sim.pid).not.toBe(host.pid);
+    } finally {
+      await a.sim.stop();
+      await stopSharedSimulators();
     }
   });
 });

@@ -1,15 +1,29 @@
 package org.simcert.cardsim;
 
+import java.io.PrintStream;
+
 /**
- * The simulator's lines on standard error, each tagged with the card it is about. A process that runs one card
- * (VSmartCard) tags them "cardsim: ", as it always has; a process that runs several (CardHost) tags each card's
- * "cardsim[ID]: ", so the harness reading them can tell its cards' answers apart. The tag belongs to the thread
- * that serves the card, or that carries out a command for it.
+ * The simulator's lines, each tagged with the card it is about. A process that runs one card (VSmartCard) tags them
+ * "cardsim: " on standard error, as it always has; a process that runs several (CardHost) tags each card's
+ * "cardsim[ID]: ", so the harness reading them can tell its cards' answers apart, and sends them to whoever asked
+ * for the card (standard error, or the connection of a harness process sharing the host). The tag and the
+ * destination belong to the thread that serves the card, or that carries out a command for it.
  */
 public final class CardLog {
     public static final String SINGLE = "cardsim: ";
 
-    private static final ThreadLocal<String> TAG = ThreadLocal.withInitial(() -> SINGLE);
+    /** A thread's tag and where its lines go (null: standard error, as it is when the line is written). */
+    private static final class Voice {
+        final String tag;
+        final PrintStream out;
+
+        Voice(String tag, PrintStream out) {
+            this.tag = tag;
+            this.out = out;
+        }
+    }
+
+    private static final ThreadLocal<Voice> VOICE = ThreadLocal.withInitial(() -> new Voice(SINGLE, null));
 
     private CardLog() {
     }
@@ -19,14 +33,23 @@ public final class CardLog {
         return "cardsim[" + id + "]: ";
     }
 
-    /** From now on this thread's lines are about the card tagged `tag`. */
+    /** From now on this thread's lines are about the card tagged `tag`, on standard error. */
     static void use(String tag) {
-        TAG.set(tag);
+        use(tag, null);
+    }
+
+    /** From now on this thread's lines are about the card tagged `tag`, and go to `out`. */
+    static void use(String tag, PrintStream out) {
+        VOICE.set(new Voice(tag, out));
     }
 
     /** One line, whole: println is atomic per call, so the lines of cards side by side never mix. */
     public static void line(String text) {
-        System.err.println(TAG.get() + text);
-        System.err.flush();
+        Voice v = VOICE.get();
+        PrintStream out = v.out != null ? v.out : System.err;
+        synchronized (out) {
+            out.println(v.tag + text);
+            out.flush();
+        }
     }
 }
