@@ -7,6 +7,7 @@
 // Each process still has a session of its own: its card IDs, and its cards taken out when it lets go or dies. A test
 // about a simulator process itself removes the name from its environment and gets a JVM of its own.
 import { spawn } from 'node:child_process';
+import { createConnection } from 'node:net';
 import { buildLab } from '../sim/build.ts';
 import { CARD_HOST_ENV, CARD_HOST_MAIN, type RunWideHost } from '../sim/launch.ts';
 
@@ -15,6 +16,9 @@ const HOST_JVM_OPTIONS = ['-XX:+UseSerialGC', '-XX:-UsePerfData'];
 
 export default async function setup(): Promise<() => Promise<void>> {
   const lab = await buildLab();
+  // A vitest started by a test of this run (the fixtures of the stall watch and of the assertion rule) uses the
+  // run's host, which it inherits, rather than starting one of its own for a file that opens no card.
+  if (await reachable(process.env[CARD_HOST_ENV], lab.cardsimClasses)) return async () => undefined;
   const child = spawn('java', [...HOST_JVM_OPTIONS, '-cp', lab.cardsimClasses, CARD_HOST_MAIN, '--listen'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const port = await new Promise<number>((resolve, reject) => {
@@ -42,4 +46,24 @@ export default async function setup(): Promise<() => Promise<void>> {
     child.kill('SIGTERM');
     await exited;
   };
+}
+
+/** Whether `named` (CARD_HOST_ENV's value) is a host for these simulator classes that takes a connection now. */
+async function reachable(named: string | undefined, classes: string): Promise<boolean> {
+  if (!named) return false;
+  let host: RunWideHost;
+  try {
+    host = JSON.parse(named) as RunWideHost;
+  } catch {
+    return false;
+  }
+  if (host.classes !== classes) return false;
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port: host.port });
+    socket.once('connect', () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
