@@ -315,7 +315,7 @@ function cardHost(cardsimClasses: string): Promise<CardHostLink> {
 }
 
 /** The run-wide host named in the environment, when it runs these simulator classes. */
-function runWideHost(cardsimClasses: string): RunWideHost | undefined {
+export function runWideHost(cardsimClasses: string): RunWideHost | undefined {
   const named = process.env[CARD_HOST_ENV];
   if (!named) return undefined;
   let host: RunWideHost;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hex } from '../bytes.ts';
 import { repoRoot } from '../paths.ts';
+import { freePort } from '../testing/free-port.ts';
 import { VpcdTransport } from '../transport/vpcd.ts';
 
 const CLI = join(repoRoot, 'harness', 'cli', 'simcert.js');
@@ -58,14 +59,6 @@ function serve(args: string[], env: NodeJS.ProcessEnv = process.env): Child {
         void exit.then(({ code }) => reject(new Error(`sim serve exited (${code}) before printing "${text}":\n${out}\n${err}`)));
       }),
   };
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 let dir: string;

@@ -4,18 +4,20 @@
 // (jCardSim's way in) is a process of its own. A test run's one JVM for all its processes (CardHost --listen, named
 // in CARD_HOST_ENV) gives each process a session of its own: the same card IDs in two sessions are two cards, and
 // a session that closes takes its cards out and leaves the others, and the host, running.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createConnection, createServer, type Socket } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardSession } from '../apdu/session.ts';
 import { fromHex, hex } from '../bytes.ts';
 import { processAlive } from '../process-alive.ts';
+import { startListeningHost } from '../testing/card-host.ts';
+import { freePort } from '../testing/free-port.ts';
 import { VpcdListener, type VpcdTransport } from '../transport/vpcd.ts';
 import { buildLab } from './build.ts';
-import { CARD_HOST_ENV, CARD_HOST_MAIN, simulatorConfig, startSimulator, stopSharedSimulators, type RunningSimulator, type SimSettings } from './launch.ts';
+import { CARD_HOST_ENV, simulatorConfig, startSimulator, stopSharedSimulators, type RunningSimulator, type SimSettings } from './launch.ts';
 
 const PROBE = 'F053494D43455254500101';
 const CAPABILITIES = 'F053494D43455254500201';
@@ -58,18 +60,6 @@ async function capabilities(s: CardSession): Promise<number> {
   const r = await s.transmit({ cla: 0x80, ins: 0x10, p1: 0, p2: 0, le: 256 });
   expect(r.sw).toBe(0x9000);
   return (r.data[2]! << 8) | r.data[3]!;
-}
-
-/** A loopback port nothing listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 afterAll(async () => {
@@ -186,16 +176,7 @@ describe('one JVM for a whole test run (CardHost --listen, named in ' + CARD_HOS
     classes = lab.cardsimClasses;
     applets = [lab.applets['runtime-probe']!, lab.applets['capability-probe']!].join(delimiter);
     dir = await mkdtemp(join(tmpdir(), 'simcert-card-host-'));
-    host = spawn('java', ['-cp', classes, CARD_HOST_MAIN, '--listen'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    port = await new Promise<number>((resolve, reject) => {
-      let out = '';
-      host.stdout!.on('data', (c: Buffer) => {
-        out += c.toString();
-        const m = /^cardhost: listening on (\d+)$/m.exec(out);
-        if (m) resolve(Number(m[1]));
-      });
-      host.on('exit', (code) => reject(new Error(`CardHost --listen exited (code ${code}): ${out}`)));
-    });
+    ({ child: host, port } = await startListeningHost(classes));
     named = process.env[CARD_HOST_ENV];
   });
 

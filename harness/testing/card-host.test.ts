@@ -1,11 +1,11 @@
 // npm test's one simulator JVM (card-host.ts): a vitest started under a run that has one uses it, and one started
 // where the name points nowhere (a stale environment) starts its own and stops it at the end.
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { processAlive } from '../process-alive.ts';
 import { buildLab } from '../sim/build.ts';
 import { CARD_HOST_ENV, type RunWideHost } from '../sim/launch.ts';
 import setup from './card-host.ts';
+import { freePort } from './free-port.ts';
 
 const named = process.env[CARD_HOST_ENV];
 
@@ -14,22 +14,10 @@ afterEach(() => {
   else process.env[CARD_HOST_ENV] = named;
 });
 
-/** A loopback port nothing listens on now. */
-function deadPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 describe('the test run\'s card host', () => {
   it('is started, named and stopped by a run whose environment names no host that answers', async () => {
     const lab = await buildLab();
-    process.env[CARD_HOST_ENV] = JSON.stringify({ port: await deadPort(), pid: 1, classes: lab.cardsimClasses });
+    process.env[CARD_HOST_ENV] = JSON.stringify({ port: await freePort(), pid: 1, classes: lab.cardsimClasses });
     const teardown = await setup();
     const host = JSON.parse(process.env[CARD_HOST_ENV]!) as RunWideHost;
     expect(host.classes).toBe(lab.cardsimClasses);

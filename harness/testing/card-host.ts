@@ -6,10 +6,10 @@
 // the client compiler, whose code is slower but cheaper to make for a short life (harness/sim/launch.ts).
 // Each process still has a session of its own: its card IDs, and its cards taken out when it lets go or dies. A test
 // about a simulator process itself removes the name from its environment and gets a JVM of its own.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { buildLab } from '../sim/build.ts';
-import { CARD_HOST_ENV, CARD_HOST_MAIN, type RunWideHost } from '../sim/launch.ts';
+import { CARD_HOST_ENV, CARD_HOST_MAIN, runWideHost, type RunWideHost } from '../sim/launch.ts';
 
 /** Server compiler on: the host lives for the whole run. The serial collector: its heap stays small. */
 const HOST_JVM_OPTIONS = ['-XX:+UseSerialGC', '-XX:-UsePerfData'];
@@ -18,25 +18,8 @@ export default async function setup(): Promise<() => Promise<void>> {
   const lab = await buildLab();
   // A vitest started by a test of this run (the fixtures of the stall watch and of the assertion rule) uses the
   // run's host, which it inherits, rather than starting one of its own for a file that opens no card.
-  if (await reachable(process.env[CARD_HOST_ENV], lab.cardsimClasses)) return async () => undefined;
-  const child = spawn('java', [...HOST_JVM_OPTIONS, '-cp', lab.cardsimClasses, CARD_HOST_MAIN, '--listen'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the test run's card host did not start listening within 30 s:\n${output}`)), 30_000);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const m = /^cardhost: listening on (\d+)$/m.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    };
-    child.stdout.on('data', onData);
-    // Its cards' lines go to the sessions that asked for them; what is left here is the JVM's own.
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', (err) => reject(new Error(`cannot start the test run's card host: ${err.message}`)));
-    child.on('exit', (code, signal) => reject(new Error(`the test run's card host exited (${signal ?? `code ${code}`}) before it listened:\n${output}`)));
-  });
+  if (await reachable(lab.cardsimClasses)) return async () => undefined;
+  const { child, port } = await startListeningHost(lab.cardsimClasses);
   const host: RunWideHost = { port, pid: child.pid!, classes: lab.cardsimClasses };
   process.env[CARD_HOST_ENV] = JSON.stringify(host);
   return async () => {
@@ -48,18 +31,40 @@ export default async function setup(): Promise<() => Promise<void>> {
   };
 }
 
-/** Whether `named` (CARD_HOST_ENV's value) is a host for these simulator classes that takes a connection now. */
-async function reachable(named: string | undefined, classes: string): Promise<boolean> {
-  if (!named) return false;
-  let host: RunWideHost;
+/** Starts `CardHost --listen` on the simulator classes in `classes`; resolves once it says which port it took. */
+export async function startListeningHost(classes: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn('java', [...HOST_JVM_OPTIONS, '-cp', classes, CARD_HOST_MAIN, '--listen'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the test run's card host did not start listening within 30 s:\n${output}`)), 30_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /^cardhost: listening on (\d+)$/m.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    // Its cards' lines go to the sessions that asked for them; what is left here is the JVM's own.
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', (err) => reject(new Error(`cannot start the test run's card host: ${err.message}`)));
+    child.on('exit', (code, signal) => reject(new Error(`the test run's card host exited (${signal ?? `code ${code}`}) before it listened:\n${output}`)));
+  });
+  return { child, port };
+}
+
+/** Whether the environment names a host for these simulator classes that takes a connection now. */
+async function reachable(classes: string): Promise<boolean> {
+  let host: RunWideHost | undefined;
   try {
-    host = JSON.parse(named) as RunWideHost;
+    host = runWideHost(classes);
   } catch {
-    return false;
+    return false; // not a host's name: a new one replaces it
   }
-  if (host.classes !== classes) return false;
+  if (!host) return false;
+  const { port } = host;
   return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port: host.port });
+    const socket = createConnection({ host: '127.0.0.1', port });
     socket.once('connect', () => {
       socket.end();
       resolve(true);
