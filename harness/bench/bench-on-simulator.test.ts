@@ -360,11 +360,21 @@ describe('no PIN leaves the card session', () => {
     const found: string[] = [];
     for (const [where, t] of [['result file', text], ['printed report', printed]] as const) {
       for (const s of hexSpellings) if (t.includes(s)) found.push(`"${s}" in the ${where}`);
-      // Four digits turn up by chance inside nanosecond counts, so the ASCII PIN is looked for outside them: in
-      // the file without its sample lists (lines holding only a number), in the report without its durations.
-      const words = where === 'result file' ? t.split('\n').filter((l) => !/^\s*\d+,?$/.test(l)).join('\n') : t.replace(/\d[\d.]*\s?(?:ns|µs|ms|s|%)/g, '');
-      if (words.includes(pin)) found.push(`the PIN as ASCII in the ${where}`);
     }
+    // Four digits turn up by chance inside the numbers a result holds (nanosecond counts, CPU seconds, its dates),
+    // so the ASCII PIN is looked for where text is: in the file, every key and string value, and every number that
+    // is the PIN itself; in the printed report, everything but its durations.
+    const inJson = (v: unknown, at: string): string[] => {
+      if (typeof v === 'string') return v.includes(pin) ? [at] : [];
+      if (typeof v === 'number') return String(v) === pin ? [at] : [];
+      if (Array.isArray(v)) return v.flatMap((x, i) => inJson(x, `${at}[${i}]`));
+      if (v !== null && typeof v === 'object') {
+        return Object.entries(v).flatMap(([k, x]) => [...(k.includes(pin) ? [`${at}.${k} (the key)`] : []), ...inJson(x, `${at}.${k}`)]);
+      }
+      return [];
+    };
+    for (const at of inJson(JSON.parse(text), 'result')) found.push(`the PIN as ASCII in the result file at ${at}`);
+    if (printed.replace(/\d[\d.]*\s?(?:ns|µs|ms|s|%)/g, '').includes(pin)) found.push('the PIN as ASCII in the printed report');
     expect(found).toEqual([]);
     expect(r.notes).toContain('timed: VERIFY (00 20 00 80) of the user-authentication PIN, EF 0018 current');
   }, SIM_TEST_MS);
