@@ -149,8 +149,8 @@ export interface AttachedSimulator {
 interface Spawned {
   child: ChildProcess;
   exited: Promise<Error>;
-  /** Resolves with the rest of the simulator's first line that holds `text` (from now on); rejects after timeoutMs. */
-  readLineAfter(text: string, timeoutMs: number): Promise<string>;
+  /** Its standard output and error, line by line. */
+  lines: OutputLines;
   cleanup(): Promise<void>;
 }
 
@@ -176,8 +176,7 @@ async function spawnSimulator(sim: SimSettings, classpath: string[], host: strin
   child.stdin.on('error', () => undefined); // EPIPE after exit is reported through `exited`
   const lines = outputLines(child.stdout, child.stderr);
   const exited = exitOf(child, lines, (how) => `the simulator exited (${how}) before a card connected`);
-  const readLineAfter = (text: string, timeoutMs: number): Promise<string> => lineAfter(lines, text, timeoutMs);
-  return { child, exited, readLineAfter, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return { child, exited, lines, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
 /** A simulator process's output, line by line: the last lines, kept for its error, and each line to whoever listens. */
@@ -303,14 +302,11 @@ function cardHost(cardsimClasses: string): Promise<CardHostLink> {
   const runWide = runWideHost(cardsimClasses);
   const link = runWide ? connectHost(runWide) : Promise.resolve(spawnHost(cardsimClasses));
   hosts.set(cardsimClasses, link);
-  void link.then(
-    (l) => l.exited.then(() => {
-      if (hosts.get(cardsimClasses) === link) hosts.delete(cardsimClasses);
-    }),
-    () => {
-      if (hosts.get(cardsimClasses) === link) hosts.delete(cardsimClasses);
-    },
-  );
+  // A host that could not be reached, or is gone, is not asked again: the next card makes or reaches a new one.
+  const forget = (): void => {
+    if (hosts.get(cardsimClasses) === link) hosts.delete(cardsimClasses);
+  };
+  void link.then((l) => l.exited.then(forget), forget);
   return link;
 }
 
@@ -346,6 +342,7 @@ function spawnHost(cardsimClasses: string): CardHostLink {
   };
 }
 
+/** A session of this process's own on a run-wide host; rejects when nothing answers on its port. */
 async function connectHost(host: RunWideHost): Promise<CardHostLink> {
   const socket = createConnection({ host: '127.0.0.1', port: host.port });
   await new Promise<void>((resolve, reject) => {
@@ -380,7 +377,13 @@ async function connectHost(host: RunWideHost): Promise<CardHostLink> {
 /** A card in the process's shared JVM, in the harness's reader at `listener`. */
 async function startHostedCard(sim: SimSettings, classpath: string[], listener: VpcdListener, opts: { connectTimeoutMs: number; apduTimeoutMs: number }): Promise<RunningSimulator> {
   const [cardsimClasses, ...applets] = classpath;
-  const host = await cardHost(cardsimClasses!);
+  let host: CardHostLink;
+  try {
+    host = await cardHost(cardsimClasses!);
+  } catch (err) {
+    await listener.close().catch(() => undefined); // a run-wide host that cannot be reached: no card, no reader
+    throw err;
+  }
   const id = String(host.nextId++);
   const tag = `cardsim[${id}]: `;
   const dir = await mkdtemp(join(tmpdir(), 'simcert-sim-'));
@@ -403,27 +406,26 @@ async function startHostedCard(sim: SimSettings, classpath: string[], listener: 
       resolve(e);
     });
   });
-  const send = (line: string): Promise<void> => host.send(line);
   let transport: VpcdTransport;
   try {
-    await send(`card ${id} ${cfg}${applets.length > 0 ? ` ${applets.join(delimiter)}` : ''}`);
+    await host.send(`card ${id} ${cfg}${applets.length > 0 ? ` ${applets.join(delimiter)}` : ''}`);
     transport = await listener.accept(opts.connectTimeoutMs, ended);
   } catch (err) {
-    if (!out) await send(`${id} end`).catch(() => undefined);
+    if (!out) await host.send(`${id} end`).catch(() => undefined);
     await listener.close().catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
   return runningCard(transport, listener, opts, {
     pid: host.pid,
-    send: (line) => send(`${id} ${line}`),
+    send: (line) => host.send(`${id} ${line}`),
     gone: ended,
     lineAfter: (text, timeoutMs) => lineAfter(host.lines, tag + text, timeoutMs),
     end: async () => {
       // A card whose reader closed is out on its own; one that waits for a reader (torn) is taken out.
       if (!out) {
         const gone = Promise.race([ended, new Promise((r) => setTimeout(r, 5_000).unref())]);
-        await send(`${id} end`).catch(() => undefined);
+        await host.send(`${id} end`).catch(() => undefined);
         await gone;
       }
       await rm(dir, { recursive: true, force: true });
@@ -526,7 +528,7 @@ export async function startSimulator(sim: SimSettings, opts: {
     pid: child.pid,
     send: (line) => sendControl(child, line),
     gone: spawned.exited,
-    lineAfter: (text, timeoutMs) => spawned.readLineAfter(`cardsim: ${text}`, timeoutMs),
+    lineAfter: (text, timeoutMs) => lineAfter(spawned.lines, `cardsim: ${text}`, timeoutMs),
     end: async () => {
       child.stdin?.end();
       await stopProcess(child);

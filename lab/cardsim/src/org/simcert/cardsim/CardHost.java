@@ -4,7 +4,6 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.MalformedURLException;
@@ -64,8 +63,7 @@ public final class CardHost {
                 String session = "s" + SESSIONS.incrementAndGet() + "/";
                 Thread t = new Thread(() -> {
                     try (Socket socket = s) {
-                        OutputStream raw = socket.getOutputStream();
-                        PrintStream out = new PrintStream(raw, true, "UTF-8");
+                        PrintStream out = new PrintStream(socket.getOutputStream(), true, "UTF-8");
                         serve(new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8)), out, session);
                     } catch (IOException e) {
                         // the harness process went away: its cards are out (serve's finally)
