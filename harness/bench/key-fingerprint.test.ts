@@ -1,7 +1,7 @@
 // The key-source fingerprint must tell an unbiased RSA generator from one biased on purpose. The unbiased keys come
 // from Node's crypto (OpenSSL 3), which the fingerprint code does not use; the biased ones from a small generator
 // here that forces one property at a time, each a bias The Million-Key Question (USENIX Security 2016) found in
-// real libraries or cards. Keys are 1024 bits (cards make 2048) and 100 per run, to keep the test fast; the tests
+// real libraries or cards. Keys are 512 bits (cards make 2048) and 100 per run, to keep the test fast; the tests
 // do not depend on the size. The chi-square tail is checked against the published table (NIST/SEMATECH
 // e-Handbook of Statistical Methods, 1.3.6.7.4, critical values of the chi-square distribution).
 import { checkPrimeSync, generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { chiSquareSf, fingerprint, keyFeatures, productCdf, type KeyFeatures } from './key-fingerprint.ts';
 
 const N = 100;
-const BITS = 1024;
+const BITS = 512;
 
 function nodeKeys(count: number): KeyFeatures[] {
   const out: KeyFeatures[] = [];
@@ -49,7 +49,7 @@ describe('the key-source fingerprint', () => {
     expect(r.keys).toBe(N);
     expect(r.bits).toBe(BITS);
     expect(r.verdict, r.summary).toBe('consistent with uniform');
-    expect(r.summary).toMatch(/^consistent with uniform \(100 keys of 1024 bits; top byte fits: .*top two bits set/);
+    expect(r.summary).toMatch(new RegExp(`^consistent with uniform \\(100 keys of ${BITS} bits; top byte fits: .*top two bits set`));
   });
 
   it('calls keys from uniform half-length primes (top bit only) consistent with uniform', () => {

@@ -1,13 +1,14 @@
 // The simulator's load file (load-file.ts): a JAR of the package's classes whose manifest names the package and its
-// applets. A process builds each load file once and serves it again while the classes and the manifest are the
-// same; a class changed since, or another manifest, gives a new load file, never the one built before.
+// applets. The same classes and manifest give the same bytes; a class changed since, or another manifest, gives a new
+// load file, never the one built before. That the simulator's reader (java.util.jar.JarInputStream) takes it is shown
+// by every install through LOAD (gp/content-on-simulator.test.ts and the suites).
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLab } from '../sim/build.ts';
-import { buildJarLoadFile, type JarLoadFileSpec } from './load-file.ts';
+import { buildJarLoadFile, manifest, type JarLoadFileSpec } from './load-file.ts';
 
 const CLASS = 'org/simcert/applets/probe/RuntimeProbe.class';
 let dir: string;
@@ -50,5 +51,23 @@ describe('the simulator\'s load file', () => {
     expect(strFromU8(renamed['META-INF/MANIFEST.MF']!)).toContain('Java-Card-Package-AID: F053494D434552545002');
     // The one built before the change still holds the class as it was.
     expect(strFromU8(unzipSync(before)[CLASS]!)).not.toBe('changed');
+  });
+});
+
+describe('the load file\'s manifest', () => {
+  it('keeps each line within the JAR specification\'s 72 bytes, continuing a long value after one space', () => {
+    const cls = `org.simcert.applets.${'deeply.nested.'.repeat(8)}Applet`;
+    const text = manifest([['Manifest-Version', '1.0'], ['Java-Card-Applet-1-Class', cls]]);
+    expect(text.endsWith('\r\n\r\n')).toBe(true);
+    const lines = text.slice(0, -4).split('\r\n');
+    for (const l of lines) expect(Buffer.byteLength(l)).toBeLessThanOrEqual(72);
+    expect(lines[0]).toBe('Manifest-Version: 1.0');
+    // Read back as the specification says: a line starting with one space continues the one before.
+    expect(lines.slice(1).map((l, i) => (i === 0 ? l : l.slice(1))).join('')).toBe(`Java-Card-Applet-1-Class: ${cls}`);
+    expect(lines.length).toBeGreaterThan(3);
+  });
+
+  it('refuses what it would have to encode (a name or value outside printable ASCII)', () => {
+    expect(() => manifest([['Created-By', 'simcert\u00e9']])).toThrow(/only printable ASCII/);
   });
 });
