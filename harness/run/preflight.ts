@@ -30,11 +30,16 @@ async function onPath(cmd: string): Promise<boolean> {
   return false;
 }
 
+/** The first of the JDK's commands the bundled simulator needs (java, javac) that is not on PATH; undefined when both are. */
+export async function missingJdkCommand(): Promise<string | undefined> {
+  for (const cmd of ['java', 'javac']) if (!(await onPath(cmd))) return cmd;
+  return undefined;
+}
+
 async function checkJdk(p: Profile): Promise<void> {
-  for (const cmd of ['java', 'javac']) {
-    if (!(await onPath(cmd))) {
-      throw new EnvironmentError(`${shown(p)}: the bundled simulator needs a JDK 17, but ${cmd} is not on PATH (Debian: apt-get install openjdk-17-jdk-headless)`);
-    }
+  const missing = await missingJdkCommand();
+  if (missing) {
+    throw new EnvironmentError(`${shown(p)}: the bundled simulator needs a JDK 17, but ${missing} is not on PATH (Debian: apt-get install openjdk-17-jdk-headless)`);
   }
 }
 

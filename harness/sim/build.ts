@@ -1,14 +1,12 @@
 // Builds the card side (lab/cardsim and the applets under lab/applets) with plain javac, only when sources
 // are newer than the classes, so `simcert run` on a fresh clone needs nothing but a JDK.
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { makeDir } from '../make-dir.ts';
 import { basename, dirname, join, relative } from 'node:path';
-import { promisify } from 'node:util';
 import { repoRoot } from '../paths.ts';
+import { runJdkTool, type ToolFailure } from './jdk-tools.ts';
 
-const run = promisify(execFile);
 /** In a classes folder: which sources it was built from (upToDate). */
 const STAMP = '.build-stamp';
 
@@ -48,9 +46,9 @@ async function upToDate(stampFile: string, fingerprint: string): Promise<boolean
 
 async function javac(args: string[], what: string): Promise<void> {
   try {
-    await run('javac', args, { maxBuffer: 16 * 1024 * 1024 });
+    await runJdkTool('javac', args);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
+    const e = err as ToolFailure;
     if (e.code === 'ENOENT') {
       throw new LabBuildError(`cannot build ${what}: javac not found; install a JDK 17 (Debian: apt-get install openjdk-17-jdk-headless)`);
     }

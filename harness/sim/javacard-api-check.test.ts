@@ -1,16 +1,14 @@
 // The applets must compile to what a Java Card converter accepts. The check runs javap over the built classes;
 // deliberately bad classes prove it catches String, long, int, JDK collections, lambdas, array clone() and the
 // simulator's own helpers, and names the class and member each is in.
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildLab } from './build.ts';
 import { checkJavaCardSubset, formatViolation } from './javacard-api-check.ts';
+import { runJdkTool } from './jdk-tools.ts';
 
-const run = promisify(execFile);
 const temps: string[] = [];
 afterAll(async () => {
   for (const t of temps) await rm(t, { recursive: true, force: true });
@@ -29,7 +27,7 @@ async function compileAgainstApi(sources: Record<string, string>): Promise<strin
     files.push(file);
   }
   const out = join(dir, 'classes');
-  await run('javac', ['--release', '8', '-Xlint:-options', '-cp', lab.cardsimClasses, '-d', out, ...files]);
+  await runJdkTool('javac', ['--release', '8', '-Xlint:-options', '-cp', lab.cardsimClasses, '-d', out, ...files]);
   return out;
 }
 

@@ -9,12 +9,10 @@
 // their `descriptor:` lines give the signatures, and the `#N` operands in the Code listings tell which member uses
 // which constant, so a violation names the method that contains it. An int local cannot be told from a short one
 // in bytecode (both live in int slots), so the check cannot catch those; review does.
-import { execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { promisify } from 'node:util';
+import { runJdkTool } from './jdk-tools.ts';
 
-const run = promisify(execFile);
 
 export interface Violation {
   /** Internal class name, e.g. org/simcert/applets/jpki/JpkiApplet. */
@@ -231,7 +229,7 @@ export async function checkJavaCardSubset(classesDir: string): Promise<Violation
   // The folders the classes sit in are the applet's packages; a class placed under java/ or javax/ does not make
   // those packages allowed.
   const own = new Set(files.map((f) => relative(classesDir, f).split(sep).slice(0, -1).join('/')).filter((p) => !/^javax?(\/|$)/.test(p)));
-  const { stdout } = await run('javap', ['-v', '-p', ...files], { maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await runJdkTool('javap', ['-v', '-p', ...files], { maxBuffer: 64 * 1024 * 1024 });
   return checkJavapOutput(stdout, own);
 }
 

@@ -4,15 +4,14 @@
 // through the real PC/SC stack: the simulator is provisioned over the harness's own vpcd link, then moved (state
 // kept) into pcscd's vpcd reader, or into a port of its own that a vpcd reader dials in reversed mode.
 // Everything it starts it stops; it refuses real-card profiles before anything starts.
-import { execFile } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
-import { promisify } from 'node:util';
 import { CardSession } from '../apdu/session.ts';
 import { hex } from '../bytes.ts';
 import { checkAtr } from '../card/open-card.ts';
 import { loadProfile } from '../profile/index.ts';
 import type { Profile } from '../profile/types.ts';
+import { missingJdkCommand } from '../run/preflight.ts';
 import { knownSuites } from '../run/suites.ts';
 import { listReaders, type ReaderInfo } from '../transport/pcsc.ts';
 import { startSimulator, type RunningSimulator } from './launch.ts';
@@ -67,18 +66,6 @@ export interface ServedCard {
   stop(): Promise<void>;
 }
 
-const run = promisify(execFile);
-
-async function haveJdk(): Promise<boolean> {
-  try {
-    await run('java', ['-version']);
-    await run('javac', ['-version']);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Checks the profile and the machine; nothing is started. */
 export async function checkServable(file: string): Promise<Profile> {
   let profile: Profile;
@@ -90,7 +77,8 @@ export async function checkServable(file: string): Promise<Profile> {
   if (!profile.card.emulated || !profile.sim) {
     throw new ServeRefusal(`${file} describes a real card (card.emulated: ${profile.card.emulated}${profile.sim ? '' : ', no sim section'}): sim serve stands up emulated cards only; point your clients at the real card's reader instead`, 2);
   }
-  if (!(await haveJdk())) throw new ServeRefusal('sim serve runs the bundled card simulator and needs a JDK 17 (java and javac on PATH): apt-get install openjdk-17-jdk-headless', 3);
+  // Found on PATH without starting them, as `simcert run` checks (a JVM start each, and javac's is the dearer).
+  if ((await missingJdkCommand()) !== undefined) throw new ServeRefusal('sim serve runs the bundled card simulator and needs a JDK 17 (java and javac on PATH): apt-get install openjdk-17-jdk-headless', 3);
   return profile;
 }
 

@@ -6,9 +6,12 @@
 // the client compiler, whose code is slower but cheaper to make for a short life (harness/sim/launch.ts).
 // Each process still has a session of its own: its card IDs, and its cards taken out when it lets go or dies. A test
 // about a simulator process itself removes the name from its environment and gets a JVM of its own.
+// Beside it, one JVM for the run's calls of javac and javap (lab/cardsim's JdkToolServer, named in JDK_TOOLS_ENV;
+// harness/sim/jdk-tools.ts says what it saves).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { buildLab } from '../sim/build.ts';
+import { JDK_TOOL_SERVER_MAIN, JDK_TOOLS_ENV, jdkToolServer, type JdkToolServer } from '../sim/jdk-tools.ts';
 import { CARD_HOST_ENV, CARD_HOST_MAIN, runWideHost, type RunWideHost } from '../sim/launch.ts';
 
 /** Server compiler on: the host lives for the whole run. The serial collector: its heap stays small. */
@@ -17,52 +20,76 @@ const HOST_JVM_OPTIONS = ['-XX:+UseSerialGC', '-XX:-UsePerfData'];
 export default async function setup(): Promise<() => Promise<void>> {
   const lab = await buildLab();
   // A vitest started by a test of this run (the fixtures of the stall watch and of the assertion rule) uses the
-  // run's host, which it inherits, rather than starting one of its own for a file that opens no card.
-  if (await reachable(lab.cardsimClasses)) return async () => undefined;
-  const { child, port } = await startListeningHost(lab.cardsimClasses);
-  const host: RunWideHost = { port, pid: child.pid!, classes: lab.cardsimClasses };
-  process.env[CARD_HOST_ENV] = JSON.stringify(host);
+  // run's host and tool server, which it inherits, rather than starting its own for a file that opens no card.
+  const [hostNamed, toolsNamed] = await Promise.all([reachable(runWideHostPort(lab.cardsimClasses)), reachable(jdkToolServer()?.port)]);
+  const started: ChildProcess[] = [];
+  if (!hostNamed || !toolsNamed) {
+    const [host, tools] = await Promise.all([
+      hostNamed ? undefined : startListeningHost(lab.cardsimClasses),
+      toolsNamed ? undefined : startListening(lab.cardsimClasses, JDK_TOOL_SERVER_MAIN, [], 'jdktools', 'the test run\'s JDK tool server'),
+    ]);
+    if (host) {
+      started.push(host.child);
+      process.env[CARD_HOST_ENV] = JSON.stringify({ port: host.port, pid: host.child.pid!, classes: lab.cardsimClasses } satisfies RunWideHost);
+    }
+    if (tools) {
+      started.push(tools.child);
+      process.env[JDK_TOOLS_ENV] = JSON.stringify({ port: tools.port, pid: tools.child.pid!, cwd: process.cwd() } satisfies JdkToolServer);
+    }
+  }
   return async () => {
-    delete process.env[CARD_HOST_ENV];
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    await exited;
+    if (!hostNamed) delete process.env[CARD_HOST_ENV];
+    if (!toolsNamed) delete process.env[JDK_TOOLS_ENV];
+    await Promise.all(started.map(stop));
   };
 }
 
-/** Starts `CardHost --listen` on the simulator classes in `classes`; resolves once it says which port it took. */
-export async function startListeningHost(classes: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn('java', [...HOST_JVM_OPTIONS, '-cp', classes, CARD_HOST_MAIN, '--listen'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the test run's card host did not start listening within 30 s:\n${output}`)), 30_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const m = /^cardhost: listening on (\d+)$/m.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    // Its cards' lines go to the sessions that asked for them; what is left here is the JVM's own.
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', (err) => reject(new Error(`cannot start the test run's card host: ${err.message}`)));
-    child.on('exit', (code, signal) => reject(new Error(`the test run's card host exited (${signal ?? `code ${code}`}) before it listened:\n${output}`)));
-  });
-  return { child, port };
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  await exited;
 }
 
-/** Whether the environment names a host for these simulator classes that takes a connection now. */
-async function reachable(classes: string): Promise<boolean> {
-  let host: RunWideHost | undefined;
+/** Starts `CardHost --listen` on the simulator classes in `classes`; resolves once it says which port it took. */
+export function startListeningHost(classes: string): Promise<{ child: ChildProcess; port: number }> {
+  return startListening(classes, CARD_HOST_MAIN, ['--listen'], 'cardhost', 'the test run\'s card host');
+}
+
+/** Starts a JVM that prints "<banner>: listening on PORT" once it takes connections on a loopback port. */
+function startListening(classes: string, main: string, args: string[], banner: string, what: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn('java', [...HOST_JVM_OPTIONS, '-cp', classes, main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  return new Promise<{ child: ChildProcess; port: number }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start listening within 30 s:\n${output}`)), 30_000);
+    const listening = new RegExp(`^${banner}: listening on (\\d+)$`, 'm');
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = listening.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(m[1]) });
+      }
+    });
+    // A card host's cards' lines go to the sessions that asked for them; what is left here is the JVM's own.
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', (err) => reject(new Error(`cannot start ${what}: ${err.message}`)));
+    child.on('exit', (code, signal) => reject(new Error(`${what} exited (${signal ?? `code ${code}`}) before it listened:\n${output}`)));
+  });
+}
+
+/** The port of the run-wide card host the environment names for these simulator classes, if any. */
+function runWideHostPort(classes: string): number | undefined {
   try {
-    host = runWideHost(classes);
+    return runWideHost(classes)?.port;
   } catch {
-    return false; // not a host's name: a new one replaces it
+    return undefined; // not a host's name: a new one replaces it
   }
-  if (!host) return false;
-  const { port } = host;
+}
+
+/** Whether something takes a connection on this loopback port now. */
+async function reachable(port: number | undefined): Promise<boolean> {
+  if (port === undefined) return false;
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port });
     socket.once('connect', () => {
