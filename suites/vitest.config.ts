@@ -10,7 +10,7 @@ import { defineConfig } from 'vitest/config';
 import { planFromEnv, WORKER_CARDS_ENV } from '../harness/run/card-plan.ts';
 import { moduleCacheDir } from '../harness/run/module-cache.ts';
 import { cardInstances } from './support/card-instances.ts';
-import { allure2Categories } from './support/verdict-categories.mjs';
+import { allure2Categories } from './support/verdict-categories.ts';
 import { SuiteOrder } from './support/suite-order.ts';
 import { SuiteAllureReporter } from './support/suite-reporter.ts';
 
@@ -76,7 +76,7 @@ export default defineConfig({
             os: `${platform()} ${release()} ${arch()}`,
           },
           // Sorts results by verdict and cause so a lab manager sees "the card said no" apart from "the bench
-          // broke" (the taxonomy, support/verdict-categories.mjs; the report's config uses the same list).
+          // broke" (the taxonomy, support/verdict-categories.ts; the report's config uses the same list).
           // (Its statuses are Allure's own status strings; the typed constructor wants Allure's Status enum for them.)
           categories: allure2Categories() as unknown as AllureVitestReporterConfig['categories'],
         },

@@ -1,22 +1,14 @@
-// Renders allure-results into the single-file HTML report with the Allure 3 CLI shipped in node_modules, and makes
+// Renders allure-results into the single-file HTML report with Allure 3's report library (@allurereport/core, the
+// engine the `allure generate` command runs, of the version the allure package pins), in this process, and makes
 // that file safe to open in a lab: it loads nothing from another host (no analytics, fonts or scripts).
-import { execFile } from 'node:child_process';
+// In this process rather than through the allure command: a node start and Allure's modules loaded again cost about a
+// CPU-second a report, measured on two cores; a process that renders several (npm test, `simcert report merge` after
+// runs) loads them once. (The `allure` package itself is the command: importing it runs its command line.)
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
-const here = dirname(fileURLToPath(import.meta.url));
+import { join } from 'node:path';
+import { allureCategoryRules } from '../../suites/support/verdict-categories.ts';
 
 export class ReportError extends Error {}
-
-/** The Allure 3 CLI (package `allure`, bin cli.js); the package exports neither, so find it from its entry point. */
-function allureCli(): string {
-  const entry = createRequire(import.meta.url).resolve('allure'); // <pkg>/dist/index.js
-  return join(dirname(dirname(entry)), 'cli.js');
-}
 
 /**
  * Allure 3's awesome plugin (3.18) writes Google Analytics into every index.html: a `<script async
@@ -45,8 +37,27 @@ async function makeOffline(index: string): Promise<void> {
   await writeFile(index, html);
 }
 
-/** Read by allurerc.mjs: the history file (JSONL) Allure reads the earlier runs from and appends this one to. */
-export const HISTORY_ENV = 'SIMCERT_ALLURE_HISTORY';
+/** The report's name, in its title and header. */
+const REPORT_NAME = 'simcert — JPKI on SIM conformance';
+
+/**
+ * simcert's Allure 3 configuration: one self-contained HTML file that opens from disk (no server, no network:
+ * makeOffline removes the analytics tag Allure adds, as no option here turns it off), grouped by SIM variant, then
+ * by feature (signing, handset swap, applet installation); the verdict taxonomy as its categories.
+ */
+function allureConfig(historyPath: string | undefined) {
+  return {
+    name: REPORT_NAME,
+    ...(historyPath ? { historyPath } : {}),
+    // failed (the card), broken (the bench), blocked (an earlier failure): suites/support/verdict-categories.ts
+    categories: allureCategoryRules(),
+    plugins: {
+      awesome: {
+        options: { reportName: REPORT_NAME, singleFile: true, reportLanguage: 'en', groupBy: ['variant', 'feature'] },
+      },
+    },
+  };
+}
 
 /**
  * Renders the report. With `historyFile`, Allure reads the earlier runs' results from it (each test's History tab,
@@ -56,14 +67,15 @@ export async function generateReport(resultsDir: string, reportDir: string, hist
   // Allure merges into an existing output folder; a stale report must not survive into this one.
   await rm(reportDir, { recursive: true, force: true });
   try {
-    await run(process.execPath, [allureCli(), 'generate', resultsDir, '-o', reportDir, '-c', join(here, 'allurerc.mjs')], {
-      maxBuffer: 64 * 1024 * 1024,
-      // ALLURE_NO_ANALYTICS: honoured by the Allure plugins that read it; the awesome plugin's tag is cut out below.
-      env: { ...process.env, FORCE_COLOR: '0', ALLURE_NO_ANALYTICS: 'true', [HISTORY_ENV]: historyFile ?? '' },
-    });
+    // Loaded here, not with this module: only a run that renders a report needs it.
+    const { AllureReport, resolveConfig } = await import('@allurereport/core');
+    const config = await resolveConfig(allureConfig(historyFile) as Parameters<typeof resolveConfig>[0], { output: reportDir });
+    const report = new AllureReport(config);
+    await report.start();
+    await report.readDirectory(resultsDir);
+    await report.done();
   } catch (err) {
-    const e = err as { stderr?: string; stdout?: string; message: string };
-    throw new ReportError(`allure generate failed: ${(e.stderr || e.stdout || e.message).trim()}`);
+    throw new ReportError(`allure generate failed: ${(err as Error).message ?? String(err)}`);
   }
   const index = join(reportDir, 'index.html');
   await makeOffline(index);

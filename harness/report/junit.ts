@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Profile } from '../profile/types.ts';
 import type { AllureResult } from './portability.ts';
 
-/** What a lab files a verdict as; failed = the card's answer, broken = the bench (verdict-categories.mjs). */
+/** What a lab files a verdict as; failed = the card's answer, broken = the bench (verdict-categories.ts). */
 export type VerdictClass = 'passed' | 'failed' | 'broken' | 'skipped' | 'not applicable' | 'blocked';
 
 interface Result extends AllureResult {

@@ -7,7 +7,7 @@ import { AtrMismatchError } from '../card/open-card.ts';
 import { MalformedAnswerError } from '../apdu/answer.ts';
 import { CardError } from '../apdu/session.ts';
 import { CardGoneError } from '../transport/transport.ts';
-import { allureCategoryRules } from '../../suites/support/verdict-categories.mjs';
+import { allureCategoryRules } from '../../suites/support/verdict-categories.ts';
 
 const rules = normalizeCategoriesConfig(allureCategoryRules());
 const category = (status: 'failed' | 'broken' | 'skipped' | 'passed', message?: string, applicability?: string): string | undefined =>

@@ -93,7 +93,7 @@ export function noSigningPin(profile: Profile): string | undefined {
  */
 /** The labels every test carries, run or not: they place it in the report and in the portability matrix. */
 export async function profileLabels(profile: Profile, suite: string): Promise<void> {
-  // The report is grouped by SIM variant, then by what is being certified (harness/report/allurerc.mjs).
+  // The report is grouped by SIM variant, then by what is being certified (harness/report/allure.ts).
   await allure.label('variant', `${profile.card.carrier} / ${profile.card.variant}`);
   await allure.label('conformance suite', suite);
   await allure.parameter('profile', profile.name);

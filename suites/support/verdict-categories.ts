@@ -1,11 +1,21 @@
 // The verdict taxonomy as Allure categories, one list for both places Allure reads them: the report's config
-// (harness/report/allurerc.mjs: Allure 3 rules, which can match labels) and the categories.json allure-vitest
+// (harness/report/allure.ts: Allure 3 rules, which can match labels) and the categories.json allure-vitest
 // writes beside the results (suites/vitest.config.ts: the Allure 2 form, status and message only). First match
 // wins. failed = the card's answer (harness/apdu/card-fault.ts); broken = the bench; blocked = skipped because a
 // test it depends on failed (outcomes.ts), labelled `applicability: blocked`.
-// Plain JavaScript so that the Allure CLI can load it with the config; its types are in verdict-categories.d.mts.
 
-export const VERDICT_CATEGORIES = [
+type Status = 'failed' | 'broken' | 'skipped' | 'passed';
+
+export interface VerdictCategory {
+  name: string;
+  statuses: Status[];
+  /** Regular expression the status message must match. */
+  message?: string;
+  /** Label name to a regular expression one of its values must match (Allure 3 rules only). */
+  label?: Record<string, string>;
+}
+
+export const VERDICT_CATEGORIES: VerdictCategory[] = [
   { name: 'Card refused a command', statuses: ['failed'], message: 'answered [0-9A-F]{4}' },
   { name: 'Card answered malformed data or broke the protocol', statuses: ['failed'],
     message: 'is malformed|no status word|more than the .* asked for|kept answering 61xx|6Cxx twice' },
@@ -19,7 +29,7 @@ export const VERDICT_CATEGORIES = [
 ];
 
 /** Allure 3 category rules, for the report's config. */
-export function allureCategoryRules() {
+export function allureCategoryRules(): { name: string; matchers: { statuses: Status[]; message?: string; labels?: Record<string, string> } }[] {
   return VERDICT_CATEGORIES.map((c) => ({
     name: c.name,
     matchers: { statuses: c.statuses, ...(c.message ? { message: c.message } : {}), ...(c.label ? { labels: c.label } : {}) },
@@ -30,7 +40,7 @@ export function allureCategoryRules() {
  * Allure 2 categories, for allure-vitest's categories.json. Rules that need a label are left out: that form
  * cannot tell a blocked test from any other skipped one.
  */
-export function allure2Categories() {
+export function allure2Categories(): { name: string; matchedStatuses: Status[]; messageRegex?: string }[] {
   return VERDICT_CATEGORIES.filter((c) => !c.label).map((c) => ({
     name: c.name,
     matchedStatuses: c.statuses,
