@@ -23,9 +23,9 @@ import { checkEnvironment } from '../run/preflight.ts';
 import { expandProfileArgs } from '../run/run.ts';
 import { createStaging, discard, promote } from '../run/staging.ts';
 import { knownSuites } from '../run/suites.ts';
+import { detachSimulators } from '../sim/launch.ts';
 import { ensureWritableDir, ensureWritableFile, writeOutput } from '../run/write-paths.ts';
 import { onInterrupt } from './interrupt.ts';
-import { inOwnGroup, rerunInOwnGroup } from './own-group.ts';
 
 function wholeNumber(min: number) {
   return (value: string): number => {
@@ -169,8 +169,8 @@ async function benchCommand(o: BenchCliOptions): Promise<number> {
   // folder cannot be measured again for free (a keygen run takes minutes).
   const outDir = await ensureWritableDir(o.out ?? 'reports/bench', 'bench results');
   const reportDir = o.report !== false ? await ensureWritableDir(o.report, 'the Allure report') : undefined;
-  // Input and machine are fine: measure in a process group of our own, so Ctrl-C does not reach the simulator.
-  if (!inOwnGroup()) return await rerunInOwnGroup();
+  // Input and machine are fine: the simulator goes in a process group of its own, so Ctrl-C does not reach it.
+  detachSimulators();
 
   const interruption = onInterrupt(
     (signal) => process.stderr.write(`\nsimcert: ${signal}: stopping after the APDU in flight and writing the samples so far (again quits without writing)\n`),

@@ -1,7 +1,7 @@
 // The simcert command's TypeScript, bundled once into one JavaScript file so that each start of the command loads a
 // single module instead of ~120 through tsx's loader. Loading them through tsx cost about a CPU-second per start
-// (measured: `simcert profile check` 1.07 CPU-s through tsx, 0.40 bundled), and simcert starts itself often: a
-// bench run starts twice (own-group.ts), tests start it dozens of times, a rack once per host (issue 20).
+// (measured: `simcert profile check` 1.07 CPU-s through tsx, 0.40 bundled), and simcert starts often: tests
+// start it dozens of times, a rack once per host (issue 20).
 //
 // Nothing has to be built by hand: the first start after a change bundles (esbuild, about half a second) into
 // node_modules/.cache/simcert-cli, with a manifest of every source file's size and mtime; a later start uses the

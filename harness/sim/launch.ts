@@ -166,13 +166,41 @@ async function classpathFor(sim: SimSettings): Promise<string[]> {
   return classpath;
 }
 
+/** Simulators started in a process group of their own (detachSimulators), until they exit. */
+let detaching = false;
+const detached = new Set<ChildProcess>();
+
+/**
+ * From now on, a simulator this process starts runs in a process group of its own, so a terminal's Ctrl-C (SIGINT to
+ * the whole foreground group) reaches simcert alone, which finishes the APDU in flight and then stops the simulator
+ * itself (`simcert bench`: the sample being timed is not lost). One still running when this process exits (a second
+ * Ctrl-C) is killed then: nothing else would end it, and one inserted into pcscd's reader would stay there.
+ */
+export function detachSimulators(): void {
+  if (detaching) return;
+  detaching = true;
+  process.on('exit', () => {
+    for (const child of detached) {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+  });
+}
+
 async function spawnSimulator(sim: SimSettings, classpath: string[], host: string, port: number): Promise<Spawned> {
   const dir = await mkdtemp(join(tmpdir(), 'simcert-sim-'));
   const cfg = join(dir, 'card.cfg');
   await writeFile(cfg, simulatorConfig(sim, host, port));
 
   // stdin carries `move HOST PORT` lines (lab/cardsim/README.md); stdout/stderr are kept for error messages.
-  const child = spawn('java', [...SIMULATOR_JVM_OPTIONS, '-cp', classpath.join(delimiter), SIMULATOR_MAIN, cfg], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('java', [...SIMULATOR_JVM_OPTIONS, '-cp', classpath.join(delimiter), SIMULATOR_MAIN, cfg], { stdio: ['pipe', 'pipe', 'pipe'], detached: detaching });
+  if (detaching && child.pid !== undefined) {
+    detached.add(child);
+    child.once('exit', () => detached.delete(child));
+  }
   child.stdin.on('error', () => undefined); // EPIPE after exit is reported through `exited`
   const lines = outputLines(child.stdout, child.stderr);
   const exited = exitOf(child, lines, (how) => `the simulator exited (${how}) before a card connected`);
