@@ -11,14 +11,13 @@
 // the working directory and the console captured: what is under test is the command's answer to its input, and
 // sixty node starts (about a CPU-second each) cost the test suite more than a minute on two cores (issue 20).
 import { execFile } from 'node:child_process';
-import { format } from 'node:util';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchResult } from '../bench/test-fixtures.ts';
 import { repoRoot } from '../paths.ts';
-import { previousReport, snapshot } from './test-helpers.ts';
+import { previousReport, simcertInProcess, snapshot, type Outcome } from './test-helpers.ts';
 
 const CLI = join(repoRoot, 'harness', 'cli', 'simcert.js');
 const REFERENCE = join(repoRoot, 'profiles', 'emulated', 'reference.yaml');
@@ -27,13 +26,6 @@ const REFERENCE_PCSCD = join(repoRoot, 'profiles', 'emulated', 'reference-pcscd.
  * several times oversubscribed, as when the whole suite runs beside other work) comes near this. */
 const BOUND_MS = 120_000;
 const NO_PCSCD = { PCSCLITE_CSOCK_NAME: '/nonexistent/simcert-test/pcscd.comm' };
-
-interface Outcome {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  out: string;
-  err: string;
-}
 
 function simcert(cwd: string, args: string[], env: Record<string, string> = {}): Promise<Outcome> {
   return new Promise((resolve) => {
@@ -44,41 +36,6 @@ function simcert(cwd: string, args: string[], env: Record<string, string> = {}):
   });
 }
 
-/**
- * Runs `simcert ARGS` in this process (harness/cli/main.ts's main, as simcert.js calls it) in `cwd`, with what it
- * writes to the console and to process.stdout/stderr captured. Calls are queued: the working directory and the
- * console are the process's own.
- */
-let queue: Promise<unknown> = Promise.resolve();
-function simcertInProcess(cwd: string, args: string[]): Promise<Outcome> {
-  const turn = queue.then(async (): Promise<Outcome> => {
-    const { main } = await import('./main.ts');
-    const out: string[] = [];
-    const err: string[] = [];
-    const home = process.cwd();
-    const writes = [vi.spyOn(process.stdout, 'write'), vi.spyOn(process.stderr, 'write')];
-    writes[0]!.mockImplementation((chunk: string | Uint8Array) => (out.push(String(chunk)), true));
-    writes[1]!.mockImplementation((chunk: string | Uint8Array) => (err.push(String(chunk)), true));
-    const logs = [
-      vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(`${format(...a)}\n`)),
-      vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(`${format(...a)}\n`)),
-      vi.spyOn(console, 'warn').mockImplementation((...a: unknown[]) => void err.push(`${format(...a)}\n`)),
-    ];
-    process.chdir(cwd);
-    try {
-      let thrown: unknown;
-      const code = await main([process.execPath, CLI, ...args]).catch((e: unknown) => ((thrown = e), null));
-      // What simcert.js would do with an exception main let through: node prints it with its stack.
-      if (thrown !== undefined) err.push(String((thrown as Error).stack ?? thrown));
-      return { code, signal: null, out: out.join(''), err: err.join('') };
-    } finally {
-      process.chdir(home);
-      for (const s of [...writes, ...logs]) s.mockRestore();
-    }
-  });
-  queue = turn.catch(() => undefined);
-  return turn;
-}
 
 let root: string;
 let suites: string[];

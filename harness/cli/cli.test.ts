@@ -1,24 +1,15 @@
 // The simcert command as a user meets it: bad input gives one clear line and a non-zero exit, never a stack
 // trace, and nothing reaches a card.
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../paths.ts';
+import { simcertInProcess } from './test-helpers.ts';
 
-const exec = promisify(execFile);
-const CLI = join(repoRoot, 'harness', 'cli', 'simcert.js');
-
-async function simcert(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const r = await exec(process.execPath, [CLI, ...args], { cwd: dir });
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
+// The command's main in this process, as simcert.js calls it (test-helpers.ts); bad-input.test.ts starts the real
+// command for one case of each kind of refusal.
+async function simcert(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return simcertInProcess(dir, args);
 }
 
 let dir: string;

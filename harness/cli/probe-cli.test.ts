@@ -1,4 +1,5 @@
-// `simcert probe` as a user meets it: the real CLI spawned in a scratch folder. Wrong command lines and profiles
+// `simcert probe` as a user meets it: the real CLI in a scratch folder (spawned, or its main in this process for a
+// command line refused before anything starts). Wrong command lines and profiles
 // get one clear line and exit 2 before any card is touched; a card that contradicts the profile given with
 // --profile exits 1, prints each contradiction with the profile's file:line:column, writes them as JSON beside
 // the draft and, with --allure-results, as a failed Allure test.
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../paths.ts';
+import { simcertInProcess } from './test-helpers.ts';
 
 const CLI = join(repoRoot, 'harness', 'cli', 'simcert.js');
 const REFERENCE = join(repoRoot, 'profiles', 'emulated', 'reference.yaml');
@@ -50,8 +52,11 @@ describe('simcert probe: bad input is refused before any card is touched', () =>
     ['--deep on a reader without the card\'s profile', ['probe', '--reader', 'R', '--deep'], /--deep needs the card's profile .* --profile FILE/],
     ['--deep on a real card', ['probe', '--reader', 'R', '--deep', '--profile', REAL], /--deep on a real card needs the probe applet .* as a CAP file/, { SIMCERT_JPKI_PIN: '1234', SIMCERT_JPKI_SIGNING_PIN: 'ABCDEF', SIMCERT_GP_KEYS: '404142434445464748494A4B4C4D4E4F' }],
   ];
+  // A case that needs no environment of its own runs in this process (harness/cli/test-helpers.ts: the command's
+  // main as simcert.js calls it): what is tested is the answer to the command line, and each start of the command is
+  // about half a CPU-second; the ones that set the profile's secrets in the environment start the command.
   it.each(cases)('%s: exit 2, one line, no stack trace', async (_name, args, message, env) => {
-    const r = await simcert(dir, args, env);
+    const r = env ? await simcert(dir, args, env) : await simcertInProcess(dir, args);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
     expect(r.err).not.toMatch(/\n\s+at /);

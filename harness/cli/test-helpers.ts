@@ -4,7 +4,10 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { format } from 'node:util';
+import { vi } from 'vitest';
 import { benchResult } from '../bench/test-fixtures.ts';
+import { repoRoot } from '../paths.ts';
 
 /** Result files of the run in flight in `out` (in its staging folder out/.run-<pid>-<time>/allure-results). */
 export async function stagedResults(out: string): Promise<number> {
@@ -89,7 +92,6 @@ export interface BenchRun {
 export async function spawnBench(dir: string, out: string, args: string[], interrupt?: () => Promise<boolean>): Promise<BenchRun> {
   const { spawn } = await import('node:child_process');
   const { setTimeout: sleep } = await import('node:timers/promises');
-  const { repoRoot } = await import('../paths.ts');
   const child = spawn(process.execPath, [join(repoRoot, 'harness', 'cli', 'simcert.js'), 'bench', '--no-report', '--out', out, ...args], {
     cwd: dir,
     detached: true,
@@ -107,4 +109,48 @@ export async function spawnBench(dir: string, out: string, args: string[], inter
   }
   run.code = await exited;
   return run;
+}
+
+/** What a simcert command ended with, as the user sees it: exit code (null if killed), signal, stdout, stderr. */
+export interface Outcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  out: string;
+  err: string;
+}
+
+/**
+ * Runs `simcert ARGS` in this process (harness/cli/main.ts's main, as simcert.js calls it) in `cwd`, with what it
+ * writes to the console and to process.stdout/stderr captured. Calls are queued: the working directory and the
+ * console are the process's own.
+ */
+let queue: Promise<unknown> = Promise.resolve();
+export function simcertInProcess(cwd: string, args: string[]): Promise<Outcome> {
+  const turn = queue.then(async (): Promise<Outcome> => {
+    const { main } = await import('./main.ts');
+    const out: string[] = [];
+    const err: string[] = [];
+    const home = process.cwd();
+    const writes = [vi.spyOn(process.stdout, 'write'), vi.spyOn(process.stderr, 'write')];
+    writes[0]!.mockImplementation((chunk: string | Uint8Array) => (out.push(String(chunk)), true));
+    writes[1]!.mockImplementation((chunk: string | Uint8Array) => (err.push(String(chunk)), true));
+    const logs = [
+      vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(`${format(...a)}\n`)),
+      vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(`${format(...a)}\n`)),
+      vi.spyOn(console, 'warn').mockImplementation((...a: unknown[]) => void err.push(`${format(...a)}\n`)),
+    ];
+    process.chdir(cwd);
+    try {
+      let thrown: unknown;
+      const code = await main([process.execPath, join(repoRoot, 'harness', 'cli', 'simcert.js'), ...args]).catch((e: unknown) => ((thrown = e), null));
+      // What simcert.js would do with an exception main let through: node prints it with its stack.
+      if (thrown !== undefined) err.push(String((thrown as Error).stack ?? thrown));
+      return { code, signal: null, out: out.join(''), err: err.join('') };
+    } finally {
+      process.chdir(home);
+      for (const s of [...writes, ...logs]) s.mockRestore();
+    }
+  });
+  queue = turn.catch(() => undefined);
+  return turn;
 }
