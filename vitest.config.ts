@@ -15,11 +15,12 @@ const TIMED = ['harness/bench/timing-model.test.ts'];
 export default defineConfig({
   test: {
     pool: 'forks',
-    // Three files at once even on two cores (vitest's default there is one): many files mostly wait, on pcscd's
-    // readers (the files holding them take one worker between them), on simulated cards, on OpenSC's tools, so a
-    // third worker fills the cores they leave idle; a fourth or fifth did not help. Measured on two cores (issue 20):
-    // see README, "Measured".
-    maxWorkers: 3,
+    // Four files at once even on two cores (vitest's default there is one): many files mostly wait, on pcscd's
+    // readers (the files holding them take one worker between them, for most of the run), on simulated cards paced by
+    // a timing model (bench-long-run), on a stall the watch must see (stall-watch), on OpenSC's tools; with three
+    // workers, two such files at once left the cores half idle for ten seconds. Measured on two cores, back to back
+    // (issue 20; README, "Measured"): vitest 153.9 and 162.1 s with three workers, 140.9 and 119.5 s with four.
+    maxWorkers: 4,
     // Files share a worker process instead of each starting one and importing the harness again (about 50 CPU-s of
     // a run); what a file changes in the process is put back when it ends (restore-process-state.ts).
     isolate: false,
