@@ -24,10 +24,18 @@ export default async function setup(): Promise<() => Promise<void>> {
   const [hostNamed, toolsNamed] = await Promise.all([reachable(runWideHostPort(lab.cardsimClasses)), reachable(jdkToolServer()?.port)]);
   const started: ChildProcess[] = [];
   if (!hostNamed || !toolsNamed) {
-    const [host, tools] = await Promise.all([
+    const [hostStart, toolsStart] = await Promise.allSettled([
       hostNamed ? undefined : startListeningHost(lab.cardsimClasses),
       toolsNamed ? undefined : startListening(lab.cardsimClasses, JDK_TOOL_SERVER_MAIN, [], 'jdktools', 'the test run\'s JDK tool server'),
     ]);
+    const host = hostStart.status === 'fulfilled' ? hostStart.value : undefined;
+    const tools = toolsStart.status === 'fulfilled' ? toolsStart.value : undefined;
+    const failed = [hostStart, toolsStart].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      // The one that did start is not left running behind a run that cannot begin.
+      await Promise.all([host?.child, tools?.child].filter((c): c is ChildProcess => c !== undefined).map(stop));
+      throw failed.reason;
+    }
     if (host) {
       started.push(host.child);
       process.env[CARD_HOST_ENV] = JSON.stringify({ port: host.port, pid: host.child.pid!, classes: lab.cardsimClasses } satisfies RunWideHost);
