@@ -8,14 +8,20 @@ import { stallLimitS } from './stall-watch.ts';
 
 /** Each fixture runs with an 8 s stall limit. */
 const STALL = { SIMCERT_TEST_STALL_S: '8' };
+/**
+ * How long a fixture may take before it is killed: far above the 15-20 s a stopped fixture takes on two cores (47 s
+ * with two npm tests at once), so only a watch that never fires reaches it; no assertion is on the time itself.
+ */
+const FIXTURE_LIMIT_MS = 150_000;
 
 describe('a run that stops making progress', () => {
   it('is stopped with exit 1, naming the file and the test or the loading in flight, and listing the worker', async () => {
     expect(projectConfig.test?.reporters).toContain('./harness/testing/stall-watch.ts');
-    const started = Date.now();
+    // FIXTURE_LIMIT_MS only bounds a watch that never fires. The watch's report below is the watch's doing: a fixture
+    // stopped at that limit is killed (SIGTERM) without one.
     const [inTest, inImport] = await Promise.all([
-      runFixture('harness/testing/stall-fixture.test.ts', { ...STALL, SIMCERT_STALL_FIXTURE: '1' }, 50_000),
-      runFixture('harness/testing/stall-import-fixture.test.ts', { ...STALL, SIMCERT_STALL_FIXTURE: 'import' }, 50_000),
+      runFixture('harness/testing/stall-fixture.test.ts', { ...STALL, SIMCERT_STALL_FIXTURE: '1' }, FIXTURE_LIMIT_MS),
+      runFixture('harness/testing/stall-import-fixture.test.ts', { ...STALL, SIMCERT_STALL_FIXTURE: 'import' }, FIXTURE_LIMIT_MS),
     ]);
     for (const r of [inTest, inImport]) {
       expect(r.code, r.out).toBe(1);
@@ -26,9 +32,7 @@ describe('a run that stops making progress', () => {
     expect(inImport.out).toMatch(/harness\/testing\/stall-import-fixture\.test\.ts \(started \d+ s ago\): collecting \(importing the file\), for \d+ s/);
     // The report is the last thing printed, where a CI log's tail shows it.
     expect(inTest.out.trimEnd().split('\n').at(-1)).toMatch(/^\s+harness\/testing\/stall-fixture\.test\.ts \(started/);
-    // It stopped at the stall, not at this test's own limit.
-    expect(Date.now() - started).toBeLessThan(45_000);
-  }, 60_000);
+  }, FIXTURE_LIMIT_MS + 30_000);
 
   it('waits 20 minutes by default, longer than the longest legitimate wait (900 s for pcscd)', () => {
     expect(stallLimitS({})).toBe(1200);
