@@ -23,8 +23,8 @@ import { checkEnvironment } from '../run/preflight.ts';
 import { expandProfileArgs } from '../run/run.ts';
 import { createStaging, discard, promote } from '../run/staging.ts';
 import { knownSuites } from '../run/suites.ts';
-import { detachSimulators } from '../sim/launch.ts';
 import { ensureWritableDir, ensureWritableFile, writeOutput } from '../run/write-paths.ts';
+import { detachSimulators } from '../sim/launch.ts';
 import { onInterrupt } from './interrupt.ts';
 
 function wholeNumber(min: number) {
