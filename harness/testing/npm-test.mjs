@@ -14,20 +14,22 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
 const bin = (pkg, file) => join(dirname(require.resolve(`${pkg}/package.json`)), file);
 
+/** The child's exit code (1 when it could not start or a signal stopped it) and, then, why. */
+function ended(child, name) {
+  return new Promise((resolve) => {
+    child.on('error', (err) => resolve({ code: 1, why: `cannot start ${name}: ${err.message}` }));
+    child.on('exit', (code, signal) => resolve({ code: code ?? 1, why: signal ? `${name} stopped by ${signal}` : '' }));
+  });
+}
+
 const tsc = spawn(process.execPath, [bin('typescript', 'bin/tsc'), '--noEmit'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
 let typeErrors = '';
 tsc.stdout.on('data', (chunk) => (typeErrors += chunk));
 tsc.stderr.on('data', (chunk) => (typeErrors += chunk));
-const typeChecked = new Promise((resolve) => {
-  tsc.on('error', (err) => resolve({ code: 1, why: `cannot start tsc: ${err.message}` }));
-  tsc.on('exit', (code, signal) => resolve({ code: code ?? 1, why: signal ? `tsc stopped by ${signal}` : '' }));
-});
+const typeChecked = ended(tsc, 'tsc');
 
 const vitest = spawn(process.execPath, [bin('vitest', 'vitest.mjs'), 'run', '--config', 'vitest.config.ts', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
-const tested = new Promise((resolve) => {
-  vitest.on('error', (err) => resolve({ code: 1, why: `cannot start vitest: ${err.message}` }));
-  vitest.on('exit', (code, signal) => resolve({ code: code ?? 1, why: signal ? `vitest stopped by ${signal}` : '' }));
-});
+const tested = ended(vitest, 'vitest');
 
 // Ctrl-C reaches both children from the terminal; a signal sent to this process alone (CI's timeout) is passed on.
 for (const signal of ['SIGINT', 'SIGTERM']) {

@@ -27,7 +27,7 @@ import java.util.spi.ToolProvider;
  * the connection closes. Paths in the arguments are taken relative to this process's working directory.
  */
 public final class JdkToolServer {
-    private static final String[] TOOLS = {"javac", "javap"};
+    private static final List<String> TOOLS = List.of("javac", "javap");
 
     private JdkToolServer() {
     }
@@ -73,7 +73,7 @@ public final class JdkToolServer {
     private static int run(String name, String[] toolArgs, ByteArrayOutputStream out, ByteArrayOutputStream err) {
         PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
-        Optional<ToolProvider> tool = isServed(name) ? ToolProvider.findFirst(name) : Optional.empty();
+        Optional<ToolProvider> tool = TOOLS.contains(name) ? ToolProvider.findFirst(name) : Optional.empty();
         if (tool.isEmpty()) {
             e.println("jdktools: no tool " + name + " here (serves javac and javap)");
             return 2;
@@ -84,14 +84,5 @@ public final class JdkToolServer {
             e.println("jdktools: " + name + " failed: " + ex);
             return 1;
         }
-    }
-
-    private static boolean isServed(String name) {
-        for (String t : TOOLS) {
-            if (t.equals(name)) {
-                return true;
-            }
-        }
-        return false;
     }
 }
