@@ -122,8 +122,9 @@ export interface RunningSimulator {
    * Pulls the card out of the harness's reader and inserts it into the vpcd reader at host:port that someone else
    * runs (pcscd's vpcd driver, a relay), persistent state kept. The harness's own reader is closed once `arrived`
    * resolves (the new reader saw the card connect): closing it earlier would end the simulator, as a removal does.
+   * With `tapPort`, the card also copies the APDUs of its stay there to that loopback port (apdu-trace.ts readTap).
    */
-  moveTo(host: string, port: number, arrived: Promise<unknown>): Promise<void>;
+  moveTo(host: string, port: number, arrived: Promise<unknown>, tapPort?: number): Promise<void>;
   /** Fault injection: the power is cut at the n-th persistent write from now (lab/cardsim/README.md). */
   tearAtWrite(n: number): Promise<void>;
   /**
@@ -497,8 +498,8 @@ function runningCard(transport: VpcdTransport, listener: VpcdListener, opts: { c
       running.transport = t;
       return t;
     },
-    moveTo: async (host, port, arrived) => {
-      await card.send(`move ${host} ${port}`);
+    moveTo: async (host, port, arrived, tapPort) => {
+      await card.send(`move ${host} ${port}${tapPort === undefined ? '' : ` ${tapPort}`}`);
       await Promise.race([arrived, card.gone.then((e) => Promise.reject(e))]);
       await running.transport.close().catch(() => undefined);
       await listener.close().catch(() => undefined);
@@ -558,7 +559,7 @@ export async function startSimulator(sim: SimSettings, opts: {
     gone: spawned.exited,
     lineAfter: (text, timeoutMs) => lineAfter(spawned.lines, `cardsim: ${text}`, timeoutMs),
     end: async () => {
-      child.stdin?.end();
+      takeOut(child);
       await stopProcess(child);
       await spawned.cleanup();
     },
@@ -583,11 +584,19 @@ export async function attachSimulator(sim: SimSettings, host: string, port: numb
       await sendControl(child, `move ${h} ${p}`);
     },
     stop: async () => {
-      child.stdin?.end();
+      takeOut(child);
       await stopProcess(child);
       await spawned.cleanup();
     },
   };
+}
+
+/**
+ * Takes a process's card out of whatever reader it is in (`end`) and closes its control input, so the process ends
+ * now. Closing the input alone leaves a card in a reader it does not own (pcscd's) served until that reader closes.
+ */
+function takeOut(child: ChildProcess): void {
+  if (child.stdin && !child.stdin.writableEnded) child.stdin.end('end\n');
 }
 
 async function stopProcess(child: ChildProcess): Promise<void> {

@@ -16,7 +16,8 @@ import { knownSuites } from '../run/suites.ts';
 import { listReaders, type ReaderInfo } from '../transport/pcsc.ts';
 import { startSimulator, type RunningSimulator } from './launch.ts';
 import { provisionEmulatedCard, type Provisioned } from './provision-emulated.ts';
-import { acceptOne, dial, listenOn, portOf, relay, type Relay } from './vpcd-relay.ts';
+import { readTap } from './apdu-trace.ts';
+import { acceptOne, listenOn, portOf, relay, type Relay } from './vpcd-relay.ts';
 
 /** vsmartcard's default vpcd port (0x8C7B), where Debian's vpcd driver puts its first reader. */
 export const VPCD_DEFAULT_PORT = 35963;
@@ -198,32 +199,37 @@ export async function serveCard(options: ServeOptions): Promise<ServedCard> {
     const provisioned = await provisionEmulatedCard(session, profile);
     interrupted();
 
-    // Move the card (state kept) into the relay, which joins it to the lab's reader.
-    const cardServer = await listenOn('127.0.0.1', 0, 'the relay to the card');
-    started.add(() => closeServer(cardServer));
-    const cardConnects = acceptOne(cardServer, timeouts.connectMs, 'the simulator');
-    await simulator.moveTo('127.0.0.1', portOf(cardServer), cardConnects);
-    const card: Socket = await cardConnects;
-    started.add(() => {
-      card.destroy();
-    });
-    const cardGone = new Promise<string>((resolve) => card.once('close', () => resolve('the simulator left its reader')));
-
     let readerName: string;
     let lost: Promise<string>;
-    let current: Relay | undefined;
-    started.add(() => current?.close());
     if (opts.reader === 'pcscd') {
-      let socket: Socket;
-      try {
-        socket = await dial(host, port);
-      } catch (err) {
-        throw new ServeRefusal((err as Error).message, 3);
-      }
-      current = relay(card, socket, traceLine ? { trace: traceLine } : {});
+      // The card goes into pcscd's reader itself (state kept): its socket acknowledges each frame at once, which a
+      // relay here could not do (lab/cardsim QuickAck: about 40 ms per APDU otherwise). It copies what it exchanges
+      // to a tap of ours, from which the trace is written; the tap closes when the card leaves the reader.
+      const tapServer = await listenOn('127.0.0.1', 0, 'the card\'s APDU tap');
+      started.add(() => closeServer(tapServer));
+      const tapConnects = acceptOne(tapServer, timeouts.connectMs, 'the simulator');
+      await simulator.moveTo(host, port, tapConnects, portOf(tapServer));
+      const tap = await tapConnects;
+      started.add(() => {
+        tap.destroy();
+      });
+      const left = readTap(tap, traceLine);
       readerName = await readerThatGotTheCard(presentBefore, atr, timeouts.connectMs, opts.signal);
-      lost = Promise.race([current.ended.then((why) => `${why} (pcscd's vpcd reader ${readerName})`), cardGone]);
+      const name = readerName;
+      lost = left.then(() => `the card left pcscd's vpcd reader ${name} (the reader closed its connection, or the simulator ended)`);
     } else {
+      // Move the card (state kept) into the relay, which joins it to each reader that dials in.
+      const cardServer = await listenOn('127.0.0.1', 0, 'the relay to the card');
+      started.add(() => closeServer(cardServer));
+      const cardConnects = acceptOne(cardServer, timeouts.connectMs, 'the simulator');
+      await simulator.moveTo('127.0.0.1', portOf(cardServer), cardConnects);
+      const card: Socket = await cardConnects;
+      started.add(() => {
+        card.destroy();
+      });
+      const cardGone = new Promise<string>((resolve) => card.once('close', () => resolve('the simulator left its reader')));
+      let current: Relay | undefined;
+      started.add(() => current?.close());
       readerName = `vpcd port ${host}:${port} (for a vpcd reader that dials the card)`;
       const server = readerServer!;
       // Readers that dial in come and go; the card waits, powered off, for the next one.

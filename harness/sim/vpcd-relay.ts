@@ -1,11 +1,11 @@
 // Passes vpcd frames between a virtual card (the simulator, which dials like vsmartcard's vicc) and a vpcd reader
-// (pcscd's vpcd driver, which listens; or a reader that dials in, as vpcd does for a card in reversed mode). It
-// exists so that `simcert sim serve` can put the card where a lab's clients reach it and, when asked, record the
-// command APDUs those clients send, as seen at the card, with PINs, keys and cryptograms masked.
+// that dials in (vpcd in reversed mode). It exists so that `simcert sim serve --reader vpcd` can put the card where
+// such a reader reaches it and, when asked, record the command APDUs clients send, as seen at the card, with PINs,
+// keys and cryptograms masked (apdu-trace.ts). Into pcscd's own vpcd reader the card goes itself, with a tap.
 // Frame format: harness/transport/vpcd.ts (2-byte big-endian length + payload; a 1-byte payload is a control).
-import { connect, createServer, type Server, type Socket } from 'node:net';
-import { hex } from '../bytes.ts';
+import { createServer, type Server, type Socket } from 'node:net';
 import { encodeFrame, FrameDecoder, VPCD_POWER_OFF } from '../transport/vpcd.ts';
+import { answerLine, commandLine, type TraceSink } from './apdu-trace.ts';
 
 export class RelayError extends Error {}
 
@@ -46,61 +46,6 @@ export function acceptOne(server: Server, timeoutMs: number, what: string): Prom
   });
 }
 
-/** Dials a listening vpcd reader; a refusal says that nothing listens there. */
-export function dial(host: string, port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ host, port });
-    s.once('connect', () => {
-      s.setNoDelay(true);
-      s.pause();
-      s.off('error', onError);
-      resolve(s);
-    });
-    const onError = (err: NodeJS.ErrnoException): void =>
-      reject(err.code === 'ECONNREFUSED'
-        ? new RelayError(`no vpcd reader listens on ${host}:${port}: start pcscd with the vpcd driver (bash lab/pcsc/pcscd.sh start) or serve on a port of its own (--reader vpcd)`)
-        : new RelayError(`cannot reach the vpcd reader on ${host}:${port}: ${err.message}`));
-    s.once('error', onError);
-  });
-}
-
-/**
- * INS whose command data may be shown in a trace: SELECT, READ/UPDATE BINARY offsets have none, GET RESPONSE,
- * GET DATA, MANAGE SECURITY ENVIRONMENT, COMPUTE DIGITAL SIGNATURE (the hash or DigestInfo the client signs),
- * GENERATE ASYMMETRIC KEY PAIR. Every other command's data (VERIFY, CHANGE REFERENCE DATA, STORE DATA, PUT KEY,
- * INITIALIZE UPDATE, EXTERNAL AUTHENTICATE, ...) is masked, and so is any command under secure messaging.
- */
-const SHOWN_DATA_INS = new Set([0xa4, 0xb0, 0xc0, 0xca, 0xcb, 0x22, 0x2a, 0x46]);
-
-/** ISO/IEC 7816-4 5.4.1: CLA b3 (first interindustry classes) or b6 (further ones) marks secure messaging. */
-function secureMessaging(cla: number): boolean {
-  if ((cla & 0x40) === 0) return (cla & 0x0c) !== 0;
-  return (cla & 0x20) !== 0;
-}
-
-/**
- * One command APDU as a trace shows it: header and lengths kept, the data bytes replaced by `**` unless the
- * command is one whose data is public (SHOWN_DATA_INS) and not under secure messaging.
- */
-export function maskCommand(apdu: Uint8Array): string {
-  if (apdu.length <= 5) return hex(apdu);
-  const cla = apdu[0]!;
-  const ins = apdu[1]!;
-  if (SHOWN_DATA_INS.has(ins) && !secureMessaging(cla)) return hex(apdu);
-  // Short case 3/4: Lc at 4; extended: 00 then two bytes. Anything that does not parse is masked after the header.
-  let dataStart = 5;
-  let lc = apdu[4]!;
-  if (lc === 0 && apdu.length > 7) {
-    lc = (apdu[5]! << 8) | apdu[6]!;
-    dataStart = 7;
-  }
-  const dataEnd = Math.min(apdu.length, dataStart + lc);
-  return hex(apdu.subarray(0, dataStart)) + '**'.repeat(dataEnd - dataStart) + hex(apdu.subarray(dataEnd));
-}
-
-/** A line per command and answer: `> 00A4040C02...` then `< 9000 (256 bytes)`; answer data never shown. */
-export type TraceSink = (line: string) => void;
-
 export interface Relay {
   /** Resolves with why it ended: the card or the reader closed its side, or close() was called. */
   readonly ended: Promise<string>;
@@ -131,7 +76,7 @@ export function relay(card: Socket, reader: Socket, opts: RelayOptions = {}): Re
     if (!trace) return;
     for (const f of fromReader.push(chunk)) {
       lastWasApdu = f.length > 1;
-      if (lastWasApdu) trace(`> ${maskCommand(f)}`);
+      if (lastWasApdu) trace(commandLine(f));
     }
   };
   const onCardData = (chunk: Buffer): void => {
@@ -140,8 +85,7 @@ export function relay(card: Socket, reader: Socket, opts: RelayOptions = {}): Re
     for (const f of fromCard.push(chunk)) {
       if (!lastWasApdu) continue; // the ATR, answering a control
       lastWasApdu = false;
-      const sw = f.length >= 2 ? hex(f.subarray(f.length - 2)) : `(${f.length}-byte answer, no status word)`;
-      trace(`< ${sw}${f.length > 2 ? ` (${f.length - 2} bytes)` : ''}`);
+      trace(answerLine(f));
     }
   };
   const ignore = (): void => undefined;

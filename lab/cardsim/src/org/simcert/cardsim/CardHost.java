@@ -30,8 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   card ID CONFIG [CLASSPATH]   a new card, in its factory state, from the configuration file CONFIG (VSmartCard's
  *                                keys), its applets' classes from CLASSPATH (directories, separated as the platform
  *                                separates a class path); it goes into the vpcd reader the configuration names
- *   ID move HOST PORT | ID tear N | ID image   as VSmartCard's lines, for card ID
- *   ID end                       takes card ID out for good
+ *   ID move HOST PORT [TAP] | ID tear N | ID image | ID end
+ *                                as VSmartCard's lines, for card ID (`end` takes it out for good)
  * Every line about a card is tagged "cardsim[ID]: " (on standard error, or on the connection that asked for the
  * card); a card that cannot be made says "cardsim[ID]: failed: ..." and one whose serving ended "cardsim[ID]: out".
  * Each connection is a session of its own: its IDs are its own, and its cards are taken out when it closes, so a
@@ -91,8 +91,6 @@ public final class CardHost {
                     CardLog.use(CardLog.tagOf(w[0]), out);
                     if (slot == null) {
                         CardLog.line("no such card: " + line.trim());
-                    } else if (w.length == 2 && w[1].trim().equals("end")) {
-                        slot.mover().end();
                     } else {
                         slot.mover().command(w.length == 2 ? w[1] : "");
                     }

@@ -40,11 +40,11 @@ final class CardSlot {
         boolean torn = false;
         while (true) {
             // After a tear the card waits to be put into a reader again; otherwise it is gone when its reader is.
-            InetSocketAddress target = torn ? mover.awaitTarget() : mover.takeTarget();
+            VSmartCard.Insertion target = torn ? mover.awaitTarget() : mover.takeTarget();
             if (target == null) {
                 return;
             }
-            VSmartCard.Ending end = VSmartCard.run(card, target.getHostString(), target.getPort(), config, mover);
+            VSmartCard.Ending end = VSmartCard.run(card, target, config, mover);
             if (end == VSmartCard.Ending.PULLED_OUT) {
                 return; // pulled out by fault injection: the card does not come back
             }

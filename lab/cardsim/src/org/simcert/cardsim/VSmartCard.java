@@ -20,8 +20,10 @@ import java.nio.charset.StandardCharsets;
  *
  * Beyond jCardSim: lines on standard input move the card between readers while it keeps its persistent state,
  * as a SIM moved to another phone does: `move HOST PORT` pulls the card from its reader (the socket closes, the
- * card loses power) and inserts it into the vpcd reader at HOST:PORT. `tear N` cuts the power at the N-th
- * persistent write from then on (fault injection); the torn card then waits for a `move`. Without such lines the
+ * card loses power) and inserts it into the vpcd reader at HOST:PORT; `move HOST PORT TAP` also copies the APDUs
+ * of that stay to the harness's loopback port TAP (ApduTap). `tear N` cuts the power at the N-th
+ * persistent write from then on (fault injection); the torn card then waits for a `move`. `end` takes the card out
+ * of its reader for good, and the process ends, whoever runs the reader. Without such lines the
  * process ends when its reader closes the connection, as jCardSim's does. CardHost runs several cards, each as
  * this class runs one (CardSlot), in one process.
  */
@@ -80,11 +82,22 @@ public final class VSmartCard {
     /** How a stay in a reader ended. */
     enum Ending { READER_CLOSED, PULLED_OUT, TORN }
 
+    /** Where a `move` puts the card: a vpcd reader, and the loopback port of the harness's ApduTap (0: none). */
+    static final class Insertion {
+        final InetSocketAddress reader;
+        final int tapPort;
+
+        Insertion(InetSocketAddress reader, int tapPort) {
+            this.reader = reader;
+            this.tapPort = tapPort;
+        }
+    }
+
     /** Serves the reader until it closes the connection, the card is moved away, or a fault ends the stay. */
-    static Ending run(CardRuntime card, String host, int port, CardConfig config, Mover mover) throws IOException {
+    static Ending run(CardRuntime card, Insertion at, CardConfig config, Mover mover) throws IOException {
         boolean log = config.log;
         int apdus = 0;
-        try (Socket s = connect(host, port)) {
+        try (Socket s = connect(at.reader.getHostString(), at.reader.getPort()); ApduTap tap = ApduTap.open(at.tapPort)) {
             mover.inserted(s);
             s.setTcpNoDelay(true);
             DataInputStream in = new DataInputStream(s.getInputStream());
@@ -120,6 +133,7 @@ public final class VSmartCard {
                     continue;
                 }
                 apdus++;
+                tap.command(payload);
                 if (config.removeAfterApdus > 0 && apdus > config.removeAfterApdus) {
                     CardLog.line("pulling the card out after " + config.removeAfterApdus + " APDUs (fault injection)");
                     return Ending.PULLED_OUT; // the socket closes without an answer, as when a card leaves mid-command
@@ -143,6 +157,7 @@ public final class VSmartCard {
                     CardLog.line(Hex.encode(payload, 0, Math.min(4, payload.length))
                             + (c == null ? " (malformed)" : " Lc=" + c.nc) + " -> " + Hex.encode(response, response.length - 2, 2));
                 }
+                tap.answer(response);
                 send(out, response);
             }
         } catch (java.net.SocketException e) {
@@ -217,15 +232,15 @@ public final class VSmartCard {
         out.flush();
     }
 
-    /** The reader the card is in, and the commands that change it (`move`, `tear`, `image`; CardHost's `end`). */
+    /** The reader the card is in, and the commands that change it (`move`, `tear`, `image`, `end`). */
     static final class Mover {
-        private InetSocketAddress next;
+        private Insertion next;
         private Socket current;
         private boolean inputClosed;
         private final CardRuntime card;
 
         Mover(InetSocketAddress initial, CardRuntime card) {
-            this.next = initial;
+            this.next = new Insertion(initial, 0);
             this.card = card;
         }
 
@@ -250,12 +265,18 @@ public final class VSmartCard {
         void command(String line) {
             String[] w = line.trim().split("\\s+");
             try {
-                if (w.length == 3 && w[0].equals("move")) {
-                    move(new InetSocketAddress(w[1], Integer.parseInt(w[2])));
+                if ((w.length == 3 || w.length == 4) && w[0].equals("move")) {
+                    int tapPort = w.length == 4 ? Integer.parseInt(w[3]) : 0;
+                    if (w.length == 4 && (tapPort < 1 || tapPort > 65535)) {
+                        throw new NumberFormatException("tap port " + w[3] + " is not a TCP port");
+                    }
+                    move(new Insertion(new InetSocketAddress(w[1], Integer.parseInt(w[2])), tapPort));
                 } else if (w.length == 2 && w[0].equals("tear")) {
                     card.armTear(Integer.parseInt(w[1]));
                     // The harness waits for this line before it sends the commands the tear is meant for.
                     CardLog.line("tear armed at write " + w[1]);
+                } else if (w.length == 1 && w[0].equals("end")) {
+                    end();
                 } else if (w.length == 1 && w[0].equals("image")) {
                     // Test hook: the digest of the persistent state (CardRuntime.stateImage), never the state.
                     CardLog.line("state image " + card.stateImage());
@@ -267,7 +288,7 @@ public final class VSmartCard {
             }
         }
 
-        synchronized void move(InetSocketAddress to) throws IOException {
+        synchronized void move(Insertion to) throws IOException {
             next = to;
             if (current != null) {
                 current.close(); // pulls the card out of its reader
@@ -275,13 +296,13 @@ public final class VSmartCard {
             notifyAll();
         }
 
-        /** Nobody will insert the card again (end of the control input, or CardHost's `end`). */
+        /** Nobody will insert the card again (end of the control input, or `end`). */
         synchronized void closeInput() {
             inputClosed = true;
             notifyAll();
         }
 
-        /** Takes the card out of its reader for good (CardHost's `end`): the card's serving ends. */
+        /** Takes the card out of its reader for good (`end`): the card's serving ends. */
         synchronized void end() throws IOException {
             next = null;
             closeInput();
@@ -295,7 +316,7 @@ public final class VSmartCard {
         }
 
         /** Waits for a `move`; null when the control input ends first (nobody will insert the card again). */
-        synchronized InetSocketAddress awaitTarget() {
+        synchronized Insertion awaitTarget() {
             while (next == null && !inputClosed) {
                 try {
                     wait();
@@ -308,9 +329,9 @@ public final class VSmartCard {
         }
 
         /** The next reader to go into: the first one, or the one a `move` named; null when there is none. */
-        synchronized InetSocketAddress takeTarget() {
+        synchronized Insertion takeTarget() {
             current = null;
-            InetSocketAddress t = next;
+            Insertion t = next;
             next = null;
             return t;
         }
