@@ -5,12 +5,12 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createConnection, type Socket } from 'node:net';
-import type { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Profile } from '../profile/types.ts';
 import { VpcdListener, type VpcdTransport } from '../transport/vpcd.ts';
 import { buildLab } from './build.ts';
+import { exitOf, lineAfter, outputLines, stopProcess, type OutputLines } from './java-process.ts';
 
 export type SimSettings = NonNullable<Profile['sim']>;
 
@@ -204,63 +204,8 @@ async function spawnSimulator(sim: SimSettings, classpath: string[], host: strin
   }
   child.stdin.on('error', () => undefined); // EPIPE after exit is reported through `exited`
   const lines = outputLines(child.stdout, child.stderr);
-  const exited = exitOf(child, lines, (how) => `the simulator exited (${how}) before a card connected`);
+  const exited = exitOf(child, lines, 'the simulator', (how) => `the simulator exited (${how}) before a card connected`);
   return { child, exited, lines, cleanup: () => rm(dir, { recursive: true, force: true }) };
-}
-
-/** A simulator process's output, line by line: the last lines, kept for its error, and each line to whoever listens. */
-interface OutputLines {
-  recent: string[];
-  listeners: Set<(line: string) => void>;
-}
-
-function outputLines(...streams: Readable[]): OutputLines {
-  const lines: OutputLines = { recent: [], listeners: new Set() };
-  for (const stream of streams) {
-    let pending = '';
-    stream.on('data', (chunk: Buffer) => {
-      pending += chunk.toString();
-      for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
-        const line = pending.slice(0, nl);
-        pending = pending.slice(nl + 1);
-        lines.recent.push(line);
-        if (lines.recent.length > 200) lines.recent.shift();
-        for (const l of [...lines.listeners]) l(line);
-      }
-    });
-  }
-  return lines;
-}
-
-/** Resolves with the rest of the first line from now on that starts with `prefix`; rejects after timeoutMs. */
-function lineAfter(lines: OutputLines, prefix: string, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      lines.listeners.delete(onLine);
-    };
-    const onLine = (line: string): void => {
-      if (line.startsWith(prefix)) {
-        done();
-        resolve(line.slice(prefix.length).trim());
-      }
-    };
-    const timer = setTimeout(() => {
-      done();
-      reject(new SimulatorError(`the simulator did not answer "${prefix}" within ${timeoutMs} ms`));
-    }, timeoutMs);
-    timer.unref();
-    lines.listeners.add(onLine);
-  });
-}
-
-/** Resolves (never rejects) with why the simulator's process is gone: it could not start, or it exited. */
-function exitOf(child: ChildProcess, lines: OutputLines, exitedWhy: (how: string) => string): Promise<Error> {
-  return new Promise<Error>((resolve) => {
-    child.on('error', (err: NodeJS.ErrnoException) =>
-      resolve(new SimulatorError(err.code === 'ENOENT' ? 'cannot start the simulator: java not found; install a JDK 17' : `cannot start the simulator: ${err.message}`)));
-    child.on('exit', (code, signal) => resolve(new SimulatorError(`${exitedWhy(signal ?? `code ${code}`)}:\n${lines.recent.join('\n').trim()}`)));
-  });
 }
 
 function sendControl(child: ChildProcess, line: string): Promise<void> {
@@ -361,7 +306,7 @@ function spawnHost(cardsimClasses: string): CardHostLink {
   return {
     send: (line) => sendControl(child, line),
     lines,
-    exited: exitOf(child, lines, (how) => `the simulator's JVM exited (${how})`),
+    exited: exitOf(child, lines, 'the simulator', (how) => `the simulator's JVM exited (${how})`),
     pid: child.pid,
     close: async () => {
       child.stdin?.end();
@@ -449,7 +394,7 @@ async function startHostedCard(sim: SimSettings, classpath: string[], listener: 
     pid: host.pid,
     send: (line) => host.send(`${id} ${line}`),
     gone: ended,
-    lineAfter: (text, timeoutMs) => lineAfter(host.lines, tag + text, timeoutMs),
+    lineAfter: (text, timeoutMs) => lineAfter(host.lines, tag + text, timeoutMs, 'the simulator'),
     end: async () => {
       // A card whose reader closed is out on its own; one that waits for a reader (torn) is taken out.
       if (!out) {
@@ -557,7 +502,7 @@ export async function startSimulator(sim: SimSettings, opts: {
     pid: child.pid,
     send: (line) => sendControl(child, line),
     gone: spawned.exited,
-    lineAfter: (text, timeoutMs) => lineAfter(spawned.lines, `cardsim: ${text}`, timeoutMs),
+    lineAfter: (text, timeoutMs) => lineAfter(spawned.lines, `cardsim: ${text}`, timeoutMs, 'the simulator'),
     end: async () => {
       takeOut(child);
       await stopProcess(child);
@@ -597,14 +542,4 @@ export async function attachSimulator(sim: SimSettings, host: string, port: numb
  */
 function takeOut(child: ChildProcess): void {
   if (child.stdin && !child.stdin.writableEnded) child.stdin.end('end\n');
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const grace = setTimeout(() => child.kill('SIGTERM'), 2000);
-  const hard = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await done;
-  clearTimeout(grace);
-  clearTimeout(hard);
 }

@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { buildLab } from '../sim/build.ts';
 import { JDK_TOOL_SERVER_MAIN, JDK_TOOLS_ENV, jdkToolServer, type JdkToolServer } from '../sim/jdk-tools.ts';
+import { exitOf, lineAfter, outputLines, stopProcess } from '../sim/java-process.ts';
 import { CARD_HOST_ENV, CARD_HOST_MAIN, runWideHost, type RunWideHost } from '../sim/launch.ts';
 
 /** Server compiler on: the host lives for the whole run. The serial collector: its heap stays small. */
@@ -52,12 +53,8 @@ export default async function setup(): Promise<() => Promise<void>> {
   };
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  await exited;
-}
+/** The JVMs here read no input: SIGTERM at once. */
+const stop = (child: ChildProcess): Promise<void> => stopProcess(child, 0);
 
 /** Starts `CardHost --listen` on the simulator classes in `classes`; resolves once it says which port it took. */
 export function startListeningHost(classes: string): Promise<{ child: ChildProcess; port: number }> {
@@ -65,25 +62,18 @@ export function startListeningHost(classes: string): Promise<{ child: ChildProce
 }
 
 /** Starts a JVM that prints "<banner>: listening on PORT" once it takes connections on a loopback port. */
-function startListening(classes: string, main: string, args: string[], banner: string, what: string): Promise<{ child: ChildProcess; port: number }> {
+async function startListening(classes: string, main: string, args: string[], banner: string, what: string): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn('java', [...HOST_JVM_OPTIONS, '-cp', classes, main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise<{ child: ChildProcess; port: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not start listening within 30 s:\n${output}`)), 30_000);
-    const listening = new RegExp(`^${banner}: listening on (\\d+)$`, 'm');
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const m = listening.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(m[1]) });
-      }
-    });
-    // A card host's cards' lines go to the sessions that asked for them; what is left here is the JVM's own.
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', (err) => reject(new Error(`cannot start ${what}: ${err.message}`)));
-    child.on('exit', (code, signal) => reject(new Error(`${what} exited (${signal ?? `code ${code}`}) before it listened:\n${output}`)));
-  });
+  // A card host's cards' lines go to the sessions that asked for them; what comes here is the JVM's own.
+  const lines = outputLines(child.stdout!, child.stderr!);
+  const exited = exitOf(child, lines, what, (how) => `${what} exited (${how}) before it listened`);
+  try {
+    const port = await Promise.race([lineAfter(lines, `${banner}: listening on `, 30_000, what), exited.then((e) => Promise.reject(e))]);
+    return { child, port: Number(port) };
+  } catch (err) {
+    await stop(child);
+    throw err;
+  }
 }
 
 /** The port of the run-wide card host the environment names for these simulator classes, if any. */
