@@ -105,6 +105,20 @@ describe('CardSession', () => {
     expect(text).toContain('00 DA 00 00 06 ** ** ** ** 35 36');
   });
 
+  it('masks every occurrence of a registered secret, overlapping ones included, in commands and answers', async () => {
+    const card = new ScriptedCard([
+      ['00DA000008AA111111BB111100', '9000'],
+      ['00CA00FF00', 'CC1111DD9000'],
+    ]);
+    const s = new CardSession(card, { extendedLength: false });
+    s.trace.registerSecret(fromHex('1111'));
+    await s.transmit({ cla: 0, ins: 0xda, p1: 0, p2: 0, data: fromHex('AA111111BB111100') });
+    await s.transmit({ cla: 0, ins: 0xca, p1: 0, p2: 0xff, le: 256 });
+    const text = s.trace.format();
+    expect(text).toContain('00 DA 00 00 08 AA ** ** ** BB ** ** 00');
+    expect(text).toContain('CC ** ** DD');
+  });
+
   it('refuses to build an extended APDU for a card without extended length', async () => {
     const s = new CardSession(new ScriptedCard([]), { extendedLength: false });
     await expect(s.transmit({ cla: 0, ins: 0xb0, p1: 0, p2: 0, le: 1024 })).rejects.toThrow(/extended-length/);
