@@ -1,7 +1,7 @@
 // The order npm test hands its files to workers: vitest's own (the slowest of the last run first, else the largest),
-// except that the files holding pcscd's readers go first. They run in turn in one worker for over a minute, mostly
-// waiting on the readers, so started last they would be a minute's tail with the other workers idle; started first,
-// they run beside everything else.
+// except that the files holding pcscd's readers go first. They run in turn in one worker for half a minute (over a
+// minute before sim serve's card went into pcscd's reader itself), much of it waiting on the readers, so started last
+// they would be a long tail with the other workers idle; started first, they run beside everything else.
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /** The file that runs the files holding pcscd's readers, in turn (paths here are from the repository's root). */
