@@ -350,19 +350,33 @@ async function connectHost(host: RunWideHost): Promise<CardHostLink> {
 
 /** A card in the process's shared JVM, in the harness's reader at `listener`. */
 async function startHostedCard(sim: SimSettings, classpath: string[], listener: VpcdListener, opts: { connectTimeoutMs: number; apduTimeoutMs: number }): Promise<RunningSimulator> {
-  const [cardsimClasses, ...applets] = classpath;
-  let host: CardHostLink;
+  let card: CardControl;
   try {
-    host = await cardHost(cardsimClasses!);
+    card = await makeHostedCard(sim, classpath, listener.host, listener.port);
   } catch (err) {
     await listener.close().catch(() => undefined); // a run-wide host that cannot be reached: no card, no reader
     throw err;
   }
+  let transport: VpcdTransport;
+  try {
+    transport = await listener.accept(opts.connectTimeoutMs, card.gone);
+  } catch (err) {
+    await card.end();
+    await listener.close().catch(() => undefined);
+    throw err;
+  }
+  return runningCard(transport, listener, opts, card);
+}
+
+/** Makes a card in the process's shared JVM (a run-wide host, or one of its own), going into the vpcd reader at host:port. */
+async function makeHostedCard(sim: SimSettings, classpath: string[], readerHost: string, readerPort: number): Promise<CardControl> {
+  const [cardsimClasses, ...applets] = classpath;
+  const host = await cardHost(cardsimClasses!);
   const id = String(host.nextId++);
   const tag = `cardsim[${id}]: `;
   const dir = await mkdtemp(join(tmpdir(), 'simcert-sim-'));
   const cfg = join(dir, 'card.cfg');
-  await writeFile(cfg, simulatorConfig(sim, listener.host, listener.port));
+  await writeFile(cfg, simulatorConfig(sim, readerHost, readerPort));
   // The card's end: its serving ended, it could not be made, or the JVM is gone.
   let out = false;
   const ended = new Promise<Error>((resolve) => {
@@ -380,31 +394,28 @@ async function startHostedCard(sim: SimSettings, classpath: string[], listener: 
       resolve(e);
     });
   });
-  let transport: VpcdTransport;
+  const end = async (): Promise<void> => {
+    // A card whose reader closed is out on its own; one in a reader or waiting for one (torn) is taken out.
+    if (!out) {
+      const gone = Promise.race([ended, new Promise((r) => setTimeout(r, 5_000).unref())]);
+      await host.send(`${id} end`).catch(() => undefined);
+      await gone;
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
   try {
     await host.send(`card ${id} ${cfg}${applets.length > 0 ? ` ${applets.join(delimiter)}` : ''}`);
-    transport = await listener.accept(opts.connectTimeoutMs, ended);
   } catch (err) {
-    if (!out) await host.send(`${id} end`).catch(() => undefined);
-    await listener.close().catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
+    await end();
     throw err;
   }
-  return runningCard(transport, listener, opts, {
+  return {
     pid: host.pid,
     send: (line) => host.send(`${id} ${line}`),
     gone: ended,
     lineAfter: (text, timeoutMs) => lineAfter(host.lines, tag + text, timeoutMs, 'the simulator'),
-    end: async () => {
-      // A card whose reader closed is out on its own; one that waits for a reader (torn) is taken out.
-      if (!out) {
-        const gone = Promise.race([ended, new Promise((r) => setTimeout(r, 5_000).unref())]);
-        await host.send(`${id} end`).catch(() => undefined);
-        await gone;
-      }
-      await rm(dir, { recursive: true, force: true });
-    },
-  });
+    end,
+  };
 }
 
 /** How the harness reaches one simulated card, whichever process serves it. */
@@ -513,10 +524,13 @@ export async function startSimulator(sim: SimSettings, opts: {
 
 /**
  * Starts the simulator inserted into a vpcd reader someone else runs (pcscd with Debian's vsmartcard-vpcd): the
- * harness then reaches the card through PC/SC like any real card.
+ * harness then reaches the card through PC/SC like any real card. In a process that shares (shareSimulators) the card
+ * is made in the shared JVM, as its other cards are; otherwise it is a process of its own.
  */
 export async function attachSimulator(sim: SimSettings, host: string, port: number): Promise<AttachedSimulator> {
-  const spawned = await spawnSimulator(sim, await classpathFor(sim), host, port);
+  const classpath = await classpathFor(sim);
+  if (sharing) return attachHostedCard(sim, classpath, host, port);
+  const spawned = await spawnSimulator(sim, classpath, host, port);
   const { child } = spawned;
   // A simulator that cannot reach the reader exits within its 10 s connect retry; report that, do not hang.
   let failure: Error | undefined;
@@ -533,6 +547,23 @@ export async function attachSimulator(sim: SimSettings, host: string, port: numb
       await stopProcess(child);
       await spawned.cleanup();
     },
+  };
+}
+
+/** attachSimulator's card in the process's shared JVM: it dials the reader itself, and a move or an end is a line to the JVM. */
+async function attachHostedCard(sim: SimSettings, classpath: string[], host: string, port: number): Promise<AttachedSimulator> {
+  const card = await makeHostedCard(sim, classpath, host, port);
+  // A card that cannot reach the reader says so within its 10 s connect retry; report that, do not hang.
+  let failure: Error | undefined;
+  void card.gone.then((e) => {
+    failure = e;
+  });
+  return {
+    moveTo: async (h, p) => {
+      if (failure) throw failure;
+      await card.send(`move ${h} ${p}`);
+    },
+    stop: () => card.end(),
   };
 }
 
