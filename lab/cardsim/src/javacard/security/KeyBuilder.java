@@ -44,7 +44,7 @@ public class KeyBuilder {
             }
         }
         if ((keyType == TYPE_RSA_PUBLIC || keyType == TYPE_RSA_PRIVATE || keyType == TYPE_RSA_CRT_PRIVATE)
-                && "false".equals(org.simcert.cardsim.CardRuntime.current().property(RSA_SWITCH))) {
+                && org.simcert.cardsim.CardRuntime.current().switchedOff(RSA_SWITCH)) {
             CryptoException.throwIt(CryptoException.NO_SUCH_ALGORITHM);
         }
         switch (keyType) {
@@ -58,10 +58,10 @@ public class KeyBuilder {
             case TYPE_EC_FP_PRIVATE:
                 // A card without elliptic curves (simcert.cardsim.ec=false in the card's configuration) answers as
                 // such a card does: no such algorithm.
-                if ("false".equals(org.simcert.cardsim.CardRuntime.current().property(EC_SWITCH))) {
+                if (org.simcert.cardsim.CardRuntime.current().switchedOff(EC_SWITCH)) {
                     CryptoException.throwIt(CryptoException.NO_SUCH_ALGORITHM);
                 }
-                if (keyLength == LENGTH_EC_FP_256 && "false".equals(org.simcert.cardsim.CardRuntime.current().property(EC_P256_SWITCH))) {
+                if (keyLength == LENGTH_EC_FP_256 && org.simcert.cardsim.CardRuntime.current().switchedOff(EC_P256_SWITCH)) {
                     CryptoException.throwIt(CryptoException.NO_SUCH_ALGORITHM);
                 }
                 if (keyLength != LENGTH_EC_FP_256 && keyLength != LENGTH_EC_FP_384) {

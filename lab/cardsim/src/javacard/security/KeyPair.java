@@ -49,7 +49,7 @@ public final class KeyPair {
     public final void genKeyPair() throws CryptoException {
         // A platform that cannot generate keys on the card (simcert.cardsim.keyGeneration=false in the card's
         // configuration): the algorithm is not there (CryptoException NO_SUCH_ALGORITHM).
-        if ("false".equals(org.simcert.cardsim.CardRuntime.current().property("simcert.cardsim.keyGeneration"))) {
+        if (org.simcert.cardsim.CardRuntime.current().switchedOff("simcert.cardsim.keyGeneration")) {
             CryptoException.throwIt(CryptoException.NO_SUCH_ALGORITHM);
         }
         org.simcert.cardsim.TimingModel.pace(org.simcert.cardsim.TimingModel.Op.KEYGEN, this::generate);

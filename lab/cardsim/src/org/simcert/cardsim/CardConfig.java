@@ -113,10 +113,16 @@ public final class CardConfig {
      * found: the process's class path for a process of one card, a loader of the card's own in a process of several
      * (CardHost), so each card has its own applets' static fields, as each card has its own packages.
      */
-    public ClassLoader appletLoader = CardConfig.class.getClassLoader();
+    public final ClassLoader appletLoader;
 
+    /** A card whose applets' classes are on the process's class path. */
     public CardConfig(Properties p) {
+        this(p, CardConfig.class.getClassLoader());
+    }
+
+    public CardConfig(Properties p, ClassLoader appletLoader) {
         this.properties = p;
+        this.appletLoader = appletLoader;
         this.atr = Hex.decode(p.getProperty(ATR, DEFAULT_ATR), ATR);
         String protocol = p.getProperty(PROTOCOL, "T=1");
         if (!protocol.equals("T=0") && !protocol.equals("T=1")) {
@@ -185,11 +191,16 @@ public final class CardConfig {
     }
 
     public static CardConfig load(String file) throws IOException {
+        return load(file, CardConfig.class.getClassLoader());
+    }
+
+    /** The configuration in `file`, its applets' classes from `appletLoader`. */
+    public static CardConfig load(String file, ClassLoader appletLoader) throws IOException {
         Properties p = new Properties();
         try (InputStream in = new FileInputStream(file)) {
             p.load(in);
         }
-        return new CardConfig(p);
+        return new CardConfig(p, appletLoader);
     }
 
     private static int intProperty(Properties p, String key, int dflt, int min, int max) {

@@ -125,8 +125,7 @@ public final class CardHost {
         Thread t = new Thread(() -> {
             CardLog.use(tag, out);
             try {
-                CardConfig config = CardConfig.load(a[1]);
-                config.appletLoader = appletLoader(a.length == 3 ? a[2] : "");
+                CardConfig config = CardConfig.load(a[1], appletLoader(a.length == 3 ? a[2] : ""));
                 CardSlot slot = new CardSlot(config);
                 if (CARDS.putIfAbsent(session + id, slot) != null) {
                     CardLog.line("failed: card " + id + " exists already");

@@ -174,6 +174,11 @@ public final class CardRuntime {
         return config.properties.getProperty(key);
     }
 
+    /** Whether a capability switch is off for this card ("false" in its configuration; absent means on). */
+    public boolean switchedOff(String key) {
+        return "false".equals(property(key));
+    }
+
     public Memory memory() {
         return memory;
     }
