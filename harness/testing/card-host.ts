@@ -19,6 +19,28 @@ import { CARD_HOST_ENV, CARD_HOST_MAIN, runWideHost, type RunWideHost } from '..
 const HOST_JVM_OPTIONS = ['-XX:+UseSerialGC', '-XX:-UsePerfData'];
 
 export default async function setup(): Promise<() => Promise<void>> {
+  try {
+    return await startRunWide();
+  } catch (err) {
+    throw withPlainStack(err);
+  }
+}
+
+/**
+ * The error with its stack given as its message alone. vitest prints a global setup's error from its main process,
+ * where vite's module runner maps stack frames to sources; for a module it loaded from vitest's module cache
+ * (experimental.fsModuleCache) that mapping throws "code.charCodeAt is not a function" (vite 7, vitest 4.1.12), and
+ * that was all `npm test` printed for a missing JDK or a simulator that does not compile. A stack that is set is
+ * never mapped.
+ */
+function withPlainStack(err: unknown): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  const plain = new Error(message);
+  plain.stack = `Error: ${message}`;
+  return plain;
+}
+
+async function startRunWide(): Promise<() => Promise<void>> {
   const lab = await buildLab();
   // A vitest started by a test of this run (the fixtures of the stall watch and of the assertion rule) uses the
   // run's host and tool server, which it inherits, rather than starting its own for a file that opens no card.
