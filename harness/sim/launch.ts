@@ -529,30 +529,22 @@ export async function startSimulator(sim: SimSettings, opts: {
  */
 export async function attachSimulator(sim: SimSettings, host: string, port: number): Promise<AttachedSimulator> {
   const classpath = await classpathFor(sim);
-  if (sharing) return attachHostedCard(sim, classpath, host, port);
+  if (sharing) return attached(await makeHostedCard(sim, classpath, host, port));
   const spawned = await spawnSimulator(sim, classpath, host, port);
   const { child } = spawned;
-  // A simulator that cannot reach the reader exits within its 10 s connect retry; report that, do not hang.
-  let failure: Error | undefined;
-  void spawned.exited.then((e) => {
-    failure = e;
-  });
-  return {
-    moveTo: async (h, p) => {
-      if (failure) throw failure;
-      await sendControl(child, `move ${h} ${p}`);
-    },
-    stop: async () => {
+  return attached({
+    send: (line) => sendControl(child, line),
+    gone: spawned.exited,
+    end: async () => {
       takeOut(child);
       await stopProcess(child);
       await spawned.cleanup();
     },
-  };
+  });
 }
 
-/** attachSimulator's card in the process's shared JVM: it dials the reader itself, and a move or an end is a line to the JVM. */
-async function attachHostedCard(sim: SimSettings, classpath: string[], host: string, port: number): Promise<AttachedSimulator> {
-  const card = await makeHostedCard(sim, classpath, host, port);
+/** An attached card, whichever process serves it: it dials the reader itself; a move or an end is a control line. */
+function attached(card: Pick<CardControl, 'send' | 'gone' | 'end'>): AttachedSimulator {
   // A card that cannot reach the reader says so within its 10 s connect retry; report that, do not hang.
   let failure: Error | undefined;
   void card.gone.then((e) => {
