@@ -508,8 +508,13 @@ export async function startSimulator(sim: SimSettings, opts: {
     await spawned.cleanup();
     throw err;
   }
+  return runningCard(transport, listener, opts, processCard(spawned));
+}
+
+/** The card of a simulator process of its own: control lines on its standard input; its end, the process's. */
+function processCard(spawned: Spawned): CardControl {
   const { child } = spawned;
-  return runningCard(transport, listener, opts, {
+  return {
     pid: child.pid,
     send: (line) => sendControl(child, line),
     gone: spawned.exited,
@@ -519,7 +524,7 @@ export async function startSimulator(sim: SimSettings, opts: {
       await stopProcess(child);
       await spawned.cleanup();
     },
-  });
+  };
 }
 
 /**
@@ -530,21 +535,11 @@ export async function startSimulator(sim: SimSettings, opts: {
 export async function attachSimulator(sim: SimSettings, host: string, port: number): Promise<AttachedSimulator> {
   const classpath = await classpathFor(sim);
   if (sharing) return attached(await makeHostedCard(sim, classpath, host, port));
-  const spawned = await spawnSimulator(sim, classpath, host, port);
-  const { child } = spawned;
-  return attached({
-    send: (line) => sendControl(child, line),
-    gone: spawned.exited,
-    end: async () => {
-      takeOut(child);
-      await stopProcess(child);
-      await spawned.cleanup();
-    },
-  });
+  return attached(processCard(await spawnSimulator(sim, classpath, host, port)));
 }
 
 /** An attached card, whichever process serves it: it dials the reader itself; a move or an end is a control line. */
-function attached(card: Pick<CardControl, 'send' | 'gone' | 'end'>): AttachedSimulator {
+function attached(card: CardControl): AttachedSimulator {
   // A card that cannot reach the reader says so within its 10 s connect retry; report that, do not hang.
   let failure: Error | undefined;
   void card.gone.then((e) => {
